@@ -1,0 +1,86 @@
+// The audit's plug-in contract: a Check is a small object with stable metadata and one `run` that returns
+// an Outcome. Checks never print and never throw for an expected condition: "sshd not installed" is a
+// skip with a reason, "unexpected output" is an error with why — never a false pass. Shared, expensive
+// facts (sshd -T, /etc/passwd, the nft ruleset) are loaded once per audit through ctx.memo in facts/*.ts.
+import type { Clock } from "../core/clock.js";
+import type { Logger } from "../core/logger.js";
+import type { Policy } from "../policy/schema.js";
+import type { Runner } from "../system/exec.js";
+import type { HostFs } from "../system/hostfs.js";
+
+export const SEVERITIES = ["info", "low", "medium", "high", "critical"] as const;
+export type Severity = (typeof SEVERITIES)[number];
+export const STATUSES = ["pass", "fail", "warn", "skip", "error"] as const;
+export type Status = (typeof STATUSES)[number];
+export const AREAS = ["ssh", "accounts", "firewall", "updates", "kernel", "services", "mac", "defence", "integrity", "policy"] as const;
+export type Area = (typeof AREAS)[number];
+
+export interface Evidence {
+  /** what the host has (a value, a list, a short text) */
+  observed: unknown;
+  /** what a hardened host has */
+  expected: unknown;
+  /** where the observed value came from: "file:line", "sshd -T -C user=root", "/proc/sys/net/…" */
+  source: string;
+}
+
+export interface Outcome {
+  status: Status;
+  observed?: unknown;
+  expected?: unknown;
+  source?: string;
+  /** for skip/error: why; for fail/warn: optional extra detail shown under the title */
+  reason?: string;
+}
+
+export interface CheckMeta {
+  /** stable, upper-case, area-prefixed: SSH-PASSWORD-AUTH */
+  id: string;
+  area: Area;
+  title: string;
+  severity: Severity;
+  /** how to fix a failure: one or two sentences, with the exact command or setting */
+  remediation: string;
+  /** CIS / Lynis / dev-sec IDs and URLs */
+  refs: string[];
+  /** true when the check needs the running system (skipped under --root) */
+  live?: boolean;
+}
+
+export interface Check extends CheckMeta {
+  run(ctx: AuditContext): Promise<Outcome>;
+}
+
+export interface AuditContext {
+  fs: HostFs;
+  run: Runner;
+  /** true on the running system; false for --root DIR */
+  live: boolean;
+  policy: Policy;
+  /** true when the policy came from a file (not the built-in baseline) */
+  policyFromFile: boolean;
+  clock: Clock;
+  log: Logger;
+  /** load a shared fact once per audit (keyed), e.g. memo("sshd:T:root", () => …) */
+  memo<T>(key: string, load: () => Promise<T>): Promise<T>;
+}
+
+export interface CheckResult {
+  id: string;
+  area: Area;
+  title: string;
+  severity: Severity;
+  status: Status;
+  evidence: Evidence;
+  remediation: string;
+  refs: string[];
+  /** why a check was skipped or errored, or detail for a finding */
+  reason?: string;
+  /** set when the policy waives this check (a fail/warn then does not count) */
+  waiver?: { reason: string; until?: string };
+  durationMs: number;
+}
+
+/** A check that cannot judge: not applicable (skip) or failed to read what it needs (error). */
+export const skip = (reason: string): Outcome => ({ status: "skip", reason });
+export const errorOutcome = (reason: string): Outcome => ({ status: "error", reason });

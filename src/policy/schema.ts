@@ -1,0 +1,282 @@
+// The policy schema: every key a user may write in /etc/rampart/policy.yaml, its type and its default.
+// Defaults are the two guides' baseline, modernised: a sudo admin, key-only SSH without root login,
+// default-deny inbound, an sshd jail, automatic security updates. Objects are strict (unknown keys are
+// errors, reported with "did you mean" by load.ts). The JSON Schema for editors is generated from this
+// file (scripts/gen-schema.mjs → schema/policy.schema.json).
+import { z } from "zod";
+import { tryParseCidr } from "../core/ip.js";
+import { parseDuration, parseRate } from "./units.js";
+
+const cidr = z.string().superRefine((s, ctx) => {
+  const r = tryParseCidr(s.trim());
+  if (!r.ok) ctx.addIssue({ code: "custom", message: `"${s}" is not an IP address or CIDR: ${r.reason}` });
+});
+
+const duration = z.union([z.number(), z.string()]).transform((v, ctx) => {
+  const r = parseDuration(v);
+  if (typeof r === "string") {
+    ctx.addIssue({ code: "custom", message: r });
+    return z.NEVER;
+  }
+  return r;
+});
+
+const rate = z.string().superRefine((s, ctx) => {
+  const r = parseRate(s);
+  if (typeof r === "string") ctx.addIssue({ code: "custom", message: r });
+});
+
+/** Debian's adduser NAME_REGEX, at most 32 characters: no shell or path syntax can hide in a user name. */
+export const USERNAME_RE = /^[a-z_][a-z0-9_-]{0,30}\$?$/;
+const username = z.string().regex(USERNAME_RE, "a user name is lower-case letters, digits, _ and -, starting with a letter or _ (max 32)");
+const groupname = z.string().regex(USERNAME_RE, "a group name is lower-case letters, digits, _ and -");
+
+export const SSH_KEY_TYPES = [
+  "ssh-ed25519",
+  "ssh-rsa",
+  "ecdsa-sha2-nistp256",
+  "ecdsa-sha2-nistp384",
+  "ecdsa-sha2-nistp521",
+  "sk-ssh-ed25519@openssh.com",
+  "sk-ecdsa-sha2-nistp256@openssh.com",
+  "ssh-dss",
+] as const;
+const sshKey = z.string().superRefine((s, ctx) => {
+  if (/[\r\n]/.test(s)) {
+    ctx.addIssue({ code: "custom", message: "an SSH public key must be on one line" });
+    return;
+  }
+  const [type, blob] = s.trim().split(/\s+/);
+  if (!SSH_KEY_TYPES.includes(type as (typeof SSH_KEY_TYPES)[number])) {
+    ctx.addIssue({ code: "custom", message: `"${type ?? ""}" is not an SSH public key type (e.g. ssh-ed25519 AAAA… comment)` });
+  } else if (!blob || !/^AAAA[A-Za-z0-9+/]+={0,3}$/.test(blob)) {
+    ctx.addIssue({ code: "custom", message: "the key's base64 part is missing or malformed (copy the whole line of id_*.pub)" });
+  }
+});
+
+const port = z.number().int().min(1).max(65535);
+const portSpec = z.union([port, z.string().regex(/^\d{1,5}(-\d{1,5})?$/, 'a port is a number or a range "8000-8100"')]);
+
+export const SERVICE_NAMES = ["ssh", "http", "https", "dns", "ntp", "smtp", "submission", "imaps", "pop3s", "dhcp", "icmp"] as const;
+
+const admin = z.strictObject({
+  name: username,
+  keys: z.array(sshKey).default([]),
+  groups: z.array(groupname).default(["sudo"]),
+  /** require the user's password for sudo (the guides' default); false = NOPASSWD for this admin only */
+  sudoPassword: z.boolean().default(true),
+  shell: z
+    .string()
+    .regex(/^\/[\w/.-]+$/, "a shell is an absolute path")
+    .default("/bin/bash"),
+});
+
+const crypto = z.union([
+  z.enum(["modern", "compatible", "keep"]),
+  z.strictObject({
+    ciphers: z.array(z.string()).optional(),
+    kex: z.array(z.string()).optional(),
+    macs: z.array(z.string()).optional(),
+    hostKeyAlgorithms: z.array(z.string()).optional(),
+  }),
+]);
+
+const ssh = z.strictObject({
+  /** the port sshd listens on; omitted = keep the current one */
+  port: port.optional(),
+  permitRootLogin: z.union([z.boolean(), z.literal("prohibit-password")]).default(false),
+  passwordAuthentication: z.boolean().default(false),
+  kbdInteractiveAuthentication: z.boolean().default(false),
+  permitEmptyPasswords: z.literal(false).default(false),
+  allowUsers: z.array(username).optional(),
+  allowGroups: z.array(groupname).optional(),
+  maxAuthTries: z.number().int().min(1).max(10).default(3),
+  loginGraceTime: duration.default(30),
+  logLevel: z.enum(["INFO", "VERBOSE"]).default("VERBOSE"),
+  x11Forwarding: z.boolean().default(false),
+  allowTcpForwarding: z.boolean().default(false),
+  allowAgentForwarding: z.boolean().default(false),
+  crypto: crypto.default("modern"),
+});
+
+const inboundRule = z
+  .strictObject({
+    service: z.enum(SERVICE_NAMES).optional(),
+    ports: z.array(portSpec).min(1).optional(),
+    proto: z.enum(["tcp", "udp"]).default("tcp"),
+    from: z.array(cidr).optional(),
+    interface: z
+      .string()
+      .regex(/^[a-zA-Z0-9_.:@-]{1,15}$/, "an interface name such as eth0")
+      .optional(),
+    rateLimit: rate.optional(),
+    comment: z.string().max(200).optional(),
+  })
+  .refine((r) => (r.service === undefined) !== (r.ports === undefined), {
+    message: "an inbound rule names either a `service` or `ports`, not both and not neither",
+  });
+
+const OUTBOUND_SERVICES = ["dns", "ntp", "http", "https", "icmp", "dhcp", "smtp", "ssh"] as const;
+
+const firewall = z.strictObject({
+  enabled: z.boolean().default(true),
+  backend: z.enum(["nftables", "iptables"]).default("nftables"),
+  inbound: z.array(inboundRule).default([{ service: "ssh", proto: "tcp" }]),
+  outbound: z
+    .union([z.literal("allow"), z.strictObject({ allow: z.array(z.enum(OUTBOUND_SERVICES)), ports: z.array(portSpec).optional() })])
+    .default("allow"),
+  reject: z.boolean().default(false),
+  ipv6: z.boolean().default(true),
+  /** keep the port sshd listens on open to the applying admin's source address (anti-lockout) */
+  keepAdminSession: z.boolean().default(true),
+  /** the host routes for containers (Docker) or is a router: sets are matched in forward too */
+  forward: z.boolean().default(false),
+});
+
+const sysctlObject = z.strictObject({
+  profile: z.enum(["recommended", "none"]).default("recommended"),
+  ipForward: z.boolean().optional(),
+  disableIpv6: z.boolean().default(false),
+  set: z
+    .record(z.string().regex(/^[a-z0-9_.-]+$/, "a sysctl key such as net.ipv4.tcp_syncookies"), z.union([z.string(), z.number()]))
+    .default({}),
+});
+const sysctl = z
+  .union([z.literal("recommended"), z.literal("none"), sysctlObject])
+  .transform((v) => (typeof v === "string" ? { profile: v, disableIpv6: false, set: {} } : v));
+
+const updates = z.strictObject({
+  automatic: z.enum(["security", "all", "off"]).default("security"),
+  reboot: z
+    .strictObject({
+      enabled: z.boolean().default(false),
+      time: z
+        .string()
+        .regex(/^\d{2}:\d{2}$/, 'a time such as "03:30"')
+        .default("03:30"),
+    })
+    .prefault({}),
+});
+
+export const LEGACY_SERVICES = [
+  "telnetd",
+  "inetutils-telnetd",
+  "telnetd-ssl",
+  "rsh-server",
+  "rsh-redone-server",
+  "ftpd",
+  "vsftpd",
+  "proftpd-basic",
+  "pure-ftpd",
+  "tftpd",
+  "tftpd-hpa",
+  "atftpd",
+  "xinetd",
+  "nis",
+] as const;
+const services = z.strictObject({
+  remove: z.array(z.string()).default([...LEGACY_SERVICES]),
+  /** listening services the host needs: rampart refuses to remove them */
+  keep: z.array(z.string()).default([]),
+});
+
+const mac = z.strictObject({ apparmor: z.enum(["keep", "enforce", "complain", "disabled"]).default("keep") });
+
+const jail = z.strictObject({
+  enabled: z.boolean().default(true),
+  /** filter name (built-in or fail2ban's, with parameters: "sshd[mode=aggressive]"); default: the jail's name */
+  filter: z.string().optional(),
+  mode: z.enum(["normal", "ddos", "extra", "aggressive"]).default("normal"),
+  maxretry: z.number().int().min(1).max(1000).default(3),
+  findtime: duration.default(600),
+  bantime: duration.default(600),
+  increment: z.strictObject({ factor: z.number().min(1).default(2), max: duration.default(604800) }).optional(),
+  logpath: z.string().optional(),
+  backend: z.enum(["auto", "file", "journald"]).default("auto"),
+  /** ban the whole IPv6 prefix of this length instead of one address (default /64) */
+  ipv6Prefix: z.number().int().min(16).max(128).default(64),
+  /** forget a source's failures after it logs in successfully */
+  forgetOnSuccess: z.boolean().default(false),
+  /** extra addresses for this jail only */
+  ignore: z.array(cidr).default([]),
+});
+
+const guard = z.strictObject({
+  enabled: z.boolean().default(true),
+  ignore: z.array(cidr).default(["127.0.0.0/8", "::1"]),
+  notify: z
+    .strictObject({
+      email: z
+        .strictObject({
+          to: z.string().min(3),
+          from: z.string().optional(),
+          smtp: z
+            .string()
+            .regex(/^smtps?:\/\//, 'an SMTP URL such as "smtp://127.0.0.1:25"')
+            .default("smtp://127.0.0.1:25"),
+          whois: z.boolean().default(false),
+        })
+        .optional(),
+      webhook: z.strictObject({ url: z.string().regex(/^https?:\/\//, "an http(s) URL") }).optional(),
+    })
+    .prefault({}),
+  share: z
+    .strictObject({ postgres: z.string().regex(/^postgres(ql)?:\/\//, "a postgres:// URL"), credentialsFile: z.string().optional() })
+    .optional(),
+  jails: z.record(z.string().regex(/^[a-zA-Z0-9_-]+$/, "a jail name is letters, digits, _ and -"), jail).prefault({ sshd: {} }),
+  /** run a fail2ban configuration directory in place (jail.local, filter.d) */
+  fail2ban: z.string().optional(),
+});
+
+const blocklistSource = z
+  .strictObject({
+    name: z.string().regex(/^[a-zA-Z0-9_.-]+$/, "a list name is letters, digits, _ . and -"),
+    url: z
+      .string()
+      .regex(/^https?:\/\//, "an http(s) URL")
+      .optional(),
+    file: z.string().optional(),
+    format: z.enum(["auto", "plain", "netset", "spamhaus", "spamhaus-json", "dshield", "zone"]).default("auto"),
+    refresh: duration.optional(),
+  })
+  .refine((s) => (s.url === undefined) !== (s.file === undefined), { message: "a source has either `url` or `file`" });
+
+const blocklists = z.strictObject({
+  sources: z.array(blocklistSource).default([]),
+  never: z.array(cidr).default([]),
+  allowPrivate: z.boolean().default(false),
+  refresh: duration.default(86400),
+});
+
+const integrity = z.strictObject({
+  paths: z.array(z.string().regex(/^\//, "an absolute path")).default(["/etc", "/usr/bin", "/usr/sbin", "/usr/lib", "/boot"]),
+  exclude: z.array(z.string()).default([]),
+});
+
+const waiver = z.strictObject({
+  check: z.string().regex(/^[A-Z0-9]+(-[A-Z0-9]+)+$/, "a check ID such as FW-OUTBOUND-DENY"),
+  reason: z.string().min(3, "say why the check is waived"),
+  until: z.union([z.string().regex(/^\d{4}-\d{2}-\d{2}$/, "a date YYYY-MM-DD"), z.date()]).optional(),
+});
+
+export const policySchema = z.strictObject({
+  version: z.literal(1).default(1),
+  admins: z.array(admin).default([]),
+  ssh: ssh.prefault({}),
+  firewall: firewall.prefault({}),
+  sysctl: sysctl.prefault("recommended"),
+  updates: updates.prefault({}),
+  services: services.prefault({}),
+  mac: mac.prefault({}),
+  guard: guard.prefault({}),
+  blocklists: blocklists.prefault({}),
+  integrity: integrity.prefault({}),
+  waivers: z.array(waiver).default([]),
+});
+
+/** The normalised, typed policy every part of rampart reads. */
+export type Policy = z.output<typeof policySchema>;
+export type PolicyInput = z.input<typeof policySchema>;
+export type InboundRule = Policy["firewall"]["inbound"][number];
+export type Jail = Policy["guard"]["jails"][string];
+export type Admin = Policy["admins"][number];

@@ -1,0 +1,134 @@
+// The one process runner. Every program rampart drives (sshd, nft, iptables-restore, ipset, apt, systemctl …)
+// is started here: argv arrays only, never a shell, a timeout on every call, stdout/stderr captured, and a
+// typed error that keeps stderr so the user sees what the program said. Attacker text (log lines, user
+// names) can therefore never become shell syntax. Modules take a `Runner` so tests can record or fake calls.
+import { spawn } from "node:child_process";
+import { RampartError } from "../core/errors.js";
+
+export interface RunOptions {
+  /** default 30 s; the child is killed (SIGKILL) when it expires */
+  timeoutMs?: number;
+  /** written to the child's stdin, then closed */
+  input?: string | Buffer;
+  env?: NodeJS.ProcessEnv;
+  cwd?: string;
+  /** exit codes that are not errors (default [0]); use "any" to inspect the code yourself */
+  okCodes?: number[] | "any";
+  /** cap on captured stdout bytes (default 64 MiB) */
+  maxOutput?: number;
+}
+
+export interface RunResult {
+  argv: readonly string[];
+  code: number;
+  stdout: string;
+  stderr: string;
+  durationMs: number;
+}
+
+export type Runner = (argv: readonly string[], options?: RunOptions) => Promise<RunResult>;
+
+/** Run argv[0] with argv[1..] (no shell). Throws RampartError NOT_FOUND / TIMEOUT / EXEC. */
+export const run: Runner = (argv, options = {}) => {
+  if (argv.length === 0 || !argv[0]) throw new RampartError("EXEC", "internal: empty argv");
+  const [cmd, ...args] = argv as [string, ...string[]];
+  const timeoutMs = options.timeoutMs ?? 30_000;
+  const maxOutput = options.maxOutput ?? 64 * 1024 * 1024;
+  const started = performance.now();
+  return new Promise((resolve, reject) => {
+    const child = spawn(cmd, args, {
+      shell: false,
+      stdio: ["pipe", "pipe", "pipe"],
+      env: options.env ?? process.env,
+      cwd: options.cwd,
+    });
+    const out: Buffer[] = [];
+    const err: Buffer[] = [];
+    let outBytes = 0;
+    let timedOut = false;
+    const timer = setTimeout(() => {
+      timedOut = true;
+      child.kill("SIGKILL");
+    }, timeoutMs);
+    child.stdout.on("data", (b: Buffer) => {
+      outBytes += b.length;
+      if (outBytes <= maxOutput) out.push(b);
+    });
+    child.stderr.on("data", (b: Buffer) => {
+      if (err.length < 256) err.push(b);
+    });
+    child.on("error", (e: NodeJS.ErrnoException) => {
+      clearTimeout(timer);
+      if (e.code === "ENOENT") {
+        reject(
+          new RampartError("NOT_FOUND", `program not found: ${cmd}`, {
+            hint: `Install the package that provides \`${cmd}\` (apt-get install …), or check PATH.`,
+            cause: e,
+          }),
+        );
+      } else {
+        reject(new RampartError("EXEC", `could not start ${cmd}: ${e.message}`, { cause: e }));
+      }
+    });
+    child.stdin.on("error", () => {}); // the child may exit before reading its input
+    child.on("close", (code, signal) => {
+      clearTimeout(timer);
+      const result: RunResult = {
+        argv,
+        code: code ?? (signal ? 128 : -1),
+        stdout: Buffer.concat(out).toString("utf8"),
+        stderr: Buffer.concat(err).toString("utf8"),
+        durationMs: performance.now() - started,
+      };
+      if (timedOut) {
+        reject(
+          new RampartError("TIMEOUT", `${describe(argv)} did not finish within ${timeoutMs} ms`, {
+            hint: "The program hung; check that it is not waiting for input or a lock.",
+          }),
+        );
+        return;
+      }
+      const ok = options.okCodes === "any" || (options.okCodes ?? [0]).includes(result.code);
+      if (!ok) {
+        const said = result.stderr.trim() || result.stdout.trim();
+        reject(
+          new RampartError(
+            "EXEC",
+            `${describe(argv)} failed (exit ${result.code}${signal ? `, ${signal}` : ""})${said ? `: ${firstLines(said)}` : ""}`,
+            {
+              cause: result,
+            },
+          ),
+        );
+        return;
+      }
+      resolve(result);
+    });
+    if (options.input !== undefined) child.stdin.end(options.input);
+    else child.stdin.end();
+  });
+};
+
+/** argv as a human-readable string, for messages only (never executed). */
+export function describe(argv: readonly string[]): string {
+  return argv.map((a) => (/^[\w@%+=:,./-]+$/.test(a) ? a : `'${a.replace(/'/g, `'\\''`)}'`)).join(" ");
+}
+
+function firstLines(s: string, n = 6): string {
+  const lines = s.split("\n");
+  return lines.length <= n ? s : `${lines.slice(0, n).join("\n")}\n… (${lines.length - n} more lines)`;
+}
+
+/** Is a program available on PATH (or at an absolute path)? */
+export async function which(cmd: string): Promise<string | undefined> {
+  const { access, constants } = await import("node:fs/promises");
+  const dirs = cmd.includes("/") ? [""] : (process.env.PATH ?? "/usr/sbin:/usr/bin:/sbin:/bin").split(":");
+  for (const d of dirs) {
+    const p = d ? `${d}/${cmd}` : cmd;
+    try {
+      await access(p, constants.X_OK);
+      return p;
+    } catch {}
+  }
+  return undefined;
+}

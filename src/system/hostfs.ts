@@ -1,0 +1,168 @@
+// File access "as if DIR were /" (`--root DIR`): every path rampart reads or writes is an absolute path on
+// the target system, mapped under the root here. Absolute symlinks inside an image are followed relative to
+// the image, never out of it (an image's /etc/ssh/… -> /usr/… must not read the auditing host's /usr).
+// Writes are atomic (temp file + fsync + rename) and keep owner and mode, so a crash never leaves a
+// half-written sshd_config or state file.
+import { constants, promises as fsp } from "node:fs";
+import type { Stats } from "node:fs";
+import path from "node:path";
+import { RampartError } from "../core/errors.js";
+
+export interface WriteOptions {
+  mode?: number;
+  uid?: number;
+  gid?: number;
+}
+
+export class HostFs {
+  /** absolute path of the root on this machine ("/" for the live system) */
+  readonly root: string;
+
+  constructor(root = "/") {
+    this.root = path.resolve(root);
+  }
+
+  /** true when operating on the running system (not an image under --root) */
+  get live(): boolean {
+    return this.root === "/";
+  }
+
+  /** Map a target path to a real path, following symlinks inside the root. */
+  async real(target: string): Promise<string> {
+    if (this.live) return target;
+    const parts = path.posix.normalize(`/${target}`).split("/").filter(Boolean);
+    let resolved = "";
+    for (let hops = 0, i = 0; i < parts.length; i++) {
+      const next = `${resolved}/${parts[i]}`;
+      let link: string | undefined;
+      try {
+        link = await fsp.readlink(path.join(this.root, next));
+      } catch {
+        link = undefined;
+      }
+      if (link === undefined) {
+        resolved = next;
+        continue;
+      }
+      if (++hops > 40) throw new RampartError("INPUT", `too many symlinks resolving ${target} under ${this.root}`);
+      const base = link.startsWith("/") ? link : `${resolved}/${link}`;
+      const rest = parts.slice(i + 1);
+      parts.splice(0, parts.length, ...path.posix.normalize(base).split("/").filter(Boolean), ...rest);
+      i = -1;
+      resolved = "";
+    }
+    return path.join(this.root, resolved || "/");
+  }
+
+  /** The on-disk path for messages: the target path, prefixed by the root when not live. */
+  display(target: string): string {
+    return this.live ? target : path.join(this.root, target);
+  }
+
+  async readText(target: string): Promise<string> {
+    try {
+      return await fsp.readFile(await this.real(target), "utf8");
+    } catch (e) {
+      throw fsError(e, this.display(target), "read");
+    }
+  }
+
+  /** Contents, or undefined when the file does not exist (other errors still throw). */
+  async readTextIfExists(target: string): Promise<string | undefined> {
+    try {
+      return await fsp.readFile(await this.real(target), "utf8");
+    } catch (e) {
+      if (isNotFound(e)) return undefined;
+      throw fsError(e, this.display(target), "read");
+    }
+  }
+
+  async exists(target: string): Promise<boolean> {
+    try {
+      await fsp.access(await this.real(target), constants.F_OK);
+      return true;
+    } catch {
+      return false;
+    }
+  }
+
+  async stat(target: string): Promise<Stats | undefined> {
+    try {
+      return await fsp.stat(await this.real(target));
+    } catch (e) {
+      if (isNotFound(e)) return undefined;
+      throw fsError(e, this.display(target), "stat");
+    }
+  }
+
+  async lstat(target: string): Promise<Stats | undefined> {
+    try {
+      const dir = await this.real(path.posix.dirname(target));
+      return await fsp.lstat(path.join(dir, path.posix.basename(target)));
+    } catch (e) {
+      if (isNotFound(e)) return undefined;
+      throw fsError(e, this.display(target), "stat");
+    }
+  }
+
+  /** Entry names of a directory, sorted; [] when it does not exist. */
+  async list(target: string): Promise<string[]> {
+    try {
+      return (await fsp.readdir(await this.real(target))).sort();
+    } catch (e) {
+      if (isNotFound(e) || (e as NodeJS.ErrnoException).code === "ENOTDIR") return [];
+      throw fsError(e, this.display(target), "list");
+    }
+  }
+
+  /**
+   * Atomic write: temp file in the same directory, fsync, rename. Keeps the existing file's mode and owner
+   * unless given; parents are created (0755) when missing.
+   */
+  async writeAtomic(target: string, data: string | Buffer, options: WriteOptions = {}): Promise<void> {
+    const real = await this.real(target);
+    const dir = path.dirname(real);
+    await fsp.mkdir(dir, { recursive: true, mode: 0o755 });
+    const before = await fsp.stat(real).catch(() => undefined);
+    const mode = options.mode ?? (before ? before.mode & 0o7777 : 0o644);
+    const tmp = path.join(dir, `.${path.basename(real)}.rampart-${process.pid}-${Date.now()}`);
+    const fh = await fsp.open(tmp, "wx", mode);
+    try {
+      await fh.writeFile(data);
+      await fh.chmod(mode);
+      const uid = options.uid ?? before?.uid;
+      const gid = options.gid ?? before?.gid;
+      if (uid !== undefined && gid !== undefined) await fh.chown(uid, gid);
+      await fh.sync();
+    } catch (e) {
+      await fh.close();
+      await fsp.rm(tmp, { force: true });
+      throw fsError(e, this.display(target), "write");
+    }
+    await fh.close();
+    await fsp.rename(tmp, real);
+    const dh = await fsp.open(dir, "r");
+    await dh.sync().catch(() => {});
+    await dh.close();
+  }
+
+  async remove(target: string): Promise<void> {
+    await fsp.rm(await this.real(target), { force: true });
+  }
+}
+
+export function isNotFound(e: unknown): boolean {
+  return (e as NodeJS.ErrnoException | undefined)?.code === "ENOENT";
+}
+
+function fsError(e: unknown, where: string, verb: string): RampartError {
+  const code = (e as NodeJS.ErrnoException | undefined)?.code;
+  if (code === "ENOENT") return new RampartError("NOT_FOUND", `cannot ${verb} ${where}: no such file`, { cause: e });
+  if (code === "EACCES" || code === "EPERM") {
+    return new RampartError("PERMISSION", `cannot ${verb} ${where}: permission denied`, {
+      hint: "Run rampart as root (sudo rampart …).",
+      cause: e,
+    });
+  }
+  return new RampartError("EXEC", `cannot ${verb} ${where}: ${(e as Error).message}`, { cause: e });
+}
