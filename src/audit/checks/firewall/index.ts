@@ -1,0 +1,4 @@
+// The firewall area's checks, in report order. Each check lives in its own small module beside this file.
+import type { Check } from "../../types.js";
+
+export const checks: Check[] = [];
