@@ -55,7 +55,7 @@ export function parsePolicy(text: string, file: string, now: Date = new Date()):
     });
     return { policy: undefined, errors, warnings };
   }
-  const parsed = policySchema.safeParse(raw);
+  const parsed = policySchema.safeParse(raw, { reportInput: true });
   if (!parsed.success) {
     for (const issue of parsed.error.issues) errors.push(...issueToDiagnostics(issue, doc, file, at));
     errors.sort((a, b) => a.line - b.line || a.column - b.column);

@@ -1,0 +1,90 @@
+import assert from "node:assert/strict";
+import { test } from "node:test";
+import fc from "fast-check";
+import { cidrContains, cidrOf, formatCidr, formatIp, normalizeIp, parseCidr, parseIp, tryParseCidr, tryParseIp } from "./ip.js";
+
+test("IPv4 parses and formats", () => {
+  assert.equal(formatIp(parseIp("192.0.2.1")), "192.0.2.1");
+  assert.equal(parseIp("255.255.255.255").value, 0xffffffffn);
+  assert.equal(parseIp("0.0.0.0").family, 4);
+});
+
+test("IPv6 is zero-compressed and lower-cased (RFC 5952)", () => {
+  assert.equal(normalizeIp("2001:DB8:0:0:0:0:0:1"), "2001:db8::1");
+  assert.equal(normalizeIp("2001:db8:0:0:1:0:0:1"), "2001:db8::1:0:0:1");
+  assert.equal(normalizeIp("2001:0db8:0000:0001:0000:0000:0000:0000"), "2001:db8:0:1::");
+  assert.equal(normalizeIp("::"), "::");
+  assert.equal(normalizeIp("::1"), "::1");
+  assert.equal(normalizeIp("fe80::"), "fe80::");
+  assert.equal(normalizeIp("2001:db8:1:1:1:1:1:0"), "2001:db8:1:1:1:1:1:0");
+  assert.equal(normalizeIp("2001:db8::0:1"), "2001:db8::1");
+});
+
+test("IPv4-mapped IPv6 is the IPv4 address", () => {
+  const a = parseIp("::ffff:198.51.100.7");
+  assert.equal(a.family, 4);
+  assert.equal(formatIp(a), "198.51.100.7");
+  assert.equal(parseIp("::ffff:c633:6407").family, 4);
+  assert.equal(parseIp("::ffff:198.51.100.7", { unmapV4: false }).family, 6);
+  assert.equal(formatIp(parseIp("::ffff:198.51.100.7", { unmapV4: false })), "::ffff:198.51.100.7");
+});
+
+test("garbage is rejected with a reason", () => {
+  const cases: [string, RegExp][] = [
+    ["", /empty/],
+    ["1.2.3", /4 dot-separated/],
+    ["1.2.3.256", /larger than 255/],
+    ["01.2.3.4", /leading zero/],
+    ["1.2.3.4 ", /not a number/],
+    ["a.b.c.d", /not a number/],
+    ["2001:db8::1::2", /only once/],
+    ["2001:db8:1:2:3:4:5:6:7", /8 groups/],
+    ["2001:db8:12345::", /hex group/],
+    ["fe80::1%eth0", /zone index/],
+    ["1.2.3.4::", /must come last|hex group/],
+    [":1:2:3:4:5:6:7", /empty group|8 groups/],
+    ["x".repeat(100), /too long/],
+  ];
+  for (const [text, reason] of cases) {
+    const r = tryParseIp(text);
+    assert.equal(r.ok, false, text);
+    if (!r.ok) assert.match(r.reason, reason, text);
+  }
+  assert.throws(() => parseIp("nope"), /invalid IP address "nope"/);
+});
+
+test("CIDR parsing masks host bits, or rejects them when strict", () => {
+  assert.equal(formatCidr(parseCidr("192.0.2.77/24")), "192.0.2.0/24");
+  const strict = tryParseCidr("192.0.2.77/24", { strict: true });
+  assert.equal(strict.ok, false);
+  if (!strict.ok) assert.match(strict.reason, /did you mean 192\.0\.2\.0\/24/);
+  assert.equal(formatCidr(parseCidr("2001:db8::1/32")), "2001:db8::/32");
+  assert.equal(formatCidr(parseCidr("198.51.100.7")), "198.51.100.7");
+  assert.equal(formatCidr(parseCidr("198.51.100.7"), true), "198.51.100.7/32");
+  assert.equal(formatCidr(parseCidr("::ffff:192.0.2.0/120")), "192.0.2.0/24");
+  assert.equal(tryParseCidr("10.0.0.0/33").ok, false);
+  assert.equal(tryParseCidr("10.0.0.0/x").ok, false);
+  assert.equal(formatCidr(parseCidr("0.0.0.0/0")), "0.0.0.0/0");
+});
+
+test("contains and /64 aggregation", () => {
+  assert.ok(cidrContains(parseCidr("2001:db8:bad::/48"), parseIp("2001:db8:bad::7")));
+  assert.ok(!cidrContains(parseCidr("2001:db8:bad::/48"), parseIp("2001:db8:bae::7")));
+  assert.ok(!cidrContains(parseCidr("0.0.0.0/0"), parseIp("::1")), "families never mix");
+  assert.equal(formatCidr(cidrOf(parseIp("2001:db8:bad:1:aaaa:bbbb:cccc:dddd"), 64)), "2001:db8:bad:1::/64");
+});
+
+test("property: format(parse(x)) round-trips for every IPv4 and IPv6 value", () => {
+  fc.assert(
+    fc.property(fc.ipV4(), (s) => formatIp(parseIp(s)) === s),
+    { numRuns: 500 },
+  );
+  fc.assert(
+    fc.property(fc.ipV6(), (s) => {
+      const a = parseIp(s, { unmapV4: false });
+      const b = parseIp(formatIp(a), { unmapV4: false });
+      return a.value === b.value && a.family === b.family;
+    }),
+    { numRuns: 500 },
+  );
+});

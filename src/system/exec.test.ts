@@ -1,0 +1,47 @@
+import assert from "node:assert/strict";
+import { test } from "node:test";
+import { RampartError } from "../core/errors.js";
+import { describe as describeArgv, run, which } from "./exec.js";
+
+test("argv is passed verbatim: no shell ever interprets it", async () => {
+  const hostile = "$(touch /tmp/pwned); `id` && echo hi | cat > x; 'q\"";
+  const r = await run(["printf", "%s", hostile]);
+  assert.equal(r.stdout, hostile);
+});
+
+test("stdin input and exit codes", async () => {
+  const r = await run(["cat"], { input: "hello" });
+  assert.equal(r.stdout, "hello");
+  const any = await run(["false"], { okCodes: "any" });
+  assert.equal(any.code, 1);
+});
+
+test("a failing program is an EXEC error that keeps stderr", async () => {
+  await assert.rejects(run(["ls", "/definitely/not/here"]), (e: unknown) => {
+    assert.ok(e instanceof RampartError);
+    assert.equal(e.code, "EXEC");
+    assert.match(e.message, /No such file or directory/);
+    return true;
+  });
+});
+
+test("a missing program is NOT_FOUND with an install hint", async () => {
+  await assert.rejects(
+    run(["rampart-no-such-program"]),
+    (e: unknown) => e instanceof RampartError && e.code === "NOT_FOUND" && /apt-get install/.test(e.hint ?? ""),
+  );
+});
+
+test("a hung program is killed at the timeout", async () => {
+  await assert.rejects(run(["sleep", "10"], { timeoutMs: 200 }), (e: unknown) => e instanceof RampartError && e.code === "TIMEOUT");
+});
+
+test("describe quotes for display only", () => {
+  assert.equal(describeArgv(["nft", "-f", "-"]), "nft -f -");
+  assert.equal(describeArgv(["echo", "a b", "it's"]), "echo 'a b' 'it'\\''s'");
+});
+
+test("which finds programs on PATH", async () => {
+  assert.ok(await which("sh"));
+  assert.equal(await which("rampart-no-such-program"), undefined);
+});
