@@ -2,6 +2,7 @@
 // Parsing does no I/O beyond reading the one file, so the same function serves `policy check`, `plan`,
 // `apply` and the audit. Every problem becomes a Diagnostic with file:line:column and, for unknown keys,
 // a "did you mean".
+import path from "node:path";
 import { LineCounter, isMap, isScalar, parseDocument } from "yaml";
 import type { Document, Node as YamlNode } from "yaml";
 import type { z } from "zod";
@@ -227,4 +228,28 @@ function knownKeys(path: readonly PropertyKey[]): string[] {
   s = unwrap(s);
   const def = (s as { _zod: { def: Record<string, unknown> } })._zod.def;
   return def.type === "object" ? Object.keys(def.shape as object) : [];
+}
+
+export interface ResolvedPolicy {
+  policy: Policy;
+  warnings: Diagnostic[];
+  /** the file it came from, or undefined for the built-in baseline */
+  file: string | undefined;
+}
+
+/**
+ * The policy a command works with: the file given with --policy (which must exist), else
+ * /etc/rampart/policy.yaml when present, else the built-in baseline. One rule for every command.
+ */
+export async function resolvePolicy(fs: HostFs, explicit: string | undefined): Promise<ResolvedPolicy> {
+  if (explicit !== undefined) {
+    // --policy names a file on this machine, also with --root (the image's own policy is the default)
+    const { policy, warnings } = await loadPolicy(path.resolve(explicit), new HostFs());
+    return { policy, warnings, file: explicit };
+  }
+  if (await fs.exists(DEFAULT_POLICY_PATH)) {
+    const { policy, warnings } = await loadPolicy(DEFAULT_POLICY_PATH, fs);
+    return { policy, warnings, file: fs.display(DEFAULT_POLICY_PATH) };
+  }
+  return { policy: defaultPolicy(), warnings: [], file: undefined };
 }
