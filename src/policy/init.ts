@@ -1,11 +1,11 @@
 // `rampart init`: a policy tailored to the running host, as YAML with comments a person can edit.
 // Facts are gathered first (who the admin is, their keys, the SSH port, what listens, our addresses, the
 // admin's source address) and rendered second, so rendering is tested without a live host.
-import { readFile } from "node:fs/promises";
-import { tryParseCidr, tryParseIp } from "../core/ip.js";
+import { tryParseCidr } from "../core/ip.js";
 import type { Logger } from "../core/logger.js";
 import type { Runner } from "../system/exec.js";
 import type { HostFs } from "../system/hostfs.js";
+import { hostAddresses, sessionSource } from "../system/net.js";
 import { SSH_KEY_TYPES, USERNAME_RE } from "./schema.js";
 
 export interface HostFacts {
@@ -37,7 +37,10 @@ export async function gatherHostFacts(fs: HostFs, run: Runner, log: Logger, env:
   const admin = await findAdmin(fs, env, notes);
   const { port, source } = await sshPort(fs, run);
   const listening = (await listeningSockets(run, log)).filter((s) => s.port !== port && !isLoopback(s.address));
-  const ownAddresses = await hostAddresses(run, log);
+  const ownAddresses = await hostAddresses(run).catch((e: Error) => {
+    log.debug("ip addr failed; own addresses not listed", { error: e.message });
+    return [] as string[];
+  });
   const adminSource = await sessionSource(env);
   return { hostname, admin, sshPort: port, sshPortSource: source, listening, ownAddresses, adminSource, notes };
 }
@@ -139,41 +142,6 @@ async function listeningSockets(run: Runner, log: Logger): Promise<HostFacts["li
     log.debug("ss failed; listening services not listed", { error: (e as Error).message });
     return [];
   }
-}
-
-async function hostAddresses(run: Runner, log: Logger): Promise<string[]> {
-  try {
-    const r = await run(["ip", "-j", "addr", "show"], { timeoutMs: 5000 });
-    const ifaces = JSON.parse(r.stdout) as { addr_info?: { local?: string; scope?: string }[] }[];
-    return ifaces.flatMap((i) => (i.addr_info ?? []).filter((a) => a.scope === "global" && a.local).map((a) => a.local as string));
-  } catch (e) {
-    log.debug("ip addr failed; own addresses not listed", { error: (e as Error).message });
-    return [];
-  }
-}
-
-/** The admin's source address: SSH_CONNECTION here or in an ancestor process (sudo drops it). */
-async function sessionSource(env: NodeJS.ProcessEnv): Promise<string | undefined> {
-  const fromConn = (c: string | undefined) => {
-    const ip = c?.split(" ")[0];
-    return ip && tryParseIp(ip).ok ? ip : undefined;
-  };
-  const direct = fromConn(env.SSH_CONNECTION);
-  if (direct) return direct;
-  let pid = process.ppid;
-  for (let i = 0; i < 16 && pid > 1; i++) {
-    try {
-      const environ = await readFile(`/proc/${pid}/environ`, "latin1");
-      const conn = environ.split("\0").find((e) => e.startsWith("SSH_CONNECTION="));
-      const ip = fromConn(conn?.slice("SSH_CONNECTION=".length));
-      if (ip) return ip;
-      const stat = await readFile(`/proc/${pid}/stat`, "utf8");
-      pid = Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[1]);
-    } catch {
-      return undefined;
-    }
-  }
-  return undefined;
 }
 
 function isLoopback(address: string): boolean {

@@ -2,7 +2,7 @@
 // is started here: argv arrays only, never a shell, a timeout on every call, stdout/stderr captured, and a
 // typed error that keeps stderr so the user sees what the program said. Attacker text (log lines, user
 // names) can therefore never become shell syntax. Modules take a `Runner` so tests can record or fake calls.
-import { spawn } from "node:child_process";
+import { type ChildProcessWithoutNullStreams, spawn } from "node:child_process";
 import { RampartError } from "../core/errors.js";
 
 export interface RunOptions {
@@ -131,4 +131,17 @@ export async function which(cmd: string): Promise<string | undefined> {
     } catch {}
   }
   return undefined;
+}
+
+/**
+ * Start a long-running program whose output is streamed (journalctl -f, a detached timer): the same
+ * rules as `run` — argv only, never a shell — but the caller owns the process and its lifetime.
+ */
+export function startProcess(
+  argv: readonly string[],
+  options: { env?: NodeJS.ProcessEnv; cwd?: string } = {},
+): ChildProcessWithoutNullStreams {
+  if (argv.length === 0 || !argv[0]) throw new RampartError("EXEC", "internal: empty argv");
+  const [cmd, ...args] = argv as [string, ...string[]];
+  return spawn(cmd, args, { shell: false, stdio: ["pipe", "pipe", "pipe"], env: options.env ?? process.env, cwd: options.cwd });
 }

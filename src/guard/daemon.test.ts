@@ -1,0 +1,157 @@
+// The daemon end to end without a kernel: a real log file followed by FileSource, the real sshd filter and
+// jails, SQLite state, the control socket — and an in-memory enforcer standing in for nft (the lab tests
+// prove the kernel part).
+import assert from "node:assert/strict";
+import { appendFileSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { after, test } from "node:test";
+import { systemClock } from "../core/clock.js";
+import { silentLogger } from "../core/logger.js";
+import { policySchema } from "../policy/schema.js";
+import { HostFs } from "../system/hostfs.js";
+import { callGuard } from "./control.js";
+import { GuardDaemon } from "./daemon.js";
+import { MemoryEnforcer } from "./enforce.js";
+import { GuardState } from "./state.js";
+
+const dir = mkdtempSync(path.join(tmpdir(), "rampart-guard-"));
+after(() => rmSync(dir, { recursive: true, force: true }));
+
+const iso = () => new Date().toISOString().replace("Z", "+00:00");
+const fail = (ip: string, user = "admin", pid = 4242) =>
+  `${iso()} web1 sshd[${pid}]: Failed password for invalid user ${user} from ${ip} port 50000 ssh2\n`;
+
+function setup(name: string) {
+  const log = path.join(dir, `${name}.log`);
+  writeFileSync(log, "");
+  const policy = policySchema.parse({
+    guard: { ignore: ["127.0.0.0/8", "203.0.113.10"], jails: { sshd: { maxretry: 3, bantime: "10m", logpath: log, backend: "file" } } },
+  });
+  const socketPath = path.join(dir, `${name}.sock`);
+  const stateFile = path.join(dir, `${name}.db`);
+  const make = (enforcer: MemoryEnforcer) => {
+    const state = GuardState.open(stateFile, silentLogger);
+    const daemon = new GuardDaemon({ policy, fs: new HostFs("/"), clock: systemClock, log: silentLogger, state, enforcer, socketPath });
+    return { daemon, state };
+  };
+  return { log, socketPath, make };
+}
+
+async function until(cond: () => boolean | Promise<boolean>, ms = 5000): Promise<void> {
+  const end = Date.now() + ms;
+  while (!(await cond())) {
+    if (Date.now() > end) throw new Error("condition not met in time");
+    await new Promise((r) => setTimeout(r, 10));
+  }
+}
+
+test("maxretry failures ban the source; the ignore list and other sources are untouched", async () => {
+  const s = setup("ban");
+  const kernel = new MemoryEnforcer();
+  const { daemon, state } = s.make(kernel);
+  await daemon.start();
+  try {
+    appendFileSync(s.log, fail("198.51.100.7") + fail("203.0.113.10") + fail("198.51.100.7"));
+    appendFileSync(s.log, fail("203.0.113.10") + fail("203.0.113.10") + fail("198.51.100.8"));
+    appendFileSync(s.log, fail("198.51.100.7"));
+    await until(() => kernel.kernel.has("198.51.100.7"));
+    assert.deepEqual([...kernel.kernel.keys()], ["198.51.100.7"]);
+    const timeout = kernel.kernel.get("198.51.100.7") ?? 0;
+    assert.ok(timeout > 590 && timeout <= 600, `timeout ${timeout}`);
+    const bans = (await callGuard({ cmd: "bans" }, s.socketPath)) as { target: string; jail: string }[];
+    assert.deepEqual(
+      bans.map((b) => [b.target, b.jail]),
+      [["198.51.100.7", "sshd"]],
+    );
+    const status = (await callGuard({ cmd: "status" }, s.socketPath)) as {
+      lines: number;
+      sources: { state: string }[];
+      latencyMs: { p99: number };
+    };
+    assert.equal(status.lines, 7);
+    assert.equal(status.sources[0]?.state, "reading");
+    assert.ok(status.latencyMs.p99 !== undefined);
+    const metrics = (await callGuard({ cmd: "metrics" }, s.socketPath)) as string;
+    assert.match(metrics, /rampart_guard_bans_total\{jail="sshd"\} 1/);
+  } finally {
+    await daemon.stop();
+    state.close();
+  }
+});
+
+test("IPv6 sources are banned per /64; an injected address in the user name is never banned", async () => {
+  const s = setup("v6");
+  const kernel = new MemoryEnforcer();
+  const { daemon, state } = s.make(kernel);
+  await daemon.start();
+  try {
+    for (const host of ["2001:db8:bad::1", "2001:db8:bad::2", "2001:db8:bad::3"])
+      appendFileSync(s.log, fail(host, "from 192.0.2.1 port 22"));
+    await until(() => kernel.kernel.size > 0);
+    assert.deepEqual([...kernel.kernel.keys()], ["2001:db8:bad::/64"]);
+  } finally {
+    await daemon.stop();
+    state.close();
+  }
+});
+
+test("a restart restores bans from the state into the kernel; unban lifts them everywhere", async () => {
+  const s = setup("restart");
+  const first = s.make(new MemoryEnforcer());
+  await first.daemon.start();
+  await callGuard({ cmd: "ban", target: "198.51.100.99", jail: "sshd", seconds: 3600 }, s.socketPath);
+  await first.daemon.stop();
+  first.state.close();
+
+  const kernel = new MemoryEnforcer(); // e.g. after a reboot: the kernel set is empty
+  const second = s.make(kernel);
+  await second.daemon.start();
+  try {
+    assert.ok(kernel.kernel.has("198.51.100.99"), "restored at start");
+    assert.equal(kernel.calls, 1, "restored in one batch");
+    await assert.rejects(callGuard({ cmd: "unban", target: "198.51.100.1" }, s.socketPath), /is not banned/);
+    await callGuard({ cmd: "unban", target: "198.51.100.99" }, s.socketPath);
+    assert.equal(kernel.kernel.size, 0);
+    assert.deepEqual(await callGuard({ cmd: "bans" }, s.socketPath), []);
+  } finally {
+    await second.daemon.stop();
+    second.state.close();
+  }
+});
+
+test("a corrupt state database is moved aside and the daemon starts fresh", async () => {
+  const s = setup("corrupt");
+  writeFileSync(path.join(dir, "corrupt.db"), "garbage ".repeat(500));
+  const { daemon, state } = s.make(new MemoryEnforcer());
+  await daemon.start();
+  await daemon.stop();
+  state.close();
+  const { readdirSync } = await import("node:fs");
+  assert.equal(readdirSync(dir).filter((n) => n.startsWith("corrupt.db.corrupt-")).length, 1);
+});
+
+test("restoring 10,000 bans is one enforcer call", async () => {
+  const s = setup("many");
+  const state = GuardState.open(path.join(dir, "many.db"), silentLogger);
+  const now = Date.now();
+  state.addBans(
+    Array.from({ length: 10_000 }, (_, i) => ({
+      target: `198.51.${100 + (i >> 8)}.${i & 255}`,
+      jail: "sshd",
+      reason: "t",
+      origin: "h",
+      startedAt: now,
+      expiresAt: now + 3_600_000,
+      offense: 1,
+    })),
+  );
+  state.close();
+  const kernel = new MemoryEnforcer();
+  const { daemon, state: st } = s.make(kernel);
+  await daemon.start();
+  await daemon.stop();
+  st.close();
+  assert.equal(kernel.kernel.size, 10_000);
+  assert.equal(kernel.calls, 1);
+});

@@ -1,0 +1,87 @@
+// `rampart guard run`: wire the daemon from the policy and run it until SIGTERM/SIGINT. `--detach` (machines
+// without systemd; cron @reboot) starts the same command as a detached process logging to a file.
+import { spawn } from "node:child_process";
+import { mkdirSync, openSync, writeFileSync } from "node:fs";
+import type { Clock } from "../core/clock.js";
+import type { Logger } from "../core/logger.js";
+import type { Policy } from "../policy/schema.js";
+import type { Runner } from "../system/exec.js";
+import type { HostFs } from "../system/hostfs.js";
+import { hostAddresses, loggedInSources } from "../system/net.js";
+import { CONTROL_SOCKET } from "./control.js";
+import { GuardDaemon } from "./daemon.js";
+import { type BanEnforcer, IpsetEnforcer, NftEnforcer } from "./enforce.js";
+import { Notifier } from "./notify.js";
+import { GuardState, STATE_DB } from "./state.js";
+
+export const GUARD_LOG = "/var/log/rampart/guard.log";
+export const GUARD_PID = "/run/rampart/guard.pid";
+
+export interface RunGuardOptions {
+  policy: Policy;
+  fs: HostFs;
+  run: Runner;
+  clock: Clock;
+  log: Logger;
+  socketPath?: string;
+  stateFile?: string;
+}
+
+export function enforcerFor(policy: Policy, run: Runner): BanEnforcer {
+  return policy.firewall.backend === "iptables" ? new IpsetEnforcer(run) : new NftEnforcer(run);
+}
+
+/** Start the daemon; resolves with it once it is reading. */
+export async function startGuard(o: RunGuardOptions): Promise<{ daemon: GuardDaemon; state: GuardState }> {
+  const state = GuardState.open(o.stateFile ?? (await o.fs.real(STATE_DB)), o.log);
+  const own = await hostAddresses(o.run).catch(() => [] as string[]);
+  const sessions = await loggedInSources(o.run);
+  if (sessions.length) o.log.info(`never banning the logged-in sessions' sources: ${sessions.join(", ")}`);
+  const notifier = new Notifier(o.policy.guard.notify, o.log, o.run);
+  const daemon = new GuardDaemon({
+    policy: o.policy,
+    fs: o.fs,
+    clock: o.clock,
+    log: o.log,
+    state,
+    enforcer: enforcerFor(o.policy, o.run),
+    notifier: notifier.enabled ? notifier : undefined,
+    socketPath: o.socketPath ?? CONTROL_SOCKET,
+    extraIgnore: [...own, ...sessions],
+  });
+  await daemon.start();
+  return { daemon, state };
+}
+
+/** Run in the foreground until a signal. */
+export async function runGuardForeground(o: RunGuardOptions): Promise<void> {
+  const { daemon, state } = await startGuard(o);
+  o.log.info("guard running", { socket: o.socketPath ?? CONTROL_SOCKET, pid: process.pid });
+  await new Promise<void>((resolve) => {
+    const stop = (sig: string) => {
+      o.log.info(`guard stopping (${sig})`);
+      resolve();
+    };
+    process.once("SIGTERM", () => stop("SIGTERM"));
+    process.once("SIGINT", () => stop("SIGINT"));
+  });
+  await daemon.stop();
+  state.close();
+}
+
+/**
+ * Re-run this command detached (new session, output to the log file), write its pid, and return. The one
+ * process that outlives rampart on purpose; argv only, like every other process.
+ */
+export function detachGuard(argv: string[]): number {
+  mkdirSync("/var/log/rampart", { recursive: true, mode: 0o750 });
+  mkdirSync("/run/rampart", { recursive: true, mode: 0o700 });
+  const out = openSync(GUARD_LOG, "a", 0o640);
+  const child = spawn(process.execPath, [...process.execArgv, ...argv.filter((a) => a !== "--detach")], {
+    detached: true,
+    stdio: ["ignore", out, out],
+  });
+  child.unref();
+  writeFileSync(GUARD_PID, `${child.pid}\n`, { mode: 0o644 });
+  return child.pid ?? 0;
+}

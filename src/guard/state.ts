@@ -1,0 +1,145 @@
+// The guard's durable state in SQLite (/var/lib/rampart/state.db): active bans (so they are restored into
+// the kernel at start), every past ban (for the repeat-offender rule), and where each log source stopped
+// reading (file offset + inode, or journald cursor) so a restart neither misses nor recounts lines.
+// A ban is committed here BEFORE it goes to the kernel: a crash at any point loses no ban (start-up
+// restores what is committed). A corrupt database is moved aside with a clear message and the daemon
+// starts fresh rather than dying (the kernel still holds the bans, with their timeouts).
+import { existsSync, mkdirSync, renameSync } from "node:fs";
+import path from "node:path";
+import Database from "better-sqlite3";
+import type { Logger } from "../core/logger.js";
+
+export const STATE_DB = "/var/lib/rampart/state.db";
+
+export interface BanRecord {
+  /** address or CIDR, canonical text */
+  target: string;
+  jail: string;
+  reason: string;
+  /** host that decided it ("local" here; fleet sharing fills in others) */
+  origin: string;
+  /** ms since epoch */
+  startedAt: number;
+  expiresAt: number;
+  /** 1 for a first ban, n for the n-th ban of this target (repeat offenders) */
+  offense: number;
+}
+
+export interface SourcePosition {
+  key: string;
+  inode?: number;
+  offset?: number;
+  cursor?: string;
+}
+
+export class GuardState {
+  private constructor(
+    private readonly db: Database.Database,
+    readonly file: string,
+  ) {}
+
+  /** Open or create; a corrupt file is moved aside (reported through log) and a fresh one created. */
+  static open(file: string, log: Logger): GuardState {
+    mkdirSync(path.dirname(file), { recursive: true, mode: 0o700 });
+    try {
+      return new GuardState(GuardState.init(new Database(file)), file);
+    } catch (e) {
+      if (!existsSync(file)) throw e;
+      const aside = `${file}.corrupt-${Date.now()}`;
+      renameSync(file, aside);
+      for (const suffix of ["-wal", "-shm"]) if (existsSync(file + suffix)) renameSync(file + suffix, aside + suffix);
+      log.error(`guard state ${file} was unreadable (${(e as Error).message}); moved to ${aside}, starting with empty state`, {
+        hint: "bans already in the kernel keep their timeouts; inspect the old file with sqlite3",
+      });
+      return new GuardState(GuardState.init(new Database(file)), file);
+    }
+  }
+
+  private static init(db: Database.Database): Database.Database {
+    db.pragma("journal_mode = WAL");
+    db.pragma("synchronous = NORMAL");
+    const ok = db.pragma("quick_check", { simple: true });
+    if (ok !== "ok") throw new Error(`quick_check: ${String(ok)}`);
+    db.exec(`
+      CREATE TABLE IF NOT EXISTS bans (target TEXT PRIMARY KEY, jail TEXT NOT NULL, reason TEXT NOT NULL, origin TEXT NOT NULL,
+        started INTEGER NOT NULL, expires INTEGER NOT NULL, offense INTEGER NOT NULL) WITHOUT ROWID;
+      CREATE TABLE IF NOT EXISTS history (id INTEGER PRIMARY KEY, target TEXT NOT NULL, jail TEXT NOT NULL, started INTEGER NOT NULL, expires INTEGER NOT NULL);
+      CREATE INDEX IF NOT EXISTS history_target ON history (target, started);
+      CREATE TABLE IF NOT EXISTS sources (key TEXT PRIMARY KEY, inode INTEGER, offset INTEGER, cursor TEXT) WITHOUT ROWID;
+    `);
+    return db;
+  }
+
+  /** Record bans (one transaction); a target already banned is replaced (a longer ban wins). */
+  addBans(bans: BanRecord[]): void {
+    const put = this.db.prepare(
+      "INSERT INTO bans (target, jail, reason, origin, started, expires, offense) VALUES (@target, @jail, @reason, @origin, @startedAt, @expiresAt, @offense) " +
+        "ON CONFLICT(target) DO UPDATE SET jail=excluded.jail, reason=excluded.reason, origin=excluded.origin, started=excluded.started, " +
+        "expires=max(expires, excluded.expires), offense=max(offense, excluded.offense)",
+    );
+    const hist = this.db.prepare("INSERT INTO history (target, jail, started, expires) VALUES (?, ?, ?, ?)");
+    this.db.transaction(() => {
+      for (const b of bans) {
+        put.run(b);
+        hist.run(b.target, b.jail, b.startedAt, b.expiresAt);
+      }
+    })();
+  }
+
+  removeBans(targets: string[]): number {
+    const del = this.db.prepare("DELETE FROM bans WHERE target = ?");
+    let n = 0;
+    this.db.transaction(() => {
+      for (const t of targets) n += del.run(t).changes;
+    })();
+    return n;
+  }
+
+  removeAllBans(): string[] {
+    const all = (this.db.prepare("SELECT target FROM bans").all() as { target: string }[]).map((r) => r.target);
+    this.db.exec("DELETE FROM bans");
+    return all;
+  }
+
+  /** Bans still running at `now` (expired rows are deleted on the way). */
+  activeBans(now: number): BanRecord[] {
+    this.db.prepare("DELETE FROM bans WHERE expires <= ?").run(now);
+    type Row = { target: string; jail: string; reason: string; origin: string; started: number; expires: number; offense: number };
+    return (this.db.prepare("SELECT * FROM bans ORDER BY started").all() as Row[]).map((r) => ({
+      target: r.target,
+      jail: r.jail,
+      reason: r.reason,
+      origin: r.origin,
+      startedAt: r.started,
+      expiresAt: r.expires,
+      offense: r.offense,
+    }));
+  }
+
+  /** How many times this target was banned since `since` (for bantime increments). */
+  pastBans(target: string, since: number): number {
+    return (this.db.prepare("SELECT count(*) AS n FROM history WHERE target = ? AND started >= ?").get(target, since) as { n: number }).n;
+  }
+
+  position(key: string): SourcePosition | undefined {
+    const r = this.db.prepare("SELECT * FROM sources WHERE key = ?").get(key) as
+      | { key: string; inode: number | null; offset: number | null; cursor: string | null }
+      | undefined;
+    if (!r) return undefined;
+    const p: SourcePosition = { key: r.key };
+    if (r.inode !== null) p.inode = r.inode;
+    if (r.offset !== null) p.offset = r.offset;
+    if (r.cursor !== null) p.cursor = r.cursor;
+    return p;
+  }
+
+  savePosition(p: SourcePosition): void {
+    this.db
+      .prepare("INSERT OR REPLACE INTO sources (key, inode, offset, cursor) VALUES (?, ?, ?, ?)")
+      .run(p.key, p.inode ?? null, p.offset ?? null, p.cursor ?? null);
+  }
+
+  close(): void {
+    this.db.close();
+  }
+}
