@@ -25,6 +25,7 @@ export const NEEDED = {
   "/usr/bin/iprange": "iprange",
   "/usr/bin/aide": "aide",
   "/usr/bin/journalctl": "systemd",
+  "/usr/sbin/visudo": "sudo",
   "/usr/lib/systemd/systemd-journald": "systemd",
 };
 

@@ -103,7 +103,8 @@ const inboundRule = z
   .strictObject({
     service: z.enum(SERVICE_NAMES).optional(),
     ports: z.array(portSpec).min(1).optional(),
-    proto: z.enum(["tcp", "udp"]).default("tcp"),
+    /** default: the service's own protocols (dns: tcp and udp), or tcp for `ports` */
+    proto: z.enum(["tcp", "udp"]).optional(),
     from: z.array(cidr).optional(),
     interface: z
       .string()
@@ -116,14 +117,18 @@ const inboundRule = z
     message: "an inbound rule names either a `service` or `ports`, not both and not neither",
   });
 
-const OUTBOUND_SERVICES = ["dns", "ntp", "http", "https", "icmp", "dhcp", "smtp", "ssh"] as const;
+export const OUTBOUND_SERVICES = ["dns", "ntp", "http", "https", "icmp", "dhcp", "smtp", "ssh"] as const;
 
 const firewall = z.strictObject({
   enabled: z.boolean().default(true),
   backend: z.enum(["nftables", "iptables"]).default("nftables"),
-  inbound: z.array(inboundRule).default([{ service: "ssh", proto: "tcp" }]),
+  inbound: z.array(inboundRule).default([{ service: "ssh" }]),
   outbound: z
-    .union([z.literal("allow"), z.strictObject({ allow: z.array(z.enum(OUTBOUND_SERVICES)), ports: z.array(portSpec).optional() })])
+    .union([
+      z.literal("allow"),
+      /** default-deny egress: only these services, plus `ports` (tcp) */
+      z.strictObject({ allow: z.array(z.enum(OUTBOUND_SERVICES)), ports: z.array(portSpec).optional() }),
+    ])
     .default("allow"),
   reject: z.boolean().default(false),
   ipv6: z.boolean().default(true),

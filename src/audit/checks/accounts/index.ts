@@ -1,4 +1,23 @@
 // The accounts area's checks, in report order. Each check lives in its own small module beside this file.
 import type { Check } from "../../types.js";
+import { adminKeys } from "./admin-keys.js";
+import { adminSudo } from "./admin-sudo.js";
+import { emptyPasswords } from "./empty-passwords.js";
+import { passwordHashing } from "./password-hashing.js";
+import { rootPasswordLocked } from "./root-password-locked.js";
+import { shadowModes } from "./shadow-modes.js";
+import { sudoNopasswdAll } from "./sudo-nopasswd.js";
+import { sudoersModes } from "./sudoers-modes.js";
+import { uid0OnlyRoot } from "./uid0-only-root.js";
 
-export const checks: Check[] = [];
+export const checks: Check[] = [
+  adminSudo,
+  adminKeys,
+  rootPasswordLocked,
+  uid0OnlyRoot,
+  emptyPasswords,
+  sudoNopasswdAll,
+  sudoersModes,
+  passwordHashing,
+  shadowModes,
+];

@@ -1,4 +1,6 @@
 // The integrity area's checks, in report order. Each check lives in its own small module beside this file.
 import type { Check } from "../../types.js";
+import { intBaselinePresent } from "./baseline-present.js";
+import { intBaselineRecent } from "./baseline-recent.js";
 
-export const checks: Check[] = [];
+export const checks: Check[] = [intBaselinePresent, intBaselineRecent];

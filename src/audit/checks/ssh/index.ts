@@ -1,4 +1,49 @@
-// The ssh area's checks, in report order. Each check lives in its own small module beside this file.
+// The ssh area's checks, in report order. Each check lives in its own small module beside this file; the
+// shared facts (parsed config, sshd -T views) come from ../../facts/sshd.ts.
 import type { Check } from "../../types.js";
+import { agentForwarding } from "./agent-forwarding.js";
+import { ciphers, hostKeyAlgorithms, kex, macs } from "./algorithms.js";
+import { allowUsers } from "./allow-users.js";
+import { configModes } from "./config-modes.js";
+import { dropinOverrides } from "./dropin-overrides.js";
+import { emptyPasswords } from "./empty-passwords.js";
+import { hostbasedAuth } from "./hostbased-auth.js";
+import { hostKeyModes } from "./hostkey-modes.js";
+import { hostKeySize } from "./hostkey-size.js";
+import { kbdInteractive } from "./kbd-interactive.js";
+import { logLevel } from "./log-level.js";
+import { loginGrace } from "./login-grace.js";
+import { maxAuthTries } from "./max-auth-tries.js";
+import { passwordAuth } from "./password-auth.js";
+import { perUserOverrides } from "./per-user-overrides.js";
+import { rootLogin } from "./root-login.js";
+import { tcpForwarding } from "./tcp-forwarding.js";
+import { terrapin } from "./terrapin.js";
+import { userEnvironment } from "./user-environment.js";
+import { x11Forwarding } from "./x11-forwarding.js";
 
-export const checks: Check[] = [];
+export const checks: Check[] = [
+  rootLogin,
+  passwordAuth,
+  kbdInteractive,
+  emptyPasswords,
+  dropinOverrides,
+  perUserOverrides,
+  allowUsers,
+  maxAuthTries,
+  loginGrace,
+  x11Forwarding,
+  tcpForwarding,
+  agentForwarding,
+  logLevel,
+  hostbasedAuth,
+  userEnvironment,
+  ciphers,
+  kex,
+  macs,
+  hostKeyAlgorithms,
+  terrapin,
+  hostKeySize,
+  configModes,
+  hostKeyModes,
+];

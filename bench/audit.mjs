@@ -1,0 +1,61 @@
+#!/usr/bin/env node
+// Times `rampart audit` (the built dist: node bin/rampart.js audit --format json) and
+// `lynis audit system --quick` on this machine in one run, and prints both wall times and the ratio.
+// Build first: npx tsc -p tsconfig.build.json. Run as root for a complete audit (both tools read
+// root-only files). Usage: node bench/audit.mjs [--runs N] [--no-lynis]
+import { spawnSync } from "node:child_process";
+import { existsSync } from "node:fs";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
+const args = process.argv.slice(2);
+const runs = Number(args[args.indexOf("--runs") + 1]) > 0 && args.includes("--runs") ? Number(args[args.indexOf("--runs") + 1]) : 5;
+const withLynis = !args.includes("--no-lynis");
+
+if (!existsSync(path.join(root, "dist/cli/entry.js"))) {
+  console.error("bench: no dist/ — build first: npx tsc -p tsconfig.build.json");
+  process.exit(2);
+}
+
+function time(argv, opts = {}) {
+  const t = process.hrtime.bigint();
+  const r = spawnSync(argv[0], argv.slice(1), { cwd: root, encoding: "utf8", maxBuffer: 256 * 1024 * 1024, ...opts });
+  const ms = Number(process.hrtime.bigint() - t) / 1e6;
+  if (r.error) throw r.error;
+  return { ms, code: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+const rampartArgv = [process.execPath, "bin/rampart.js", "audit", "--format", "json"];
+time(rampartArgv); // warm the page cache once
+const times = [];
+let last;
+for (let i = 0; i < runs; i++) {
+  last = time(rampartArgv);
+  times.push(last.ms);
+}
+times.sort((a, b) => a - b);
+const median = times[Math.floor(times.length / 2)];
+let checks = "?";
+try {
+  const j = JSON.parse(last.stdout);
+  checks = `${j.checks.length} checks (${j.summary.pass} pass, ${j.summary.fail} fail, ${j.summary.warn} warn, ${j.summary.skip} skip, ${j.summary.error} error)`;
+} catch {
+  checks = `unparseable output (exit ${last.code}): ${last.stderr.slice(0, 300)}`;
+}
+console.log(
+  `rampart audit --format json: median ${(median / 1000).toFixed(3)} s over ${runs} runs (min ${(times[0] / 1000).toFixed(3)} s, max ${(times.at(-1) / 1000).toFixed(3)} s) — ${checks}`,
+);
+console.log(`  target < 2 s: ${median < 2000 ? "met" : "NOT met"}`);
+
+if (withLynis) {
+  const lynis = ["/usr/sbin/lynis", "/usr/bin/lynis"].find((p) => existsSync(p));
+  if (!lynis) {
+    console.log("lynis: not installed (apt-get install lynis) — no ratio");
+  } else {
+    const l = time([lynis, "audit", "system", "--quick", "--no-colors"], { env: { ...process.env, TERM: "dumb" } });
+    const tests = /Tests performed\s*:\s*(\d+)/.exec(l.stdout)?.[1] ?? "?";
+    console.log(`lynis audit system --quick: ${(l.ms / 1000).toFixed(3)} s (exit ${l.code}, ${tests} tests)`);
+    console.log(`ratio: rampart is ${(l.ms / median).toFixed(1)}x faster than lynis`);
+  }
+}

@@ -1,0 +1,265 @@
+// Backups of everything an apply touches, under /var/lib/rampart/backups/<id>/: a copy of each file's bytes
+// (files/0000 …), its mode, owner and whether it existed; directories the apply may create; kernel-state
+// snapshots. The manifest is written last and atomically, so a backup is either complete or visibly damaged
+// — a damaged manifest is reported with where the copies are, and nothing is restored from guesses.
+// Restore verifies every copy's SHA-256 before it touches a single file.
+import { createHash, randomBytes } from "node:crypto";
+import { promises as fsp } from "node:fs";
+import path from "node:path";
+import { RampartError, messageOf } from "../core/errors.js";
+import { type HostFs, isNotFound } from "../system/hostfs.js";
+
+export const STATE_DIR = "/var/lib/rampart";
+export const BACKUP_DIR = `${STATE_DIR}/backups`;
+
+export type ApplyState = "applying" | "pending" | "confirmed" | "committed" | "rolled-back" | "failed";
+
+export interface FileRecord {
+  path: string;
+  existed: boolean;
+  mode?: number;
+  uid?: number;
+  gid?: number;
+  /** copy of the bytes, relative to the backup directory */
+  blob?: string;
+  sha256?: string;
+  /** SHA-256 of the file right after the apply (null: absent), to detect later edits before an old rollback */
+  after?: string | null;
+}
+
+export interface DirRecord {
+  path: string;
+  existed: boolean;
+  mode?: number;
+  uid?: number;
+  gid?: number;
+}
+
+export interface KernelRecord {
+  part: string;
+  key: string;
+  blob: string;
+  sha256: string;
+}
+
+export interface Manifest {
+  version: 1;
+  id: string;
+  createdAt: string;
+  parts: string[];
+  state: ApplyState;
+  stateAt: string;
+  files: FileRecord[];
+  dirs: DirRecord[];
+  kernel: KernelRecord[];
+  /** why the state changed last (e.g. "not confirmed within 120 s") */
+  note?: string;
+}
+
+export const sha256 = (b: Buffer | string): string => createHash("sha256").update(b).digest("hex");
+
+/** A sortable, unique apply ID: 20260101T120000Z-3f9a. */
+export function newApplyId(now: number): string {
+  const t = new Date(now)
+    .toISOString()
+    .replace(/[-:]/g, "")
+    .replace(/\.\d+Z$/, "Z");
+  return `${t}-${randomBytes(2).toString("hex")}`;
+}
+
+const ID_RE = /^\d{8}T\d{6}Z-[0-9a-f]{4}$/;
+export function checkId(id: string): string {
+  if (!ID_RE.test(id)) {
+    throw new RampartError("USAGE", `"${id}" is not an apply ID`, {
+      hint: "IDs look like 20260101T120000Z-3f9a; list them with `ls /var/lib/rampart/backups`.",
+    });
+  }
+  return id;
+}
+
+export const backupDir = (id: string): string => `${BACKUP_DIR}/${checkId(id)}`;
+
+async function readBytes(fs: HostFs, target: string): Promise<Buffer | undefined> {
+  try {
+    return await fsp.readFile(await fs.real(target));
+  } catch (e) {
+    if (isNotFound(e)) return undefined;
+    throw new RampartError("EXEC", `cannot read ${fs.display(target)} for the backup: ${messageOf(e)}`, { cause: e });
+  }
+}
+
+export interface BackupRequest {
+  id: string;
+  parts: string[];
+  files: string[];
+  dirs: string[];
+  kernel: { part: string; key: string; snapshot: string }[];
+  now: number;
+}
+
+/** Copy everything, then write the manifest (state "applying"). */
+export async function createBackup(fs: HostFs, req: BackupRequest): Promise<Manifest> {
+  const dir = backupDir(req.id);
+  await fsp.mkdir(await fs.real(STATE_DIR), { recursive: true, mode: 0o700 });
+  await fsp.mkdir(await fs.real(`${dir}/files`), { recursive: true, mode: 0o700 });
+  const files: FileRecord[] = [];
+  let n = 0;
+  for (const target of [...new Set(req.files)]) {
+    const st = await fs.stat(target);
+    const bytes = st?.isFile() ? await readBytes(fs, target) : undefined;
+    if (!st || bytes === undefined) {
+      files.push({ path: target, existed: false });
+      continue;
+    }
+    const blob = `files/${String(n++).padStart(4, "0")}`;
+    await fs.writeAtomic(`${dir}/${blob}`, bytes, { mode: 0o600, uid: 0, gid: 0 });
+    files.push({ path: target, existed: true, mode: st.mode & 0o7777, uid: st.uid, gid: st.gid, blob, sha256: sha256(bytes) });
+  }
+  const dirs: DirRecord[] = [];
+  for (const target of [...new Set(req.dirs)]) {
+    const st = await fs.stat(target);
+    dirs.push(st ? { path: target, existed: true, mode: st.mode & 0o7777, uid: st.uid, gid: st.gid } : { path: target, existed: false });
+  }
+  const kernel: KernelRecord[] = [];
+  for (const k of req.kernel) {
+    const blob = `kernel/${String(kernel.length).padStart(4, "0")}`;
+    await fs.writeAtomic(`${dir}/${blob}`, k.snapshot, { mode: 0o600 });
+    kernel.push({ part: k.part, key: k.key, blob, sha256: sha256(k.snapshot) });
+  }
+  const at = new Date(req.now).toISOString();
+  const manifest: Manifest = {
+    version: 1,
+    id: req.id,
+    createdAt: at,
+    parts: req.parts,
+    state: "applying",
+    stateAt: at,
+    files,
+    dirs,
+    kernel,
+  };
+  await writeManifest(fs, manifest);
+  return manifest;
+}
+
+export async function writeManifest(fs: HostFs, m: Manifest): Promise<void> {
+  await fs.writeAtomic(`${backupDir(m.id)}/manifest.json`, `${JSON.stringify(m, null, 2)}\n`, { mode: 0o600 });
+}
+
+export async function setState(fs: HostFs, m: Manifest, state: ApplyState, now: number, note?: string): Promise<Manifest> {
+  const next: Manifest = { ...m, state, stateAt: new Date(now).toISOString() };
+  if (note !== undefined) next.note = note;
+  await writeManifest(fs, next);
+  return next;
+}
+
+/** Read and check a manifest. A damaged one is a STATE error that says where the copies are. */
+export async function readManifest(fs: HostFs, id: string): Promise<Manifest> {
+  const dir = backupDir(id);
+  const file = `${dir}/manifest.json`;
+  const text = await fs.readTextIfExists(file);
+  if (text === undefined) {
+    throw new RampartError("NOT_FOUND", `no backup ${id}: ${fs.display(file)} does not exist`, {
+      hint: "List the backups with `ls /var/lib/rampart/backups`.",
+    });
+  }
+  let m: unknown;
+  try {
+    m = JSON.parse(text);
+  } catch (e) {
+    throw damaged(fs, dir, `manifest.json is not valid JSON (${messageOf(e)}; half-written?)`);
+  }
+  const ok =
+    typeof m === "object" &&
+    m !== null &&
+    (m as Manifest).version === 1 &&
+    (m as Manifest).id === id &&
+    Array.isArray((m as Manifest).files) &&
+    Array.isArray((m as Manifest).dirs) &&
+    Array.isArray((m as Manifest).kernel);
+  if (!ok) throw damaged(fs, dir, "manifest.json does not have the expected fields");
+  return m as Manifest;
+}
+
+function damaged(fs: HostFs, dir: string, why: string): RampartError {
+  return new RampartError("STATE", `backup ${path.posix.basename(dir)} is damaged: ${why}`, {
+    location: fs.display(`${dir}/manifest.json`),
+    hint: `Nothing was restored or changed. The file copies are intact in ${fs.display(`${dir}/files`)}; restore them by hand (cp -p) or choose another backup.`,
+  });
+}
+
+/** Load every copy and check its hash; throws STATE before anything is written when one is missing or altered. */
+async function loadBlobs(fs: HostFs, m: Manifest): Promise<Map<string, Buffer>> {
+  const dir = backupDir(m.id);
+  const blobs = new Map<string, Buffer>();
+  const want = [
+    ...m.files.filter((f) => f.existed).map((f) => ({ blob: f.blob, sha: f.sha256, what: f.path })),
+    ...m.kernel.map((k) => ({ blob: k.blob, sha: k.sha256, what: `${k.part} ${k.key}` })),
+  ];
+  for (const w of want) {
+    if (!w.blob || !w.sha) throw damaged(fs, dir, `the record of ${w.what} has no copy`);
+    const bytes = await readBytes(fs, `${dir}/${w.blob}`);
+    if (bytes === undefined) throw damaged(fs, dir, `the copy of ${w.what} (${w.blob}) is missing`);
+    if (sha256(bytes) !== w.sha) throw damaged(fs, dir, `the copy of ${w.what} (${w.blob}) does not match its checksum`);
+    blobs.set(w.blob, bytes);
+  }
+  return blobs;
+}
+
+/** Kernel snapshots of a backup (verified), for the parts' restore(). */
+export async function kernelSnapshots(fs: HostFs, m: Manifest): Promise<{ part: string; key: string; snapshot: string }[]> {
+  const blobs = await loadBlobs(fs, m);
+  return m.kernel.map((k) => ({ part: k.part, key: k.key, snapshot: (blobs.get(k.blob) as Buffer).toString("utf8") }));
+}
+
+/** Put every file and directory back as it was: content, mode, owner; files that did not exist are removed. */
+export async function restoreFiles(fs: HostFs, m: Manifest): Promise<void> {
+  const blobs = await loadBlobs(fs, m);
+  for (const f of m.files) {
+    if (f.existed) {
+      const opts = { mode: f.mode ?? 0o644, uid: f.uid ?? 0, gid: f.gid ?? 0 };
+      await fs.writeAtomic(f.path, blobs.get(f.blob as string) as Buffer, opts);
+    } else {
+      await fs.remove(f.path);
+    }
+  }
+  // directories the apply created go (deepest first); ones that existed get their mode and owner back
+  const dirs = [...m.dirs].sort((a, b) => b.path.length - a.path.length);
+  for (const d of dirs) {
+    const real = await fs.real(d.path);
+    if (!d.existed) {
+      if (d.path.split("/").filter(Boolean).length < 2) continue; // never / or a top-level directory
+      await fsp.rm(real, { recursive: true, force: true });
+    } else if (d.mode !== undefined) {
+      await fsp.chmod(real, d.mode).catch(() => {});
+      if (d.uid !== undefined && d.gid !== undefined) await fsp.chown(real, d.uid, d.gid).catch(() => {});
+    }
+  }
+}
+
+/** Files an apply wrote that have changed since (someone edited them): restoring would lose those edits. */
+export async function changedSince(fs: HostFs, m: Manifest): Promise<string[]> {
+  const out: string[] = [];
+  for (const f of m.files) {
+    if (f.after === undefined) continue;
+    const bytes = await readBytes(fs, f.path);
+    const now = bytes === undefined ? null : sha256(bytes);
+    if (now !== f.after) out.push(f.path);
+  }
+  return out;
+}
+
+/** Record the post-apply hash of every file (for changedSince). */
+export async function recordAfter(fs: HostFs, m: Manifest): Promise<Manifest> {
+  const files: FileRecord[] = [];
+  for (const f of m.files) {
+    const bytes = await readBytes(fs, f.path);
+    files.push({ ...f, after: bytes === undefined ? null : sha256(bytes) });
+  }
+  return { ...m, files };
+}
+
+/** Apply IDs, oldest first. */
+export async function listBackups(fs: HostFs): Promise<string[]> {
+  return (await fs.list(BACKUP_DIR)).filter((n) => ID_RE.test(n));
+}

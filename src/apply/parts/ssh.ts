@@ -1,0 +1,397 @@
+// Part `ssh`: the policy's sshd settings in rampart's own drop-in /etc/ssh/sshd_config.d/00-rampart.conf,
+// and the one-line edit that makes the main sshd_config include that directory at its top (sshd keeps the
+// first value it reads, so our file wins over the main file and over 50-cloud-init.conf). Preflight refuses
+// every way the change could lock the admin out; validate runs the real `sshd -t` and `sshd -T -C` on the
+// candidate files in a temp tree before anything is installed.
+import { promises as fsp } from "node:fs";
+import path from "node:path";
+import { messageOf } from "../../core/errors.js";
+import type { Policy } from "../../policy/schema.js";
+import { querySupported, type Supported } from "../../sshd/effective.js";
+import { which } from "../../system/exec.js";
+import { groupsOf, readAccounts } from "../accounts.js";
+import type { Candidate, Change, Note, Part, PartContext, PartPlan, Refusal, Validation } from "../plan.js";
+import { systemdRunning } from "../timer.js";
+import { hostKeys, keyIdentity } from "./keys.js";
+import {
+  DROPIN,
+  DROPIN_DIR,
+  loadCandidate,
+  overridesOf,
+  pidFileOf,
+  redirectIncludes,
+  SSHD_CONFIG,
+  sshdEffective,
+  withTopInclude,
+} from "./sshd-view.js";
+
+const MODERN = {
+  cipher: ["chacha20-poly1305@openssh.com", "aes256-gcm@openssh.com", "aes128-gcm@openssh.com", "aes256-ctr", "aes192-ctr", "aes128-ctr"],
+  kex: [
+    "mlkem768x25519-sha256",
+    "sntrup761x25519-sha512",
+    "sntrup761x25519-sha512@openssh.com",
+    "curve25519-sha256",
+    "curve25519-sha256@libssh.org",
+    "diffie-hellman-group16-sha512",
+    "diffie-hellman-group18-sha512",
+    "diffie-hellman-group-exchange-sha256",
+  ],
+  mac: ["hmac-sha2-512-etm@openssh.com", "hmac-sha2-256-etm@openssh.com", "umac-128-etm@openssh.com"],
+};
+const COMPATIBLE_EXTRA = {
+  kex: ["ecdh-sha2-nistp521", "ecdh-sha2-nistp384", "ecdh-sha2-nistp256"],
+  mac: ["hmac-sha2-512", "hmac-sha2-256", "umac-128@openssh.com"],
+};
+
+const yn = (b: boolean) => (b ? "yes" : "no");
+
+/** The Ciphers/KexAlgorithms/MACs lines for the policy, limited to what this OpenSSH supports. */
+export function cryptoLines(crypto: Policy["ssh"]["crypto"], supported: Supported | undefined): { lines: string[]; notes: string[] } {
+  if (crypto === "keep") return { lines: [], notes: [] };
+  if (!supported) return { lines: [], notes: ["`ssh -Q` could not run: Ciphers/KexAlgorithms/MACs left at OpenSSH's defaults"] };
+  const want =
+    typeof crypto === "string"
+      ? {
+          cipher: MODERN.cipher,
+          kex: crypto === "compatible" ? [...MODERN.kex, ...COMPATIBLE_EXTRA.kex] : MODERN.kex,
+          mac: crypto === "compatible" ? [...MODERN.mac, ...COMPATIBLE_EXTRA.mac] : MODERN.mac,
+        }
+      : { cipher: crypto.ciphers, kex: crypto.kex, mac: crypto.macs };
+  const lines: string[] = [];
+  const notes: string[] = [];
+  const pick = (kw: string, list: string[] | undefined, have: string[]) => {
+    if (!list) return;
+    const ok = list.filter((a) => have.includes(a));
+    const missing = list.filter((a) => !have.includes(a));
+    if (missing.length && typeof crypto !== "string") notes.push(`${kw}: not supported by this OpenSSH, left out: ${missing.join(",")}`);
+    if (ok.length) lines.push(`${kw} ${ok.join(",")}`);
+    else notes.push(`${kw}: none of the wanted algorithms is supported; left at OpenSSH's default`);
+  };
+  pick("Ciphers", want.cipher, supported.cipher);
+  pick("KexAlgorithms", want.kex, supported.kex);
+  pick("MACs", want.mac, supported.mac);
+  return { lines, notes };
+}
+
+/** The text of 00-rampart.conf for a policy. */
+export function renderDropIn(policy: Policy, crypto: string[]): string {
+  const s = policy.ssh;
+  const root = s.permitRootLogin === true ? "yes" : s.permitRootLogin === false ? "no" : "prohibit-password";
+  const lines = [
+    "# Managed by rampart: `rampart apply` rewrites this file from the policy (/etc/rampart/policy.yaml).",
+    "# sshd keeps the first value it reads and sshd_config includes this directory at its top, so these",
+    "# settings win over sshd_config and later drop-ins — except inside Match blocks (`rampart plan` lists those).",
+  ];
+  if (s.port !== undefined) lines.push(`Port ${s.port}`);
+  lines.push(
+    `PermitRootLogin ${root}`,
+    "PubkeyAuthentication yes",
+    `PasswordAuthentication ${yn(s.passwordAuthentication)}`,
+    `KbdInteractiveAuthentication ${yn(s.kbdInteractiveAuthentication)}`,
+    "PermitEmptyPasswords no",
+  );
+  if (s.allowUsers?.length) lines.push(`AllowUsers ${s.allowUsers.join(" ")}`);
+  if (s.allowGroups?.length) lines.push(`AllowGroups ${s.allowGroups.join(" ")}`);
+  lines.push(
+    `MaxAuthTries ${s.maxAuthTries}`,
+    `LoginGraceTime ${s.loginGraceTime}`,
+    `LogLevel ${s.logLevel}`,
+    `X11Forwarding ${yn(s.x11Forwarding)}`,
+    `AllowTcpForwarding ${yn(s.allowTcpForwarding)}`,
+    `AllowAgentForwarding ${yn(s.allowAgentForwarding)}`,
+    ...crypto,
+  );
+  return `${lines.join("\n")}\n`;
+}
+
+/** What sshd -T must print for the policy (lower-case keys and values), for the effective check. */
+function expectedEffective(policy: Policy): Record<string, string> {
+  const s = policy.ssh;
+  return {
+    permitrootlogin: s.permitRootLogin === true ? "yes" : s.permitRootLogin === false ? "no" : "without-password",
+    passwordauthentication: yn(s.passwordAuthentication),
+    kbdinteractiveauthentication: yn(s.kbdInteractiveAuthentication),
+    permitemptypasswords: "no",
+    maxauthtries: String(s.maxAuthTries),
+    x11forwarding: yn(s.x11Forwarding),
+    allowtcpforwarding: yn(s.allowTcpForwarding),
+    allowagentforwarding: yn(s.allowAgentForwarding),
+  };
+}
+
+const MANAGED_KEYWORDS = [
+  "PermitRootLogin",
+  "PasswordAuthentication",
+  "KbdInteractiveAuthentication",
+  "PermitEmptyPasswords",
+  "AllowUsers",
+  "AllowGroups",
+  "MaxAuthTries",
+  "LoginGraceTime",
+  "LogLevel",
+  "X11Forwarding",
+  "AllowTcpForwarding",
+  "AllowAgentForwarding",
+];
+
+async function sshdBinary(): Promise<string | undefined> {
+  return (await which("/usr/sbin/sshd")) ?? (await which("sshd"));
+}
+
+async function planned(
+  ctx: PartContext,
+): Promise<{ dropIn: string; main: string | undefined; newMain: string | undefined; notes: string[] }> {
+  const crypto =
+    ctx.policy.ssh.crypto === "keep" ? { lines: [], notes: [] } : cryptoLines(ctx.policy.ssh.crypto, await querySupported(ctx.run));
+  const main = await ctx.fs.readTextIfExists(SSHD_CONFIG);
+  return {
+    dropIn: renderDropIn(ctx.policy, crypto.lines),
+    main,
+    newMain: main === undefined ? undefined : withTopInclude(main),
+    notes: crypto.notes,
+  };
+}
+
+export const sshPart: Part = {
+  name: "ssh",
+  needsConfirm: true,
+
+  async plan(ctx): Promise<PartPlan> {
+    const notes: Note[] = [];
+    const { dropIn, main, newMain, notes: cryptoNotes } = await planned(ctx);
+    if (main === undefined) {
+      return {
+        changes: [],
+        notes: [{ part: "ssh", message: `${ctx.fs.display(SSHD_CONFIG)} does not exist (openssh-server not installed?): nothing to do` }],
+      };
+    }
+    for (const n of cryptoNotes) notes.push({ part: "ssh", message: n });
+    const changes: Change[] = [];
+    const root = { user: "root", group: "root" };
+    if (newMain !== main) {
+      const st = await ctx.fs.stat(SSHD_CONFIG);
+      changes.push({
+        kind: "file",
+        part: "ssh",
+        path: SSHD_CONFIG,
+        content: newMain ?? main,
+        mode: st ? st.mode & 0o7777 : 0o644,
+        owner: root,
+        before: main,
+        beforeMode: st?.mode,
+        reason: `include ${DROPIN_DIR}/*.conf at the top, so ${path.posix.basename(DROPIN)} is read first (only this line is added)`,
+      });
+    }
+    const current = await ctx.fs.readTextIfExists(DROPIN);
+    const st = await ctx.fs.stat(DROPIN);
+    if (current !== dropIn || (st && ((st.mode & 0o7777) !== 0o644 || st.uid !== 0))) {
+      changes.push({
+        kind: "file",
+        part: "ssh",
+        path: DROPIN,
+        content: dropIn,
+        mode: 0o644,
+        owner: root,
+        before: current,
+        beforeMode: st?.mode,
+        reason: "sshd settings from the policy",
+      });
+    }
+    // what would still override our settings after the change
+    const cfg = await loadCandidate(ctx.fs, { [SSHD_CONFIG]: newMain ?? main, [DROPIN]: dropIn });
+    for (const kw of MANAGED_KEYWORDS) for (const m of overridesOf(cfg, kw)) notes.push({ part: "ssh", message: m });
+    if (ctx.policy.ssh.port !== undefined) {
+      const ports = cfg.directives.filter((d) => d.key === "port" && d.file !== DROPIN);
+      for (const p of ports)
+        notes.push({ part: "ssh", message: `${p.file}:${p.line}: Port ${p.args.join(" ")} stays: sshd listens on every Port line` });
+      if ((await ctx.fs.exists("/lib/systemd/system/ssh.socket")) && (await systemdRunning(ctx.fs))) {
+        notes.push({
+          part: "ssh",
+          message: "ssh.socket may be in use (Ubuntu): its ListenStream is not changed by rampart yet; check `systemctl status ssh.socket`",
+        });
+      }
+    }
+    return { changes, notes };
+  },
+
+  async preflight(ctx): Promise<Refusal[]> {
+    const refusals: Refusal[] = [];
+    const s = ctx.policy.ssh;
+    const refuse = (reason: string, fix: string) => refusals.push({ part: "ssh", reason, fix });
+    const acc = await readAccounts(ctx.fs);
+    const passwordsOff = !s.passwordAuthentication && !s.kbdInteractiveAuthentication;
+    const keysOf = async (user: string): Promise<string[]> => {
+      const admin = ctx.policy.admins.find((a) => a.name === user);
+      const fromPolicy = (admin?.keys ?? []).map(keyIdentity).filter((k): k is string => !!k);
+      return [...fromPolicy, ...(await hostKeys(ctx.fs, acc, user))];
+    };
+    const groupsAfter = (user: string): string[] => {
+      const admin = ctx.policy.admins.find((a) => a.name === user);
+      return [...new Set([...groupsOf(acc, user), ...(admin?.groups ?? []), ...(admin && !acc.users.has(user) ? [user] : [])])];
+    };
+    const allowed = (user: string): string | undefined => {
+      if (s.allowUsers?.length && !s.allowUsers.includes(user)) return `AllowUsers ${s.allowUsers.join(" ")} does not list ${user}`;
+      if (s.allowGroups?.length && !groupsAfter(user).some((g) => s.allowGroups?.includes(g))) {
+        return `AllowGroups ${s.allowGroups.join(" ")} does not include any group of ${user} (${groupsAfter(user).join(", ") || "none"})`;
+      }
+      return undefined;
+    };
+    if (passwordsOff && ctx.policy.admins.length === 0 && ctx.session.user === undefined) {
+      refuse(
+        "password logins would be turned off but the policy names no admin (nobody is known to have a key)",
+        'Add an admin with `keys:` to the policy (admins: [{name: you, keys: ["ssh-ed25519 AAAA…"]}]).',
+      );
+    }
+    for (const a of ctx.policy.admins) {
+      if (passwordsOff && (await keysOf(a.name)).length === 0) {
+        refuse(
+          `password logins would be turned off but admin ${a.name} has no valid SSH key (none in the policy, none in ~${a.name}/.ssh/authorized_keys)`,
+          `Add ${a.name}'s public key to the policy (admins[].keys: ["ssh-ed25519 AAAA… ${a.name}@laptop"]), or keep ssh.passwordAuthentication: true for now.`,
+        );
+      }
+      const why = allowed(a.name);
+      if (why) refuse(`${why}: admin ${a.name} could not log in`, `Add ${a.name} to ssh.allowUsers/allowGroups in the policy.`);
+    }
+    const me = ctx.session.user;
+    if (me) {
+      const why = allowed(me);
+      if (why && !ctx.policy.admins.some((a) => a.name === me))
+        refuse(
+          `${why}: you (${me}, applying this) could not log in again`,
+          `Add ${me} to ssh.allowUsers/allowGroups, or apply as an admin of the policy.`,
+        );
+      const overSsh = ctx.session.sshConnection !== undefined || ctx.session.sshd !== undefined;
+      if (overSsh && me !== "root" && passwordsOff && (await keysOf(me)).length === 0) {
+        refuse(
+          `your session (${me}) logged in without a key, and password logins would be turned off: you could not log in again as ${me}`,
+          `Add your public key to the policy (admins: [{name: ${me}, keys: [...]}]) or to ~${me}/.ssh/authorized_keys first.`,
+        );
+      }
+      if (overSsh && me === "root" && s.permitRootLogin !== true) {
+        const rootKeys = await keysOf("root");
+        const rootStays = s.permitRootLogin === "prohibit-password" && rootKeys.length > 0;
+        const someAdmin = [];
+        for (const a of ctx.policy.admins) {
+          const hasPassword = acc.passwords.get(a.name) === "usable";
+          if (!allowed(a.name) && ((!passwordsOff && hasPassword) || (await keysOf(a.name)).length > 0)) someAdmin.push(a.name);
+        }
+        if (!rootStays && someAdmin.length === 0) {
+          refuse(
+            "you are logged in as root, root logins would be turned off, and no admin of the policy could log in instead",
+            "Add an admin with a key to the policy first (it is created by the `users` part).",
+          );
+        }
+      }
+    }
+    return refusals;
+  },
+
+  async validate(ctx, candidate: Candidate, changes: readonly Change[]): Promise<Validation> {
+    const mine = changes.filter((c) => c.part === "ssh");
+    if (mine.length === 0) return { refusals: [], notes: [] };
+    const sshd = await sshdBinary();
+    if (!sshd)
+      return {
+        refusals: [
+          { part: "ssh", reason: "sshd is not installed: the candidate config cannot be checked", fix: "apt-get install openssh-server" },
+        ],
+        notes: [],
+      };
+    // the candidate tree: every current drop-in plus the planned files, and a main file whose Include points there
+    const tmp = candidate.dir;
+    await fsp.mkdir(path.join(tmp, DROPIN_DIR), { recursive: true });
+    for (const name of await ctx.fs.list(DROPIN_DIR)) {
+      const target = `${DROPIN_DIR}/${name}`;
+      const text = await candidate.content(target);
+      if (text !== undefined) await fsp.writeFile(candidate.pathOf(target), text, { mode: 0o644 });
+    }
+    const main = (await candidate.content(SSHD_CONFIG)) ?? "";
+    const mainPath = path.join(tmp, "sshd_config.rampart-check");
+    await fsp.writeFile(mainPath, redirectIncludes(main, tmp), { mode: 0o644 });
+    const extra: string[] = [];
+    if (!ctx.live && !(await fsp.stat("/run/sshd").catch(() => undefined))) {
+      return {
+        refusals: [],
+        notes: [
+          { part: "ssh", message: "not validated with sshd -t: this machine has no /run/sshd (sshd's privilege separation directory)" },
+        ],
+      };
+    }
+    if (!ctx.live) {
+      // an image's host keys are not this machine's: check the syntax with a throwaway host key
+      const hk = path.join(tmp, "hostkey");
+      await ctx.run(["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-f", hk]);
+      extra.push("-h", hk);
+    } else if (!(await ctx.fs.exists("/run/sshd"))) {
+      await fsp.mkdir("/run/sshd", { mode: 0o755 }); // sshd's privilege separation directory (systemd's RuntimeDirectory)
+    }
+    const t = await ctx.run([sshd, "-t", "-f", mainPath, ...extra], { okCodes: "any", timeoutMs: 10_000 });
+    if (t.code !== 0) {
+      const said = (t.stderr || t.stdout).trim().split(tmp).join("").split("\n").slice(0, 5).join("; ");
+      return {
+        refusals: [
+          {
+            part: "ssh",
+            reason: `sshd rejects the candidate configuration: ${said}`,
+            fix: "Fix the line sshd names (in the policy or the file it names); nothing was installed.",
+          },
+        ],
+        notes: [],
+      };
+    }
+    // the effective values for every admin (and the applying user), as sshd itself computes them
+    const notes: Note[] = [];
+    const want = expectedEffective(ctx.policy);
+    const acc = await readAccounts(ctx.fs);
+    const users = [...new Set([...ctx.policy.admins.map((a) => a.name), ...(ctx.session.user ? [ctx.session.user] : []), "root"])];
+    for (const user of users) {
+      if (!acc.users.has(user)) continue; // sshd -T -C needs an existing user; new admins are checked by the files
+      try {
+        const eff = await sshdEffective(
+          ctx.run,
+          sshd,
+          mainPath,
+          { user, host: "admin.example", addr: ctx.session.clientAddr ?? "203.0.113.1", groups: groupsOf(acc, user) },
+          extra,
+        );
+        for (const [k, v] of Object.entries(want)) {
+          const got = eff.get(k)?.[0];
+          if (got !== undefined && got !== v)
+            notes.push({
+              part: "ssh",
+              message: `for user ${user}, sshd would still use ${k} ${got} (policy: ${v}); see the overrides above`,
+            });
+        }
+      } catch (e) {
+        notes.push({ part: "ssh", message: `sshd -T for ${user} could not run: ${messageOf(e).split("\n")[0]}` });
+      }
+    }
+    return { refusals: [], notes };
+  },
+
+  async reload(ctx): Promise<void> {
+    if (!ctx.live) return;
+    if (await systemdRunning(ctx.fs)) {
+      const r = await ctx.run(["systemctl", "reload", "ssh"], { okCodes: "any" });
+      if (r.code !== 0) await ctx.run(["systemctl", "reload", "sshd"]);
+      return;
+    }
+    const pidFile = pidFileOf(await loadCandidate(ctx.fs, {}));
+    const pid = Number((await ctx.fs.readTextIfExists(pidFile))?.trim());
+    if (!Number.isInteger(pid) || pid <= 1) {
+      ctx.log.warn(`sshd is not running (no ${pidFile}): nothing to reload`);
+      return;
+    }
+    // SIGHUP: the listener re-executes itself with the new files (existing sessions are other processes and
+    // stay); it rewrites its pid file once it listens again, which is when new logins work.
+    const before = (await ctx.fs.stat(pidFile))?.mtimeMs;
+    process.kill(pid, "SIGHUP");
+    for (let i = 0; i < 50; i++) {
+      await new Promise((r) => setTimeout(r, 100));
+      const now = (await ctx.fs.stat(pidFile))?.mtimeMs;
+      if (now !== undefined && now !== before) break;
+    }
+    ctx.log.info("sshd reloaded (SIGHUP)", { pid });
+  },
+};

@@ -1,0 +1,104 @@
+// Who is applying, and over which connection. `rampart confirm` must come from a NEW connection — that is
+// the proof that a fresh login still works — so apply records the session and confirm compares. Three
+// signals, compared in this order when both sides have one: SSH_CONNECTION in the environment (client
+// address and source port: unique per connection), the nearest `sshd` ancestor process (pid + start time:
+// survives sudo, which drops SSH_CONNECTION), the kernel audit session (/proc/self/sessionid, kept across
+// sudo where pam_loginuid runs). The applying user (for the lock-out preflight) is SUDO_USER, else the SSH
+// session's user.
+import { readFileSync } from "node:fs";
+
+export interface SessionInfo {
+  /** "client_ip client_port server_ip server_port" */
+  sshConnection?: string | undefined;
+  /** the per-connection sshd process this command runs under */
+  sshd?: { pid: number; start: string } | undefined;
+  /** kernel audit session id (undefined when unset: 4294967295) */
+  auditSession?: number | undefined;
+  /** login name of the person applying (SUDO_USER, or the SSH session's user) */
+  user?: string | undefined;
+  /** the SSH client's address, when known */
+  clientAddr?: string | undefined;
+}
+
+export interface ProcReader {
+  read(path: string): string | undefined;
+}
+
+const realProc: ProcReader = {
+  read: (p) => {
+    try {
+      return readFileSync(p, "latin1");
+    } catch {
+      return undefined;
+    }
+  },
+};
+
+/** The current process's session, from its environment and /proc. */
+export function currentSession(env: NodeJS.ProcessEnv = process.env, proc: ProcReader = realProc, pid = process.pid): SessionInfo {
+  const s: SessionInfo = {};
+  let sshConnection = clean(env.SSH_CONNECTION);
+  // walk up to the per-connection sshd (a child of the listener, itself named sshd)
+  let p = pid;
+  for (let hops = 0; hops < 64 && p > 1; hops++) {
+    const stat = parseStat(proc.read(`/proc/${p}/stat`));
+    if (!stat) break;
+    if (stat.comm === "sshd" && p !== pid) {
+      s.sshd = { pid: p, start: stat.start };
+      break;
+    }
+    if (!sshConnection && hops > 0) {
+      const envText = proc.read(`/proc/${p}/environ`);
+      const m = envText?.split("\0").find((e) => e.startsWith("SSH_CONNECTION="));
+      if (m) sshConnection = clean(m.slice("SSH_CONNECTION=".length));
+    }
+    p = stat.ppid;
+  }
+  if (sshConnection) {
+    s.sshConnection = sshConnection;
+    s.clientAddr = sshConnection.split(" ")[0];
+  }
+  const audit = Number((proc.read("/proc/self/sessionid") ?? "").trim());
+  if (Number.isInteger(audit) && audit >= 0 && audit !== 4294967295) s.auditSession = audit;
+  const sudoUser = clean(env.SUDO_USER);
+  if (sudoUser && sudoUser !== "root") s.user = sudoUser;
+  else if (s.sshConnection || s.sshd) s.user = clean(env.USER) ?? clean(env.LOGNAME);
+  return s;
+}
+
+function clean(v: string | undefined): string | undefined {
+  const t = v?.trim();
+  return t ? t : undefined;
+}
+
+/** Fields of /proc/PID/stat we need; the comm is in parentheses and may hold spaces or ')'. */
+export function parseStat(text: string | undefined): { comm: string; ppid: number; start: string } | undefined {
+  if (!text) return undefined;
+  const open = text.indexOf("(");
+  const close = text.lastIndexOf(")");
+  if (open < 0 || close < open) return undefined;
+  const rest = text
+    .slice(close + 2)
+    .trim()
+    .split(" ");
+  // rest[0] = state (field 3), rest[1] = ppid (4), … starttime is field 22 → rest[19]
+  const ppid = Number(rest[1]);
+  const start = rest[19];
+  if (!Number.isInteger(ppid) || start === undefined) return undefined;
+  return { comm: text.slice(open + 1, close), ppid, start };
+}
+
+export type SameSession = "same" | "different" | "unknown";
+
+/** Is `now` the same connection as `then` (recorded at apply)? */
+export function compareSessions(then: SessionInfo, now: SessionInfo): SameSession {
+  if (then.sshConnection && now.sshConnection) return then.sshConnection === now.sshConnection ? "same" : "different";
+  if (then.sshd && now.sshd) return then.sshd.pid === now.sshd.pid && then.sshd.start === now.sshd.start ? "same" : "different";
+  if (then.auditSession !== undefined && now.auditSession !== undefined) {
+    return then.auditSession === now.auditSession ? "same" : "different";
+  }
+  // applied from a console or a local shell (no SSH at all), confirmed over SSH: necessarily a new connection
+  const overSsh = (s: SessionInfo) => s.sshConnection !== undefined || s.sshd !== undefined;
+  if (!overSsh(then) && overSsh(now)) return "different";
+  return "unknown";
+}

@@ -1,0 +1,189 @@
+// The rollback timer that does not depend on the shell that ran `rampart apply`. Where systemd is PID 1 it
+// is a transient timer unit (`systemd-run --on-active=…`); elsewhere a detached process (own session via
+// setsid, stdio to a log file, unref'd) that sleeps until the deadline. Either way it runs
+// `rampart rollback --pending ID`, which does nothing if the apply was confirmed meanwhile. A boot hook (a
+// systemd unit, or an @reboot cron line) runs `rampart rollback --rearm` so an unconfirmed apply survives a
+// reboot: rolled back at once when its deadline passed, re-armed for the rest otherwise.
+// The waiting logic takes a Clock and a sleep function so it is tested without real time.
+import { spawn } from "node:child_process";
+import { openSync, closeSync, readFileSync } from "node:fs";
+import type { Clock } from "../core/clock.js";
+import type { Runner } from "../system/exec.js";
+import type { HostFs } from "../system/hostfs.js";
+import { STATE_DIR } from "./backup.js";
+import type { Pending, TimerRef } from "./pending.js";
+import { parseStat } from "./session.js";
+
+export const BOOT_UNIT = "/etc/systemd/system/rampart-rollback.service";
+export const BOOT_UNIT_LINK = "/etc/systemd/system/multi-user.target.wants/rampart-rollback.service";
+export const BOOT_CRON = "/etc/cron.d/rampart-rollback";
+
+/** How this program is started again (node + loader flags + script), for the timer and the boot hook. */
+export function selfArgv(): string[] {
+  return [process.execPath, ...process.execArgv, process.argv[1] as string];
+}
+
+/** sd_booted(): systemd is PID 1 when /run/systemd/system exists. */
+export async function systemdRunning(fs: HostFs): Promise<boolean> {
+  if (!fs.live) return false;
+  const st = await fs.stat("/run/systemd/system");
+  return st?.isDirectory() === true;
+}
+
+export interface ArmOptions {
+  fs: HostFs;
+  run: Runner;
+  clock: Clock;
+  /** argv that starts rampart (selfArgv()) */
+  self: string[];
+  cwd: string;
+  useSystemd: boolean;
+}
+
+/** Arm the timer for a pending apply; returns how to find it again (to cancel it on confirm). */
+export async function armTimer(o: ArmOptions, p: Pick<Pending, "id" | "deadline">): Promise<TimerRef> {
+  const seconds = Math.max(1, Math.ceil((p.deadline - o.clock.now()) / 1000));
+  if (o.useSystemd) {
+    const unit = `rampart-rollback-${p.id.toLowerCase()}`;
+    await o.run([
+      "systemd-run",
+      "--unit",
+      unit,
+      "--description",
+      `rampart: roll back apply ${p.id} unless confirmed`,
+      `--on-active=${seconds}s`,
+      "--timer-property=AccuracySec=1s",
+      `--working-directory=${o.cwd}`,
+      "--",
+      ...o.self,
+      "rollback",
+      "--pending",
+      p.id,
+    ]);
+    return { kind: "systemd", unit };
+  }
+  const logPath = await o.fs.real(`${STATE_DIR}/rollback-timer.log`);
+  const fd = openSync(logPath, "a", 0o600);
+  try {
+    const [cmd, ...args] = o.self as [string, ...string[]];
+    const child = spawn(cmd, [...args, "rollback", "--pending", p.id, "--wait"], {
+      detached: true, // setsid(): no controlling terminal, so the session's SIGHUP never reaches it
+      stdio: ["ignore", fd, fd],
+      cwd: o.cwd,
+      env: { ...process.env, RAMPART_TIMER: "1" },
+    });
+    child.unref();
+    const pid = child.pid ?? -1;
+    return { kind: "process", pid, start: procStart(pid) ?? "" };
+  } finally {
+    closeSync(fd);
+  }
+}
+
+function procStart(pid: number): string | undefined {
+  try {
+    return parseStat(readFileSync(`/proc/${pid}/stat`, "latin1"))?.start;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Stop the timer of a confirmed apply. Best effort: a timer that still fires finds nothing pending. */
+export async function cancelTimer(run: Runner, t: TimerRef): Promise<void> {
+  if (t.kind === "systemd") {
+    await run(["systemctl", "stop", `${t.unit}.timer`, `${t.unit}.service`], { okCodes: "any" }).catch(() => {});
+  } else if (t.kind === "process" && t.pid > 1 && t.pid !== process.pid && procStart(t.pid) === t.start) {
+    try {
+      process.kill(t.pid, "SIGTERM");
+    } catch {}
+  }
+}
+
+// ---- the waiting logic (pure, clock-driven)
+
+export type Sleep = (ms: number) => Promise<void>;
+export const realSleep: Sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+
+/**
+ * Wait until `deadline` unless `settled()` says the apply was confirmed or rolled back meanwhile. Returns
+ * "settled" or "deadline". Polls at most every `stepMs`.
+ */
+export async function waitForDeadline(
+  clock: Clock,
+  sleep: Sleep,
+  deadline: number,
+  settled: () => Promise<boolean>,
+  stepMs = 500,
+  onTick?: (remainingMs: number) => void,
+): Promise<"settled" | "deadline"> {
+  for (;;) {
+    if (await settled()) return "settled";
+    const remaining = deadline - clock.now();
+    if (remaining <= 0) return "deadline";
+    onTick?.(remaining);
+    await sleep(Math.min(stepMs, remaining));
+  }
+}
+
+/** What the boot hook does with a pending apply. */
+export function bootDecision(p: Pick<Pending, "deadline">, now: number): { action: "rollback" } | { action: "rearm"; remainingMs: number } {
+  const remainingMs = p.deadline - now;
+  return remainingMs <= 0 ? { action: "rollback" } : { action: "rearm", remainingMs };
+}
+
+// ---- the boot hook
+
+/** systemd's ExecStart quoting: words with spaces, quotes or backslashes in double quotes. */
+function systemdWord(w: string): string {
+  return /^[\w@%+=:,./-]+$/.test(w) ? w : `"${w.replace(/\\/g, "\\\\").replace(/"/g, '\\"')}"`;
+}
+
+function shellWord(w: string): string {
+  return /^[\w@%+=:,./-]+$/.test(w) ? w : `'${w.replace(/'/g, `'\\''`)}'`;
+}
+
+export function bootUnitText(self: string[], cwd: string): string {
+  return `# Installed by rampart: finishes or re-arms the rollback of an apply that was not confirmed before a reboot.
+# It does nothing unless /var/lib/rampart/pending.json or rollback.json exists.
+[Unit]
+Description=rampart: roll back an unconfirmed apply after a reboot
+ConditionPathExists=|${STATE_DIR}/pending.json
+ConditionPathExists=|${STATE_DIR}/rollback.json
+After=local-fs.target
+Before=ssh.service sshd.service
+
+[Service]
+Type=oneshot
+WorkingDirectory=${cwd}
+ExecStart=${[...self, "rollback", "--rearm"].map(systemdWord).join(" ")}
+
+[Install]
+WantedBy=multi-user.target
+`;
+}
+
+export function bootCronText(self: string[], cwd: string): string {
+  return `# Installed by rampart: finishes or re-arms the rollback of an apply that was not confirmed before a reboot.
+@reboot root cd ${shellWord(cwd)} && ${[...self, "rollback", "--rearm"].map(shellWord).join(" ")} >>${STATE_DIR}/rollback-timer.log 2>&1
+`;
+}
+
+/** Install (once; rewritten only when it differs) the boot hook fitting this host. Not part of any backup: it is rampart's own. */
+export async function installBootHook(fs: HostFs, self: string[], cwd: string, useSystemd: boolean): Promise<string> {
+  if (useSystemd || (await fs.stat("/etc/systemd/system"))?.isDirectory()) {
+    const text = bootUnitText(self, cwd);
+    if ((await fs.readTextIfExists(BOOT_UNIT)) !== text) await fs.writeAtomic(BOOT_UNIT, text, { mode: 0o644, uid: 0, gid: 0 });
+    if (!(await fs.lstat(BOOT_UNIT_LINK))) {
+      const { promises: fsp } = await import("node:fs");
+      const link = await fs.real(BOOT_UNIT_LINK);
+      await fsp.mkdir(link.slice(0, link.lastIndexOf("/")), { recursive: true });
+      await fsp.symlink("../rampart-rollback.service", link);
+    }
+  }
+  if (!useSystemd && (await fs.stat("/etc/cron.d"))?.isDirectory()) {
+    const text = bootCronText(self, cwd);
+    if ((await fs.readTextIfExists(BOOT_CRON)) !== text) await fs.writeAtomic(BOOT_CRON, text, { mode: 0o644, uid: 0, gid: 0 });
+    return BOOT_CRON;
+  }
+  return BOOT_UNIT;
+}

@@ -1,0 +1,61 @@
+// ACC-SHADOW-MODES: the account databases have safe owners and modes — /etc/shadow and /etc/gshadow
+// 0640 root:shadow (or root:root) or stricter, /etc/passwd and /etc/group 0644 root:root, writable by
+// root only.
+import { accounts } from "../../facts/passwd.js";
+import type { Check } from "../../types.js";
+
+const oct = (mode: number) => (mode & 0o7777).toString(8).padStart(4, "0");
+
+interface Rule {
+  path: string;
+  /** permission bits that must be clear */
+  forbidden: number;
+  groups: string[];
+  required: boolean;
+}
+
+const RULES: Rule[] = [
+  { path: "/etc/shadow", forbidden: 0o7137, groups: ["root", "shadow"], required: true },
+  { path: "/etc/gshadow", forbidden: 0o7137, groups: ["root", "shadow"], required: false },
+  { path: "/etc/passwd", forbidden: 0o7133, groups: ["root"], required: true },
+  { path: "/etc/group", forbidden: 0o7133, groups: ["root"], required: false },
+];
+
+export const shadowModes: Check = {
+  id: "ACC-SHADOW-MODES",
+  area: "accounts",
+  title: "passwd, shadow and group files have safe owners and modes",
+  severity: "high",
+  remediation:
+    "`chown root:shadow /etc/shadow /etc/gshadow && chmod 0640 /etc/shadow /etc/gshadow && chown root:root /etc/passwd /etc/group && chmod 0644 /etc/passwd /etc/group`.",
+  refs: ["dev-sec os-02", "dev-sec os-03", "Lynis AUTH-9216", "CIS Debian 12: Ensure permissions on /etc/shadow are configured"],
+  async run(ctx) {
+    const db = await accounts(ctx);
+    const observed: Record<string, string> = {};
+    const bad: string[] = [];
+    await Promise.all(
+      RULES.map(async (r) => {
+        const st = await ctx.fs.stat(r.path);
+        if (!st) {
+          if (r.required) {
+            observed[r.path] = "missing";
+            bad.push(r.path);
+          }
+          return;
+        }
+        const group = db.groupByGid(st.gid)?.name ?? String(st.gid);
+        observed[r.path] = `${oct(st.mode)} ${st.uid === 0 ? "root" : st.uid}:${group}`;
+        if (st.mode & r.forbidden || st.uid !== 0 || !r.groups.includes(group)) bad.push(r.path);
+      }),
+    );
+    const expected = {
+      "/etc/shadow": "0640 root:shadow or stricter",
+      "/etc/gshadow": "0640 root:shadow or stricter",
+      "/etc/passwd": "0644 root:root",
+      "/etc/group": "0644 root:root",
+    };
+    const sorted = Object.fromEntries(Object.entries(observed).sort());
+    if (bad.length) return { status: "fail", observed: sorted, expected, source: bad.sort().join(", ") };
+    return { status: "pass", observed: sorted, expected, source: Object.keys(sorted).join(", ") };
+  },
+};

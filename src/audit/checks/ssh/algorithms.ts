@@ -1,0 +1,67 @@
+// SSH-CIPHERS, SSH-KEX, SSH-MACS, SSH-HOSTKEY-ALGOS: the algorithm lists sshd offers, rated as ssh-audit
+// rates them (src/sshd/crypto.ts). One concern, four lists: a small factory keeps them identical in shape.
+import { type AlgoKind, rateList, worst } from "../../../sshd/crypto.js";
+import { setting } from "../../../sshd/effective.js";
+import type { Check, CheckMeta } from "../../types.js";
+import { CIS, DEVSEC, LYNIS, factsOrSkip, isOutcome, viewFor, viewNotes } from "./setting.js";
+
+function algorithmCheck(kind: AlgoKind, key: string, meta: Omit<CheckMeta, "area">): Check {
+  return {
+    ...meta,
+    area: "ssh",
+    async run(ctx) {
+      const f = await factsOrSkip(ctx);
+      if (isOutcome(f)) return f;
+      const s = setting(viewFor(f, "unknown user"), key);
+      if (!s?.values[0]) return { status: "error", reason: `sshd did not report ${key}` };
+      const ratings = rateList(kind, s.values[0]);
+      const bad = ratings.filter((r) => r.rating !== "ok");
+      const w = worst(ratings);
+      const out = {
+        status: w === "ok" ? ("pass" as const) : w,
+        observed: bad.length ? bad.map((r) => `${r.name} (${r.rating}: ${r.reason})`) : ratings.map((r) => r.name),
+        expected: `no ${kind === "hostkey" ? "host key algorithm" : kind} rated fail or warn by ssh-audit`,
+        source: s.source,
+      };
+      const notes = viewNotes(f);
+      return notes.length ? { ...out, reason: notes.join(" — ") } : out;
+    },
+  };
+}
+
+const fix = (kw: string) =>
+  `Set \`${kw}\` to a modern list in /etc/ssh/sshd_config.d/00-rampart.conf (policy \`ssh.crypto: modern\` + \`rampart apply --only ssh\` picks it from \`ssh -Q\`).`;
+
+export const ciphers = algorithmCheck("cipher", "Ciphers", {
+  id: "SSH-CIPHERS",
+  title: "Only strong ciphers are offered",
+  severity: "medium",
+  remediation: fix("Ciphers chacha20-poly1305@openssh.com,aes256-gcm@openssh.com,aes128-gcm@openssh.com,aes256-ctr,aes192-ctr,aes128-ctr"),
+  refs: [CIS("5.2.13", "only strong Ciphers are used"), LYNIS("SSH-7408"), DEVSEC("sshd-01"), "https://github.com/jtesta/ssh-audit"],
+});
+
+export const kex = algorithmCheck("kex", "KexAlgorithms", {
+  id: "SSH-KEX",
+  title: "Only strong key-exchange algorithms are offered",
+  severity: "medium",
+  remediation: fix(
+    "KexAlgorithms sntrup761x25519-sha512@openssh.com,curve25519-sha256,curve25519-sha256@libssh.org,diffie-hellman-group16-sha512,diffie-hellman-group18-sha512,diffie-hellman-group-exchange-sha256",
+  ),
+  refs: [CIS("5.2.15", "only strong Key Exchange algorithms are used"), DEVSEC("sshd-02"), "https://github.com/jtesta/ssh-audit"],
+});
+
+export const macs = algorithmCheck("mac", "MACs", {
+  id: "SSH-MACS",
+  title: "Only strong MACs are offered",
+  severity: "medium",
+  remediation: fix("MACs hmac-sha2-512-etm@openssh.com,hmac-sha2-256-etm@openssh.com,umac-128-etm@openssh.com"),
+  refs: [CIS("5.2.14", "only strong MAC algorithms are used"), DEVSEC("sshd-03"), "https://github.com/jtesta/ssh-audit"],
+});
+
+export const hostKeyAlgorithms = algorithmCheck("hostkey", "HostKeyAlgorithms", {
+  id: "SSH-HOSTKEY-ALGOS",
+  title: "No SHA-1 or DSA host key signatures are offered",
+  severity: "medium",
+  remediation: fix("HostKeyAlgorithms ssh-ed25519,ssh-ed25519-cert-v01@openssh.com,rsa-sha2-512,rsa-sha2-256"),
+  refs: ["https://github.com/jtesta/ssh-audit", "https://www.openssh.com/txt/release-8.8"],
+});

@@ -1,0 +1,43 @@
+// SSH-CONFIG-MODES: sshd_config, every file it includes and the drop-in directory are root-owned and not
+// writable by group or others — whoever can write them can open root logins.
+import path from "node:path";
+import { configFiles } from "../../../sshd/load.js";
+import type { Check } from "../../types.js";
+import { CIS, DEVSEC, factsOrSkip, isOutcome } from "./setting.js";
+
+export const configModes: Check = {
+  id: "SSH-CONFIG-MODES",
+  area: "ssh",
+  title: "sshd_config and its drop-ins are root-owned and not group/world-writable",
+  severity: "high",
+  remediation:
+    "`chown root:root /etc/ssh/sshd_config /etc/ssh/sshd_config.d/*.conf && chmod go-w /etc/ssh/sshd_config /etc/ssh/sshd_config.d /etc/ssh/sshd_config.d/*.conf`",
+  refs: [CIS("5.2.1", "permissions on /etc/ssh/sshd_config"), DEVSEC("sshd-05")],
+  async run(ctx) {
+    const f = await factsOrSkip(ctx);
+    if (isOutcome(f)) return f;
+    const files = configFiles(f.config);
+    if (files.length === 0) return { status: "skip", reason: `${f.config.main} does not exist` };
+    const dirs = new Set(f.config.includes.flatMap((i) => i.files.map((p) => path.posix.dirname(p))));
+    const observed: string[] = [];
+    const bad: string[] = [];
+    for (const p of [...files, ...dirs]) {
+      const st = await ctx.fs.stat(p);
+      if (!st) continue;
+      const mode = st.mode & 0o7777;
+      const text = `${p} ${mode.toString(8).padStart(4, "0")} uid=${st.uid}`;
+      observed.push(text);
+      if (st.uid !== 0 || (mode & 0o022) !== 0) bad.push(text);
+    }
+    const expected = "owner root, not writable by group or others";
+    if (bad.length)
+      return {
+        status: "fail",
+        observed: bad,
+        expected,
+        source: bad[0]?.split(" ")[0] ?? "",
+        reason: `${bad.length} unsafe of ${observed.length}`,
+      };
+    return { status: "pass", observed, expected, source: f.config.main };
+  },
+};

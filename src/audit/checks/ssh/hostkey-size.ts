@@ -1,0 +1,53 @@
+// SSH-HOSTKEY-SIZE: RSA host keys of at least 3072 bits and no DSA key, read with `ssh-keygen -lf`.
+import { messageOf } from "../../../core/errors.js";
+import type { Check } from "../../types.js";
+import { hostKeyFiles } from "./hostkey-files.js";
+import { factsOrSkip, isOutcome } from "./setting.js";
+
+/** "3072 SHA256:abc… root@host (RSA)" → {bits, type} */
+export function parseKeygenLine(line: string): { bits: number; type: string } | undefined {
+  const t = line.trim();
+  const sp = t.indexOf(" ");
+  const open = t.lastIndexOf("(");
+  if (sp < 1 || open < 0 || !t.endsWith(")")) return undefined;
+  const bits = Number(t.slice(0, sp));
+  if (!Number.isInteger(bits)) return undefined;
+  return { bits, type: t.slice(open + 1, -1) };
+}
+
+export const hostKeySize: Check = {
+  id: "SSH-HOSTKEY-SIZE",
+  area: "ssh",
+  title: "Host keys are strong (RSA ≥ 3072 bits, no DSA)",
+  severity: "medium",
+  remediation:
+    "Replace weak keys: `ssh-keygen -t rsa -b 4096 -N '' -f /etc/ssh/ssh_host_rsa_key` (or drop RSA and keep ed25519), remove DSA keys and their HostKey lines, then reload sshd (clients will see a new host key).",
+  refs: ["NIST SP 800-57 (3072-bit RSA for 128-bit security)", "https://github.com/jtesta/ssh-audit"],
+  async run(ctx) {
+    const f = await factsOrSkip(ctx);
+    if (isOutcome(f)) return f;
+    const { present } = await hostKeyFiles(ctx, f);
+    if (present.length === 0) return { status: "skip", reason: "no host key file exists" };
+    const observed: string[] = [];
+    const weak: string[] = [];
+    let source = present[0]?.source ?? "default";
+    for (const k of present) {
+      let line: string;
+      try {
+        line = (await ctx.run(["ssh-keygen", "-l", "-f", await ctx.fs.real(k.path)], { timeoutMs: 5000 })).stdout;
+      } catch (e) {
+        return { status: "error", reason: `ssh-keygen -lf ${k.path}: ${messageOf(e)}` };
+      }
+      const p = parseKeygenLine(line);
+      if (!p) return { status: "error", reason: `unexpected ssh-keygen output for ${k.path}: ${line.slice(0, 200)}` };
+      observed.push(`${k.path}: ${p.type} ${p.bits}`);
+      if (p.type === "DSA" || (p.type === "RSA" && p.bits < 3072)) {
+        if (weak.length === 0) source = k.path;
+        weak.push(`${k.path} (${p.type} ${p.bits})`);
+      }
+    }
+    const expected = "RSA ≥ 3072 bits, ECDSA or Ed25519; no DSA";
+    if (weak.length) return { status: "fail", observed, expected, source, reason: `weak: ${weak.join(", ")}` };
+    return { status: "pass", observed, expected, source };
+  },
+};

@@ -1,0 +1,21 @@
+// SSH-KBD-INTERACTIVE: keyboard-interactive (ChallengeResponseAuthentication) is password login through
+// PAM by another name; it must be off when passwords are.
+import { CIS, DEVSEC, LYNIS, failWith, pass, settingCheck } from "./setting.js";
+import { firstValue } from "../../../sshd/effective.js";
+
+export const kbdInteractive = settingCheck({
+  id: "SSH-KBD-INTERACTIVE",
+  area: "ssh",
+  title: "Keyboard-interactive (challenge-response) authentication is off",
+  severity: "high",
+  remediation:
+    "Set `KbdInteractiveAuthentication no` (older name: ChallengeResponseAuthentication) in /etc/ssh/sshd_config.d/00-rampart.conf.",
+  refs: [CIS("5.2.x", "ChallengeResponseAuthentication no"), LYNIS("SSH-7408"), DEVSEC("sshd-29")],
+  key: "KbdInteractiveAuthentication",
+  expected: "no",
+  judge(value, ctx, view) {
+    if (value === "no" || ctx.policy.ssh.kbdInteractiveAuthentication) return pass();
+    const pam = firstValue(view, "UsePAM") === "yes";
+    return failWith(pam ? "with UsePAM yes this accepts passwords through PAM" : "keyboard-interactive logins are accepted");
+  },
+});

@@ -1,0 +1,242 @@
+// APT facts for the updates checks: the pending upgrades from one `apt-get -s dist-upgrade` simulation
+// (memoised; it is the slowest program the audit runs — about 0.3 s with apt's binary cache, 1.3-1.9 s on
+// Docker-style images that disable pkgcache.bin — so it starts as soon as the first check asks and runs in
+// parallel with the rest; its parsed result is cached in /var/cache/rampart/apt-simulation.json keyed on the
+// size and mtime of every input apt reads — dpkg status, the package lists, sources and preferences — so a
+// repeated audit skips apt entirely until one of them changes), and the APT configuration with provenance: every /etc/apt/apt.conf.d/* file
+// parsed in apt's own order so each value names the file:line that set it, cross-checked on the live system
+// against `apt-config dump` (what apt really uses).
+import type { AuditContext } from "../types.js";
+import { tryTool } from "./firewall.js";
+
+export const APT_SIM_ARGV = ["apt-get", "-s", "-o", "Debug::NoLocking=1", "dist-upgrade"] as const;
+
+export interface PendingPackage {
+  name: string;
+  /** installed version, when apt printed it */
+  from?: string;
+  to: string;
+  /** "Debian-Security:12/oldstable-security", … */
+  origins: string[];
+  security: boolean;
+}
+
+export type AptSimulation = { ok: true; pending: PendingPackage[]; durationMs: number; source: string } | { ok: false; reason: string };
+
+export const APT_SIM_CACHE = "/var/cache/rampart/apt-simulation.json";
+const APT_INPUT_DIRS = ["/var/lib/apt/lists", "/etc/apt/sources.list.d", "/etc/apt/preferences.d", "/etc/apt/apt.conf.d"];
+const APT_INPUT_FILES = ["/var/lib/dpkg/status", "/etc/apt/sources.list", "/etc/apt/preferences", "/etc/apt/apt.conf"];
+
+export function aptSimulation(ctx: AuditContext): Promise<AptSimulation> {
+  return ctx.memo("apt:simulation", async () => {
+    const key = await aptInputsKey(ctx);
+    const cached = await readCache(ctx, key);
+    if (cached) return cached;
+    const t0 = performance.now();
+    const r = await tryTool(ctx, APT_SIM_ARGV, 20_000);
+    const durationMs = Math.round(performance.now() - t0);
+    if (r.state === "missing") return { ok: false, reason: "apt-get is not installed (not a Debian/Ubuntu system)" };
+    if (r.state === "failed") return { ok: false, reason: r.reason };
+    if (!/\d+ upgraded, \d+ newly installed/.test(r.stdout)) {
+      return { ok: false, reason: `${APT_SIM_ARGV.join(" ")}: unexpected output (no "N upgraded, N newly installed" summary)` };
+    }
+    ctx.log.debug("apt simulation", { durationMs });
+    const sim: AptSimulation = { ok: true, pending: parseAptSimulation(r.stdout), durationMs, source: APT_SIM_ARGV.join(" ") };
+    if (key && ctx.live) {
+      await ctx.fs.writeAtomic(APT_SIM_CACHE, `${JSON.stringify({ key, pending: sim.pending })}\n`, { mode: 0o644 }).catch((e: unknown) => {
+        ctx.log.debug("apt simulation cache not written", { error: String(e) });
+      });
+    }
+    return sim;
+  });
+}
+
+/** size:mtime of everything apt's answer depends on; undefined when the package lists cannot be read. */
+async function aptInputsKey(ctx: AuditContext): Promise<string | undefined> {
+  const parts: string[] = [];
+  const add = async (f: string) => {
+    const st = await ctx.fs.stat(f).catch(() => undefined);
+    parts.push(st ? `${f}:${st.size}:${st.mtimeMs}` : `${f}:-`);
+  };
+  for (const f of APT_INPUT_FILES) await add(f);
+  for (const d of APT_INPUT_DIRS) for (const n of await ctx.fs.list(d).catch(() => [] as string[])) await add(`${d}/${n}`);
+  return parts.length > APT_INPUT_FILES.length ? parts.join("\n") : undefined;
+}
+
+async function readCache(ctx: AuditContext, key: string | undefined): Promise<AptSimulation | undefined> {
+  if (!key || !ctx.live) return undefined;
+  const text = await ctx.fs.readTextIfExists(APT_SIM_CACHE).catch(() => undefined);
+  if (!text) return undefined;
+  try {
+    const c = JSON.parse(text) as { key?: unknown; pending?: unknown };
+    if (c.key !== key || !Array.isArray(c.pending)) return undefined;
+    return {
+      ok: true,
+      pending: c.pending as PendingPackage[],
+      durationMs: 0,
+      source: `${APT_SIM_ARGV.join(" ")} (cached in ${APT_SIM_CACHE}; inputs unchanged)`,
+    };
+  } catch {
+    return undefined;
+  }
+}
+
+/** `Inst pkg [old] (new Origin:ver/suite, Origin2:ver/suite [arch])` lines → packages. */
+export function parseAptSimulation(text: string): PendingPackage[] {
+  const out: PendingPackage[] = [];
+  for (const line of text.split("\n")) {
+    if (!line.startsWith("Inst ")) continue;
+    const m = /^Inst (\S+) (?:\[([^\]]*)\] )?\((\S+) ([^[]*)\[[^\]]*\]\)/.exec(line);
+    if (!m) continue;
+    const origins = (m[4] ?? "")
+      .split(",")
+      .map((s) => s.trim())
+      .filter(Boolean);
+    const p: PendingPackage = { name: m[1] ?? "", to: m[3] ?? "", origins, security: origins.some(isSecurityOrigin) };
+    if (m[2]) p.from = m[2];
+    out.push(p);
+  }
+  return out;
+}
+
+/** "Debian-Security:12/stable-security", "Ubuntu:22.04/jammy-security" */
+export function isSecurityOrigin(origin: string): boolean {
+  const [label = "", suite = ""] = origin.split("/");
+  return /-security$/i.test(suite) || /security$/i.test(label.split(":")[0] ?? "");
+}
+
+// ---- APT configuration ------------------------------------------------------------------------------------
+
+export interface AptValue {
+  value: string;
+  /** "/etc/apt/apt.conf.d/20auto-upgrades:1" or "apt-config dump" */
+  source: string;
+}
+
+export interface AptConfig {
+  scalars: Map<string, AptValue>;
+  lists: Map<string, AptValue[]>;
+  /** files read, in order */
+  files: string[];
+}
+
+const PARTS = "/etc/apt/apt.conf.d";
+const MAIN = "/etc/apt/apt.conf";
+/** apt reads parts whose names are [A-Za-z0-9_.-] with no extension or .conf */
+const VALID_PART = /^[A-Za-z0-9_-]+(\.conf)?$/;
+
+/** Keys are case-insensitive in apt: store them lower-cased. */
+export const aptKey = (k: string) => k.toLowerCase();
+
+export function aptConfig(ctx: AuditContext): Promise<AptConfig> {
+  return ctx.memo("apt:config", async () => {
+    const cfg: AptConfig = { scalars: new Map(), lists: new Map(), files: [] };
+    const names = (await ctx.fs.list(PARTS)).filter((n) => VALID_PART.test(n));
+    for (const file of [...names.map((n) => `${PARTS}/${n}`), MAIN]) {
+      const text = await ctx.fs.readTextIfExists(file);
+      if (text === undefined) continue;
+      cfg.files.push(file);
+      parseAptConf(text, file, cfg);
+    }
+    if (ctx.live) {
+      // what apt really uses (other Dir::Etc settings, APT_CONFIG, compiled-in defaults)
+      const r = await tryTool(ctx, ["apt-config", "dump"]);
+      if (r.state === "ok") {
+        const eff: AptConfig = { scalars: new Map(), lists: new Map(), files: [] };
+        parseAptConf(r.stdout, "apt-config dump", eff);
+        // apt-config is authoritative; keep the file:line source where the files agree with it
+        for (const [k, v] of eff.scalars) {
+          const mine = cfg.scalars.get(k);
+          if (mine && mine.value === v.value) eff.scalars.set(k, mine);
+        }
+        for (const [k, v] of eff.lists) {
+          const mine = cfg.lists.get(k) ?? [];
+          if (mine.length === v.length && mine.every((x, i) => x.value === v[i]?.value)) eff.lists.set(k, mine);
+        }
+        return { ...eff, files: [...cfg.files, "apt-config dump"] };
+      }
+    }
+    return cfg;
+  });
+}
+
+type Tok = { t: "word" | "str" | "{" | "}" | ";"; v: string; line: number };
+
+function tokenizeAptConf(text: string): Tok[] {
+  const out: Tok[] = [];
+  let line = 1;
+  let i = 0;
+  const n = text.length;
+  while (i < n) {
+    const c = text[i] as string;
+    if (c === "\n") {
+      line++;
+      i++;
+    } else if (c === " " || c === "\t" || c === "\r") i++;
+    else if (c === "/" && text[i + 1] === "/") {
+      while (i < n && text[i] !== "\n") i++;
+    } else if (c === "/" && text[i + 1] === "*") {
+      i += 2;
+      while (i < n && !(text[i] === "*" && text[i + 1] === "/")) {
+        if (text[i] === "\n") line++;
+        i++;
+      }
+      i += 2;
+    } else if (c === "#") {
+      const end = text.indexOf("\n", i);
+      const directive = text.slice(i, end === -1 ? n : end).trim();
+      if (directive.startsWith("#clear")) out.push({ t: "word", v: directive, line });
+      i = end === -1 ? n : end;
+    } else if (c === '"') {
+      const end = text.indexOf('"', i + 1);
+      const v = text.slice(i + 1, end === -1 ? n : end);
+      out.push({ t: "str", v, line });
+      line += v.split("\n").length - 1;
+      i = end === -1 ? n : end + 1;
+    } else if (c === "{" || c === "}" || c === ";") {
+      out.push({ t: c, v: c, line });
+      i++;
+    } else {
+      let j = i;
+      while (j < n && !/[\s{};"]/.test(text[j] as string)) j++;
+      out.push({ t: "word", v: text.slice(i, j), line });
+      i = j;
+    }
+  }
+  return out;
+}
+
+/** Parse apt.conf syntax (also `apt-config dump` output) into cfg; later values win, lists append. */
+export function parseAptConf(text: string, file: string, cfg: AptConfig): void {
+  const toks = tokenizeAptConf(text);
+  const scope: string[] = [];
+  const full = (k: string) => [...scope, k].filter(Boolean).join("::");
+  for (let i = 0; i < toks.length; i++) {
+    const tok = toks[i] as Tok;
+    const next = toks[i + 1];
+    if (tok.t === "word" && tok.v.startsWith("#clear")) {
+      const key = aptKey(tok.v.slice(6).trim().replace(/;$/, ""));
+      for (const m of [cfg.scalars, cfg.lists]) for (const k of [...m.keys()]) if (k === key || k.startsWith(`${key}::`)) m.delete(k);
+      continue;
+    }
+    if (tok.t === "word" && next?.t === "{") {
+      scope.push(tok.v.replace(/::$/, ""));
+      i++;
+    } else if (tok.t === "word" && next?.t === "str") {
+      const src = { value: next.v, source: `${file}:${next.line}` };
+      if (tok.v.endsWith("::")) {
+        // `Key:: "item";` (apt-config dump's list form)
+        const key = aptKey(full(tok.v.slice(0, -2)));
+        cfg.lists.set(key, [...(cfg.lists.get(key) ?? []), src]);
+      } else {
+        const key = aptKey(full(tok.v));
+        // `Key "";` in a dump introduces a list; keep it only as a scalar when nothing else is known
+        if (!(next.v === "" && cfg.lists.has(key))) cfg.scalars.set(key, src);
+      }
+      i++;
+    } else if (tok.t === "str" && scope.length > 0) {
+      const key = aptKey(scope.join("::"));
+      cfg.lists.set(key, [...(cfg.lists.get(key) ?? []), { value: tok.v, source: `${file}:${tok.line}` }]);
+    } else if (tok.t === "}") scope.pop();
+  }
+}

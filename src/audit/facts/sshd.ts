@@ -1,0 +1,124 @@
+// The sshd facts every ssh check shares, loaded once per audit through ctx.memo: is openssh-server
+// installed, the parsed config (with Includes and Match blocks), the effective settings for the admin,
+// root and an unknown user (sshd -T, or the parser when sshd cannot run), what the installed OpenSSH
+// supports, its version and whether it has strict KEX (Terrapin), and who the admins are.
+import { promises as fsp } from "node:fs";
+import {
+  type EffectiveView,
+  type OpenSshVersion,
+  type Supported,
+  effectiveView,
+  queryVersion,
+  querySupported,
+} from "../../sshd/effective.js";
+import { type SshdConfig, loadSshdConfig } from "../../sshd/load.js";
+import type { Connection } from "../../sshd/match.js";
+import type { AuditContext } from "../types.js";
+
+export const SSHD_CANDIDATES = ["/usr/sbin/sshd", "/usr/bin/sshd", "/sbin/sshd", "/usr/local/sbin/sshd"];
+/** A user that does not exist: what a password-guessing bot gets. */
+export const UNKNOWN_USER = "rampart-no-such-user";
+/** The connection's address for `sshd -T -C`: from outside (a documentation address), so `Match Address` for LANs does not apply. */
+export const PROBE_ADDR = "203.0.113.1";
+
+export interface Admins {
+  names: string[];
+  /** where the names came from */
+  from: "policy" | "/etc/group";
+}
+
+export interface SshdFacts {
+  installed: boolean;
+  /** target path of the sshd binary */
+  binary?: string;
+  config: SshdConfig;
+  admins: Admins;
+  /** effective settings for the first admin (when there is one), root and an unknown user */
+  views: { label: string; view: EffectiveView }[];
+  version: OpenSshVersion | undefined;
+  supported: Supported | undefined;
+  /** the sshd binary knows kex-strict-s-v00@openssh.com (Terrapin fix); undefined = cannot tell */
+  strictKex: boolean | undefined;
+}
+
+interface Account {
+  name: string;
+  gid: string;
+}
+
+export function sshdFacts(ctx: AuditContext): Promise<SshdFacts> {
+  return ctx.memo("sshd", () => loadFacts(ctx));
+}
+
+async function loadFacts(ctx: AuditContext): Promise<SshdFacts> {
+  let binary: string | undefined;
+  for (const p of SSHD_CANDIDATES) {
+    if (await ctx.fs.exists(p)) {
+      binary = p;
+      break;
+    }
+  }
+  const config = await loadSshdConfig(ctx.fs);
+  const passwd = parseColonFile((await ctx.fs.readTextIfExists("/etc/passwd")) ?? "");
+  const group = parseColonFile((await ctx.fs.readTextIfExists("/etc/group")) ?? "");
+  const accounts: Account[] = passwd.map((f) => ({ name: f[0] ?? "", gid: f[3] ?? "" }));
+  const groupsOf = (user: string): string[] | undefined => {
+    const acc = accounts.find((a) => a.name === user);
+    if (!acc) return undefined;
+    const out = new Set<string>();
+    for (const g of group) {
+      if (g[2] === acc.gid) out.add(g[0] ?? "");
+      if ((g[3] ?? "").split(",").includes(user)) out.add(g[0] ?? "");
+    }
+    return [...out];
+  };
+  const admins = adminsOf(ctx, group);
+  const conn = (user: string): Connection => {
+    const groups = groupsOf(user);
+    const c: Connection = { user, host: PROBE_ADDR, addr: PROBE_ADDR };
+    if (groups) c.groups = groups;
+    else c.invalidUser = true;
+    return c;
+  };
+  const users: { label: string; user: string }[] = [];
+  if (admins.names[0]) users.push({ label: `admin ${admins.names[0]}`, user: admins.names[0] });
+  users.push({ label: "root", user: "root" }, { label: "unknown user", user: UNKNOWN_USER });
+  const opts = { sshd: binary, live: ctx.live };
+  const [views, version, supported, strictKex] = await Promise.all([
+    Promise.all(users.map(async (u) => ({ label: u.label, view: await effectiveView(ctx.run, config, conn(u.user), opts) }))),
+    ctx.live ? queryVersion(ctx.run, binary) : Promise.resolve(undefined),
+    ctx.live ? querySupported(ctx.run) : Promise.resolve(undefined),
+    binary ? binaryHasStrictKex(ctx, binary) : Promise.resolve(undefined),
+  ]);
+  const facts: SshdFacts = { installed: binary !== undefined, config, admins, views, version, supported, strictKex };
+  if (binary) facts.binary = binary;
+  return facts;
+}
+
+function adminsOf(ctx: AuditContext, group: string[][]): Admins {
+  if (ctx.policyFromFile && ctx.policy.admins.length > 0) return { names: ctx.policy.admins.map((a) => a.name), from: "policy" };
+  const names: string[] = [];
+  for (const g of group) {
+    if (!["sudo", "admin", "wheel"].includes(g[0] ?? "")) continue;
+    for (const m of (g[3] ?? "").split(",")) if (m && m !== "root" && !names.includes(m)) names.push(m);
+  }
+  return { names, from: "/etc/group" };
+}
+
+/** Fields of a colon-separated file (/etc/passwd, /etc/group); comments and blank lines skipped. */
+export function parseColonFile(text: string): string[][] {
+  return text
+    .split("\n")
+    .filter((l) => l && !l.startsWith("#"))
+    .map((l) => l.split(":"));
+}
+
+/** Debian and Ubuntu backport the Terrapin fix without changing the version: look for the marker itself. */
+async function binaryHasStrictKex(ctx: AuditContext, binary: string): Promise<boolean | undefined> {
+  try {
+    const buf = await fsp.readFile(await ctx.fs.real(binary));
+    return buf.includes("kex-strict-s-v00@openssh.com");
+  } catch {
+    return undefined;
+  }
+}

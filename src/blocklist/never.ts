@@ -1,0 +1,167 @@
+// Never-block: addresses no blocklist may ever put in the kernel, always subtracted from the merged result.
+// Loopback, link-local, the cloud metadata address, multicast/unspecified/broadcast, the host's own addresses
+// (`ip -j addr`), the policy's `blocklists.never`, and the admin's current SSH source (SSH_CONNECTION, `who`);
+// private ranges too unless `blocklists.allowPrivate`. Real lists need this: firehol_level1 holds 10/8 and
+// 169.254/16. What was removed, and from which list, is reported.
+import { type Family, cidrRange, formatCidr, parseCidr, tryParseCidr, tryParseIp } from "../core/ip.js";
+import { messageOf } from "../core/errors.js";
+import type { Runner } from "../system/exec.js";
+import { type IpSet, eachCidr4, eachCidr6, intersect, isEmpty, normalize4, normalize6, subtract } from "./merge.js";
+
+export interface NeverEntry {
+  /** as written (CIDR or address) */
+  cidr: string;
+  reason: string;
+}
+
+export const ALWAYS_NEVER: readonly NeverEntry[] = [
+  { cidr: "127.0.0.0/8", reason: "loopback" },
+  { cidr: "::1/128", reason: "loopback" },
+  { cidr: "169.254.0.0/16", reason: "link-local (holds the cloud metadata address 169.254.169.254)" },
+  { cidr: "fe80::/10", reason: "link-local" },
+  { cidr: "fd00:ec2::254/128", reason: "cloud metadata address (AWS IPv6)" },
+  { cidr: "224.0.0.0/4", reason: "multicast" },
+  { cidr: "ff00::/8", reason: "multicast" },
+  { cidr: "0.0.0.0/32", reason: "unspecified (DHCP clients send from it)" },
+  { cidr: "::/128", reason: "unspecified" },
+  { cidr: "255.255.255.255/32", reason: "broadcast" },
+];
+
+export const PRIVATE_NEVER: readonly NeverEntry[] = [
+  { cidr: "10.0.0.0/8", reason: "private (set blocklists.allowPrivate: true to block it)" },
+  { cidr: "172.16.0.0/12", reason: "private (set blocklists.allowPrivate: true to block it)" },
+  { cidr: "192.168.0.0/16", reason: "private (set blocklists.allowPrivate: true to block it)" },
+  { cidr: "100.64.0.0/10", reason: "carrier-grade NAT (set blocklists.allowPrivate: true to block it)" },
+  { cidr: "fc00::/7", reason: "unique local (set blocklists.allowPrivate: true to block it)" },
+];
+
+export interface NeverOptions {
+  /** the policy's blocklists.never */
+  never?: readonly string[];
+  allowPrivate?: boolean;
+  /** for `ip -j addr` and `who`; without it the host's addresses and logins are not looked up */
+  run?: Runner;
+  /** for SSH_CONNECTION (default process.env) */
+  env?: NodeJS.ProcessEnv;
+  /** called for lookups that failed (they never stop a refresh) */
+  warn?: (message: string) => void;
+}
+
+/** Everything that must never be blocked on this host, with the reason for each. */
+export async function neverEntries(options: NeverOptions = {}): Promise<NeverEntry[]> {
+  const out: NeverEntry[] = [...ALWAYS_NEVER];
+  if (!options.allowPrivate) out.push(...PRIVATE_NEVER);
+  for (const c of options.never ?? []) out.push({ cidr: c, reason: "policy blocklists.never" });
+  if (options.run) {
+    try {
+      for (const a of await hostAddresses(options.run)) out.push({ cidr: a, reason: "this host's own address" });
+    } catch (e) {
+      options.warn?.(`could not list this host's addresses (ip -j addr): ${messageOf(e)}`);
+    }
+  }
+  for (const a of await adminSources(options.env ?? process.env, options.run)) {
+    out.push({ cidr: a, reason: "the admin's current SSH source" });
+  }
+  return out;
+}
+
+interface IpAddrJson {
+  addr_info?: { family?: string; local?: string }[];
+}
+
+/** The host's own addresses, from `ip -j addr`. */
+export async function hostAddresses(run: Runner): Promise<string[]> {
+  const r = await run(["ip", "-j", "addr"], { timeoutMs: 5000 });
+  const links = JSON.parse(r.stdout) as IpAddrJson[];
+  const out: string[] = [];
+  for (const link of Array.isArray(links) ? links : []) {
+    for (const a of link.addr_info ?? []) {
+      if (typeof a.local === "string" && tryParseIp(a.local).ok) out.push(a.local);
+    }
+  }
+  return out;
+}
+
+/** The admin's source addresses: SSH_CONNECTION of this process, and the hosts `who` lists. */
+export async function adminSources(env: NodeJS.ProcessEnv, run?: Runner): Promise<string[]> {
+  const out = new Set<string>();
+  const first = env.SSH_CONNECTION?.trim().split(/\s+/)[0];
+  if (first && tryParseIp(first).ok) out.add(first);
+  if (run) {
+    try {
+      const r = await run(["who"], { timeoutMs: 3000, okCodes: "any" });
+      for (const line of r.stdout.split("\n")) {
+        const m = /\(([0-9a-fA-F.:]{2,45})\)\s*$/.exec(line);
+        if (m?.[1] && tryParseIp(m[1]).ok) out.add(m[1]);
+      }
+    } catch {
+      // `who` is optional (containers often lack utmp)
+    }
+  }
+  return [...out];
+}
+
+/** The never-block entries as one set (bad entries throw: they come from the policy, already validated). */
+export function neverSet(entries: readonly NeverEntry[]): IpSet {
+  const v4 = { starts: new Uint32Array(entries.length), ends: new Uint32Array(entries.length), length: 0 };
+  const v6 = { starts: [] as bigint[], ends: [] as bigint[] };
+  for (const e of entries) {
+    const c = parseCidr(e.cidr);
+    const [s, en] = cidrRange(c);
+    if (c.family === 4) {
+      v4.starts[v4.length] = Number(s);
+      v4.ends[v4.length] = Number(en);
+      v4.length++;
+    } else {
+      v6.starts.push(s);
+      v6.ends.push(en);
+    }
+  }
+  return { v4: normalize4(v4), v6: normalize6(v6) };
+}
+
+export interface Removal {
+  list: string;
+  never: string;
+  reason: string;
+  /** what the list held inside the never entry (first 20 CIDRs) */
+  removed: string[];
+}
+
+/**
+ * Subtract the never-block entries from `merged`, and say for each list which entries it hit.
+ */
+export function applyNever(
+  merged: IpSet,
+  lists: readonly { name: string; set: IpSet }[],
+  entries: readonly NeverEntry[],
+): { result: IpSet; removals: Removal[] } {
+  const removals: Removal[] = [];
+  for (const e of entries) {
+    const one = neverSet([e]);
+    for (const l of lists) {
+      const hit = intersect(l.set, one);
+      if (!isEmpty(hit)) removals.push({ list: l.name, never: e.cidr, reason: e.reason, removed: cidrTexts(hit, 20) });
+    }
+  }
+  return { result: subtract(merged, neverSet(entries)), removals };
+}
+
+function cidrTexts(s: IpSet, max: number): string[] {
+  const out: string[] = [];
+  const push = (family: Family, value: bigint, prefix: number) => {
+    if (out.length < max) out.push(formatCidr({ family, value, prefix }));
+  };
+  for (let i = 0; i < s.v4.length && out.length < max; i++) {
+    eachCidr4(s.v4.starts[i] as number, s.v4.ends[i] as number, (n, p) => push(4, BigInt(n), p));
+  }
+  for (let i = 0; i < s.v6.starts.length && out.length < max; i++) {
+    eachCidr6(s.v6.starts[i] as bigint, s.v6.ends[i] as bigint, (n, p) => push(6, n, p));
+  }
+  return out;
+}
+
+/** Is this text a valid never entry? (for callers that take user input) */
+export function validNever(text: string): boolean {
+  return tryParseCidr(text).ok;
+}

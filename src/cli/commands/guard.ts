@@ -1,0 +1,164 @@
+// `rampart guard …`: the ban daemon's commands. Built so far: `guard test` (run a filter over a log, like
+// fail2ban-regex). The others are stubs that say so (issue #6, #7).
+import { createReadStream } from "node:fs";
+import { stat } from "node:fs/promises";
+import { notBuilt, RampartError } from "../../core/errors.js";
+import { createFilter } from "../../guard/filters/registry.js";
+import { type ScanMatch, type ScanSummary, scanLog, topAddresses } from "../../guard/scan.js";
+import type { Context } from "../context.js";
+import { examples, type RegisterCommand } from "./types.js";
+
+const fail = (command: string, issue: string) => () => {
+  throw notBuilt(command, issue);
+};
+
+export const registerGuard: RegisterCommand = (program, context) => {
+  const guard = program.command("guard").description("the ban daemon: read logs, count failures, ban in the kernel");
+  guard
+    .command("run")
+    .description("run the daemon in the foreground (systemd runs this)")
+    .option("--policy <file>", "policy file", "/etc/rampart/policy.yaml")
+    .action(fail("guard run", "issue #6"));
+  guard.command("status").description("sources, jails, counters").option("--json", "JSON output").action(fail("guard status", "issue #6"));
+  guard.command("bans").description("active bans").option("--json", "JSON output").action(fail("guard bans", "issue #6"));
+  guard
+    .command("ban")
+    .description("ban an address by hand")
+    .argument("<ip>", "address or CIDR")
+    .option("--jail <jail>", "jail to record it in", "manual")
+    .option("--for <duration>", "how long (600, 10m, 1h, 1w)")
+    .action(fail("guard ban", "issue #6"));
+  guard
+    .command("unban")
+    .description("lift a ban")
+    .argument("[ip]", "address or CIDR")
+    .option("--all", "lift every ban")
+    .action(fail("guard unban", "issue #6"));
+  examples(
+    guard
+      .command("test")
+      .description("run a filter over a log and show what matches (like fail2ban-regex)")
+      .argument("<filter>", "built-in filter (sshd, sshd[mode=aggressive]) or a fail2ban filter file")
+      .argument("<logfile>", "log file, or - for stdin")
+      .option("--json", "{lines, matched, ignored, missed, durationMs, matches:[…]}")
+      .option("--counts", "only the counts (for large logs)")
+      .option("--top <n>", "how many addresses to list", "10")
+      .action((filter: string, logfile: string, opts: GuardTestOptions) => guardTest(context(), filter, logfile, opts)),
+    [
+      "rampart guard test sshd /var/log/auth.log",
+      "rampart guard test 'sshd[mode=aggressive]' /var/log/auth.log --json",
+      "journalctl -u ssh -o short-iso | rampart guard test sshd -",
+    ],
+  );
+  guard
+    .command("import-fail2ban")
+    .description("read fail2ban jails and filters into rampart")
+    .argument("[dir]", "fail2ban configuration directory", "/etc/fail2ban")
+    .action(fail("guard import-fail2ban", "issue #7"));
+};
+
+interface GuardTestOptions {
+  json?: boolean;
+  counts?: boolean;
+  top: string;
+}
+
+/**
+ * --json: `{"matches":[…],"lines":N,"matched":N,"ignored":N,"missed":N,"durationMs":N}` — every failure
+ * (streamed, so a large log needs no memory; `line` is the 1-based line number, `time` ISO 8601 UTC);
+ * with --counts the matches array is left out.
+ */
+async function guardTest(ctx: Context, spec: string, logfile: string, opts: GuardTestOptions): Promise<void> {
+  const filter = createFilter(spec);
+  const top = Number(opts.top);
+  if (!Number.isInteger(top) || top < 0)
+    throw new RampartError("USAGE", `--top "${opts.top}" is not a whole number`, { hint: "e.g. --top 20" });
+  const input = logfile === "-" ? process.stdin : await openLog(logfile);
+  const streamMatches = opts.json === true && opts.counts !== true;
+  let pending = "";
+  let first = true;
+  const write = (text: string): Promise<void> =>
+    new Promise((resolve) => {
+      if (process.stdout.write(text)) resolve();
+      else process.stdout.once("drain", () => resolve());
+    });
+  const onMatch = streamMatches
+    ? (m: ScanMatch) => {
+        pending += `${first ? "\n" : ",\n"}${JSON.stringify({ line: m.line, address: m.address, rule: m.rule, time: new Date(m.time).toISOString() })}`;
+        first = false;
+      }
+    : undefined;
+  if (streamMatches) await write('{"matches":[');
+  const summary = await scanLog(input as AsyncIterable<Buffer>, filter, {
+    clock: ctx.clock,
+    ...(onMatch ? { onMatch } : {}),
+    afterChunk: streamMatches
+      ? async () => {
+          if (pending.length > 0) {
+            const text = pending;
+            pending = "";
+            await write(text);
+          }
+        }
+      : undefined,
+  } as Parameters<typeof scanLog>[2]);
+  const counts = {
+    lines: summary.lines,
+    matched: summary.matched,
+    ignored: summary.ignored,
+    missed: summary.missed,
+    durationMs: summary.durationMs,
+  };
+  if (streamMatches) {
+    await write(`${pending}${first ? "" : "\n"}],${JSON.stringify(counts).slice(1)}\n`);
+    return;
+  }
+  if (opts.json) {
+    ctx.out(JSON.stringify(counts));
+    return;
+  }
+  ctx.out(humanReport(spec, logfile, summary, opts.counts === true ? 0 : top));
+}
+
+async function openLog(file: string): Promise<AsyncIterable<Buffer>> {
+  try {
+    const st = await stat(file);
+    if (st.isDirectory()) throw new Error("is a directory");
+  } catch (e) {
+    throw new RampartError("NOT_FOUND", `cannot read log ${file}: ${(e as Error).message}`, {
+      hint: "Give a log file (e.g. /var/log/auth.log), or - to read stdin (journalctl -u ssh -o short-iso | rampart guard test sshd -).",
+    });
+  }
+  return createReadStream(file, { highWaterMark: 1 << 18 });
+}
+
+function humanReport(spec: string, logfile: string, s: ScanSummary, top: number): string {
+  const rate = s.durationMs > 0 ? Math.round((s.lines / s.durationMs) * 1000) : 0;
+  const out: string[] = [];
+  out.push(`filter ${spec} on ${logfile === "-" ? "stdin" : logfile}`);
+  out.push(
+    `lines: ${s.lines}  matched: ${s.matched}  successes: ${s.successes}  ignored: ${s.ignored}  missed: ${s.missed}  (${s.durationMs} ms, ${rate.toLocaleString("en-US")} lines/s)`,
+  );
+  if (s.ignored > 0)
+    out.push(
+      `ignored: ${Object.entries(s.ignoredBy)
+        .map(([k, v]) => `${k} ${v}`)
+        .join(", ")}`,
+    );
+  if (top === 0) return out.join("\n");
+  const rules = Object.entries(s.rules);
+  if (rules.length > 0) {
+    out.push("", "failures per rule:");
+    for (const [rule, n] of rules) out.push(`  ${String(n).padStart(9)}  ${rule}`);
+  }
+  const addrs = topAddresses(s, top);
+  if (addrs.length > 0) {
+    out.push("", `top addresses (${s.addresses.size + (s.otherAddresses > 0 ? "+" : "")} distinct):`);
+    for (const [a, n] of addrs) out.push(`  ${String(n).padStart(9)}  ${a}`);
+  }
+  if (s.missedSamples.length > 0) {
+    out.push("", `missed (look like failures, no rule matched; ${s.missedSamples.length} of ${s.missed}):`);
+    for (const m of s.missedSamples) out.push(`  ${m.line}: ${m.text}`);
+  }
+  return out.join("\n");
+}

@@ -1,0 +1,306 @@
+// iptables backend (legacy hosts, or iptables-nft): `iptables-restore` and `ip6tables-restore` files applied
+// together, plus ipsets for the named sets.
+// Decision: rampart owns its own chains RAMPART-INPUT/-FORWARD/-OUTPUT, jumped to from the top of the
+// built-in chains, and loads with `--noflush`. Replacing the whole filter table would wipe Docker's
+// DOCKER-USER/DOCKER-FORWARD chains and fail2ban's f2b-* chains; owning RAMPART-* chains keeps every
+// foreign rule and table (nat, mangle, raw) untouched. Declaring a chain in a --noflush restore empties it,
+// so each load replaces rampart's rules in one commit per family. The built-in chains' policies are left
+// alone: a chain whose model policy is drop ends with an explicit DROP rule instead.
+// Each file holds the jumps as `-I <BUILTIN> 1`; load() prefixes `-D` lines for jumps already present,
+// so loading twice leaves exactly one jump per chain.
+import { RampartError } from "../../core/errors.js";
+import type { Runner } from "../../system/exec.js";
+import type { FirewallBackend, FirewallSnapshot, RenderedFile, RenderedRuleset } from "../backend.js";
+import { fileOf } from "../backend.js";
+import { safeComment } from "../comment.js";
+import type { AddressFamily, Chain, ChainName, Icmp6Type, PortRange, Rule, RuleModel } from "../model.js";
+import { RATE_SECONDS } from "../model.js";
+
+export interface IptablesOptions {
+  /** program prefix: "iptables" (the system's choice), "iptables-legacy" or "iptables-nft" */
+  flavor?: "iptables" | "iptables-legacy" | "iptables-nft";
+}
+
+const CHAIN: Record<ChainName, string> = { input: "RAMPART-INPUT", forward: "RAMPART-FORWARD", output: "RAMPART-OUTPUT" };
+const BUILTIN: Record<ChainName, string> = { input: "INPUT", forward: "FORWARD", output: "OUTPUT" };
+const JUMP_COMMENT = "rampart";
+/** The filter table with nothing in it (what restore loads when the saved table did not exist). */
+export const EMPTY_FILTER = "*filter\n:INPUT ACCEPT [0:0]\n:FORWARD ACCEPT [0:0]\n:OUTPUT ACCEPT [0:0]\nCOMMIT\n";
+const FILES = { 4: "rules.v4", 6: "rules.v6", sets: "rampart.ipset" } as const;
+
+export class IptablesBackend implements FirewallBackend {
+  readonly name = "iptables" as const;
+  private readonly prog: Record<AddressFamily, { save: string; restore: string }>;
+
+  constructor(
+    private readonly run: Runner,
+    options: IptablesOptions = {},
+  ) {
+    const flavor = options.flavor ?? "iptables";
+    const v6 = flavor.replace(/^iptables/, "ip6tables");
+    this.prog = {
+      4: { save: `${flavor}-save`, restore: `${flavor}-restore` },
+      6: { save: `${v6}-save`, restore: `${v6}-restore` },
+    };
+  }
+
+  render(model: RuleModel): RenderedRuleset {
+    const files: RenderedFile[] = [
+      { name: FILES.sets, loader: "ipset restore -exist", text: renderIpsets(model) },
+      { name: FILES[4], loader: "iptables-restore --noflush", text: renderIptables(model, 4) },
+      { name: FILES[6], loader: "ip6tables-restore --noflush", text: renderIptables(model, 6) },
+    ];
+    return { backend: "iptables", files };
+  }
+
+  /** ipsets are created (empty, rampart's own) first: iptables-restore --test resolves `-m set` names. */
+  async check(ruleset: RenderedRuleset): Promise<void> {
+    await this.exec(["ipset", "restore", "-exist"], fileOf(ruleset, FILES.sets), "ipset refused the set definitions");
+    for (const f of [4, 6] as const) {
+      await this.exec(
+        [this.prog[f].restore, "--test", "--noflush"],
+        fileOf(ruleset, FILES[f]),
+        `${this.prog[f].restore} --test refused the IPv${f} rules`,
+      );
+    }
+  }
+
+  async load(ruleset: RenderedRuleset): Promise<void> {
+    await this.exec(["ipset", "restore", "-exist"], fileOf(ruleset, FILES.sets), "ipset refused the set definitions");
+    const before: Partial<Record<AddressFamily, string>> = {};
+    for (const f of [4, 6] as const) before[f] = await this.saveFilter(f);
+    try {
+      for (const f of [4, 6] as const) {
+        const text = withJumpDeletes(fileOf(ruleset, FILES[f]), before[f] ?? "");
+        await this.exec([this.prog[f].restore, "--noflush"], text, `${this.prog[f].restore} refused the IPv${f} rules`);
+      }
+    } catch (e) {
+      // v4 and v6 go together: if v6 failed after v4 loaded, put v4 back
+      for (const f of [4, 6] as const) {
+        const saved = before[f];
+        if (saved !== undefined) await this.exec([this.prog[f].restore], saved, "restore after a failed load").catch(() => {});
+      }
+      throw e;
+    }
+  }
+
+  async snapshot(): Promise<FirewallSnapshot> {
+    const sets = await this.run(["ipset", "list", "-n"], { okCodes: "any", timeoutMs: 15_000 });
+    const ours = sets.code === 0 ? sets.stdout.split("\n").filter((n) => n.startsWith("rampart_")) : [];
+    return {
+      backend: "iptables",
+      parts: { "filter.v4": await this.saveFilter(4), "filter.v6": await this.saveFilter(6), ipsets: ours.join("\n") },
+    };
+  }
+
+  /** Puts the filter tables back as saved (nat, mangle, raw are never touched); drops ipsets created since. */
+  async restore(snapshot: FirewallSnapshot): Promise<void> {
+    for (const f of [4, 6] as const) {
+      const saved = snapshot.parts[`filter.v${f}`];
+      if (saved) await this.exec([this.prog[f].restore], saved, `${this.prog[f].restore} refused the saved IPv${f} filter table`);
+    }
+    const had = new Set((snapshot.parts.ipsets ?? "").split("\n").filter(Boolean));
+    const now = await this.run(["ipset", "list", "-n"], { okCodes: "any", timeoutMs: 15_000 });
+    for (const name of now.code === 0 ? now.stdout.split("\n") : []) {
+      if (name.startsWith("rampart_") && !had.has(name)) {
+        await this.run(["ipset", "destroy", name], { okCodes: "any", timeoutMs: 15_000 });
+      }
+    }
+  }
+
+  private async saveFilter(f: AddressFamily): Promise<string> {
+    const r = await this.run([this.prog[f].save, "-t", "filter"], { okCodes: "any", timeoutMs: 30_000 });
+    if (r.code !== 0) {
+      throw new RampartError("EXEC", `${this.prog[f].save} failed: ${r.stderr.trim()}`, {
+        hint: "Run as root; check that the iptables tools work on this host.",
+      });
+    }
+    // a namespace that never used iptables has no filter table: restoring means an empty one
+    return r.stdout.trim() ? r.stdout : EMPTY_FILTER;
+  }
+
+  private async exec(argv: string[], input: string, what: string): Promise<void> {
+    const r = await this.run(argv, { input, okCodes: "any", timeoutMs: 60_000 });
+    if (r.code !== 0) {
+      throw new RampartError("REFUSED", `${what}: ${r.stderr.trim().split("\n").slice(0, 6).join("\n")}`, {
+        hint: "See `rampart firewall render --backend iptables` for the files.",
+      });
+    }
+  }
+}
+
+/** Insert `-D` lines for rampart jumps the current table already has, just before the file's `-I` jumps. */
+export function withJumpDeletes(file: string, saved: string): string {
+  const deletes: string[] = [];
+  for (const line of saved.split("\n")) {
+    const m = /^-A (INPUT|FORWARD|OUTPUT) (.*-j RAMPART-(?:INPUT|FORWARD|OUTPUT))\s*$/.exec(line);
+    if (m) deletes.push(`-D ${m[1]} ${m[2]}`);
+  }
+  if (!deletes.length) return file;
+  const at = file.indexOf("\n-I ");
+  if (at < 0) return file;
+  return `${file.slice(0, at + 1)}${deletes.join("\n")}\n${file.slice(at + 1)}`;
+}
+
+// ---- rendering
+
+export function renderIpsets(model: RuleModel): string {
+  const L = ["# rampart ipsets: load with `ipset restore -exist` before the iptables files; sets keep their elements."];
+  for (const s of model.sets) {
+    const family = s.family === 4 ? "inet" : "inet6";
+    if (s.kind === "ban") {
+      // bans take prefixes too (the guard bans an IPv6 /64): hash:net, with per-element timeouts
+      L.push(`create ${s.name} hash:net family ${family} hashsize 1024 maxelem 1048576 timeout 0`);
+    } else {
+      L.push(`create ${s.name} hash:net family ${family} hashsize 4096 maxelem 4194304`);
+    }
+  }
+  return `${L.join("\n")}\n`;
+}
+
+export function renderIptables(model: RuleModel, family: AddressFamily): string {
+  const tool = family === 4 ? "iptables-restore" : "ip6tables-restore";
+  const L = [
+    `# rampart firewall, IPv${family}: generated from the policy by \`rampart firewall render\`; do not edit.`,
+    `# Load with \`${tool} --noflush\` after the ipsets exist; only the RAMPART-* chains and their jumps change.`,
+    "*filter",
+  ];
+  const chains = [model.chains.input, model.chains.forward, model.chains.output];
+  for (const c of chains) L.push(`:${CHAIN[c.name]} - [0:0]`);
+  for (const c of chains) L.push(...chainRules(c, family));
+  for (const c of chains) L.push(`-I ${BUILTIN[c.name]} 1 -m comment --comment "${JUMP_COMMENT}" -j ${CHAIN[c.name]}`);
+  L.push("COMMIT");
+  return `${L.join("\n")}\n`;
+}
+
+function chainRules(c: Chain, family: AddressFamily): string[] {
+  const out: string[] = [];
+  for (const r of c.rules) {
+    if (r.match.family && r.match.family !== family) continue;
+    const lines = ruleLines(r, family).map((l) => `-A ${CHAIN[c.name]} ${l}`);
+    out.push(...lines);
+    if (isUnconditional(r)) return out; // nothing after an unconditional verdict can match
+  }
+  if (c.policy === "drop") out.push(`-A ${CHAIN[c.name]} -m comment --comment "default policy: drop" -j DROP`);
+  return out;
+}
+
+function isUnconditional(r: Rule): boolean {
+  const { family: _f, ...rest } = r.match;
+  return Object.keys(rest).length === 0 && !r.limit && !r.overSourceRate;
+}
+
+/** One rule of the model becomes one or more lines (iptables takes one source and one ICMP type per rule). */
+export function ruleLines(r: Rule, family: AddressFamily): string[] {
+  const m = r.match;
+  const sources = m.saddr ?? [undefined];
+  const dests = m.daddr ?? [undefined];
+  const icmpTypes: (string | undefined)[] = family === 4 ? (m.icmp ?? [undefined]) : (m.icmp6?.map((t) => ICMP6_NAME[t]) ?? [undefined]);
+  const portChunks = m.dports ? chunkPorts(m.dports) : [undefined];
+  const out: string[] = [];
+  for (const s of sources) {
+    for (const d of dests) {
+      for (const t of icmpTypes) {
+        for (const dp of portChunks) {
+          const p: string[] = [];
+          if (s) p.push(`-s ${hostCidr(s, family)}`);
+          if (d) p.push(`-d ${hostCidr(d, family)}`);
+          if (m.iif) p.push(`-i ${m.iif}`);
+          if (m.notIif) p.push(`! -i ${m.notIif}`);
+          if (m.oif) p.push(`-o ${m.oif}`);
+          if (t !== undefined) {
+            p.push(family === 4 ? `-p icmp -m icmp --icmp-type ${t}` : `-p ipv6-icmp -m icmp6 --icmpv6-type ${t}`);
+          } else if (m.proto) {
+            p.push(`-p ${m.proto}`);
+            const single = [m.sports?.length === 1 ? m.sports : undefined, dp?.length === 1 ? dp : undefined];
+            if (single[0] || single[1]) p.push(`-m ${m.proto}`);
+            if (m.sports) p.push(portOption("s", m.sports));
+            if (dp) p.push(portOption("d", dp));
+          } else if (typeof r.verdict === "object" && r.verdict.reject === "tcp-reset") {
+            p.push("-p tcp");
+          }
+          if (m.hopLimit !== undefined) p.push(`-m hl --hl-eq ${m.hopLimit}`);
+          if (m.saddrSet) p.push(`-m set --match-set ${m.saddrSet} src`);
+          if (m.ct) p.push(`-m conntrack --ctstate ${m.ct.map((x) => x.toUpperCase()).join(",")}`);
+          if (r.limit) p.push(`-m limit --limit ${r.limit.count}/${r.limit.per} --limit-burst ${r.limit.burst}`);
+          if (r.overSourceRate) {
+            const o = r.overSourceRate;
+            const expireMs = Math.max(60, RATE_SECONDS[o.per]) * 1000;
+            p.push(
+              `-m hashlimit --hashlimit-above ${o.count}/${o.per} --hashlimit-burst ${o.burst} --hashlimit-mode srcip` +
+                ` --hashlimit-name ${hashlimitName(o.name)} --hashlimit-htable-expire ${expireMs}`,
+            );
+          }
+          p.push(`-m comment --comment "${safeComment(r.comment)}"`);
+          p.push(verdictText(r.verdict, family));
+          out.push(p.join(" "));
+        }
+      }
+    }
+  }
+  return out;
+}
+
+/** hashlimit names are per network namespace and family; keep them short and rampart's. */
+function hashlimitName(name: string): string {
+  return `rampart_${name.replace(/^rl_/, "")}`.slice(0, 31);
+}
+
+/** iptables-save writes single addresses with /32 or /128; so do we, so that saved and rendered rules match. */
+function hostCidr(text: string, family: AddressFamily): string {
+  return text.includes("/") ? text : `${text}/${family === 4 ? 32 : 128}`;
+}
+
+function portOption(dir: "s" | "d", ranges: readonly PortRange[]): string {
+  const spell = (r: PortRange) => (r.from === r.to ? String(r.from) : `${r.from}:${r.to}`);
+  if (ranges.length === 1 && ranges[0]) return `--${dir}port ${spell(ranges[0])}`;
+  return `-m multiport --${dir}ports ${ranges.map(spell).join(",")}`;
+}
+
+/** multiport takes at most 15 ports per rule, a range counting as two. */
+function chunkPorts(ranges: readonly PortRange[]): PortRange[][] {
+  const chunks: PortRange[][] = [];
+  let cur: PortRange[] = [];
+  let slots = 0;
+  for (const r of ranges) {
+    const cost = r.from === r.to ? 1 : 2;
+    if (slots + cost > 15) {
+      chunks.push(cur);
+      cur = [];
+      slots = 0;
+    }
+    cur.push(r);
+    slots += cost;
+  }
+  if (cur.length) chunks.push(cur);
+  return chunks;
+}
+
+function verdictText(v: Rule["verdict"], family: AddressFamily): string {
+  if (v === "accept") return "-j ACCEPT";
+  if (v === "drop") return "-j DROP";
+  switch (v.reject) {
+    case "tcp-reset":
+      return "-j REJECT --reject-with tcp-reset";
+    case "port-unreachable":
+      return `-j REJECT --reject-with ${family === 4 ? "icmp-port-unreachable" : "icmp6-port-unreachable"}`;
+    case "admin-prohibited":
+      return `-j REJECT --reject-with ${family === 4 ? "icmp-admin-prohibited" : "icmp6-adm-prohibited"}`;
+  }
+}
+
+const ICMP6_NAME: Record<Icmp6Type, string> = {
+  "echo-request": "echo-request",
+  "echo-reply": "echo-reply",
+  "destination-unreachable": "destination-unreachable",
+  "packet-too-big": "packet-too-big",
+  "time-exceeded": "time-exceeded",
+  "parameter-problem": "parameter-problem",
+  "nd-router-solicit": "router-solicitation",
+  "nd-router-advert": "router-advertisement",
+  "nd-neighbor-solicit": "neighbour-solicitation",
+  "nd-neighbor-advert": "neighbour-advertisement",
+  "mld-listener-query": "130",
+  "mld-listener-report": "131",
+  "mld2-listener-report": "143",
+};

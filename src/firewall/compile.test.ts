@@ -1,0 +1,150 @@
+import assert from "node:assert/strict";
+import { test } from "node:test";
+import { parsePolicy } from "../policy/load.js";
+import { DryRunBackend } from "./backends/dryrun.js";
+import { renderIptables, ruleLines, withJumpDeletes } from "./backends/iptables.js";
+import { ruleText } from "./backends/nftables.js";
+import { compile } from "./compile.js";
+import type { Rule } from "./model.js";
+
+function policy(yaml: string) {
+  const r = parsePolicy(yaml, "<test>");
+  if (!r.policy) throw new Error(r.errors.map((e) => e.message).join("; "));
+  return r.policy;
+}
+const idx = (rules: Rule[], pred: (r: Rule) => boolean) => rules.findIndex(pred);
+
+test("baseline: drop in and forward, accept out; loopback first; sets before established", () => {
+  const m = compile(policy("{}"));
+  assert.equal(m.chains.input.policy, "drop");
+  assert.equal(m.chains.forward.policy, "drop");
+  assert.equal(m.chains.output.policy, "accept");
+  const input = m.chains.input.rules;
+  assert.deepEqual(input[0]?.match, { iif: "lo" });
+  const ban = idx(input, (r) => r.match.saddrSet === "rampart_ban_v4");
+  const est = idx(input, (r) => r.match.ct?.includes("established") === true);
+  assert.ok(ban > 0 && ban < est);
+  assert.ok(input.some((r) => r.match.dports?.[0]?.from === 22 && r.verdict === "accept"));
+  assert.deepEqual(
+    m.sets.map((s) => s.name),
+    ["rampart_ban_v4", "rampart_ban_v6", "rampart_block_v4", "rampart_block_v6"],
+  );
+});
+
+test("anti-lockout accept comes before the ban drops, and only when keepAdminSession", () => {
+  const on = compile(policy("{}"), { adminSource: "203.0.113.5", sshPort: 2222 }).chains.input.rules;
+  const admin = idx(on, (r) => r.match.saddr?.[0] === "203.0.113.5");
+  assert.ok(admin > 0 && admin < idx(on, (r) => r.match.saddrSet !== undefined));
+  assert.equal(on[admin]?.match.dports?.[0]?.from, 2222);
+  const off = compile(policy("firewall: { keepAdminSession: false }"), { adminSource: "203.0.113.5" }).chains.input.rules;
+  assert.equal(
+    idx(off, (r) => r.match.saddr?.[0] === "203.0.113.5"),
+    -1,
+  );
+  // a malformed fact is ignored rather than rendered
+  const bad = compile(policy("{}"), { adminSource: "1.2.3.4; drop" }).chains.input.rules;
+  assert.equal(
+    idx(bad, (r) => r.comment.startsWith("anti-lockout")),
+    -1,
+  );
+});
+
+test("sources split per family; v6 sources dropped with ipv6: false", () => {
+  const yaml = (v6: boolean) => `firewall:
+  ipv6: ${v6}
+  inbound:
+    - { ports: [5432], from: [10.0.0.0/8, "2001:db8::/32", 10.1.2.3/8] }
+`;
+  const rules = compile(policy(yaml(true))).chains.input.rules.filter((r) => r.comment.startsWith("firewall.inbound[0]"));
+  assert.deepEqual(
+    rules.map((r) => [r.match.family, r.match.saddr]),
+    [
+      [4, ["10.0.0.0/8"]],
+      [6, ["2001:db8::/32"]],
+    ],
+  );
+  const v4only = compile(policy(yaml(false))).chains.input.rules.filter((r) => r.comment.startsWith("firewall.inbound[0]"));
+  assert.deepEqual(
+    v4only.map((r) => r.match.family),
+    [4],
+  );
+});
+
+test("services: dns is tcp and udp; proto narrows; ssh follows ssh.port", () => {
+  const m = compile(
+    policy(
+      "ssh: { port: 2200 }\nfirewall:\n  inbound:\n    - { service: dns }\n    - { service: ssh }\n    - { service: dns, proto: udp }\n",
+    ),
+  );
+  const r = m.chains.input.rules.filter((x) => x.comment.startsWith("firewall.inbound"));
+  assert.deepEqual(
+    r.map((x) => `${x.match.proto}/${x.match.dports?.map((p) => p.from).join(",")}`),
+    ["tcp/53", "udp/53", "tcp/2200", "udp/53"],
+  );
+});
+
+test("a rate limit adds a per-source, per-family drop on new connections before the accept", () => {
+  const r = compile(policy("firewall:\n  inbound:\n    - { service: ssh, rateLimit: 10/minute }\n")).chains.input.rules.filter((x) =>
+    x.comment.startsWith("firewall.inbound[0]"),
+  );
+  assert.deepEqual(
+    r.map((x) => [x.verdict, x.match.family, x.overSourceRate?.name]),
+    [
+      ["drop", 4, "rl_in0_v4"],
+      ["drop", 6, "rl_in0_v6"],
+      ["accept", undefined, undefined],
+    ],
+  );
+  assert.deepEqual(r[0]?.match.ct, ["new"]);
+  assert.match(ruleText(r[0] as Rule), /update @rl_in0_v4 \{ ip saddr limit rate over 10\/minute burst 10 packets \} drop/);
+});
+
+test("an outbound allowlist makes output drop by default and lists the services", () => {
+  const m = compile(policy("firewall:\n  outbound: { allow: [dns, https], ports: [8443] }\n"));
+  assert.equal(m.chains.output.policy, "drop");
+  const rules = m.chains.output.rules.map(ruleText).join("\n");
+  assert.match(rules, /udp dport 53 accept/);
+  assert.match(rules, /tcp dport 443 accept/);
+  assert.match(rules, /tcp dport 8443 accept/);
+  assert.doesNotMatch(rules, /dport 80 /);
+});
+
+test("a comment from the policy cannot break out of the ruleset syntax", () => {
+  const m = compile(policy('firewall:\n  inbound:\n    - { ports: [80], comment: "x\\" accept\\n-A INPUT -j ACCEPT #" }\n'));
+  const rule = m.chains.input.rules.find((r) => r.comment.startsWith("firewall.inbound[0]")) as Rule;
+  const nft = ruleText(rule);
+  assert.equal(nft.split('"').length, 3, nft);
+  const ipt = ruleLines(rule, 4).join("\n");
+  assert.equal(ipt.split("\n").length, 1);
+  assert.equal(ipt.split('"').length, 3, ipt);
+});
+
+test("iptables: more than 15 ports split into several multiport rules", () => {
+  const ports = Array.from({ length: 20 }, (_, i) => 1000 + i).join(", ");
+  const text = renderIptables(compile(policy(`firewall:\n  inbound:\n    - { ports: [${ports}] }\n`)), 4);
+  const lines = text.split("\n").filter((l) => l.includes("--dports 10"));
+  assert.equal(lines.length, 2);
+  assert.match(lines[0] ?? "", /--dports 1000,.*,1014 /);
+});
+
+test("iptables: jumps already present are deleted before they are inserted again", () => {
+  const file = '*filter\n:RAMPART-INPUT - [0:0]\n-I INPUT 1 -m comment --comment "rampart" -j RAMPART-INPUT\nCOMMIT\n';
+  const saved = "*filter\n:INPUT ACCEPT [0:0]\n-A INPUT -m comment --comment rampart -j RAMPART-INPUT\n-A INPUT -j DOCKER\nCOMMIT\n";
+  assert.equal(
+    withJumpDeletes(file, saved),
+    '*filter\n:RAMPART-INPUT - [0:0]\n-D INPUT -m comment --comment rampart -j RAMPART-INPUT\n-I INPUT 1 -m comment --comment "rampart" -j RAMPART-INPUT\nCOMMIT\n',
+  );
+});
+
+test("the dry-run backend records calls and restores what it had", async () => {
+  const b = new DryRunBackend("nftables");
+  const before = await b.snapshot();
+  await b.load(b.render(compile(policy("{}"))));
+  assert.ok(b.loaded?.["rampart.nft"]?.includes("table inet rampart"));
+  await b.restore(before);
+  assert.equal(b.loaded, undefined);
+  assert.deepEqual(
+    b.calls.map((c) => c.op),
+    ["snapshot", "load", "restore"],
+  );
+});

@@ -1,0 +1,15 @@
+// The firewall part's public surface: compile a policy to the neutral model, pick a backend, render,
+// check, load, snapshot, restore. See backend.ts for the order apply calls them in.
+export { compile, type FirewallPolicy, type HostFacts } from "./compile.js";
+export type { RuleModel, Rule, Chain, NamedSet } from "./model.js";
+export {
+  createBackend,
+  renderedText,
+  type BackendName,
+  type FirewallBackend,
+  type FirewallSnapshot,
+  type RenderedFile,
+  type RenderedRuleset,
+} from "./backend.js";
+export { DryRunBackend } from "./backends/dryrun.js";
+export { BAN_SET, BLOCK_SET, NFT_FAMILY, NFT_TABLE, namedSets } from "./sets.js";

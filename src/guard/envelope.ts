@@ -1,0 +1,245 @@
+// The envelope of a log line: where its timestamp, host, program, pid and message are, without copying.
+// Forms: syslog (`Nov 22 07:01:02 host sshd[123]: msg`, also without host, or with a `<PRI>`), ISO 8601
+// (rsyslog high precision, journald `short-iso`/`short-iso-precise`), RFC 5424
+// (`<38>1 TS HOST APP PROCID MSGID SD MSG`), prefix-less journal lines (`host sshd[123]: msg`) and journald
+// JSON (`journalctl -o json`, one object per line).
+// A hand-written scanner, not a regex: it runs on every line (the guard's hot path), touches only the
+// first few tokens, and is linear by construction whatever the attacker wrote further on.
+import { isoTimeLength, parseIsoTime, parseJournalRealtime, type SyslogTime, syslogTimeLength } from "./time.js";
+
+export const TimeKind = {
+  None: 0,
+  Syslog: 1,
+  Iso: 2,
+  /** a value in ms already known (journald JSON) */
+  Known: 3,
+} as const;
+export type TimeKind = (typeof TimeKind)[keyof typeof TimeKind];
+
+/** Positions into `text`; reused between lines by the caller (no allocation per line). */
+export interface Envelope {
+  text: string;
+  timeKind: TimeKind;
+  timeStart: number;
+  timeLen: number;
+  timeMs: number;
+  hostStart: number;
+  hostEnd: number;
+  progStart: number;
+  progEnd: number;
+  pidStart: number;
+  pidEnd: number;
+  msgStart: number;
+}
+
+export function newEnvelope(): Envelope {
+  return {
+    text: "",
+    timeKind: TimeKind.None,
+    timeStart: 0,
+    timeLen: 0,
+    timeMs: Number.NaN,
+    hostStart: 0,
+    hostEnd: 0,
+    progStart: 0,
+    progEnd: 0,
+    pidStart: 0,
+    pidEnd: 0,
+    msgStart: 0,
+  };
+}
+
+/** Read the envelope of `line` into `env`. false when the line has no recognisable `program[pid]: ` tag. */
+export function parseEnvelope(line: string, env: Envelope): boolean {
+  env.timeKind = TimeKind.None;
+  env.timeLen = 0;
+  env.hostStart = env.hostEnd = 0;
+  env.pidStart = env.pidEnd = 0;
+  if (line.charCodeAt(0) === 123 /* { */) return parseJournalJson(line, env);
+  env.text = line;
+  let p = 0;
+  // <PRI>
+  if (line.charCodeAt(0) === 60 /* < */) {
+    let q = 1;
+    while (q < 5 && line.charCodeAt(q) >= 48 && line.charCodeAt(q) <= 57) q++;
+    if (q === 1 || line.charCodeAt(q) !== 62 /* > */) return false;
+    p = q + 1;
+    if (line.charCodeAt(p) === 49 /* 1 */ && line.charCodeAt(p + 1) === 32) return parseRfc5424(line, p + 2, env);
+  }
+  let n = syslogTimeLength(line, p);
+  if (n > 0) {
+    env.timeKind = TimeKind.Syslog;
+  } else if ((n = isoTimeLength(line, p)) > 0) {
+    env.timeKind = TimeKind.Iso;
+  }
+  if (n > 0) {
+    env.timeStart = p;
+    env.timeLen = n;
+    p += n;
+    if (line.charCodeAt(p) !== 32) return false;
+    while (line.charCodeAt(p) === 32) p++;
+  }
+  // first token: a tag (`sshd[1]:`, `sshd:`) or a host name followed by the tag
+  let e = line.indexOf(" ", p);
+  if (e < 0) return false;
+  if (tag(line, p, e, env)) return true;
+  env.hostStart = p;
+  env.hostEnd = e;
+  p = e + 1;
+  e = line.indexOf(" ", p);
+  if (e < 0) return false;
+  return tag(line, p, e, env);
+}
+
+/** `name[pid]:` or `name:` in line[p..e) → fills prog/pid/msgStart. */
+function tag(line: string, p: number, e: number, env: Envelope): boolean {
+  if (line.charCodeAt(e - 1) !== 58 /* : */) return false;
+  const close = e - 2;
+  if (line.charCodeAt(close) === 93 /* ] */) {
+    const open = line.lastIndexOf("[", close);
+    if (open <= p) return false;
+    for (let i = open + 1; i < close; i++) {
+      const c = line.charCodeAt(i);
+      if (c < 48 || c > 57) return false;
+    }
+    env.progStart = p;
+    env.progEnd = open;
+    env.pidStart = open + 1;
+    env.pidEnd = close;
+  } else {
+    env.progStart = p;
+    env.progEnd = e - 1;
+  }
+  env.msgStart = e + 1;
+  return env.progEnd > env.progStart;
+}
+
+function parseRfc5424(line: string, p: number, env: Envelope): boolean {
+  const n = isoTimeLength(line, p);
+  if (n > 0) {
+    env.timeKind = TimeKind.Iso;
+    env.timeStart = p;
+    env.timeLen = n;
+    p += n;
+  } else if (line.charCodeAt(p) === 45 /* - */) {
+    p += 1;
+  } else {
+    return false;
+  }
+  // HOST APP PROCID MSGID
+  const fields: number[] = [];
+  for (let i = 0; i < 4; i++) {
+    if (line.charCodeAt(p) !== 32) return false;
+    p++;
+    const e = line.indexOf(" ", p);
+    if (e < 0) return false;
+    fields.push(p, e);
+    p = e;
+  }
+  const [hs = 0, he = 0, as = 0, ae = 0, ps = 0, pe = 0] = fields;
+  env.hostStart = hs;
+  env.hostEnd = he;
+  env.progStart = as;
+  env.progEnd = ae;
+  if (!(pe - ps === 1 && line.charCodeAt(ps) === 45)) {
+    env.pidStart = ps;
+    env.pidEnd = pe;
+  }
+  // STRUCTURED-DATA: "-" or [id k="v" ...]... (values may hold escaped \" \] \\ and bare [ ])
+  if (line.charCodeAt(p) !== 32) return false;
+  p++;
+  if (line.charCodeAt(p) === 45) {
+    p++;
+  } else {
+    while (line.charCodeAt(p) === 91 /* [ */) {
+      p++;
+      let inQuote = false;
+      for (; p < line.length; p++) {
+        const c = line.charCodeAt(p);
+        if (inQuote) {
+          if (c === 92 /* \ */) p++;
+          else if (c === 34) inQuote = false;
+        } else if (c === 34) inQuote = true;
+        else if (c === 93 /* ] */) break;
+      }
+      if (p >= line.length) return false;
+      p++;
+    }
+  }
+  if (line.charCodeAt(p) === 32) p++;
+  // an optional UTF-8 BOM before MSG
+  if (line.charCodeAt(p) === 0xfeff) p++;
+  env.msgStart = p;
+  return env.progEnd > env.progStart;
+}
+
+interface JournalEntry {
+  MESSAGE?: unknown;
+  SYSLOG_IDENTIFIER?: unknown;
+  _COMM?: unknown;
+  SYSLOG_PID?: unknown;
+  _PID?: unknown;
+  _HOSTNAME?: unknown;
+  __REALTIME_TIMESTAMP?: unknown;
+}
+
+/** One `journalctl -o json` object: rebuilt as `host ident[pid]: message` with the time already known. */
+function parseJournalJson(line: string, env: Envelope): boolean {
+  let entry: JournalEntry;
+  try {
+    const v: unknown = JSON.parse(line);
+    if (typeof v !== "object" || v === null || Array.isArray(v)) return false;
+    entry = v as JournalEntry;
+  } catch {
+    return false;
+  }
+  const message = journalText(entry.MESSAGE);
+  const ident = journalText(entry.SYSLOG_IDENTIFIER) ?? journalText(entry._COMM);
+  if (message === undefined || ident === undefined || ident === "" || /[\s[\]:]/.test(ident)) return false;
+  const pid = journalText(entry.SYSLOG_PID) ?? journalText(entry._PID);
+  const host = journalText(entry._HOSTNAME);
+  const hostPart = host && !/\s/.test(host) ? `${host} ` : "";
+  const pidPart = pid && /^\d{1,10}$/.test(pid) ? `[${pid}]` : "";
+  const text = `${hostPart}${ident}${pidPart}: ${message}`;
+  env.text = text;
+  if (hostPart) {
+    env.hostStart = 0;
+    env.hostEnd = hostPart.length - 1;
+  }
+  env.progStart = hostPart.length;
+  env.progEnd = env.progStart + ident.length;
+  if (pidPart) {
+    env.pidStart = env.progEnd + 1;
+    env.pidEnd = env.pidStart + pidPart.length - 2;
+  }
+  env.msgStart = text.length - message.length;
+  const ms = parseJournalRealtime(entry.__REALTIME_TIMESTAMP);
+  if (!Number.isNaN(ms)) {
+    env.timeKind = TimeKind.Known;
+    env.timeMs = ms;
+  }
+  return true;
+}
+
+/** journald fields are strings, or arrays of bytes when not valid UTF-8. */
+function journalText(v: unknown): string | undefined {
+  if (typeof v === "string") return v;
+  if (Array.isArray(v) && v.every((b) => typeof b === "number" && b >= 0 && b <= 255)) {
+    return Buffer.from(v as number[]).toString("utf8");
+  }
+  return undefined;
+}
+
+/** The line's time in ms, or NaN when it has none (the caller then uses its clock). */
+export function envelopeTime(env: Envelope, syslog: SyslogTime): number {
+  switch (env.timeKind) {
+    case TimeKind.Syslog:
+      return syslog.parse(env.text, env.timeStart, env.timeLen);
+    case TimeKind.Iso:
+      return parseIsoTime(env.text, env.timeStart, env.timeLen);
+    case TimeKind.Known:
+      return env.timeMs;
+    default:
+      return Number.NaN;
+  }
+}

@@ -1,0 +1,365 @@
+// Every ssh check against fixture roots built here (audited as `--root DIR`, so values come from the
+// parsed files): one hardened root where all pass, then one change per check that makes it fail or warn,
+// asserting status, evidence and the file:line source.
+import assert from "node:assert/strict";
+import { chmod, mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { after, before, describe, test } from "node:test";
+import { checks } from "../../src/audit/checks/ssh/index.js";
+import type { Outcome } from "../../src/audit/types.js";
+import { run } from "../../src/system/exec.js";
+import { runChecks, testContext } from "./ssh-context.js";
+
+const dirs: string[] = [];
+let keys: { ed25519: string; rsa2048: string; ed25519pub: string; rsa2048pub: string };
+
+before(async () => {
+  const dir = await mkdtemp(path.join(tmpdir(), "rampart-sshkeys-"));
+  dirs.push(dir);
+  await run(["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-C", "host", "-f", path.join(dir, "ed")]);
+  await run(["ssh-keygen", "-q", "-t", "rsa", "-b", "2048", "-N", "", "-C", "host", "-f", path.join(dir, "rsa")]);
+  const { readFile } = await import("node:fs/promises");
+  keys = {
+    ed25519: await readFile(path.join(dir, "ed"), "utf8"),
+    ed25519pub: await readFile(path.join(dir, "ed.pub"), "utf8"),
+    rsa2048: await readFile(path.join(dir, "rsa"), "utf8"),
+    rsa2048pub: await readFile(path.join(dir, "rsa.pub"), "utf8"),
+  };
+});
+after(async () => {
+  for (const d of dirs) await rm(d, { recursive: true, force: true });
+});
+
+const HARDENED: Record<string, string> = {
+  PermitRootLogin: "no",
+  PasswordAuthentication: "no",
+  KbdInteractiveAuthentication: "no",
+  PermitEmptyPasswords: "no",
+  AllowUsers: "alice",
+  MaxAuthTries: "3",
+  LoginGraceTime: "30",
+  X11Forwarding: "no",
+  AllowTcpForwarding: "no",
+  AllowAgentForwarding: "no",
+  LogLevel: "VERBOSE",
+  Ciphers: "chacha20-poly1305@openssh.com,aes256-gcm@openssh.com,aes128-gcm@openssh.com,aes256-ctr",
+  KexAlgorithms: "sntrup761x25519-sha512@openssh.com,curve25519-sha256,diffie-hellman-group16-sha512",
+  MACs: "hmac-sha2-512-etm@openssh.com,hmac-sha2-256-etm@openssh.com,umac-128-etm@openssh.com",
+  HostKeyAlgorithms: "ssh-ed25519,rsa-sha2-512,rsa-sha2-256",
+  HostKey: "/etc/ssh/ssh_host_ed25519_key",
+};
+
+interface Variant {
+  /** keys dropped from 00-rampart.conf */
+  drop?: string[];
+  /** text of /etc/ssh/sshd_config.d/50-cloud-init.conf */
+  cloud?: string;
+  /** appended to /etc/ssh/sshd_config */
+  mainTail?: string;
+  /** extra files (path → text) */
+  files?: Record<string, string>;
+  modes?: Record<string, number>;
+  strictKex?: boolean;
+  noSshd?: boolean;
+}
+
+const MAIN = "Include /etc/ssh/sshd_config.d/*.conf\nKbdInteractiveAuthentication no\nUsePAM yes\nX11Forwarding yes\n";
+const CLOUD = "/etc/ssh/sshd_config.d/50-cloud-init.conf";
+const OURS = "/etc/ssh/sshd_config.d/00-rampart.conf";
+
+async function buildRoot(v: Variant = {}): Promise<string> {
+  const dir = await mkdtemp(path.join(tmpdir(), "rampart-sshroot-"));
+  dirs.push(dir);
+  const ours = Object.entries(HARDENED)
+    .filter(([k]) => !(v.drop ?? []).includes(k))
+    .map(([k, val]) => `${k} ${val}\n`)
+    .join("");
+  const files: Record<string, string> = {
+    "/etc/passwd": "root:x:0:0:root:/root:/bin/bash\nalice:x:1000:1000::/home/alice:/bin/bash\nbob:x:1001:1001::/home/bob:/bin/bash\n",
+    "/etc/group": "root:x:0:\nsudo:x:27:alice\nalice:x:1000:\nbob:x:1001:\n",
+    "/etc/ssh/sshd_config": MAIN + (v.mainTail ?? ""),
+    [OURS]: ours,
+    "/etc/ssh/ssh_host_ed25519_key": keys.ed25519,
+    "/etc/ssh/ssh_host_ed25519_key.pub": keys.ed25519pub,
+    ...(v.cloud !== undefined ? { [CLOUD]: v.cloud } : {}),
+    ...(v.noSshd ? {} : { "/usr/sbin/sshd": `\x7fELF fake sshd ${v.strictKex === false ? "" : "kex-strict-s-v00@openssh.com"}\n` }),
+    ...v.files,
+  };
+  for (const [p, text] of Object.entries(files)) {
+    await mkdir(path.join(dir, path.dirname(p)), { recursive: true });
+    await writeFile(path.join(dir, p), text, { mode: 0o644 });
+  }
+  await chmod(path.join(dir, "/etc/ssh/ssh_host_ed25519_key"), 0o600);
+  for (const [p, m] of Object.entries(v.modes ?? {})) await chmod(path.join(dir, p), m);
+  return dir;
+}
+
+async function audit(v: Variant = {}): Promise<Map<string, Outcome>> {
+  return runChecks(testContext({ root: await buildRoot(v) }), checks);
+}
+
+function get(results: Map<string, Outcome>, id: string): Outcome {
+  const o = results.get(id);
+  assert.ok(o, `no result for ${id}`);
+  return o;
+}
+
+describe("ssh checks on fixture roots", () => {
+  test("there are at least 20 ssh checks with stable, unique SSH-* ids", () => {
+    const ids = checks.map((c) => c.id);
+    assert.ok(ids.length >= 20, `${ids.length} checks`);
+    assert.equal(new Set(ids).size, ids.length);
+    for (const c of checks) {
+      assert.match(c.id, /^SSH-[A-Z0-9-]+$/);
+      assert.equal(c.area, "ssh");
+      assert.ok(c.remediation.length > 10 && c.refs.length > 0, c.id);
+    }
+  });
+
+  test("a hardened root passes every check, values sourced from 00-rampart.conf", async () => {
+    const r = await audit();
+    for (const c of checks) assert.equal(get(r, c.id).status, "pass", `${c.id}: ${JSON.stringify(get(r, c.id))}`);
+    assert.equal(get(r, "SSH-PASSWORD-AUTH").source, `${OURS}:2`);
+    assert.equal(get(r, "SSH-KBD-INTERACTIVE").source, `${OURS}:3`);
+    assert.match(get(r, "SSH-PASSWORD-AUTH").reason ?? "", /--root: sshd -T not run/);
+  });
+
+  test("openssh-server not installed: every check skips with that reason", async () => {
+    const r = await audit({ noSshd: true });
+    for (const c of checks) {
+      assert.equal(get(r, c.id).status, "skip", c.id);
+      assert.equal(get(r, c.id).reason, "openssh-server not installed");
+    }
+  });
+
+  const cases: { name: string; v: Variant; id: string; status: Outcome["status"]; source: string; observed?: RegExp }[] = [
+    {
+      name: "root login re-enabled by cloud-init",
+      v: { drop: ["PermitRootLogin"], cloud: "PermitRootLogin yes\n" },
+      id: "SSH-ROOT-LOGIN",
+      status: "fail",
+      source: `${CLOUD}:1`,
+      observed: /^yes$/,
+    },
+    {
+      name: "root login with a key only (default)",
+      v: { drop: ["PermitRootLogin"] },
+      id: "SSH-ROOT-LOGIN",
+      status: "warn",
+      source: "default (assumed)",
+      observed: /prohibit-password/,
+    },
+    {
+      name: "passwords re-enabled by cloud-init",
+      v: { drop: ["PasswordAuthentication"], cloud: "PasswordAuthentication yes\n" },
+      id: "SSH-PASSWORD-AUTH",
+      status: "fail",
+      source: `${CLOUD}:1`,
+      observed: /^yes$/,
+    },
+    {
+      name: "cloud-init drop-in wins over the main file",
+      v: { drop: ["PasswordAuthentication"], cloud: "PasswordAuthentication yes\n", mainTail: "PasswordAuthentication no\n" },
+      id: "SSH-DROPIN-OVERRIDES",
+      status: "fail",
+      source: `${CLOUD}:1`,
+      observed: /wins over \/etc\/ssh\/sshd_config:5/,
+    },
+    {
+      name: "ChallengeResponseAuthentication alias",
+      v: { drop: ["KbdInteractiveAuthentication"], cloud: "ChallengeResponseAuthentication yes\n" },
+      id: "SSH-KBD-INTERACTIVE",
+      status: "fail",
+      source: `${CLOUD}:1`,
+    },
+    {
+      name: "empty passwords",
+      v: { drop: ["PermitEmptyPasswords"], cloud: "PermitEmptyPasswords yes\n" },
+      id: "SSH-EMPTY-PASSWORDS",
+      status: "fail",
+      source: `${CLOUD}:1`,
+    },
+    {
+      name: "AllowUsers misses the sudo admin",
+      v: { drop: ["AllowUsers"], cloud: "AllowUsers bob\n" },
+      id: "SSH-ALLOW-USERS",
+      status: "fail",
+      source: `${CLOUD}:1`,
+    },
+    {
+      name: "AllowGroups sudo covers the admin",
+      v: { drop: ["AllowUsers"], cloud: "AllowGroups sudo\n" },
+      id: "SSH-ALLOW-USERS",
+      status: "pass",
+      source: `${CLOUD}:1`,
+    },
+    { name: "no allow-list", v: { drop: ["AllowUsers"] }, id: "SSH-ALLOW-USERS", status: "warn", source: "default" },
+    {
+      name: "MaxAuthTries default 6",
+      v: { drop: ["MaxAuthTries"] },
+      id: "SSH-MAX-AUTH-TRIES",
+      status: "fail",
+      source: "default (assumed)",
+      observed: /^6$/,
+    },
+    {
+      name: "LoginGraceTime 2m",
+      v: { drop: ["LoginGraceTime"], cloud: "LoginGraceTime 2m\n" },
+      id: "SSH-LOGIN-GRACE",
+      status: "fail",
+      source: `${CLOUD}:1`,
+      observed: /^120$/,
+    },
+    {
+      name: "X11Forwarding yes in Debian's main file",
+      v: { drop: ["X11Forwarding"] },
+      id: "SSH-X11-FORWARDING",
+      status: "fail",
+      source: "/etc/ssh/sshd_config:4",
+    },
+    {
+      name: "TCP forwarding",
+      v: { drop: ["AllowTcpForwarding"], cloud: "AllowTcpForwarding yes\n" },
+      id: "SSH-TCP-FORWARDING",
+      status: "fail",
+      source: `${CLOUD}:1`,
+    },
+    {
+      name: "DisableForwarding covers TCP forwarding",
+      v: { drop: ["AllowTcpForwarding"], cloud: "DisableForwarding yes\n" },
+      id: "SSH-TCP-FORWARDING",
+      status: "pass",
+      source: "default (assumed)",
+    },
+    {
+      name: "agent forwarding by default",
+      v: { drop: ["AllowAgentForwarding"] },
+      id: "SSH-AGENT-FORWARDING",
+      status: "fail",
+      source: "default (assumed)",
+    },
+    {
+      name: "LogLevel QUIET",
+      v: { drop: ["LogLevel"], cloud: "LogLevel QUIET\n" },
+      id: "SSH-LOG-LEVEL",
+      status: "fail",
+      source: `${CLOUD}:1`,
+    },
+    {
+      name: "host-based auth",
+      v: { cloud: "HostbasedAuthentication yes\n" },
+      id: "SSH-HOSTBASED-AUTH",
+      status: "fail",
+      source: `${CLOUD}:1`,
+    },
+    {
+      name: "user environment",
+      v: { cloud: "PermitUserEnvironment yes\n" },
+      id: "SSH-USER-ENVIRONMENT",
+      status: "fail",
+      source: `${CLOUD}:1`,
+    },
+    {
+      name: "CBC and 3DES ciphers",
+      v: { drop: ["Ciphers"], cloud: "Ciphers aes256-ctr,aes128-cbc,3des-cbc\n" },
+      id: "SSH-CIPHERS",
+      status: "fail",
+      source: `${CLOUD}:1`,
+      observed: /aes128-cbc \(fail/,
+    },
+    { name: "default ciphers", v: { drop: ["Ciphers"] }, id: "SSH-CIPHERS", status: "pass", source: "default (assumed)" },
+    {
+      name: "SHA-1 KEX added with +",
+      v: { drop: ["KexAlgorithms"], cloud: "KexAlgorithms +diffie-hellman-group14-sha1\n" },
+      id: "SSH-KEX",
+      status: "fail",
+      source: `${CLOUD}:1`,
+      observed: /group14-sha1/,
+    },
+    {
+      name: "NIST curves only warn (default KEX)",
+      v: { drop: ["KexAlgorithms"] },
+      id: "SSH-KEX",
+      status: "warn",
+      source: "default (assumed)",
+    },
+    {
+      name: "hmac-sha1 MAC",
+      v: { drop: ["MACs"], cloud: "MACs hmac-sha1,hmac-sha2-256-etm@openssh.com\n" },
+      id: "SSH-MACS",
+      status: "fail",
+      source: `${CLOUD}:1`,
+    },
+    {
+      name: "ssh-rsa host key algorithm",
+      v: { drop: ["HostKeyAlgorithms"], cloud: "HostKeyAlgorithms ssh-rsa,ssh-ed25519\n" },
+      id: "SSH-HOSTKEY-ALGOS",
+      status: "fail",
+      source: `${CLOUD}:1`,
+    },
+    { name: "Terrapin: chacha20 without strict KEX", v: { strictKex: false }, id: "SSH-TERRAPIN", status: "fail", source: `${OURS}:12` },
+    {
+      name: "Terrapin: no chacha20, no CBC+EtM",
+      v: { strictKex: false, drop: ["Ciphers"], cloud: "Ciphers aes256-gcm@openssh.com\n" },
+      id: "SSH-TERRAPIN",
+      status: "pass",
+      source: `${CLOUD}:1`,
+    },
+    {
+      name: "2048-bit RSA host key",
+      v: { cloud: "HostKey /etc/ssh/ssh_host_rsa_key\n", files: {} },
+      id: "SSH-HOSTKEY-SIZE",
+      status: "fail",
+      source: "/etc/ssh/ssh_host_rsa_key",
+    },
+    {
+      name: "world-writable drop-in",
+      v: { cloud: "LogLevel INFO\n", modes: { [CLOUD]: 0o666 } },
+      id: "SSH-CONFIG-MODES",
+      status: "fail",
+      source: CLOUD,
+    },
+    {
+      name: "readable host key",
+      v: { modes: { "/etc/ssh/ssh_host_ed25519_key": 0o644 } },
+      id: "SSH-HOSTKEY-MODES",
+      status: "fail",
+      source: "/etc/ssh/ssh_host_ed25519_key",
+    },
+    {
+      name: "Match block re-enables passwords",
+      v: { mainTail: "Match User bob\n  PasswordAuthentication yes\n" },
+      id: "SSH-PER-USER-OVERRIDES",
+      status: "warn",
+      source: "/etc/ssh/sshd_config:6",
+      observed: /Match User bob/,
+    },
+    {
+      name: "Match block re-enables root login",
+      v: { mainTail: "Match Address 10.0.0.0/8\n  PermitRootLogin yes\n" },
+      id: "SSH-PER-USER-OVERRIDES",
+      status: "warn",
+      source: "/etc/ssh/sshd_config:6",
+    },
+  ];
+
+  for (const c of cases) {
+    test(`${c.id} ${c.status}: ${c.name}`, async () => {
+      const v = c.name.startsWith("2048-bit")
+        ? { ...c.v, files: { "/etc/ssh/ssh_host_rsa_key": keys.rsa2048, "/etc/ssh/ssh_host_rsa_key.pub": keys.rsa2048pub } }
+        : c.v;
+      const o = get(await audit(v), c.id);
+      assert.equal(o.status, c.status, JSON.stringify(o));
+      assert.equal(o.source, c.source, JSON.stringify(o));
+      if (c.observed) assert.match(JSON.stringify(o.observed).replace(/^"|"$/g, ""), c.observed, JSON.stringify(o.observed));
+    });
+  }
+
+  test("PermitRootLogin in a Match for root is judged for root, with that line as source", async () => {
+    const r = await audit({ mainTail: "Match User root\n  PermitRootLogin yes\n" });
+    const o = get(r, "SSH-ROOT-LOGIN");
+    assert.equal(o.status, "fail");
+    assert.equal(o.source, "/etc/ssh/sshd_config:6");
+  });
+});

@@ -1,0 +1,190 @@
+// A refresh end to end, without the kernel: a real HTTP server on 127.0.0.1 (ETag, 304, 500, shrinking
+// lists), a temporary root for the cache and state, and a recording Runner in place of nft/ip/who.
+import assert from "node:assert/strict";
+import { mkdtemp, readFile, rm, writeFile, mkdir } from "node:fs/promises";
+import { createServer, type Server } from "node:http";
+import type { AddressInfo } from "node:net";
+import os from "node:os";
+import path from "node:path";
+import { after, before, test } from "node:test";
+import { fetchList } from "../../src/blocklist/fetch.js";
+import { updateBlocklists, type UpdateInput } from "../../src/blocklist/update.js";
+import { FakeClock } from "../../src/core/clock.js";
+import { createLogger } from "../../src/core/logger.js";
+import type { RunOptions, RunResult, Runner } from "../../src/system/exec.js";
+import { HostFs } from "../../src/system/hostfs.js";
+import { runCli } from "../helpers/cli.js";
+
+let server: Server;
+let base = "";
+let body = "";
+let etag = '"v1"';
+let failNext = 0;
+const hits: string[] = [];
+
+before(async () => {
+  server = createServer((req, res) => {
+    hits.push(`${req.url} ${req.headers["if-none-match"] ?? "-"}`);
+    if (failNext > 0) {
+      failNext--;
+      res.writeHead(500).end("boom");
+      return;
+    }
+    if (req.headers["if-none-match"] === etag) {
+      res.writeHead(304).end();
+      return;
+    }
+    res.writeHead(200, { etag, "content-type": "text/plain" }).end(body);
+  });
+  await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
+  base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+});
+after(() => new Promise<void>((r) => server.close(() => r())));
+
+function recorder(): { run: Runner; calls: { argv: string[]; input: string }[] } {
+  const calls: { argv: string[]; input: string }[] = [];
+  const run: Runner = async (argv, options: RunOptions = {}) => {
+    calls.push({ argv: [...argv], input: options.input === undefined ? "" : options.input.toString() });
+    const res = (code: number, stdout = ""): RunResult => ({ argv, code, stdout, stderr: "", durationMs: 0 });
+    if (argv[0] === "ip")
+      return res(0, JSON.stringify([{ ifname: "eth0", addr_info: [{ family: "inet", local: "198.51.100.77", prefixlen: 24 }] }]));
+    if (argv[0] === "who") return res(0, "admin    pts/0        2026-01-01 10:00 (203.0.113.10)\n");
+    if (argv[0] === "nft" && argv[1] === "list") return res(1);
+    return res(0);
+  };
+  return { run, calls };
+}
+
+const quiet = createLogger({ write: () => {}, level: "error" });
+const noSleep = (url: string, o: Parameters<typeof fetchList>[1] = {}) => fetchList(url, { ...o, sleep: async () => {}, timeoutMs: 5000 });
+
+async function setup() {
+  const root = await mkdtemp(path.join(os.tmpdir(), "rampart-bl-"));
+  const rec = recorder();
+  const deps = { fs: new HostFs(root), run: rec.run, clock: new FakeClock(Date.UTC(2026, 5, 6, 12)), log: quiet, fetch: noSleep, env: {} };
+  return { root, rec, deps };
+}
+
+const input = (over: Partial<UpdateInput> = {}): UpdateInput => ({
+  sources: [{ name: "test-drop", url: `${base}/drop.txt`, format: "auto" }],
+  never: ["192.0.2.200"],
+  allowPrivate: false,
+  backend: "nftables",
+  ...over,
+});
+
+test("refresh: load once, 304 and unchanged lists do no kernel work, bad downloads keep the last good copy", async () => {
+  const { root, rec, deps } = await setup();
+  try {
+    body =
+      "; Last-Modified: Sat, 06 Jun 2026 06:00:00 GMT\n10.0.0.0/8 ; SBL1\n192.0.2.0/24 ; SBL2\n198.51.100.0/24 ; SBL3\n203.0.113.0/24 ; SBL4\n2001:db8:bad::/48 ; SBL5\n";
+    etag = '"v1"';
+    const r1 = await updateBlocklists(input(), deps);
+    assert.equal(r1.action, "loaded");
+    assert.deepEqual(r1.errors, []);
+    const nft = rec.calls.filter((c) => c.argv.join(" ") === "nft -f -");
+    assert.equal(nft.length, 1, "one nft transaction");
+    const script = nft[0]?.input ?? "";
+    // sets created (none loaded), flushed and refilled in the same file; never-block entries cut out
+    assert.match(script, /^add table inet rampart\n/);
+    assert.match(script, /flush set inet rampart rampart_block_v4\nadd element inet rampart rampart_block_v4 \{ /);
+    assert.ok(!script.includes("10.0.0.0"), "private 10/8 is never blocked");
+    assert.ok(script.includes("192.0.2.0-192.0.2.199, 192.0.2.201-192.0.2.255"), script);
+    assert.ok(script.includes("198.51.100.0-198.51.100.76, 198.51.100.78-198.51.100.255"), "own address removed");
+    assert.ok(script.includes("203.0.113.0-203.0.113.9, 203.0.113.11-203.0.113.255"), "admin's SSH source removed");
+    assert.ok(script.includes("2001:db8:bad::/48"));
+    const reasons = r1.removed.map((m) => `${m.list} ${m.never}`).sort();
+    assert.deepEqual(reasons, ["test-drop 10.0.0.0/8", "test-drop 192.0.2.200", "test-drop 198.51.100.77", "test-drop 203.0.113.10"]);
+    const state = JSON.parse(await readFile(path.join(root, "var/lib/rampart/blocklists.json"), "utf8"));
+    assert.equal(state.lists["test-drop"].etag, '"v1"');
+    assert.equal(state.lists["test-drop"].entries, 5);
+    assert.equal(await readFile(path.join(root, "var/cache/rampart/blocklists/test-drop.list"), "utf8"), body);
+
+    // 304 Not Modified: same result, no kernel work
+    rec.calls.length = 0;
+    const r2 = await updateBlocklists(input(), deps);
+    assert.equal(r2.action, "unchanged");
+    assert.equal(rec.calls.filter((c) => c.argv[0] === "nft").length, 0);
+    assert.equal(hits.at(-1), '/drop.txt "v1"');
+
+    // a list that shrank to under half: refused, the cached copy stays, reported
+    body = "192.0.2.0/24\n";
+    etag = '"v2"';
+    const r3 = await updateBlocklists(input(), deps);
+    assert.equal(r3.action, "unchanged");
+    assert.match(r3.errors[0] ?? "", /shrank from 5 to 1 entries.*kept the last good copy/);
+    assert.match(await readFile(path.join(root, "var/cache/rampart/blocklists/test-drop.list"), "utf8"), /SBL5/);
+
+    // server errors on every attempt (4 = 1 + 3 retries): reported, last good copy used
+    failNext = 4;
+    const r4 = await updateBlocklists(input(), deps);
+    assert.match(r4.errors[0] ?? "", /HTTP 500.*kept the last good copy/);
+    assert.equal(r4.merged.v4.addresses, r1.merged.v4.addresses);
+
+    // an empty download: refused too
+    body = "# nothing\n";
+    etag = '"v3"';
+    const r5 = await updateBlocklists(input(), deps);
+    assert.match(r5.errors[0] ?? "", /holds no entries/);
+    assert.equal(r5.action, "unchanged");
+
+    // a real change: loaded again; force reloads an unchanged one
+    body = "192.0.2.0/24\n198.51.100.0/24\n203.0.113.0/24\n2001:db8:bad::/48\n2001:db8:beef::/48\n";
+    etag = '"v4"';
+    rec.calls.length = 0;
+    assert.equal((await updateBlocklists(input(), deps)).action, "loaded");
+    assert.equal((await updateBlocklists(input(), deps)).action, "unchanged");
+    assert.equal((await updateBlocklists(input({ force: true }), deps)).action, "loaded");
+  } finally {
+    await rm(root, { recursive: true, force: true });
+  }
+});
+
+test("dry run: no kernel work, no state or cache written; ipset backend swaps a temporary set", async () => {
+  const { root, rec, deps } = await setup();
+  try {
+    body = "192.0.2.0/24\n2001:db8:bad::/48\n";
+    etag = '"d1"';
+    const r = await updateBlocklists(input({ dryRun: true }), deps);
+    assert.equal(r.action, "dry-run");
+    assert.equal(rec.calls.filter((c) => c.argv[0] === "nft").length, 0);
+    await assert.rejects(readFile(path.join(root, "var/lib/rampart/blocklists.json")));
+    const r2 = await updateBlocklists(input({ backend: "ipset" }), deps);
+    assert.equal(r2.action, "loaded");
+    const restore = rec.calls.find((c) => c.argv.join(" ") === "ipset restore")?.input ?? "";
+    assert.match(restore, /^create rampart_block_v4_tmp hash:net family inet hashsize 1024 maxelem 65536\n/);
+    assert.match(restore, /add rampart_block_v4_tmp 192\.0\.2\.0\/25\n/);
+    assert.match(restore, /swap rampart_block_v4_tmp rampart_block_v4\ndestroy rampart_block_v4_tmp\n/);
+    assert.match(restore, /add rampart_block_v6_tmp 2001:db8:bad::\/48\n/);
+  } finally {
+    await rm(root, { recursive: true, force: true });
+  }
+});
+
+test("a corrupt state file is a clear error and is left in place", async () => {
+  const { root, deps } = await setup();
+  try {
+    const file = path.join(root, "var/lib/rampart/blocklists.json");
+    await mkdir(path.dirname(file), { recursive: true });
+    await writeFile(file, '{"version":1,"lists":{"a":');
+    await assert.rejects(updateBlocklists(input(), deps), (e: Error & { code?: string; hint?: string }) => {
+      assert.equal(e.code, "STATE");
+      assert.match(e.message, /corrupt or half-written/);
+      assert.match(e.hint ?? "", /mv .*blocklists\.json/);
+      return true;
+    });
+    assert.equal(await readFile(file, "utf8"), '{"version":1,"lists":{"a":');
+    const cli = await runCli(["blocklist", "status", "--state-dir", path.dirname(file)]);
+    assert.equal(cli.code, 1);
+    assert.match(cli.stderr, /corrupt or half-written/);
+  } finally {
+    await rm(root, { recursive: true, force: true });
+  }
+});
+
+test("fetch: size cap, timeout-free 404 is not retried", async () => {
+  body = "192.0.2.1\n".repeat(1000);
+  etag = '"big"';
+  await assert.rejects(fetchList(`${base}/big`, { maxBytes: 100, retries: 0 }), /larger than the 100-byte cap/);
+  failNext = 0;
+});
