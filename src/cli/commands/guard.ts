@@ -6,6 +6,7 @@ import { notBuilt, RampartError } from "../../core/errors.js";
 import { createFilter } from "../../guard/filters/registry.js";
 import { type ScanMatch, type ScanSummary, scanLog, topAddresses } from "../../guard/scan.js";
 import type { Context } from "../context.js";
+import { registerGuardDaemon } from "./guard-daemon.js";
 import { examples, type RegisterCommand } from "./types.js";
 
 const fail = (command: string, issue: string) => () => {
@@ -14,26 +15,7 @@ const fail = (command: string, issue: string) => () => {
 
 export const registerGuard: RegisterCommand = (program, context) => {
   const guard = program.command("guard").description("the ban daemon: read logs, count failures, ban in the kernel");
-  guard
-    .command("run")
-    .description("run the daemon in the foreground (systemd runs this)")
-    .option("--policy <file>", "policy file", "/etc/rampart/policy.yaml")
-    .action(fail("guard run", "issue #6"));
-  guard.command("status").description("sources, jails, counters").option("--json", "JSON output").action(fail("guard status", "issue #6"));
-  guard.command("bans").description("active bans").option("--json", "JSON output").action(fail("guard bans", "issue #6"));
-  guard
-    .command("ban")
-    .description("ban an address by hand")
-    .argument("<ip>", "address or CIDR")
-    .option("--jail <jail>", "jail to record it in", "manual")
-    .option("--for <duration>", "how long (600, 10m, 1h, 1w)")
-    .action(fail("guard ban", "issue #6"));
-  guard
-    .command("unban")
-    .description("lift a ban")
-    .argument("[ip]", "address or CIDR")
-    .option("--all", "lift every ban")
-    .action(fail("guard unban", "issue #6"));
+  registerGuardDaemon(guard, context);
   examples(
     guard
       .command("test")

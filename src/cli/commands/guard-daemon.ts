@@ -1,0 +1,125 @@
+// `rampart guard run | status | bans | ban | unban | metrics`: the daemon and its controls over the root-only
+// socket. (`guard test` and `guard import-fail2ban` are registered in guard.ts.)
+import type { Command } from "commander";
+import { RampartError } from "../../core/errors.js";
+import type { Context } from "../context.js";
+import { examples } from "./types.js";
+
+interface StatusView {
+  startedAt: string;
+  enforcer: string;
+  lines: number;
+  activeBans: number;
+  kernelErrors: number;
+  latencyMs: { p50?: number; p99?: number };
+  sources: { key: string; kind: string; target: string; state: string; lines: number; lastLineAt?: number; error?: string }[];
+  jails: { name: string; filter: string; source: string; tracked: number; matches: number; bans: number }[];
+}
+
+interface BanView {
+  target: string;
+  jail: string;
+  reason: string;
+  origin: string;
+  startedAt: number;
+  expiresAt: number;
+  offense: number;
+}
+
+const socketOption = (c: Command) => c.option("--socket <path>", "control socket", "/run/rampart/guard.sock");
+
+export function registerGuardDaemon(guard: Command, context: () => Context): void {
+  examples(
+    socketOption(
+      guard
+        .command("run")
+        .description("run the daemon in the foreground (systemd runs this); --detach without systemd")
+        .option("--policy <file>", "policy file (default: /etc/rampart/policy.yaml, else the built-in baseline)")
+        .option("--state <file>", "state database", "/var/lib/rampart/state.db")
+        .option("--detach", "start in the background (new session, log in /var/log/rampart/guard.log)"),
+    ).action(async (o: { policy?: string; state: string; detach?: boolean; socket: string }) => {
+      const ctx = context();
+      if (o.detach) {
+        const { detachGuard } = await import("../../guard/run.js");
+        const pid = detachGuard(process.argv.slice(1));
+        ctx.out(`guard started in the background (pid ${pid}); log: /var/log/rampart/guard.log`);
+        return;
+      }
+      const { resolvePolicy } = await import("../../policy/load.js");
+      const { runGuardForeground } = await import("../../guard/run.js");
+      const fs = ctx.fs();
+      const { policy, file } = await resolvePolicy(fs, o.policy);
+      if (!file) ctx.log.warn("no policy file: guarding with the built-in baseline (sshd jail)");
+      await runGuardForeground({ policy, fs, run: ctx.run, clock: ctx.clock, log: ctx.log, socketPath: o.socket, stateFile: o.state });
+    }),
+    ["rampart guard run", "rampart --log-format json guard run --policy /etc/rampart/policy.yaml"],
+  );
+
+  socketOption(guard.command("status").description("sources, jails, counters, ban latency").option("--json", "JSON output")).action(
+    async (o: { json?: boolean; socket: string }) => {
+      const ctx = context();
+      const s = (await call({ cmd: "status" }, o.socket)) as StatusView;
+      if (o.json) return ctx.out(JSON.stringify(s, null, 2));
+      ctx.out(`guard running since ${s.startedAt}; ${s.lines} lines read; ${s.activeBans} active bans (${s.enforcer})`);
+      if (s.latencyMs.p50 !== undefined) ctx.out(`ban latency: p50 ${s.latencyMs.p50} ms, p99 ${s.latencyMs.p99} ms`);
+      for (const src of s.sources) {
+        const flag = src.state === "reading" ? "ok" : src.state.toUpperCase();
+        ctx.out(`source ${src.target} [${src.kind}]: ${flag}, ${src.lines} lines${src.error ? ` — ${src.error}` : ""}`);
+      }
+      for (const j of s.jails) ctx.out(`jail ${j.name} (${j.filter}): ${j.matches} failures, ${j.bans} bans, ${j.tracked} sources counted`);
+      if (s.kernelErrors) ctx.out(`WARNING: ${s.kernelErrors} kernel error(s): see the guard's log`);
+      if (s.sources.some((x) => x.state !== "reading")) process.exitCode = 1;
+    },
+  );
+
+  socketOption(guard.command("bans").description("active bans").option("--json", "JSON output")).action(
+    async (o: { json?: boolean; socket: string }) => {
+      const ctx = context();
+      const bans = (await call({ cmd: "bans" }, o.socket)) as BanView[];
+      if (o.json) return ctx.out(JSON.stringify(bans, null, 2));
+      if (bans.length === 0) return ctx.out("no active bans");
+      for (const b of bans) {
+        const left = Math.max(0, Math.round((b.expiresAt - ctx.clock.now()) / 1000));
+        ctx.out(`${b.target.padEnd(24)} ${b.jail.padEnd(10)} ${String(left).padStart(7)} s left  #${b.offense}  ${b.origin}  ${b.reason}`);
+      }
+    },
+  );
+
+  examples(
+    socketOption(
+      guard
+        .command("ban")
+        .description("ban an address or CIDR by hand")
+        .argument("<ip>", "address or CIDR")
+        .option("--jail <jail>", "jail to record it in", "manual")
+        .option("--for <duration>", "how long (600, 10m, 1h, 1w); default: the jail's bantime or 10m"),
+    ).action(async (ip: string, o: { jail: string; for?: string; socket: string }) => {
+      const ctx = context();
+      const { durationArg } = await import("../../guard/daemon.js");
+      const seconds = o.for === undefined ? undefined : durationArg(o.for, "--for");
+      const b = (await call({ cmd: "ban", target: ip, jail: o.jail, ...(seconds !== undefined ? { seconds } : {}) }, o.socket)) as BanView;
+      ctx.out(`banned ${b.target} until ${new Date(b.expiresAt).toISOString()}`);
+    }),
+    ["rampart guard ban 198.51.100.7 --for 1h", "rampart guard ban 2001:db8:bad::/64"],
+  );
+
+  socketOption(
+    guard.command("unban").description("lift a ban").argument("[ip]", "address or CIDR").option("--all", "lift every ban"),
+  ).action(async (ip: string | undefined, o: { all?: boolean; socket: string }) => {
+    const ctx = context();
+    if (!ip && !o.all) throw new RampartError("USAGE", "give an address to unban, or --all", { hint: "rampart guard unban 198.51.100.7" });
+    const lifted = (await call({ cmd: "unban", ...(ip ? { target: ip } : {}), all: o.all === true }, o.socket)) as string[];
+    ctx.out(lifted.length ? `unbanned ${lifted.join(", ")}` : "no bans to lift");
+  });
+
+  socketOption(guard.command("metrics").description("Prometheus metrics: lines, matches, bans, ban latency")).action(
+    async (o: { socket: string }) => {
+      context().out((await call({ cmd: "metrics" }, o.socket)) as string);
+    },
+  );
+}
+
+async function call(req: import("../../guard/control.js").ControlRequest, socket: string): Promise<unknown> {
+  const { callGuard } = await import("../../guard/control.js");
+  return callGuard(req, socket);
+}

@@ -1,0 +1,174 @@
+// The guard end to end in the lab: a real sshd on a server host, a password-guessing attacker, the firewall's
+// ban sets in the real kernel (nftables, or iptables + ipset), the daemon as its own process. After maxretry
+// failures the attacker's new connections are dropped within a second of the deciding line; the admin keeps
+// logging in; the ban sits in the kernel with a timeout; a killed and restarted daemon keeps it; `guard
+// unban` lifts it; the ban mail arrives at a real SMTP server.
+import assert from "node:assert/strict";
+import { readFileSync } from "node:fs";
+import path from "node:path";
+import { CLI_ARGV, REPO } from "../helpers/cli.js";
+import { type Lab, type LabHost, labTest } from "../lab/index.js";
+
+async function until<T>(what: string, probe: () => Promise<T | undefined | false>, ms = 10_000, every = 50): Promise<T> {
+  const end = Date.now() + ms;
+  for (;;) {
+    const v = await probe();
+    if (v) return v;
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, every));
+  }
+}
+
+interface Setup {
+  server: LabHost;
+  attacker: LabHost;
+  admin: LabHost;
+  adminKey: string;
+  mailbox: string;
+  startGuard: () => ReturnType<LabHost["spawn"]>;
+}
+
+async function setup(lab: Lab, backend: "nftables" | "iptables"): Promise<Setup> {
+  const server = await lab.host("srv", { role: "server" });
+  const attacker = await lab.host("atk", { role: "attacker" });
+  const admin = await lab.host("adm", { role: "admin" });
+  const key = await lab.keyPair();
+  await server.addUser("alice", { groups: ["sudo"], keys: [key.publicKey], password: "correct horse" });
+  await server.startSshd({ config: "PasswordAuthentication yes\nMaxAuthTries 6" });
+  // the host's own directory on the machine: removed with the lab
+  const mailbox = path.join(server.dir, "mailbox.jsonl");
+  const smtp = server.spawn([process.execPath, path.join(REPO, "test/helpers/smtp-sink.mjs"), mailbox, "2525"]);
+  await smtp.waitFor(/listening/);
+  await server.writeFile(
+    "/etc/rampart/policy.yaml",
+    `admins:
+  - name: alice
+    keys: [${JSON.stringify(key.publicKey)}]
+firewall:
+  backend: ${backend}
+  inbound:
+    - { service: ssh }
+guard:
+  ignore: [127.0.0.0/8, "::1", ${admin.v4}]
+  notify: { email: { to: root@localhost, smtp: "smtp://127.0.0.1:2525" } }
+  jails:
+    sshd: { maxretry: 3, findtime: 10m, bantime: 10m, backend: file, logpath: /var/log/auth.log }
+`,
+    { mode: 0o600 },
+  );
+  // the firewall provides the ban sets
+  const rendered = await server.rampart(["firewall", "render", "--json"]);
+  assert.equal(rendered.code, 0, rendered.stderr);
+  for (const f of (JSON.parse(rendered.stdout) as { files: { name: string; text: string }[] }).files) {
+    const argv = f.name.endsWith(".ipset")
+      ? ["ipset", "restore", "-exist"]
+      : f.name.endsWith(".v6")
+        ? ["ip6tables-restore", "--noflush"]
+        : f.name.endsWith(".v4")
+          ? ["iptables-restore", "--noflush"]
+          : ["nft", "-f", "-"];
+    await server.exec(argv, { input: f.text });
+  }
+  const startGuard = () => server.spawn([...CLI_ARGV, "guard", "run"], { cwd: REPO });
+  return { server, attacker, admin, adminKey: key.privateKey, mailbox, startGuard };
+}
+
+async function guardReady(server: LabHost): Promise<void> {
+  await until(
+    "the guard to answer",
+    async () => {
+      const r = await server.rampart(["guard", "status", "--json"]);
+      return r.code === 0 && (JSON.parse(r.stdout) as { sources: { state: string }[] }).sources.every((s) => s.state === "reading");
+    },
+    30_000,
+    200,
+  );
+}
+
+async function kernelBans(server: LabHost, backend: "nftables" | "iptables"): Promise<string> {
+  const r =
+    backend === "nftables"
+      ? await server.exec(["nft", "list", "set", "inet", "rampart", "rampart_ban_v4"])
+      : await server.exec(["ipset", "list", "rampart_ban_v4"]);
+  return r.stdout;
+}
+
+for (const backend of ["nftables", "iptables"] as const) {
+  labTest(
+    `guard (${backend}): password guessing gets the attacker dropped; admin unaffected; restart keeps the ban; unban lifts it`,
+    async (lab) => {
+      const s = await setup(lab, backend);
+      const guard = s.startGuard();
+      await guardReady(s.server);
+
+      assert.equal(await s.attacker.tcpConnect(s.server.v4, 22, { timeoutMs: 1000 }), true);
+      // three failed passwords (one connection each)
+      for (let i = 0; i < 3; i++) {
+        const r = await s.attacker.ssh({
+          user: "alice",
+          host: s.server.v4,
+          password: `guess-${i}`,
+          options: { NumberOfPasswordPrompts: "1" },
+        });
+        assert.equal(r.ok, false);
+      }
+      const decidedAt = Date.now();
+      // dropped within a second of the deciding line (probe every 50 ms with short connect timeouts)
+      await until(
+        "the attacker to be dropped",
+        async () => (await s.attacker.tcpProbe(s.server.v4, 22, { timeoutMs: 150 })) === "timeout",
+        1500,
+        20,
+      );
+      const tookMs = Date.now() - decidedAt;
+      assert.ok(tookMs < 1500, `dropped after ${tookMs} ms`);
+
+      // in the kernel, with a timeout
+      const set = await kernelBans(s.server, backend);
+      assert.match(set, new RegExp(`${s.attacker.v4.replace(/\./g, "\\.")}.*timeout`));
+      // the admin still logs in
+      const adm = await s.admin.ssh({ user: "alice", host: s.server.v4, key: s.adminKey, command: ["true"] });
+      assert.equal(adm.code, 0, adm.stderr);
+
+      // the mail arrived, about the attacker, with the log lines
+      const mail = await until(
+        "the ban mail",
+        async () => {
+          try {
+            return readFileSync(s.mailbox, "utf8")
+              .trim()
+              .split("\n")
+              .map((l) => JSON.parse(l) as { to: string[]; data: string })[0];
+          } catch {
+            return undefined;
+          }
+        },
+        10_000,
+        100,
+      );
+      assert.deepEqual(mail.to, ["root@localhost"]);
+      assert.match(mail.data, new RegExp(`banned ${s.attacker.v4.replace(/\./g, "\\.")}`));
+      assert.match(mail.data, /Failed password for alice/);
+
+      // kill -9 the daemon: the kernel keeps the ban; a restarted daemon knows it
+      guard.kill("SIGKILL");
+      await guard.exited;
+      assert.match(await kernelBans(s.server, backend), new RegExp(s.attacker.v4.replace(/\./g, "\\.")));
+      assert.notEqual(await s.attacker.tcpProbe(s.server.v4, 22, { timeoutMs: 300 }), "open");
+      s.startGuard();
+      await guardReady(s.server);
+      const bans = await s.server.rampart(["guard", "bans", "--json"]);
+      assert.deepEqual(
+        (JSON.parse(bans.stdout) as { target: string }[]).map((b) => b.target),
+        [s.attacker.v4],
+      );
+
+      // unban lifts it, in the kernel too
+      const un = await s.server.rampart(["guard", "unban", s.attacker.v4]);
+      assert.equal(un.code, 0, un.stderr);
+      assert.equal(await s.attacker.tcpConnect(s.server.v4, 22, { timeoutMs: 1000 }), true);
+      assert.doesNotMatch(await kernelBans(s.server, backend), new RegExp(s.attacker.v4.replace(/\./g, "\\.")));
+    },
+    { timeout: 120_000 },
+  );
+}
