@@ -134,11 +134,11 @@ export function bootDecision(p: Pick<Pending, "deadline">, now: number): { actio
 // ---- the boot hook
 
 /** systemd's ExecStart quoting: words with spaces, quotes or backslashes in double quotes. */
-function systemdWord(w: string): string {
+export function systemdWord(w: string): string {
   return /^[\w@%+=:,./-]+$/.test(w) ? w : `"${w.replace(/\\/g, "\\\\").replace(/"/g, '\\"')}"`;
 }
 
-function shellWord(w: string): string {
+export function shellWord(w: string): string {
   return /^[\w@%+=:,./-]+$/.test(w) ? w : `'${w.replace(/'/g, `'\\''`)}'`;
 }
 

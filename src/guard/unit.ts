@@ -2,30 +2,29 @@
 // without systemd a cron @reboot line plus a detached start. The unit keeps only what banning needs:
 // CAP_NET_ADMIN (nft/ipset), CAP_DAC_READ_SEARCH (read logs and the journal), writes only to
 // /var/lib/rampart and /run/rampart.
+import { shellWord, systemdWord } from "../apply/timer.js";
+
 export interface UnitOptions {
-  /** absolute path of node */
-  node: string;
-  /** absolute path of bin/rampart.js */
-  entry: string;
-  policy?: string;
+  /** argv that starts rampart (node, its flags, the entry script) */
+  self: string[];
+  /** working directory for it */
+  cwd: string;
 }
 
 export const GUARD_UNIT_NAME = "rampart-guard.service";
-export const GUARD_UNIT_PATH = `/etc/systemd/system/${GUARD_UNIT_NAME}`;
 export const GUARD_CRON_PATH = "/etc/cron.d/rampart-guard";
 
 export function guardUnit(o: UnitOptions): string {
-  const exec = [o.node, o.entry, "--log-format", "json", "guard", "run", ...(o.policy ? ["--policy", o.policy] : [])];
+  const exec = [...o.self, "--log-format", "json", "guard", "run"];
   return `# rampart guard: written by \`rampart apply --only guard\`; do not edit (change the policy instead).
 [Unit]
 Description=rampart guard: ban attackers found in the logs
-Documentation=https://github.com/rampart-sec/rampart
 After=network-pre.target nftables.service rampart-firewall.service systemd-journald.service
-Wants=network-pre.target
 
 [Service]
 Type=simple
-ExecStart=${exec.join(" ")}
+WorkingDirectory=${o.cwd}
+ExecStart=${exec.map(systemdWord).join(" ")}
 Restart=on-failure
 RestartSec=2s
 RuntimeDirectory=rampart
@@ -55,8 +54,8 @@ WantedBy=multi-user.target
 `;
 }
 
-/** Without systemd: cron starts the daemon at boot (it detaches itself and logs to a file). */
+/** Without systemd: cron starts the daemon at boot; it detaches itself and logs to /var/log/rampart/guard.log. */
 export function guardCron(o: UnitOptions): string {
-  const exec = [o.node, o.entry, "guard", "run", "--detach", ...(o.policy ? ["--policy", o.policy] : [])];
-  return `# rampart guard without systemd: written by \`rampart apply --only guard\`; do not edit.\n@reboot root ${exec.join(" ")}\n`;
+  const exec = [...o.self, "guard", "run", "--detach"];
+  return `# rampart guard without systemd: written by \`rampart apply --only guard\`; do not edit.\n@reboot root cd ${shellWord(o.cwd)} && ${exec.map(shellWord).join(" ")}\n`;
 }

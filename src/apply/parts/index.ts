@@ -2,10 +2,13 @@
 // and their key exist before password logins are turned off). Adding a part is adding a line here.
 import { RampartError } from "../../core/errors.js";
 import type { Part } from "../plan.js";
+import { blocklistsPart } from "./blocklists.js";
+import { firewallPart } from "./firewall.js";
+import { guardPart } from "./guard.js";
 import { sshPart } from "./ssh.js";
 import { usersPart } from "./users.js";
 
-export const PARTS_IN_ORDER: readonly Part[] = [usersPart, sshPart];
+export const PARTS_IN_ORDER: readonly Part[] = [usersPart, sshPart, firewallPart, guardPart, blocklistsPart];
 
 /** The registered parts limited to `only` (all when empty); unknown or unbuilt names are a usage error. */
 export function selectParts(only: readonly string[] | undefined, registry: readonly Part[] = PARTS_IN_ORDER): Part[] {
