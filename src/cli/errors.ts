@@ -1,8 +1,7 @@
 // The one top-level handler: any error thrown by a command ends here and becomes a message and an exit
 // code. RampartErrors print what, where and how to fix; anything else is a bug and asks for a report.
 import { ExitCode, type ExitCodeValue, exitCodeFor, isRampartError } from "../core/errors.js";
-import { formatDiagnostic } from "../policy/diagnostics.js";
-import { PolicyInvalidError } from "../policy/load.js";
+import { formatDiagnostic, PolicyInvalidError } from "../policy/diagnostics.js";
 import { VERSION } from "./version.js";
 
 export const REPORT_URL = "https://github.com/rampart-sec/rampart/issues";

@@ -3,12 +3,13 @@
 // in the domain modules (src/audit, src/firewall, …).
 import { Command, CommanderError, Option } from "commander";
 import { ExitCode } from "../core/errors.js";
-import { commands } from "./commands/index.js";
+import { commandsFor } from "./commands/index.js";
+import type { RegisterCommand } from "./commands/types.js";
 import { type Context, createContext, type GlobalOptions } from "./context.js";
 import { reportError } from "./errors.js";
 import { VERSION } from "./version.js";
 
-export function buildProgram(getContext: () => Context): Command {
+export function buildProgram(getContext: () => Context, registrations: RegisterCommand[]): Command {
   const program = new Command("rampart")
     .description("Secure a Linux server and keep it secure.")
     .summary("secure a Linux server and keep it secure")
@@ -40,7 +41,7 @@ Exit codes: 0 ok; 1 findings at/above --fail-on, or a refused/failed change; 2 u
 3 internal error (a bug: please report it).`,
     );
   program.exitOverride();
-  for (const register of commands) register(program, getContext);
+  for (const register of registrations) register(program, getContext);
   // subcommands inherit exit handling and error display
   const applyAll = (c: Command) => {
     c.exitOverride();
@@ -55,10 +56,11 @@ Exit codes: 0 ok; 1 findings at/above --fail-on, or a refused/failed change; 2 u
 /** Run the CLI with these arguments; returns the exit code (never calls process.exit). */
 export async function main(argv: string[]): Promise<number> {
   let ctx: Context | undefined;
+  const registrations = await Promise.all(commandsFor(argv).map((c) => c.load()));
   const program = buildProgram(() => {
     ctx ??= createContext(program.opts<GlobalOptions>());
     return ctx;
-  });
+  }, registrations);
   try {
     await program.parseAsync(argv, { from: "user" });
     return typeof process.exitCode === "number" ? process.exitCode : ExitCode.ok;

@@ -1,5 +1,7 @@
 // A problem found in a policy file: where it is (file:line:column), what it is, and how to fix it.
 // load.ts and rules.ts return these; errors and warnings are kept apart so a warning never blocks.
+// (Kept free of the schema and YAML libraries: the CLI's error handler imports it on every run.)
+import { RampartError } from "../core/errors.js";
 
 export interface Diagnostic {
   severity: "error" | "warning";
@@ -45,4 +47,18 @@ function editDistance(a: string, b: string): number {
     }
   }
   return prev[b.length] as number;
+}
+
+/** A policy that cannot be used: every error (and warning) with its place. */
+export class PolicyInvalidError extends RampartError {
+  constructor(
+    readonly errors: Diagnostic[],
+    readonly warnings: Diagnostic[],
+  ) {
+    const first = errors[0];
+    super("POLICY", `the policy has ${errors.length} error${errors.length === 1 ? "" : "s"}`, {
+      location: first ? `${first.file}:${first.line}:${first.column}` : undefined,
+      hint: "Fix them, then check again with `rampart policy check FILE`.",
+    });
+  }
 }

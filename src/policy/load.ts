@@ -8,7 +8,9 @@ import type { Document, Node as YamlNode } from "yaml";
 import type { z } from "zod";
 import { RampartError } from "../core/errors.js";
 import { HostFs } from "../system/hostfs.js";
-import { type Diagnostic, didYouMean } from "./diagnostics.js";
+import { type Diagnostic, didYouMean, PolicyInvalidError } from "./diagnostics.js";
+
+export { PolicyInvalidError };
 import { checkRules } from "./rules.js";
 import { type Policy, policySchema } from "./schema.js";
 
@@ -96,19 +98,6 @@ export async function loadPolicy(
 /** The policy every part uses when the user has none: the built-in baseline. */
 export function defaultPolicy(): Policy {
   return policySchema.parse({});
-}
-
-export class PolicyInvalidError extends RampartError {
-  constructor(
-    readonly errors: Diagnostic[],
-    readonly warnings: Diagnostic[],
-  ) {
-    const first = errors[0];
-    super("POLICY", `the policy has ${errors.length} error${errors.length === 1 ? "" : "s"}`, {
-      location: first ? `${first.file}:${first.line}:${first.column}` : undefined,
-      hint: "Fix them, then check again with `rampart policy check FILE`.",
-    });
-  }
 }
 
 // ---- mapping schema issues to places in the YAML
