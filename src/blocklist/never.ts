@@ -7,6 +7,7 @@ import { type Family, cidrRange, formatCidr, parseCidr, tryParseCidr, tryParseIp
 import { messageOf } from "../core/errors.js";
 import type { Runner } from "../system/exec.js";
 import { type IpSet, eachCidr4, eachCidr6, intersect, isEmpty, normalize4, normalize6, subtract } from "./merge.js";
+import { adminSources, hostAddresses } from "../system/net.js";
 
 export interface NeverEntry {
   /** as written (CIDR or address) */
@@ -54,7 +55,7 @@ export async function neverEntries(options: NeverOptions = {}): Promise<NeverEnt
   for (const c of options.never ?? []) out.push({ cidr: c, reason: "policy blocklists.never" });
   if (options.run) {
     try {
-      for (const a of await hostAddresses(options.run)) out.push({ cidr: a, reason: "this host's own address" });
+      for (const a of await hostAddresses(options.run, "all")) out.push({ cidr: a, reason: "this host's own address" });
     } catch (e) {
       options.warn?.(`could not list this host's addresses (ip -j addr): ${messageOf(e)}`);
     }
@@ -63,42 +64,6 @@ export async function neverEntries(options: NeverOptions = {}): Promise<NeverEnt
     out.push({ cidr: a, reason: "the admin's current SSH source" });
   }
   return out;
-}
-
-interface IpAddrJson {
-  addr_info?: { family?: string; local?: string }[];
-}
-
-/** The host's own addresses, from `ip -j addr`. */
-export async function hostAddresses(run: Runner): Promise<string[]> {
-  const r = await run(["ip", "-j", "addr"], { timeoutMs: 5000 });
-  const links = JSON.parse(r.stdout) as IpAddrJson[];
-  const out: string[] = [];
-  for (const link of Array.isArray(links) ? links : []) {
-    for (const a of link.addr_info ?? []) {
-      if (typeof a.local === "string" && tryParseIp(a.local).ok) out.push(a.local);
-    }
-  }
-  return out;
-}
-
-/** The admin's source addresses: SSH_CONNECTION of this process, and the hosts `who` lists. */
-export async function adminSources(env: NodeJS.ProcessEnv, run?: Runner): Promise<string[]> {
-  const out = new Set<string>();
-  const first = env.SSH_CONNECTION?.trim().split(/\s+/)[0];
-  if (first && tryParseIp(first).ok) out.add(first);
-  if (run) {
-    try {
-      const r = await run(["who"], { timeoutMs: 3000, okCodes: "any" });
-      for (const line of r.stdout.split("\n")) {
-        const m = /\(([0-9a-fA-F.:]{2,45})\)\s*$/.exec(line);
-        if (m?.[1] && tryParseIp(m[1]).ok) out.add(m[1]);
-      }
-    } catch {
-      // `who` is optional (containers often lack utmp)
-    }
-  }
-  return [...out];
 }
 
 /** The never-block entries as one set (bad entries throw: they come from the policy, already validated). */

@@ -43,3 +43,11 @@ test("writeAtomic keeps the mode and leaves no temp file", async () => {
   assert.equal(statSync(p).mode & 0o777, 0o600, "mode preserved on rewrite");
   assert.deepEqual(await fs.list("/etc/rampart"), ["policy.yaml"]);
 });
+
+test("remove deletes a symlink, never what it points to", async () => {
+  const fs = new HostFs(root);
+  symlinkSync("/usr/share/conf/real.conf", path.join(root, "etc/link-to-remove"));
+  await fs.remove("/etc/link-to-remove");
+  assert.equal(await fs.lstat("/etc/link-to-remove"), undefined);
+  assert.equal(await fs.readText("/usr/share/conf/real.conf"), "inside the image\n");
+});

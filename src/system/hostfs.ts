@@ -146,8 +146,10 @@ export class HostFs {
     await dh.close();
   }
 
+  /** Remove a file or symlink itself (a final symlink is not followed: removing a link never removes its target). */
   async remove(target: string): Promise<void> {
-    await fsp.rm(await this.real(target), { force: true });
+    const dir = await this.real(path.posix.dirname(target));
+    await fsp.rm(path.join(dir, path.posix.basename(target)), { force: true });
   }
 }
 

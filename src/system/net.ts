@@ -4,11 +4,15 @@ import { readFile } from "node:fs/promises";
 import { tryParseIp } from "../core/ip.js";
 import type { Runner } from "./exec.js";
 
-/** Global-scope addresses of every interface (`ip -j addr`), v4 and v6. */
-export async function hostAddresses(run: Runner): Promise<string[]> {
+/** Addresses of every interface (`ip -j addr`), v4 and v6: global scope only, or all (loopback, link-local). */
+export async function hostAddresses(run: Runner, scope: "global" | "all" = "global"): Promise<string[]> {
   const r = await run(["ip", "-j", "addr", "show"], { timeoutMs: 5000 });
   const ifaces = JSON.parse(r.stdout) as { addr_info?: { local?: string; scope?: string }[] }[];
-  return ifaces.flatMap((i) => (i.addr_info ?? []).filter((a) => a.scope === "global" && a.local).map((a) => a.local as string));
+  return (Array.isArray(ifaces) ? ifaces : []).flatMap((i) =>
+    (i.addr_info ?? [])
+      .filter((a) => typeof a.local === "string" && tryParseIp(a.local).ok && (scope === "all" || a.scope === "global"))
+      .map((a) => a.local as string),
+  );
 }
 
 /**
@@ -38,15 +42,24 @@ export async function sessionSource(env: NodeJS.ProcessEnv = process.env): Promi
   return undefined;
 }
 
-/** Source addresses of the logged-in SSH sessions (`who --ips`, from utmp). */
+/** Source addresses of the logged-in sessions (`who --ips`, from utmp; "(addr)" or a bare last field). */
 export async function loggedInSources(run: Runner): Promise<string[]> {
   try {
-    const r = await run(["who", "--ips"], { timeoutMs: 3000 });
+    const r = await run(["who", "--ips"], { timeoutMs: 3000, okCodes: "any" });
     return r.stdout
       .split("\n")
-      .map((l) => l.trim().split(/\s+/).pop() ?? "")
-      .filter((a) => tryParseIp(a).ok);
+      .map((l) => (l.trim().split(/\s+/).pop() ?? "").replace(/^\((.*)\)$/, "$1"))
+      .filter((a) => a !== "" && tryParseIp(a).ok);
   } catch {
-    return [];
+    return []; // `who` is optional (containers often lack utmp)
   }
+}
+
+/** Where the admin is coming from: this session's source and every logged-in session's. */
+export async function adminSources(env: NodeJS.ProcessEnv, run?: Runner): Promise<string[]> {
+  const out = new Set<string>();
+  const own = await sessionSource(env);
+  if (own) out.add(own);
+  if (run) for (const a of await loggedInSources(run)) out.add(a);
+  return [...out];
 }
