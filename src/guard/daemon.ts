@@ -8,22 +8,21 @@ import type { Clock } from "../core/clock.js";
 import { RampartError } from "../core/errors.js";
 import { formatCidr, parseCidr, tryParseCidr } from "../core/ip.js";
 import type { Logger } from "../core/logger.js";
-import type { Jail as JailPolicy, Policy } from "../policy/schema.js";
+import type { Policy } from "../policy/schema.js";
 import { parseDuration } from "../policy/units.js";
 import type { HostFs } from "../system/hostfs.js";
 import { CONTROL_SOCKET, type ControlRequest, serveControl } from "./control.js";
 import type { BanEnforcer, KernelBan } from "./enforce.js";
-import { createFilter } from "./filters/registry.js";
 import type { Filter, FilterState } from "./filters/types.js";
 import { Jail } from "./jail.js";
+import { DEFAULT_SSH_LOG, type JailSpec, jailSpecs } from "./jail-specs.js";
 import type { Notifier } from "./notify.js";
 import { FileSource } from "./sources/file.js";
 import { JournalSource } from "./sources/journald.js";
 import type { LogSource, SourceStatus } from "./sources/types.js";
 import type { BanRecord, GuardState } from "./state.js";
 
-export const DEFAULT_SSH_LOG = "/var/log/auth.log";
-const SSH_JOURNAL_MATCHES = ["SYSLOG_IDENTIFIER=sshd", "+", "SYSLOG_IDENTIFIER=sshd-session"];
+export { DEFAULT_SSH_LOG };
 
 export interface GuardDeps {
   policy: Policy;
@@ -37,15 +36,17 @@ export interface GuardDeps {
   socketPath?: string;
   /** never banned, besides the policy's: this host's addresses, logged-in admin sessions */
   extraIgnore?: string[];
+  /** the jails (default: computed from the policy with jailSpecs) */
+  specs?: JailSpec[];
   /** test seam: build the source for a jail */
-  makeSource?: (jail: string, spec: JailPolicy) => LogSource;
+  makeSource?: (spec: JailSpec) => LogSource;
   /** the journal's source options (tests point journalctl at their own journal) */
   journalArgs?: string[];
 }
 
 interface JailRuntime {
   name: string;
-  policy: JailPolicy;
+  spec: JailSpec;
   jail: Jail;
   filter: Filter;
   filterState: FilterState;
@@ -85,30 +86,35 @@ export class GuardDaemon {
   async start(): Promise<void> {
     const g = this.d.policy.guard;
     const ignore = [...g.ignore, ...(this.d.extraIgnore ?? [])].filter((a) => tryParseCidr(a).ok);
-    for (const [name, spec] of Object.entries(g.jails)) {
-      if (!spec.enabled) continue;
-      const filterSpec = spec.filter ?? (name === "sshd" || name === "ssh" ? `sshd[mode=${spec.mode}]` : name);
-      const filter = createFilter(filterSpec);
+    for (const spec of this.d.specs ?? (await jailSpecs(this.d.policy, this.d.fs, this.d.log))) {
       const jail = new Jail(
         {
-          name,
+          name: spec.name,
           maxretry: spec.maxretry,
           findtimeMs: spec.findtime * 1000,
           bantimeMs: spec.bantime * 1000,
-          ...(spec.increment ? { increment: { factor: spec.increment.factor, maxMs: spec.increment.max * 1000 } } : {}),
+          ...(spec.increment
+            ? {
+                increment: {
+                  ...(spec.increment.factor !== undefined ? { factor: spec.increment.factor } : {}),
+                  ...(spec.increment.multipliers ? { multipliers: spec.increment.multipliers } : {}),
+                  maxMs: spec.increment.maxSec * 1000,
+                },
+              }
+            : {}),
           ipv6Prefix: spec.ipv6Prefix,
           ignore: [...ignore, ...spec.ignore],
           forgetOnSuccess: spec.forgetOnSuccess,
         },
         this.d.clock,
       );
-      const source = await this.sourceFor(name, spec);
+      const source = await this.sourceFor(spec);
       this.jails.push({
-        name,
-        policy: spec,
+        name: spec.name,
+        spec,
         jail,
-        filter,
-        filterState: filter.createState({ clock: this.d.clock }),
+        filter: spec.filter,
+        filterState: spec.filter.createState({ clock: this.d.clock }),
         sourceKey: source.key,
         matches: 0,
         bans: 0,
@@ -136,15 +142,15 @@ export class GuardDaemon {
   }
 
   /** `backend: auto`: the file when it exists, else the journal — and say which. */
-  private async sourceFor(jail: string, spec: JailPolicy): Promise<LogSource> {
-    const made = this.d.makeSource?.(jail, spec);
+  private async sourceFor(spec: JailSpec): Promise<LogSource> {
+    const made = this.d.makeSource?.(spec);
     if (made) return this.share(made);
-    const path = spec.logpath ?? DEFAULT_SSH_LOG;
+    const path = spec.logpath;
     let backend = spec.backend;
     if (backend === "auto") {
       backend = (await this.d.fs.exists(path)) ? "file" : "journald";
       this.d.log.info(
-        `jail ${jail}: backend auto chose ${backend === "file" ? path : "the systemd journal"}${backend === "journald" ? ` (${path} does not exist)` : ""}`,
+        `jail ${spec.name}: backend auto chose ${backend === "file" ? path : `the systemd journal (${path} does not exist)`}`,
       );
     }
     if (backend === "file") {
@@ -159,14 +165,14 @@ export class GuardDaemon {
         key,
       );
     }
-    const matches = spec.filter && !spec.filter.startsWith("sshd") ? [] : SSH_JOURNAL_MATCHES;
-    const probe = new JournalSource({ matches, ...(this.d.journalArgs ? { extraArgs: this.d.journalArgs } : {}) });
+    const extra = this.d.journalArgs ? { extraArgs: this.d.journalArgs } : {};
+    const key = new JournalSource({ matches: spec.journalMatches, ...extra }).key;
     return this.share(
       new JournalSource({
-        matches,
-        position: this.d.state.position(probe.key),
+        matches: spec.journalMatches,
+        position: this.d.state.position(key),
         savePosition: (p) => this.d.state.savePosition(p),
-        ...(this.d.journalArgs ? { extraArgs: this.d.journalArgs } : {}),
+        ...extra,
         now: () => this.d.clock.now(),
       }),
     );
@@ -205,7 +211,7 @@ export class GuardDaemon {
           {
             target: decision.target,
             jail: j.name,
-            reason: `${decision.failures} failures within ${j.policy.findtime}s (${m.rule})`,
+            reason: `${decision.failures} failures within ${j.spec.findtime}s (${m.rule})`,
             origin: this.hostname,
             startedAt: now,
             expiresAt: decision.until,
@@ -322,8 +328,7 @@ export class GuardDaemon {
     const c = tryParseCidr(targetText);
     if (!c.ok) throw new RampartError("INPUT", `"${targetText}" is not an address or CIDR: ${c.reason}`);
     const target = formatCidr(c.value);
-    const spec = this.d.policy.guard.jails[jailName];
-    const secs = seconds ?? spec?.bantime ?? 600;
+    const secs = seconds ?? this.jails.find((j) => j.name === jailName)?.spec.bantime ?? 600;
     const now = this.d.clock.now();
     const had = this.d.state.activeBans(now).some((b) => b.target === target);
     const record: BanRecord = {

@@ -10,6 +10,7 @@ import type { HostFs } from "../system/hostfs.js";
 import { hostAddresses, loggedInSources } from "../system/net.js";
 import { CONTROL_SOCKET } from "./control.js";
 import { GuardDaemon } from "./daemon.js";
+import { jailSpecs } from "./jail-specs.js";
 import { type BanEnforcer, IpsetEnforcer, NftEnforcer } from "./enforce.js";
 import { Notifier } from "./notify.js";
 import { GuardState, STATE_DB } from "./state.js";
@@ -37,7 +38,14 @@ export async function startGuard(o: RunGuardOptions): Promise<{ daemon: GuardDae
   const own = await hostAddresses(o.run).catch(() => [] as string[]);
   const sessions = await loggedInSources(o.run);
   if (sessions.length) o.log.info(`never banning the logged-in sessions' sources: ${sessions.join(", ")}`);
-  const notifier = new Notifier(o.policy.guard.notify, o.log, o.run);
+  const specs = await jailSpecs(o.policy, o.fs, o.log);
+  // a fail2ban configuration run in place brings its mail action (action_mw/action_mwl) when the policy has none
+  const f2bMail = specs.find((s) => s.mailTo)?.mailTo;
+  const notify =
+    o.policy.guard.notify.email || !f2bMail
+      ? o.policy.guard.notify
+      : { ...o.policy.guard.notify, email: { ...f2bMail, smtp: "smtp://127.0.0.1:25" } };
+  const notifier = new Notifier(notify, o.log, o.run);
   const daemon = new GuardDaemon({
     policy: o.policy,
     fs: o.fs,
@@ -48,6 +56,7 @@ export async function startGuard(o: RunGuardOptions): Promise<{ daemon: GuardDae
     notifier: notifier.enabled ? notifier : undefined,
     socketPath: o.socketPath ?? CONTROL_SOCKET,
     extraIgnore: [...own, ...sessions],
+    specs,
   });
   await daemon.start();
   return { daemon, state };
