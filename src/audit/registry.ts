@@ -11,7 +11,17 @@ import { checks as services } from "./checks/services/index.js";
 import { checks as ssh } from "./checks/ssh/index.js";
 import { checks as updates } from "./checks/updates/index.js";
 
-export const checksByArea: Record<Exclude<Area, "policy">, Check[]> = { ssh, accounts, firewall, updates, kernel, services, mac, defence, integrity };
+export const checksByArea: Record<Exclude<Area, "policy">, Check[]> = {
+  ssh,
+  accounts,
+  firewall,
+  updates,
+  kernel,
+  services,
+  mac,
+  defence,
+  integrity,
+};
 
 export function allChecks(): Check[] {
   return Object.values(checksByArea).flat();

@@ -3,7 +3,7 @@
 // (`ip -j addr`), the policy's `blocklists.never`, and the admin's current SSH source (SSH_CONNECTION, `who`);
 // private ranges too unless `blocklists.allowPrivate`. Real lists need this: firehol_level1 holds 10/8 and
 // 169.254/16. What was removed, and from which list, is reported.
-import { type Family, cidrRange, formatCidr, parseCidr, tryParseCidr, tryParseIp } from "../core/ip.js";
+import { type Family, cidrRange, formatCidr, parseCidr, tryParseCidr } from "../core/ip.js";
 import { messageOf } from "../core/errors.js";
 import type { Runner } from "../system/exec.js";
 import { type IpSet, eachCidr4, eachCidr6, intersect, isEmpty, normalize4, normalize6, subtract } from "./merge.js";
