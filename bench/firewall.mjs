@@ -2,6 +2,9 @@
 // bench/firewall: compile + render + check + load of a 30-rule policy, per backend, inside a throwaway network
 // namespace (never this machine's ruleset). Target: render + load under 200 ms. Needs root, nft, iptables,
 // ipset. Usage: node bench/firewall.mjs [ROUNDS]   (default 10; prints the median and the worst round)
+// Then the whole command: `rampart apply --only firewall --yes --no-wait` of the same policy inside a lab
+// host (test/lab: network + mount namespaces, so /etc and /var/lib writes stay there), each apply confirmed
+// before the next, plus a no-change apply — wall time of the CLI process, start-up included.
 // Loads the built code (dist/) when present, else the sources through tsx.
 import { execFileSync } from "node:child_process";
 import { existsSync } from "node:fs";
@@ -79,4 +82,49 @@ try {
   }
 } finally {
   execFileSync("ip", ["netns", "del", ns]);
+}
+
+// ---- the full command in a lab host
+const { Lab } = await (async () => {
+  const { tsImport } = await import("tsx/esm/api");
+  return tsImport(path.join(repo, "test/lab/index.ts"), import.meta.url);
+})();
+const lab = await Lab.create();
+try {
+  const srv = await lab.host("srv", { role: "server" });
+  const applyRounds = Math.max(1, Math.min(rounds, 5));
+  for (const name of ["nftables", "iptables"]) {
+    const policies = [0, 1].map((v) => yaml.replace("firewall:\n", `firewall:\n  backend: ${name}\n  reject: ${v === 1}\n`));
+    await srv.writeFile("/etc/rampart/bench-0.yaml", policies[0]);
+    await srv.writeFile("/etc/rampart/bench-1.yaml", policies[1]);
+    const cli = async (args) => {
+      const t0 = performance.now();
+      const r = await srv.rampart(args, { timeoutMs: 120_000 });
+      if (r.code !== 0) throw new Error(`rampart ${args.join(" ")}: ${r.stderr}`);
+      return performance.now() - t0;
+    };
+    const applies = [];
+    for (let i = 0; i < applyRounds; i++) {
+      applies.push(await cli(["apply", "--only", "firewall", "--policy", `/etc/rampart/bench-${i % 2}.yaml`, "--yes", "--no-wait"]));
+      await cli(["confirm", "--allow-same-session"]);
+    }
+    const noChange = await cli([
+      "apply",
+      "--only",
+      "firewall",
+      "--policy",
+      `/etc/rampart/bench-${(applyRounds - 1) % 2}.yaml`,
+      "--yes",
+      "--no-wait",
+    ]);
+    const version = await cli(["--version"]);
+    console.log(
+      `${name.padEnd(9)} rampart apply --only firewall --yes: ${median(applies).toFixed(0)} ms (worst ${Math.max(...applies).toFixed(0)}, ${applyRounds} rounds) | no-change apply ${noChange.toFixed(0)} ms | CLI start-up alone (--version) ${version.toFixed(0)} ms`,
+    );
+    // leave the host clean for the other backend
+    await srv.exec(["nft", "flush", "ruleset"]);
+    await srv.exec(["ipset", "destroy"], { okCodes: "any" });
+  }
+} finally {
+  await lab.destroy();
 }

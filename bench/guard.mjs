@@ -48,7 +48,10 @@ const fmt = (n) => Math.round(n).toLocaleString("en-US");
 // 1. build
 if (!args.includes("--no-build")) {
   const b = run(["npx", "tsc", "-p", "tsconfig.build.json"]);
-  if (b.code !== 0) console.log(`note: tsc reported errors (in files outside the guard?); using what it emitted\n${b.stdout.split("\n").slice(0, 5).join("\n")}`);
+  if (b.code !== 0)
+    console.log(
+      `note: tsc reported errors (in files outside the guard?); using what it emitted\n${b.stdout.split("\n").slice(0, 5).join("\n")}`,
+    );
 }
 if (!existsSync(path.join(root, "dist/guard/scan.js"))) {
   console.error("bench: dist/guard/scan.js missing — build failed: npx tsc -p tsconfig.build.json");
@@ -159,7 +162,13 @@ if (args.includes("--no-f2b") || !f2bBin || !existsSync(f2bConf)) {
       const k = `${tok} ${sec}`;
       if (f2b.has(k) || ram.has(k)) {
         const list = byKey.get(k) ?? [];
-        list.push(`${ts[2]}: ${ts[3].replace(/\d+\.\d+\.\d+\.\d+|[0-9a-f]*:[0-9a-f:]+/g, "A").replace(/ port \d+/g, " port P").replace(/user \S+/g, "user U").slice(0, 80)}`);
+        list.push(
+          `${ts[2]}: ${ts[3]
+            .replace(/\d+\.\d+\.\d+\.\d+|[0-9a-f]*:[0-9a-f:]+/g, "A")
+            .replace(/ port \d+/g, " port P")
+            .replace(/user \S+/g, "user U")
+            .slice(0, 80)}`,
+        );
         byKey.set(k, list);
       }
     }

@@ -58,6 +58,8 @@ export interface CommandChange {
   touches: string[];
   /** directories the program may create: removed on rollback when they did not exist before */
   creates: string[];
+  /** set when a rollback cannot undo the program's effect (a package purge): why, and how to undo it by hand */
+  irreversible?: string;
 }
 
 /**
@@ -104,6 +106,8 @@ export interface PartContext {
   live: boolean;
   /** who is applying and over which connection */
   session: SessionInfo;
+  /** also install pending package updates (`rampart apply --upgrade`) */
+  upgrade?: boolean;
 }
 
 /** The planned files materialised in a private temp tree, for validators (`sshd -t`, `visudo -c`, `nft -c`). */
@@ -193,6 +197,7 @@ export function renderPlan(plan: Plan): string {
     for (const c of mine) {
       out.push(`* ${describeChange(c)}  — ${c.kind === "kernel" ? "" : c.reason}`.replace(/ {2}— $/, ""));
       if (c.kind === "command") out.push(`  $ ${c.argv.join(" ")}`);
+      if (c.kind === "command" && c.irreversible) out.push(`  ! not undone by rollback: ${c.irreversible}`);
       if (c.kind === "file") out.push(indent(fileDiff(c)));
       if (c.kind === "kernel" && c.detail) out.push(indent(c.detail));
     }
@@ -239,7 +244,14 @@ export function planJson(plan: Plan): unknown {
             reason: c.reason,
           };
         case "command":
-          return { part: c.part, kind: c.kind, argv: c.argv, reason: c.reason, touches: c.touches };
+          return {
+            part: c.part,
+            kind: c.kind,
+            argv: c.argv,
+            reason: c.reason,
+            touches: c.touches,
+            ...(c.irreversible ? { irreversible: c.irreversible } : {}),
+          };
         default:
           return { part: c.part, kind: c.kind, key: c.key, summary: c.summary, detail: c.detail };
       }

@@ -19,6 +19,8 @@ export type TimeKind = (typeof TimeKind)[keyof typeof TimeKind];
 /** Positions into `text`; reused between lines by the caller (no allocation per line). */
 export interface Envelope {
   text: string;
+  /** the line ends here in text (text may hold more lines: a whole decoded chunk) */
+  end: number;
   timeKind: TimeKind;
   timeStart: number;
   timeLen: number;
@@ -35,6 +37,7 @@ export interface Envelope {
 export function newEnvelope(): Envelope {
   return {
     text: "",
+    end: 0,
     timeKind: TimeKind.None,
     timeStart: 0,
     timeLen: 0,
@@ -51,20 +54,30 @@ export function newEnvelope(): Envelope {
 
 /** Read the envelope of `line` into `env`. false when the line has no recognisable `program[pid]: ` tag. */
 export function parseEnvelope(line: string, env: Envelope): boolean {
+  return parseEnvelopeAt(line, 0, line.length, env);
+}
+
+/**
+ * The envelope of the line text[start..end) (text may be a whole chunk of lines: no slicing per line).
+ * Never reads past `end` except single characters, and a line ends with a newline no check accepts.
+ */
+export function parseEnvelopeAt(line: string, start: number, end: number, env: Envelope): boolean {
   env.timeKind = TimeKind.None;
   env.timeLen = 0;
   env.hostStart = env.hostEnd = 0;
   env.pidStart = env.pidEnd = 0;
-  if (line.charCodeAt(0) === 123 /* { */) return parseJournalJson(line, env);
+  if (line.charCodeAt(start) === 123 /* { */)
+    return parseJournalJson(start === 0 && end === line.length ? line : line.slice(start, end), env);
   env.text = line;
-  let p = 0;
+  env.end = end;
+  let p = start;
   // <PRI>
-  if (line.charCodeAt(0) === 60 /* < */) {
-    let q = 1;
-    while (q < 5 && line.charCodeAt(q) >= 48 && line.charCodeAt(q) <= 57) q++;
-    if (q === 1 || line.charCodeAt(q) !== 62 /* > */) return false;
+  if (line.charCodeAt(p) === 60 /* < */) {
+    let q = p + 1;
+    while (q < p + 5 && line.charCodeAt(q) >= 48 && line.charCodeAt(q) <= 57) q++;
+    if (q === p + 1 || line.charCodeAt(q) !== 62 /* > */) return false;
     p = q + 1;
-    if (line.charCodeAt(p) === 49 /* 1 */ && line.charCodeAt(p + 1) === 32) return parseRfc5424(line, p + 2, env);
+    if (line.charCodeAt(p) === 49 /* 1 */ && line.charCodeAt(p + 1) === 32) return parseRfc5424(line, p + 2, end, env);
   }
   let n = syslogTimeLength(line, p);
   if (n > 0) {
@@ -73,22 +86,59 @@ export function parseEnvelope(line: string, env: Envelope): boolean {
     env.timeKind = TimeKind.Iso;
   }
   if (n > 0) {
+    if (p + n > end) return false;
     env.timeStart = p;
     env.timeLen = n;
     p += n;
     if (line.charCodeAt(p) !== 32) return false;
-    while (line.charCodeAt(p) === 32) p++;
+    while (p < end && line.charCodeAt(p) === 32) p++;
   }
   // first token: a tag (`sshd[1]:`, `sshd:`) or a host name followed by the tag
-  let e = line.indexOf(" ", p);
+  let e = charIn(line, 32, p, end);
   if (e < 0) return false;
   if (tag(line, p, e, env)) return true;
   env.hostStart = p;
   env.hostEnd = e;
   p = e + 1;
-  e = line.indexOf(" ", p);
+  e = charIn(line, 32, p, end);
   if (e < 0) return false;
   return tag(line, p, e, env);
+}
+
+/** index of the character `code` in s[from..end), or -1 (bounded: never scans past the line) */
+export function charIn(s: string, code: number, from: number, end: number): number {
+  for (let i = from; i < end; i++) if (s.charCodeAt(i) === code) return i;
+  return -1;
+}
+
+/** index of the last `code` in s[min..before], or -1 */
+export function lastCharIn(s: string, code: number, before: number, min: number): number {
+  for (let i = before; i >= min; i--) if (s.charCodeAt(i) === code) return i;
+  return -1;
+}
+
+/** index of lit in s[from..end) (entirely inside), or -1. Literals are short: linear in the line. */
+export function findIn(s: string, lit: string, from: number, end: number): number {
+  const first = lit.charCodeAt(0);
+  const n = lit.length;
+  outer: for (let i = from; i + n <= end; i++) {
+    if (s.charCodeAt(i) !== first) continue;
+    for (let j = 1; j < n; j++) if (s.charCodeAt(i + j) !== lit.charCodeAt(j)) continue outer;
+    return i;
+  }
+  return -1;
+}
+
+/** index of the last lit starting at or before `before` and at or after `min`, or -1 */
+export function lastFindIn(s: string, lit: string, before: number, min: number): number {
+  const first = lit.charCodeAt(0);
+  const n = lit.length;
+  outer: for (let i = before; i >= min; i--) {
+    if (s.charCodeAt(i) !== first) continue;
+    for (let j = 1; j < n; j++) if (s.charCodeAt(i + j) !== lit.charCodeAt(j)) continue outer;
+    return i;
+  }
+  return -1;
 }
 
 /** `name[pid]:` or `name:` in line[p..e) → fills prog/pid/msgStart. */
@@ -96,7 +146,7 @@ function tag(line: string, p: number, e: number, env: Envelope): boolean {
   if (line.charCodeAt(e - 1) !== 58 /* : */) return false;
   const close = e - 2;
   if (line.charCodeAt(close) === 93 /* ] */) {
-    const open = line.lastIndexOf("[", close);
+    const open = lastCharIn(line, 91 /* [ */, close, p);
     if (open <= p) return false;
     for (let i = open + 1; i < close; i++) {
       const c = line.charCodeAt(i);
@@ -114,7 +164,7 @@ function tag(line: string, p: number, e: number, env: Envelope): boolean {
   return env.progEnd > env.progStart;
 }
 
-function parseRfc5424(line: string, p: number, env: Envelope): boolean {
+function parseRfc5424(line: string, p: number, end: number, env: Envelope): boolean {
   const n = isoTimeLength(line, p);
   if (n > 0) {
     env.timeKind = TimeKind.Iso;
@@ -131,7 +181,7 @@ function parseRfc5424(line: string, p: number, env: Envelope): boolean {
   for (let i = 0; i < 4; i++) {
     if (line.charCodeAt(p) !== 32) return false;
     p++;
-    const e = line.indexOf(" ", p);
+    const e = charIn(line, 32, p, end);
     if (e < 0) return false;
     fields.push(p, e);
     p = e;
@@ -154,7 +204,7 @@ function parseRfc5424(line: string, p: number, env: Envelope): boolean {
     while (line.charCodeAt(p) === 91 /* [ */) {
       p++;
       let inQuote = false;
-      for (; p < line.length; p++) {
+      for (; p < end; p++) {
         const c = line.charCodeAt(p);
         if (inQuote) {
           if (c === 92 /* \ */) p++;
@@ -162,7 +212,7 @@ function parseRfc5424(line: string, p: number, env: Envelope): boolean {
         } else if (c === 34) inQuote = true;
         else if (c === 93 /* ] */) break;
       }
-      if (p >= line.length) return false;
+      if (p >= end) return false;
       p++;
     }
   }
@@ -202,6 +252,7 @@ function parseJournalJson(line: string, env: Envelope): boolean {
   const pidPart = pid && /^\d{1,10}$/.test(pid) ? `[${pid}]` : "";
   const text = `${hostPart}${ident}${pidPart}: ${message}`;
   env.text = text;
+  env.end = text.length;
   if (hostPart) {
     env.hostStart = 0;
     env.hostEnd = hostPart.length - 1;

@@ -73,7 +73,10 @@ describe("Jail", () => {
 
   test("repeat offenders: multipliers (the last repeats), capped", () => {
     const { jail } = make({ increment: { multipliers: [1, 5, 30], maxMs: 200 * MIN } });
-    assert.deepEqual([1, 2, 3, 4].map((n) => jail.banDuration(n) / MIN), [10, 50, 200, 200]);
+    assert.deepEqual(
+      [1, 2, 3, 4].map((n) => jail.banDuration(n) / MIN),
+      [10, 50, 200, 200],
+    );
   });
 
   test("without increment every ban lasts bantime", () => {

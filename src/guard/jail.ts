@@ -182,7 +182,8 @@ export class Jail {
   restore(entries: readonly { target: string; offences: number; until?: number }[]): void {
     for (const e of entries) {
       this.offences.set(e.target, e.offences);
-      if (e.until !== undefined && e.until > this.clock.now()) this.bans.set(e.target, { target: e.target, until: e.until, offence: e.offences });
+      if (e.until !== undefined && e.until > this.clock.now())
+        this.bans.set(e.target, { target: e.target, until: e.until, offence: e.offences });
     }
     this.evict(this.offences);
   }

@@ -1,11 +1,12 @@
 // Split a byte stream into lines, fast and with bounded memory: each chunk is decoded once (up to its last
-// newline, so a UTF-8 sequence is never cut) and split with indexOf; the partial last line is carried to the
-// next chunk. A line longer than the cap is never accumulated: its bytes are dropped up to the next newline
+// newline, so a UTF-8 sequence is never cut) and split with indexOf; lines are handed on as positions in
+// the decoded chunk (no string per line); the partial last line is carried to the next chunk. A line longer than the cap is never accumulated: its bytes are dropped up to the next newline
 // and it is reported once as too long — a 1 GB line without a newline costs no memory.
 // Hand-written because readline is several times slower (an event and a string per line, no cap).
 
 export interface LineSink {
-  line(text: string): void;
+  /** one line: text[start..end) without its newline (and CR); text may hold many lines */
+  line(text: string, start: number, end: number): void;
   /** a line longer than maxBytes was skipped */
   tooLong(): void;
 }
@@ -42,9 +43,8 @@ export class LineSplitter {
       this.carry = undefined;
       if (head.length > this.maxBytes) this.sink.tooLong();
       else {
-        let text = head.toString("utf8");
-        if (text.endsWith("\r")) text = text.slice(0, -1);
-        this.sink.line(text);
+        const text = head.toString("utf8");
+        this.sink.line(text, 0, text.endsWith("\r") ? text.length - 1 : text.length);
       }
       data = data.subarray(nl + 1);
     }
@@ -62,7 +62,7 @@ export class LineSplitter {
       const end = nl < 0 ? text.length : nl;
       const e = end > start && text.charCodeAt(end - 1) === 13 ? end - 1 : end;
       if (e - start > this.maxBytes) sink.tooLong();
-      else sink.line(text.slice(start, e));
+      else sink.line(text, start, e);
       if (nl < 0) break;
       start = nl + 1;
     }
@@ -77,9 +77,8 @@ export class LineSplitter {
     const rest = this.carry;
     this.carry = undefined;
     if (rest === undefined || rest.length === 0) return;
-    let text = rest.toString("utf8");
-    if (text.endsWith("\r")) text = text.slice(0, -1);
-    this.sink.line(text);
+    const text = rest.toString("utf8");
+    this.sink.line(text, 0, text.endsWith("\r") ? text.length - 1 : text.length);
   }
 
   private hold(part: Buffer): void {

@@ -49,7 +49,11 @@ export interface ScanSummary {
   durationMs: number;
 }
 
-export async function scanLog(input: AsyncIterable<Buffer | string> | Iterable<Buffer | string>, filter: Filter, options: ScanOptions): Promise<ScanSummary> {
+export async function scanLog(
+  input: AsyncIterable<Buffer | string> | Iterable<Buffer | string>,
+  filter: Filter,
+  options: ScanOptions,
+): Promise<ScanSummary> {
   const started = performance.now();
   const maxLineLength = options.maxLineLength ?? 8192;
   const state = filter.createState({
@@ -60,6 +64,7 @@ export async function scanLog(input: AsyncIterable<Buffer | string> | Iterable<B
   const maxSamples = options.missedSamples ?? 10;
   const maxAddresses = options.maxAddresses ?? 100_000;
   const onMatch = options.onMatch;
+  const matchAt = filter.matchAt?.bind(filter);
   const s: ScanSummary = {
     lines: 0,
     matched: 0,
@@ -91,9 +96,9 @@ export async function scanLog(input: AsyncIterable<Buffer | string> | Iterable<B
 
   const splitter = new LineSplitter(
     {
-      line(text) {
+      line(text, start, end) {
         const n = ++s.lines;
-        const r: MatchResult = filter.match(text, state);
+        const r: MatchResult = matchAt ? matchAt(text, start, end, state) : filter.match(text.slice(start, end), state);
         if (r.kind === "failure") {
           s.matched++;
           const rc = ruleCounts.get(r.rule);
@@ -112,10 +117,10 @@ export async function scanLog(input: AsyncIterable<Buffer | string> | Iterable<B
           ignore(r.reason);
         } else if (r.missed) {
           const m = s.missed++;
-          if (m < maxSamples) s.missedSamples.push({ line: n, text: clip(text) });
+          if (m < maxSamples) s.missedSamples.push({ line: n, text: clip(text, start, end) });
           else {
             const j = Math.floor(random() * (m + 1));
-            if (j < maxSamples) s.missedSamples[j] = { line: n, text: clip(text) };
+            if (j < maxSamples) s.missedSamples[j] = { line: n, text: clip(text, start, end) };
           }
         }
       },
@@ -144,6 +149,6 @@ export function topAddresses(s: ScanSummary, n: number): [string, number][] {
   return [...s.addresses].sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1)).slice(0, n);
 }
 
-function clip(text: string): string {
-  return text.length > 300 ? `${text.slice(0, 297)}...` : text;
+function clip(text: string, start: number, end: number): string {
+  return end - start > 300 ? `${text.slice(start, start + 297)}...` : text.slice(start, end);
 }

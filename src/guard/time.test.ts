@@ -30,7 +30,8 @@ describe("timestamps", () => {
   });
 
   test("syslog: malformed stamps have no length", () => {
-    for (const s of ["Nox 22 07:01:02", "Nov 22 7:01:02", "Nov 222 07:01:02", "Nov 22 07:0a:02", "Nov22 07:01:02"]) assert.equal(syslogTimeLength(s), 0, s);
+    for (const s of ["Nox 22 07:01:02", "Nov 22 7:01:02", "Nov 222 07:01:02", "Nov 22 07:0a:02", "Nov22 07:01:02"])
+      assert.equal(syslogTimeLength(s), 0, s);
     assert.equal(syslogTimeLength("Nov  2 07:01:02 host"), 15);
     assert.equal(syslogTimeLength("Nov 2 07:01:02 host"), 14);
   });
@@ -60,8 +61,14 @@ describe("timestamps", () => {
       ["Nov 22 07:01:02 sshd-session[12]: hello", "", "sshd-session", "12", "2026-11-22T07:01:02.000Z"],
       ["<38>Nov 22 07:01:02 web1 sshd: hello", "web1", "sshd", undefined, "2026-11-22T07:01:02.000Z"],
       ["2026-11-22T07:01:02.5+00:00 web1 sshd[1]: hello", "web1", "sshd", "1", "2026-11-22T07:01:02.500Z"],
-      ["<38>1 2026-11-22T07:01:02Z web1 sshd 77 - [a b=\"]\"] hello", "web1", "sshd", "77", "2026-11-22T07:01:02.000Z"],
-      ['{"__REALTIME_TIMESTAMP":"1795330862000000","_HOSTNAME":"web1","SYSLOG_IDENTIFIER":"sshd","_PID":"9","MESSAGE":"hello"}', "web1", "sshd", "9", "2026-11-22T07:01:02.000Z"],
+      ['<38>1 2026-11-22T07:01:02Z web1 sshd 77 - [a b="]"] hello', "web1", "sshd", "77", "2026-11-22T07:01:02.000Z"],
+      [
+        '{"__REALTIME_TIMESTAMP":"1795330862000000","_HOSTNAME":"web1","SYSLOG_IDENTIFIER":"sshd","_PID":"9","MESSAGE":"hello"}',
+        "web1",
+        "sshd",
+        "9",
+        "2026-11-22T07:01:02.000Z",
+      ],
     ];
     for (const [line, host, prog, pid, time] of cases) {
       assert.ok(parseEnvelope(line, env), line);

@@ -64,7 +64,10 @@ labTest("a password guess from an attacker is refused and logged with its addres
   assert.equal(good.stdout.trim(), "alice", good.stderr);
 
   // the log is a file: the same text from inside the host and from the test process
-  assert.equal(await server.readFile(sshd.logPath), readFileSync(sshd.logFile, "utf8"));
+  // (sshd may still be logging the last session's end, so compare what one read saw with the later one)
+  const inside = await server.readFile(sshd.logPath);
+  assert.ok(readFileSync(sshd.logFile, "utf8").startsWith(inside));
+  assert.match(inside, /Accepted password for alice/);
 });
 
 labTest("sshd reload picks up a new config; spawn and exec run inside the host", async (lab) => {
@@ -83,6 +86,20 @@ labTest("sshd reload picks up a new config; spawn and exec run inside the host",
   await listener.waitFor("up");
   assert.equal(await atk.tcpProbe(server.v6, 8080), "open");
   assert.equal(await atk.tcpProbe(server.v6, 8081), "refused");
+
+  // the CLI runs from source inside the host, and writes under /etc stay in the host's overlay
+  const cli = await server.rampart(["--version"]);
+  assert.equal(cli.code, 0, cli.stderr);
+  assert.match(cli.stdout, /\d+\.\d+\.\d+/);
+  await server.writeFile("/etc/rampart/lab-probe", "x\n");
+  assert.equal(await server.readFile("/etc/rampart/lab-probe"), "x\n");
+  assert.equal(existsSync("/etc/rampart/lab-probe"), false);
+  await server.writeFile("/usr/local/share/lab-probe", "x\n");
+  assert.equal(existsSync("/usr/local/share/lab-probe"), false);
+  // /run is the host's own: the machine's /run/netns (and any pid file or socket there) is not visible
+  assert.equal(existsSync("/run/netns"), true);
+  assert.equal(await server.exists("/run/netns"), false);
+  assert.equal(await server.exists("/run/sshd.pid"), true);
 });
 
 test("destroy leaves no namespace, mount, process or temp dir of the run", async (t) => {
@@ -134,40 +151,63 @@ test("a crashed run's leftovers are removed at the next start", async (t) => {
   assert.equal(isRunning(anchorPid), false, "stale anchor killed");
 });
 
-test("a SIGKILLed run leaves leftovers that the next start removes", async (t) => {
-  const why = labUnavailable();
-  if (why && process.env.CI !== "true") return t.skip(`lab: ${why}`);
+interface ChildRun {
+  prefix: string;
+  dir: string;
+  anchor: number;
+}
+
+/** Start lab-crash-child.ts, wait until its lab is up, send `signal`, wait for its exit. */
+async function childLabKilledBy(signal: NodeJS.Signals): Promise<ChildRun> {
   const child = spawn(process.execPath, ["--import", "tsx", path.join(here, "lab-crash-child.ts")], {
     cwd: REPO,
     stdio: ["ignore", "pipe", "inherit"],
   });
+  const exited = new Promise((r) => child.on("exit", r));
   const line = await new Promise<string>((resolve, reject) => {
     let out = "";
     child.stdout.on("data", (b) => {
       out += b;
       if (out.includes("\n")) resolve(out);
     });
-    child.on("exit", (code) => reject(new Error(`crash child exited early (${code})`)));
+    child.on("exit", (code) => reject(new Error(`lab child exited early (${code})`)));
   });
-  const run1 = JSON.parse(line) as { prefix: string; dir: string; anchor: number };
-  const exited = new Promise((r) => child.on("exit", r));
-  child.kill("SIGKILL");
+  child.kill(signal);
   await exited;
-  // the crash left everything behind…
-  const names = (await run(["ip", "netns", "list"])).stdout;
-  assert.match(names, new RegExp(`^${run1.prefix}-srv`, "m"));
-  assert.ok(existsSync(run1.dir));
-  assert.ok(isRunning(run1.anchor));
-  // …and the next start removes it
-  await removeStaleRuns();
-  assert.doesNotMatch((await run(["ip", "netns", "list"])).stdout, new RegExp(`^${run1.prefix}-`, "m"));
-  assert.equal(existsSync(run1.dir), false);
-  assert.equal(isRunning(run1.anchor), false);
+  return JSON.parse(line) as ChildRun;
+}
+
+async function assertGone(r: ChildRun): Promise<void> {
+  assert.doesNotMatch((await run(["ip", "netns", "list"])).stdout, new RegExp(`^${r.prefix}-`, "m"));
+  assert.equal(existsSync(r.dir), false);
+  assert.equal(isRunning(r.anchor), false);
   assert.deepEqual(
-    pidsTagged((p) => p === run1.prefix),
+    pidsTagged((p) => p === r.prefix),
     [],
   );
-  assert.equal(mountsMention(run1.dir), false);
+  assert.equal(mountsMention(r.dir), false);
+}
+
+test("a SIGKILLed run leaves leftovers that the next start removes", async (t) => {
+  const why = labUnavailable();
+  if (why && process.env.CI !== "true") return t.skip(`lab: ${why}`);
+  const r = await childLabKilledBy("SIGKILL");
+  // the crash left everything behind…
+  assert.match((await run(["ip", "netns", "list"])).stdout, new RegExp(`^${r.prefix}-srv`, "m"));
+  assert.ok(existsSync(r.dir));
+  assert.ok(isRunning(r.anchor));
+  // …and the next start removes it
+  await removeStaleRuns();
+  await assertGone(r);
+});
+
+test("a run stopped with SIGTERM removes its own lab on the way out", async (t) => {
+  const why = labUnavailable();
+  if (why && process.env.CI !== "true") return t.skip(`lab: ${why}`);
+  const r = await childLabKilledBy("SIGTERM");
+  const deadline = Date.now() + 3000; // the anchors were SIGKILLed; give the kernel a moment to reap them
+  while (isRunning(r.anchor) && Date.now() < deadline) await new Promise((res) => setTimeout(res, 20));
+  await assertGone(r);
 });
 
 function esc(s: string): string {

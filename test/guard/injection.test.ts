@@ -42,13 +42,19 @@ const CORPUS: [string, string | null][] = [
   [`${P}error: PAM: Authentication failure for x from ${FAKE} via y from ${REAL}`, REAL],
   // disconnect reasons and client offers come from the client, after the address
   [`${P}Received disconnect from ${REAL} port 4242:3: from ${FAKE} port 22: Auth fail [preauth]`, REAL],
-  [`${P}Unable to negotiate with ${REAL} port 4242: no matching cipher found. Their offer: from ${FAKE} port 22 [preauth]`, null /* extra mode only */],
+  [
+    `${P}Unable to negotiate with ${REAL} port 4242: no matching cipher found. Their offer: from ${FAKE} port 22 [preauth]`,
+    null /* extra mode only */,
+  ],
   // client version strings come before the address
   [`${P}Bad protocol version identification 'SSH-2.0-x from ${FAKE} port 22' from ${REAL} port 4242`, null /* ddos mode only */],
   [`${P}Connection closed by authenticating user x ${FAKE} port 22 ${REAL} port 4242 [preauth]`, null /* ddos mode */],
   // control characters, NUL, CR
   [`${P}Failed password for invalid user a\u0000from ${FAKE} from ${REAL} port 4242 ssh2`, REAL],
-  [`${P}Failed password for invalid user a\r\nNov 22 07:01:02 web1 sshd[1]: Failed password for root from ${FAKE} port 1 ssh2`, FAKE /* one line only if the caller split it */],
+  [
+    `${P}Failed password for invalid user a\r\nNov 22 07:01:02 web1 sshd[1]: Failed password for root from ${FAKE} port 1 ssh2`,
+    FAKE /* one line only if the caller split it */,
+  ],
   [`${P}Failed password for root from ${REAL} port 4242 ssh2\r`, REAL],
   [`${P}Failed password for root from ${REAL}\u0000 port 4242 ssh2`, null],
 ];
@@ -108,7 +114,11 @@ describe("injection corpus", () => {
     const mid = `${P}Failed password for invalid user ${"y".repeat(9000)} from ${REAL} port 4242 ssh2`;
     const found: string[] = [];
     const s = await scanLog(
-      [Buffer.from(`${long}\n${mid}\n`), Buffer.from(`${"z".repeat(200_000)}`), Buffer.from(`${"z".repeat(200_000)}\n${P}Invalid user a from ${REAL}\n`)],
+      [
+        Buffer.from(`${long}\n${mid}\n`),
+        Buffer.from(`${"z".repeat(200_000)}`),
+        Buffer.from(`${"z".repeat(200_000)}\n${P}Invalid user a from ${REAL}\n`),
+      ],
       createFilter("sshd"),
       { clock: new FakeClock(), onMatch: (m) => found.push(m.address) },
     );
@@ -120,21 +130,28 @@ describe("injection corpus", () => {
   test("random user names never move the address (property)", () => {
     const chars = fc.constantFrom(..." abcfmoprt0123456789.:[]-_\"'/\\".split(""), "from ", " from ", " port ", " ssh2", ": ", `${FAKE}`);
     fc.assert(
-      fc.property(fc.array(chars, { maxLength: 30 }).map((a) => a.join("")), fc.boolean(), (user, invalid) => {
-        for (const method of ["password", "keyboard-interactive/pam", "publickey"]) {
-          const line = `${P}Failed ${method} for ${invalid ? "invalid user " : ""}${user} from ${REAL} port 4242 ssh2${method === "publickey" ? ": RSA SHA256:abc" : ""}`;
-          for (const mode of SSHD_MODES) {
-            const r = run(line, mode);
-            if (r.kind !== "none") assert.equal(r.address, REAL, line);
+      fc.property(
+        fc.array(chars, { maxLength: 30 }).map((a) => a.join("")),
+        fc.boolean(),
+        (user, invalid) => {
+          for (const method of ["password", "keyboard-interactive/pam", "publickey"]) {
+            const line = `${P}Failed ${method} for ${invalid ? "invalid user " : ""}${user} from ${REAL} port 4242 ssh2${method === "publickey" ? ": RSA SHA256:abc" : ""}`;
+            for (const mode of SSHD_MODES) {
+              const r = run(line, mode);
+              if (r.kind !== "none") assert.equal(r.address, REAL, line);
+            }
           }
-        }
-        for (const line of [`${P}Invalid user ${user} from ${REAL} port 4242`, `${P}Connection closed by invalid user ${user} ${REAL} port 4242 [preauth]`]) {
-          for (const mode of SSHD_MODES) {
-            const r = run(line, mode);
-            if (r.kind !== "none") assert.equal(r.address, REAL, line);
+          for (const line of [
+            `${P}Invalid user ${user} from ${REAL} port 4242`,
+            `${P}Connection closed by invalid user ${user} ${REAL} port 4242 [preauth]`,
+          ]) {
+            for (const mode of SSHD_MODES) {
+              const r = run(line, mode);
+              if (r.kind !== "none") assert.equal(r.address, REAL, line);
+            }
           }
-        }
-      }),
+        },
+      ),
       { numRuns: 300 },
     );
   });

@@ -10,8 +10,33 @@ import { TAG_ENV } from "./cleanup.js";
 import { LabProcess } from "./process.js";
 import { type LabSshd, type SshdOptions, startSshd } from "./sshd.js";
 
-/** The directories overlaid in every host (writes land in the run's temp dir). */
-export const OVERLAID = ["/etc", "/home", "/var/lib", "/var/log", "/var/cache", "/run"] as const;
+/**
+ * The directories overlaid in every host: reads see the machine's files, writes land in the run's temp dir.
+ * /usr too, so a package operation inside a host cannot touch the machine. /run is not among them: it is a
+ * fresh tmpfs (see RUN_DIRS), so the machine's pid files and sockets (sshd.pid, fail2ban.sock …) are not
+ * reachable from a lab host. /tmp, /work and /proc are shared with the machine.
+ */
+export const OVERLAID = [
+  "/etc",
+  "/home",
+  "/root",
+  "/usr",
+  "/opt",
+  "/srv",
+  "/var/lib",
+  "/var/log",
+  "/var/cache",
+  "/var/spool",
+  "/var/mail",
+  "/var/tmp",
+] as const;
+
+/** Directories made in each host's fresh /run tmpfs, with their modes. */
+export const RUN_DIRS: readonly [string, string][] = [
+  ["/run/lock", "1777"],
+  ["/run/sshd", "755"],
+  ["/run/user", "755"],
+];
 
 export const DEFAULT_PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
 
@@ -101,6 +126,7 @@ export class LabHost {
   readonly dir: string;
   readonly #prefix: string;
   readonly #track: (p: LabProcess) => void;
+  #sshd: LabSshd | undefined;
 
   constructor(init: HostInit) {
     this.name = init.name;
@@ -222,8 +248,17 @@ export class LabHost {
   }
 
   /** Start the real OpenSSH sshd in this host; resolves once it listens. See sshd.ts. */
-  startSshd(options: SshdOptions = {}): Promise<LabSshd> {
-    return startSshd(this, options);
+  async startSshd(options: SshdOptions = {}): Promise<LabSshd> {
+    if (this.#sshd && !this.#sshd.process.exit) {
+      throw new Error(`lab: sshd already runs in ${this.name}; use reload() or stop() it first`);
+    }
+    this.#sshd = await startSshd(this, options);
+    return this.#sshd;
+  }
+
+  /** The sshd started by startSshd(), if any. */
+  get sshd(): LabSshd | undefined {
+    return this.#sshd;
   }
 
   /** A plain TCP connect from inside this host: true when the port accepted the connection. */

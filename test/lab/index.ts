@@ -8,6 +8,7 @@ export {
   type ExecOptions,
   LabHost,
   OVERLAID,
+  RUN_DIRS,
   type SshOptions,
   type SshResult,
   type TcpProbe,

@@ -2,7 +2,7 @@
 // (rl<pid36>_<n>) so parallel test files never collide, and destroy() that removes every process,
 // namespace, mount and temp file of the run — called from a `finally` by labTest().
 import { spawn, spawnSync } from "node:child_process";
-import { mkdirSync, readFileSync, readlinkSync, rmSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, readlinkSync, rmSync } from "node:fs";
 import { run } from "../../src/system/exec.js";
 import { AddressPlan, type AttackerNet, type LabRole, ONLINK_V4, ONLINK_V6 } from "./addresses.js";
 import {
@@ -16,7 +16,7 @@ import {
   TAG_ENV,
   tmpDirOf,
 } from "./cleanup.js";
-import { LabHost, OVERLAID } from "./host.js";
+import { LabHost, OVERLAID, RUN_DIRS } from "./host.js";
 import { type KeyPair, makeKeyPair } from "./keys.js";
 import type { LabProcess } from "./process.js";
 
@@ -97,10 +97,13 @@ export class Lab {
     const anchorPid = await this.#startAnchor(netns);
 
     // This mount namespace is a private copy: drop its copies of /run/netns/* (they would keep other
-    // runs' namespaces alive), then overlay the writable system dirs.
+    // runs' namespaces alive), give it a fresh /run, then overlay the writable system dirs.
     const inMnt = (argv: string[]) => run(["nsenter", "-t", String(anchorPid), "-m", "--", ...argv]);
     await inMnt(["umount", "--lazy", "/run/netns"]);
+    await inMnt(["mount", "-t", "tmpfs", "-o", "mode=755,nosuid,nodev,size=64m", `${this.prefix}-run`, "/run"]);
+    for (const [d, mode] of RUN_DIRS) await inMnt(["install", "-d", "-m", mode, d]);
     for (const d of OVERLAID) {
+      if (!existsSync(d)) continue;
       const key = d.slice(1).replaceAll("/", "_");
       const upper = `${dir}/${key}/upper`;
       const work = `${dir}/${key}/work`;

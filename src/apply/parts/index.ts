@@ -5,10 +5,24 @@ import type { Part } from "../plan.js";
 import { blocklistsPart } from "./blocklists.js";
 import { firewallPart } from "./firewall.js";
 import { guardPart } from "./guard.js";
+import { macPart } from "./mac.js";
+import { servicesPart } from "./services.js";
 import { sshPart } from "./ssh.js";
+import { sysctlPart } from "./sysctl.js";
+import { updatesPart } from "./updates.js";
 import { usersPart } from "./users.js";
 
-export const PARTS_IN_ORDER: readonly Part[] = [usersPart, sshPart, firewallPart, guardPart, blocklistsPart];
+export const PARTS_IN_ORDER: readonly Part[] = [
+  usersPart,
+  sshPart,
+  firewallPart,
+  sysctlPart,
+  updatesPart,
+  servicesPart,
+  macPart,
+  guardPart,
+  blocklistsPart,
+];
 
 /** The registered parts limited to `only` (all when empty); unknown or unbuilt names are a usage error. */
 export function selectParts(only: readonly string[] | undefined, registry: readonly Part[] = PARTS_IN_ORDER): Part[] {

@@ -26,6 +26,8 @@ interface PlanOpts {
   root?: string;
   only?: string[];
   json?: boolean;
+  /** also install pending package updates (part updates) */
+  upgrade?: boolean;
 }
 interface ApplyOpts extends PlanOpts {
   yes?: boolean;
@@ -33,9 +35,18 @@ interface ApplyOpts extends PlanOpts {
   wait: boolean;
 }
 
-async function partContext(ctx: Context, root: string | undefined, policy: Policy): Promise<PartContext> {
+async function partContext(ctx: Context, root: string | undefined, policy: Policy, upgrade = false): Promise<PartContext> {
   const fs = ctx.fs(root ?? "/");
-  return { fs, run: ctx.run, policy, log: ctx.log, clock: ctx.clock, live: fs.live, session: currentSession() };
+  return {
+    fs,
+    run: ctx.run,
+    policy,
+    log: ctx.log,
+    clock: ctx.clock,
+    live: fs.live,
+    session: currentSession(),
+    ...(upgrade ? { upgrade } : {}),
+  };
 }
 
 async function readPolicy(ctx: Context, o: PlanOpts): Promise<Policy> {
@@ -47,7 +58,7 @@ async function readPolicy(ctx: Context, o: PlanOpts): Promise<Policy> {
 
 async function makePlan(ctx: Context, o: PlanOpts): Promise<{ pctx: PartContext; plan: Plan; parts: ReturnType<typeof selectParts> }> {
   const parts = selectParts(o.only);
-  const pctx = await partContext(ctx, o.root, await readPolicy(ctx, o));
+  const pctx = await partContext(ctx, o.root, await readPolicy(ctx, o), o.upgrade === true);
   return { pctx, plan: await preparePlan(pctx, parts), parts };
 }
 
@@ -81,6 +92,7 @@ export const registerApply: RegisterCommand = (program, context) => {
       .option("--root <dir>", "plan for an image mounted at DIR")
       .option("--only <parts>", `limit to parts: ${PARTS.join(",")}`, csv)
       .option("--json", "machine-readable plan")
+      .option("--upgrade", "also show the pending package updates as a change (part updates)")
       .action(async (o: PlanOpts) => {
         const ctx = context();
         const { plan } = await makePlan(ctx, o);
@@ -99,6 +111,7 @@ export const registerApply: RegisterCommand = (program, context) => {
       .option("--yes", "do not ask before applying")
       .option("--confirm-timeout <seconds>", "roll back unless confirmed within this many seconds", "120")
       .option("--no-wait", "return once armed instead of waiting for the confirm or the rollback")
+      .option("--upgrade", "also install the pending package updates (part updates; with progress and a log)")
       .action(async (o: ApplyOpts) => {
         const ctx = context();
         const timeout = Number(o.confirmTimeout);
@@ -115,6 +128,16 @@ export const registerApply: RegisterCommand = (program, context) => {
           return;
         }
         ctx.out(renderPlan(plan));
+        const irreversible = plan.changes.filter((c) => c.kind === "command" && c.irreversible);
+        if (irreversible.length && !o.yes && !process.stdin.isTTY) {
+          throw new RampartError(
+            "REFUSED",
+            `${irreversible.length} change(s) cannot be undone by a rollback (marked "not undone by rollback" above) — nothing was changed`,
+            {
+              hint: "Read the plan, then run the apply again with --yes.",
+            },
+          );
+        }
         if (!o.yes && process.stdin.isTTY && !(await ask(`apply these ${plan.changes.length} changes? [y/N] `))) {
           throw new RampartError("REFUSED", "not applied (answered no)");
         }
@@ -139,7 +162,7 @@ export const registerApply: RegisterCommand = (program, context) => {
             hint: "Check that a new ssh login works, then apply again and confirm from the new connection.",
           });
       }),
-    ["rampart apply --only ssh      # then, from a NEW ssh session: rampart confirm"],
+    ["rampart apply --only ssh      # then, from a NEW ssh session: rampart confirm", "rampart apply --only updates --upgrade --yes"],
   );
   program
     .command("confirm")

@@ -1,17 +1,14 @@
-// `rampart guard …`: the ban daemon's commands. Built so far: `guard test` (run a filter over a log, like
-// fail2ban-regex). The others are stubs that say so (issue #6, #7).
+// `rampart guard …`: the ban daemon's commands. This module holds `guard test` (run a filter over a log,
+// like fail2ban-regex) and `guard import-fail2ban`; the daemon and its control commands are in guard-daemon.ts.
 import { createReadStream } from "node:fs";
 import { stat } from "node:fs/promises";
-import { notBuilt, RampartError } from "../../core/errors.js";
-import { createFilter } from "../../guard/filters/registry.js";
+import { RampartError } from "../../core/errors.js";
+import { importFail2banCommand } from "../../guard/fail2ban/command.js";
+import { resolveFilter } from "../../guard/fail2ban/resolve.js";
 import { type ScanMatch, type ScanSummary, scanLog, topAddresses } from "../../guard/scan.js";
 import type { Context } from "../context.js";
 import { registerGuardDaemon } from "./guard-daemon.js";
 import { examples, type RegisterCommand } from "./types.js";
-
-const fail = (command: string, issue: string) => () => {
-  throw notBuilt(command, issue);
-};
 
 export const registerGuard: RegisterCommand = (program, context) => {
   const guard = program.command("guard").description("the ban daemon: read logs, count failures, ban in the kernel");
@@ -36,7 +33,9 @@ export const registerGuard: RegisterCommand = (program, context) => {
     .command("import-fail2ban")
     .description("read fail2ban jails and filters into rampart")
     .argument("[dir]", "fail2ban configuration directory", "/etc/fail2ban")
-    .action(fail("guard import-fail2ban", "issue #7"));
+    .option("--json", "JSON output: {jails:[{name, fail2ban, rampart, mapped, notMapped}], policy, yaml, …}")
+    .option("--output <file>", "write the guard: policy snippet (YAML) to this file")
+    .action((dir: string, opts: { json?: boolean; output?: string }) => importFail2banCommand(context(), dir, opts));
 };
 
 interface GuardTestOptions {
@@ -51,7 +50,7 @@ interface GuardTestOptions {
  * with --counts the matches array is left out.
  */
 async function guardTest(ctx: Context, spec: string, logfile: string, opts: GuardTestOptions): Promise<void> {
-  const filter = createFilter(spec);
+  const filter = await resolveFilter(spec, { fs: ctx.fs("/"), onProblem: (m) => ctx.log.warn(m) });
   const top = Number(opts.top);
   if (!Number.isInteger(top) || top < 0)
     throw new RampartError("USAGE", `--top "${opts.top}" is not a whole number`, { hint: "e.g. --top 20" });

@@ -89,8 +89,30 @@ export class IptablesBackend implements FirewallBackend {
     const ours = sets.code === 0 ? sets.stdout.split("\n").filter((n) => n.startsWith("rampart_")) : [];
     return {
       backend: "iptables",
-      parts: { "filter.v4": await this.saveFilter(4), "filter.v6": await this.saveFilter(6), ipsets: ours.join("\n") },
+      parts: {
+        "filter.v4": await this.saveFilter(4),
+        "filter.v6": await this.saveFilter(6),
+        ipsets: ours.join("\n"),
+        "nft.tables": await this.nftFilterTables(),
+      },
     };
+  }
+
+  /**
+   * iptables-nft only: which of `table ip filter` / `table ip6 filter` exist. Its save prints an empty filter
+   * table even when there is none, and restoring that text would create one; restore() removes it again.
+   * null with iptables-legacy (its tables always exist).
+   */
+  private async nftFilterTables(): Promise<string | null> {
+    const v = await this.run([this.prog[4].save, "--version"], { okCodes: "any", timeoutMs: 15_000 }).catch(() => undefined);
+    if (!v || !/nf_tables/.test(v.stdout + v.stderr)) return null;
+    const t = await this.run(["nft", "list", "tables"], { okCodes: "any", timeoutMs: 15_000 }).catch(() => undefined);
+    if (t?.code !== 0) return null;
+    return t.stdout
+      .split("\n")
+      .map((l) => l.trim())
+      .filter((l) => l === "table ip filter" || l === "table ip6 filter")
+      .join("\n");
   }
 
   /** Puts the filter tables back as saved (nat, mangle, raw are never touched); drops ipsets created since. */
@@ -98,6 +120,14 @@ export class IptablesBackend implements FirewallBackend {
     for (const f of [4, 6] as const) {
       const saved = snapshot.parts[`filter.v${f}`];
       if (saved) await this.exec([this.prog[f].restore], saved, `${this.prog[f].restore} refused the saved IPv${f} filter table`);
+    }
+    const tables = snapshot.parts["nft.tables"];
+    if (typeof tables === "string") {
+      for (const fam of ["ip", "ip6"] as const) {
+        if (!tables.split("\n").includes(`table ${fam} filter`)) {
+          await this.run(["nft", "delete", "table", fam, "filter"], { okCodes: "any", timeoutMs: 15_000 });
+        }
+      }
     }
     const had = new Set((snapshot.parts.ipsets ?? "").split("\n").filter(Boolean));
     const now = await this.run(["ipset", "list", "-n"], { okCodes: "any", timeoutMs: 15_000 });

@@ -21,7 +21,7 @@
 // Addresses go through src/core/ip.ts (strict v4/v6, v4-mapped → v4) behind a small cache; host names
 // are never resolved.
 import { formatIp, tryParseIp } from "../../core/ip.js";
-import { envelopeTime, newEnvelope, parseEnvelope, type Envelope } from "../envelope.js";
+import { charIn, type Envelope, envelopeTime, findIn, lastCharIn, lastFindIn, newEnvelope, parseEnvelopeAt } from "../envelope.js";
 import { SyslogTime } from "../time.js";
 import type { Filter, FilterFactory, FilterParams, FilterRule, FilterState, FilterStateOptions, MatchResult } from "./types.js";
 import { RampartError } from "../../core/errors.js";
@@ -99,12 +99,19 @@ const SUCCESS_RULES = new Set(["accepted"]);
 /** OpenSSH program names: sshd; sshd-session (OpenSSH >= 9.8, per connection); sshd-auth (10.0). */
 export const SSHD_PROGRAMS = ["sshd", "sshd-session", "sshd-auth"];
 const DEFAULT_MAX_LINE = 8192;
+/** sshd's do_log() formats into a 1024-byte buffer (after vis-encoding): longer messages are not sshd's */
+const DEFAULT_MAX_MESSAGE = 2048;
+/**
+ * OpenSSH logs the user name as %.100s, then vis-encodes control characters (up to 4 bytes each): the real
+ * ` from ADDR` of a Failed/Accepted line starts at most this far after the user name begins.
+ */
+const MAX_USER_FIELD = 420;
 const MAX_CONNECTIONS = 10_000;
 
 // ---------------------------------------------------------------- addresses
 
 // Caches hold FRESH strings (never slices of a line): a slice would keep its whole input chunk alive.
-const v4Cache = new Map<number, string>();
+const v4Cache = new Map<number, string>(); // keyed by the address as an int32
 const v6Cache = new Map<string, string | null>();
 const CACHE_MAX = 65_536;
 
@@ -149,11 +156,12 @@ export function canonicalAddress(token: string): string | undefined {
 function addressAt(text: string, start: number, end: number): string | undefined {
   const v4 = canonicalV4Value(text, start, end);
   if (v4 >= 0) {
-    let hit = v4Cache.get(v4);
+    const key = v4 | 0; // int32: a small integer key hashes much faster than a heap number
+    let hit = v4Cache.get(key);
     if (hit === undefined) {
       hit = `${v4 >>> 24}.${(v4 >>> 16) & 255}.${(v4 >>> 8) & 255}.${v4 & 255}`;
       if (v4Cache.size >= CACHE_MAX) v4Cache.clear();
-      v4Cache.set(v4, hit);
+      v4Cache.set(key, hit);
     }
     return hit;
   }
@@ -200,8 +208,25 @@ function reset(f: Found, rule: string): Found {
 
 const isDigit = (c: number) => c >= 48 && c <= 57;
 
+/**
+ * Where the line being matched ends in its text. The text may be a whole decoded chunk (no slice per
+ * line), so every literal check is bounded by it; set by matchAt, which is synchronous.
+ */
+let lineEnd = 0;
+
+/**
+ * s has lit at position at. A char loop rather than String.prototype.startsWith: the JIT inlines it,
+ * and on this hot path (several checks per line) it is markedly faster than the builtin call.
+ */
+function has(s: string, at: number, lit: string): boolean {
+  const n = lit.length;
+  if (at < 0 || at + n > lineEnd) return false;
+  for (let i = 0; i < n; i++) if (s.charCodeAt(at + i) !== lit.charCodeAt(i)) return false;
+  return true;
+}
+
 function endsAt(s: string, end: number, lit: string): boolean {
-  return s.startsWith(lit, end - lit.length);
+  return has(s, end - lit.length, lit);
 }
 
 /** end of s[m..end) without a trailing ` port N` (or end itself when there is none) */
@@ -231,10 +256,10 @@ const tail = { preauth: false };
  * (e.g. " from "). Sets f.addr*, returns the index where the keyword starts (the end of what precedes it) or -1.
  */
 function lastToken(s: string, m: number, e: number, keyword: string, f: Found): number {
-  const a = s.lastIndexOf(" ", e - 1) + 1;
+  const a = lastCharIn(s, 32, e - 1, m) + 1;
   if (a <= m || a >= e) return -1;
   const k = a - keyword.length;
-  if (k < m || !s.startsWith(keyword, k)) return -1;
+  if (k < m || !has(s, k, keyword)) return -1;
   f.addrStart = a;
   f.addrEnd = e;
   return k;
@@ -260,15 +285,15 @@ function tokenAt(s: string, p: number, end: number, f: Found): number {
  * "Failed "/"Accepted ".
  */
 function authResult(s: string, m: number, end: number, f: Found, failed: boolean): Found | undefined {
-  const sp = s.indexOf(" ", m);
-  if (sp < 0 || sp - m > 64 || !s.startsWith(" for ", sp)) return undefined;
+  const sp = charIn(s, 32, m, Math.min(end, m + 65));
+  if (sp < 0 || sp - m > 64 || !has(s, sp, " for ")) return undefined;
   const method = s.slice(m, sp);
   let us = sp + 5;
   let invalid = false;
-  if (s.startsWith("invalid user ", us)) {
+  if (has(s, us, "invalid user ")) {
     invalid = true;
     us += 13;
-  } else if (s.startsWith("illegal user ", us)) {
+  } else if (has(s, us, "illegal user ")) {
     invalid = true;
     us += 13;
   }
@@ -279,17 +304,19 @@ function authResult(s: string, m: number, end: number, f: Found, failed: boolean
   if (publickey || method === "hostbased") {
     // attacker text on both sides: use the line only when exactly one `from A port N ssh2` position exists
     let found = 0;
-    let at = s.indexOf(" from ", us - 1);
-    while (at >= 0 && at < end) {
+    // sshd writes the real address right after the (bounded) user name: look only there
+    const window = Math.min(end, us + MAX_USER_FIELD + 6);
+    let at = findIn(s, " from ", us - 1, window);
+    while (at >= 0 && found < 2) {
       const p = at + 6;
-      const q = s.indexOf(" ", p);
-      if (q > p && q - p <= 45 && s.startsWith(" port ", q)) {
+      const q = charIn(s, 32, p, Math.min(end, p + 46));
+      if (q > p && q - p <= 45 && has(s, q, " port ")) {
         let r = q + 6;
         const r0 = r;
         while (r < end && isDigit(s.charCodeAt(r))) r++;
-        if (r > r0 && r - r0 <= 5 && (s.startsWith(" ssh2", r) || s.startsWith(" ssh1", r))) {
+        if (r > r0 && r - r0 <= 5 && (has(s, r, " ssh2") || has(s, r, " ssh1"))) {
           r += 5;
-          if ((r === end || s.startsWith(": ", r) || s.startsWith(" [preauth]", r)) && addressAt(s, p, q)) {
+          if ((r === end || has(s, r, ": ") || has(s, r, " [preauth]")) && addressAt(s, p, q)) {
             found++;
             if (found === 1) {
               f.addrStart = p;
@@ -299,18 +326,19 @@ function authResult(s: string, m: number, end: number, f: Found, failed: boolean
           }
         }
       }
-      at = s.indexOf(" from ", at + 1);
+      at = findIn(s, " from ", at + 1, window);
     }
     if (found > 1) {
       f.ambiguous = true;
       f.addrStart = -1;
     }
     if (found > 0) return f;
-    // older formats without port/ssh2: fall through to the right-anchored reading
+    // older formats without port/ssh2: fall through to the right-anchored reading, inside the window
   }
   const e = stripTail(s, m, end, tail);
   const k = lastToken(s, us - 1, e, " from ", f);
   if (k < 0) return undefined;
+  if ((publickey || method === "hostbased") && k > us + MAX_USER_FIELD) return undefined;
   f.userEnd = Math.max(us, k);
   return f;
 }
@@ -330,24 +358,20 @@ const USER_NOT_ALLOWED = [
 function classify(s: string, m: number, end: number, f: Found): Found | undefined {
   switch (s.charCodeAt(m)) {
     case 70: // F
-      if (s.startsWith("Failed ", m)) return authResult(s, m + 7, end, f, true);
+      if (has(s, m, "Failed ")) return authResult(s, m + 7, end, f, true);
       return undefined;
     case 65: // A
-      if (s.startsWith("Accepted ", m)) return authResult(s, m + 8 + 1, end, f, false);
-      if (
-        s.startsWith("Authentication failure for ", m) ||
-        s.startsWith("Authentication error for ", m) ||
-        s.startsWith("Authentication failed for ", m)
-      ) {
+      if (has(s, m, "Accepted ")) return authResult(s, m + 8 + 1, end, f, false);
+      if (has(s, m, "Authentication failure for ") || has(s, m, "Authentication error for ") || has(s, m, "Authentication failed for ")) {
         return pamFailure(s, m, end, f);
       }
       return undefined;
     case 97: // a
-      if (s.startsWith("authentication failure for ", m) || s.startsWith("authentication error for ", m)) return pamFailure(s, m, end, f);
+      if (has(s, m, "authentication failure for ") || has(s, m, "authentication error for ")) return pamFailure(s, m, end, f);
       return undefined;
     case 73: // I
     case 105: // i
-      if (s.startsWith("Invalid user ", m) || s.startsWith("Illegal user ", m) || s.startsWith("illegal user ", m)) {
+      if (has(s, m, "Invalid user ") || has(s, m, "Illegal user ") || has(s, m, "illegal user ")) {
         reset(f, "invalid-user");
         const e = stripTail(s, m, end, tail);
         const k = lastToken(s, m + 12, e, " from ", f);
@@ -358,24 +382,24 @@ function classify(s: string, m: number, end: number, f: Found): Found | undefine
       }
       return undefined;
     case 85: // U
-      if (s.startsWith("User not known to the underlying authentication module for ", m)) return pamFailure(s, m, end, f);
-      if (s.startsWith("User ", m)) return userLine(s, m, end, f);
-      if (s.startsWith("Unable to negotiate with ", m)) {
+      if (has(s, m, "User not known to the underlying authentication module for ")) return pamFailure(s, m, end, f);
+      if (has(s, m, "User ")) return userLine(s, m, end, f);
+      if (has(s, m, "Unable to negotiate with ")) {
         reset(f, "unable-to-negotiate");
         const q = tokenAt(s, m + 25, end, f);
         if (q < 0) return undefined;
-        const colon = s.indexOf(": no matching ", q);
+        const colon = findIn(s, ": no matching ", q - 1, Math.min(end, q + 30));
         if (colon < 0 || colon - q > 12) return undefined;
         if (s.charCodeAt(q - 1) === 58) f.addrEnd = q - 1; // "with A: no matching" (no port)
         return f;
       }
-      if (s.startsWith("Unable to negotiate a ", m)) return reset(f, "negotiation-failed");
+      if (has(s, m, "Unable to negotiate a ")) return reset(f, "negotiation-failed");
       return undefined;
     case 110: // n
-      if (s.startsWith("no matching ", m) && s.indexOf(" found:", m + 12) > 0) return reset(f, "negotiation-failed");
+      if (has(s, m, "no matching ") && findIn(s, " found:", m + 12, end) >= 0) return reset(f, "negotiation-failed");
       return undefined;
     case 109: // m
-      if (s.startsWith("maximum authentication attempts exceeded for ", m)) {
+      if (has(s, m, "maximum authentication attempts exceeded for ")) {
         reset(f, "max-auth-attempts");
         const e = stripTail(s, m, end, tail);
         const k = lastToken(s, m + 44, e, " from ", f);
@@ -386,37 +410,37 @@ function classify(s: string, m: number, end: number, f: Found): Found | undefine
       }
       return undefined;
     case 68: // D
-      if (s.startsWith("Disconnecting: Too many authentication failures", m)) return reset(f, "too-many-auth-failures");
-      if (s.startsWith("Disconnected from ", m)) return closeLine(s, m, m + 18, end, f, true);
-      if (s.startsWith("Did not receive identification string from ", m)) {
+      if (has(s, m, "Disconnecting: Too many authentication failures")) return reset(f, "too-many-auth-failures");
+      if (has(s, m, "Disconnected from ")) return closeLine(s, m, m + 18, end, f, true);
+      if (has(s, m, "Did not receive identification string from ")) {
         reset(f, "did-not-receive-ident");
         return tokenAt(s, m + 43, end, f) < 0 ? undefined : f;
       }
       return undefined;
     case 67: // C
-      if (s.startsWith("Connection closed by ", m)) return closeLine(s, m, m + 21, end, f, false);
-      if (s.startsWith("Connection reset by ", m)) return closeLine(s, m, m + 20, end, f, false);
-      if (s.startsWith("Connection from ", m)) {
+      if (has(s, m, "Connection closed by ")) return closeLine(s, m, m + 21, end, f, false);
+      if (has(s, m, "Connection reset by ")) return closeLine(s, m, m + 20, end, f, false);
+      if (has(s, m, "Connection from ")) {
         reset(f, "connection-from");
         const q = tokenAt(s, m + 16, end, f);
         return q < 0 ? undefined : f;
       }
       return undefined;
     case 82: // R
-      if (s.startsWith("Received disconnect from ", m)) return receivedDisconnect(s, m + 25, end, f);
-      if (s.startsWith("Read from socket failed: Connection reset by peer", m)) return reset(f, "read-socket-reset");
+      if (has(s, m, "Received disconnect from ")) return receivedDisconnect(s, m + 25, end, f);
+      if (has(s, m, "Read from socket failed: Connection reset by peer")) return reset(f, "read-socket-reset");
       return undefined;
     case 66: // B
-      if (s.startsWith("Bad protocol version identification ", m)) {
+      if (has(s, m, "Bad protocol version identification ")) {
         reset(f, "bad-protocol-version");
         const e = stripTail(s, m, end, tail);
         return lastToken(s, m + 36, e, " from ", f) < 0 ? undefined : f;
       }
       return undefined;
     case 107: // k
-      if (s.startsWith("kex_exchange_identification: ", m)) {
+      if (has(s, m, "kex_exchange_identification: ")) {
         let p = m + 29;
-        if (s.startsWith("read: ", p)) p += 6;
+        if (has(s, p, "read: ")) p += 6;
         const rest = s.slice(p, Math.min(end, p + 40)).toLowerCase();
         if (
           rest.startsWith("client sent invalid protocol identifier") ||
@@ -428,21 +452,21 @@ function classify(s: string, m: number, end: number, f: Found): Found | undefine
       }
       return undefined;
     case 98: // b
-      if (s.startsWith("banner exchange: Connection from ", m)) {
+      if (has(s, m, "banner exchange: Connection from ")) {
         reset(f, "banner-exchange");
         const q = tokenAt(s, m + 33, end, f);
         if (q < 0) return undefined;
         if (s.charCodeAt(q - 1) === 58) f.addrEnd = q - 1;
-        return s.indexOf(": invalid format", q - 1) > 0 ? f : undefined;
+        return findIn(s, ": invalid format", q - 1, end) >= 0 ? f : undefined;
       }
       return undefined;
     case 112: // p
-      if (s.startsWith("pam_unix(sshd:auth): authentication failure;", m)) {
+      if (has(s, m, "pam_unix(sshd:auth): authentication failure;")) {
         reset(f, "pam-unix");
         // rhost= is written by PAM before user=U (attacker text): use it only when it occurs once
-        const at = s.indexOf(" rhost=", m);
+        const at = findIn(s, " rhost=", m, end);
         if (at < 0) return f;
-        if (s.indexOf(" rhost=", at + 7) >= 0) {
+        if (findIn(s, " rhost=", at + 7, end) >= 0) {
           f.ambiguous = true;
           return f;
         }
@@ -466,7 +490,7 @@ function pamFailure(s: string, m: number, end: number, f: Found): Found | undefi
     k = lastToken(s, m, via, " from ", f);
     if (k < 0) return undefined;
   }
-  f.userStart = s.indexOf(" for ", m) + 5;
+  f.userStart = findIn(s, " for ", m, end) + 5;
   f.userEnd = Math.max(k, f.userStart);
   return f;
 }
@@ -480,7 +504,7 @@ function userLine(s: string, m: number, end: number, f: Found): Found | undefine
     f.userEnd = e - 38;
     return f;
   }
-  const because = s.lastIndexOf(" not allowed because ", e);
+  const because = lastFindIn(s, " not allowed because ", e - 21, m);
   if (because < 0) return undefined;
   const reason = s.slice(because + 21, e);
   if (!USER_NOT_ALLOWED.includes(reason)) return undefined;
@@ -499,7 +523,7 @@ function userLine(s: string, m: number, end: number, f: Found): Found | undefine
 function closeLine(s: string, m: number, p: number, end: number, f: Found, disconnected: boolean): Found | undefined {
   reset(f, "connection-closed");
   const e = stripTail(s, m, end, tail);
-  const a = s.lastIndexOf(" ", e - 1) + 1;
+  const a = lastCharIn(s, 32, e - 1, p - 1) + 1;
   if (a < p || a >= e) return undefined;
   f.addrStart = a;
   f.addrEnd = e;
@@ -507,9 +531,9 @@ function closeLine(s: string, m: number, p: number, end: number, f: Found, disco
   let withUser = false;
   if (a > p) {
     let us = -1;
-    if (s.startsWith("invalid user ", p)) us = p + 13;
-    else if (s.startsWith("authenticating user ", p)) us = p + 20;
-    else if (s.startsWith("user ", p) && !tail.preauth) us = p + 5;
+    if (has(s, p, "invalid user ")) us = p + 13;
+    else if (has(s, p, "authenticating user ")) us = p + 20;
+    else if (has(s, p, "user ") && !tail.preauth) us = p + 5;
     if (us < 0 || us > a - 1) return undefined;
     f.userStart = us;
     f.userEnd = a - 1;
@@ -525,7 +549,7 @@ function receivedDisconnect(s: string, p: number, end: number, f: Found): Found 
   f.closes = true;
   let q = tokenAt(s, p, end, f);
   if (q < 0) return undefined;
-  if (s.startsWith(" port ", q)) {
+  if (has(s, q, " port ")) {
     q += 6;
     while (q < end && isDigit(s.charCodeAt(q))) q++;
     if (s.charCodeAt(q) !== 58) return undefined;
@@ -547,12 +571,12 @@ function receivedDisconnect(s: string, p: number, end: number, f: Found): Found 
   if (code === 3 && endsAt(s, e, ": Auth fail")) f.rule = "disconnect-auth-fail";
   else if (
     code === 14 &&
-    (s.startsWith(" No supported authentication methods available", q + 1) || s.startsWith(" No authentication methods available", q + 1))
+    (has(s, q + 1, " No supported authentication methods available") || has(s, q + 1, " No authentication methods available"))
   ) {
     f.rule = "no-auth-methods";
   } else if (
     code === 14 &&
-    (s.startsWith("No supported authentication methods available", q + 1) || s.startsWith("No authentication methods available", q + 1))
+    (has(s, q + 1, "No supported authentication methods available") || has(s, q + 1, "No authentication methods available"))
   ) {
     f.rule = "no-auth-methods";
   } else if (code === 11 && preauth) f.rule = "received-disconnect-preauth";
@@ -560,16 +584,30 @@ function receivedDisconnect(s: string, p: number, end: number, f: Found): Found 
 }
 
 /** Words that make an unrecognised sshd line worth showing as "missed" in `guard test`. */
-function looksLikeFailure(s: string, m: number): boolean {
-  const msg = s.slice(m, m + 200);
+function looksLikeFailure(s: string, m: number, end: number): boolean {
+  const msg = s.slice(m, Math.min(end, m + 200));
   return /fail|invalid|illegal|refused|not allowed|denied|error|bad |too many|disconnecting|unable|did not/i.test(msg);
 }
 
 // ---------------------------------------------------------------- the filter
 
 interface Conn {
-  address?: string;
-  pending?: string;
+  /** the exact (host hash, pid): map keys are 32-bit mixes of the two and may collide */
+  host: number;
+  pid: number;
+  /** the address as text, or (cheaper, for helper lines) an IPv4 address as a number */
+  address: string | undefined;
+  /** -1: none */
+  v4: number;
+  pending: string | undefined;
+}
+
+function connAddress(c: Conn): string | undefined {
+  if (c.address !== undefined) return c.address;
+  if (c.v4 < 0) return undefined;
+  const v = c.v4;
+  c.address = `${v >>> 24}.${(v >>> 16) & 255}.${(v >>> 8) & 255}.${v & 255}`;
+  return c.address;
 }
 
 class SshdState implements FilterState {
@@ -584,18 +622,21 @@ class SshdState implements FilterState {
   private young = new Map<number, Conn>();
   private old = new Map<number, Conn>();
   readonly found: Found = reset({} as Found, "");
+  readonly maxMessage: number;
   constructor(o: FilterStateOptions) {
     this.options = { clock: o.clock, maxLineLength: o.maxLineLength ?? DEFAULT_MAX_LINE };
+    this.maxMessage = o.maxMessageLength ?? DEFAULT_MAX_MESSAGE;
     if (o.utcOffsetMinutes !== undefined) this.options.utcOffsetMinutes = o.utcOffsetMinutes;
     this.syslog = new SyslogTime(o.clock, o.utcOffsetMinutes);
   }
-  /** the connection's record, created when missing */
-  conn(key: number): Conn {
+  /** the connection's record, created when missing (or when another connection held the key) */
+  conn(host: number, pid: number): Conn {
+    const key = mixKey(host, pid);
     let c = this.young.get(key);
-    if (c) return c;
+    if (c && c.host === host && c.pid === pid) return c;
     c = this.old.get(key);
     if (c) this.old.delete(key);
-    else c = {};
+    if (!c || c.host !== host || c.pid !== pid) c = { host, pid, address: undefined, v4: -1, pending: undefined }; // one shape: no delete
     if (this.young.size >= MAX_CONNECTIONS / 2) {
       this.old = this.young;
       this.young = new Map();
@@ -605,17 +646,17 @@ class SshdState implements FilterState {
   }
 
   /** the connection's record removed (it closed), if there was one */
-  take(key: number): Conn | undefined {
-    const c = this.young.get(key);
-    if (c) {
-      this.young.delete(key);
-      return c;
+  take(host: number, pid: number): Conn | undefined {
+    const key = mixKey(host, pid);
+    for (const gen of [this.young, this.old]) {
+      const c = gen.get(key);
+      if (c && c.host === host && c.pid === pid) {
+        gen.delete(key);
+        return c;
+      }
     }
-    const o = this.old.get(key);
-    if (o) this.old.delete(key);
-    return o;
+    return undefined;
   }
-
 }
 
 const TOO_LONG: MatchResult = { kind: "none", reason: "too-long" };
@@ -628,25 +669,36 @@ const MISSED: MatchResult = { kind: "none", missed: true };
  */
 let lastHost = "";
 let lastHostHash = 0;
-function connectionKey(s: string, env: Envelope): number | undefined {
-  if (env.pidEnd <= env.pidStart || env.pidEnd - env.pidStart > 7) return undefined;
-  let pid = 0;
-  for (let i = env.pidStart; i < env.pidEnd; i++) pid = pid * 10 + s.charCodeAt(i) - 48;
+/** FNV-1a of the line's host name (cached for the common one-host log) */
+function hostHash(s: string, env: Envelope): number {
   const hl = env.hostEnd - env.hostStart;
-  if (hl !== lastHost.length || !s.startsWith(lastHost, env.hostStart)) {
+  if (hl !== lastHost.length || !has(s, env.hostStart, lastHost)) {
     let h = 0x811c9dc5;
     for (let i = env.hostStart; i < env.hostEnd; i++) h = Math.imul(h ^ s.charCodeAt(i), 0x01000193);
-    lastHost = s.slice(env.hostStart, env.hostEnd);
-    lastHostHash = h & 0x1fffffff;
+    lastHost = `${s.slice(env.hostStart, env.hostEnd)}`;
+    lastHostHash = h | 0;
   }
-  return lastHostHash * 0x800000 + (pid & 0x7fffff);
+  return lastHostHash;
+}
+
+/** the line's pid, or -1 */
+function pidOf(s: string, env: Envelope): number {
+  if (env.pidEnd <= env.pidStart || env.pidEnd - env.pidStart > 9) return -1;
+  let pid = 0;
+  for (let i = env.pidStart; i < env.pidEnd; i++) pid = pid * 10 + s.charCodeAt(i) - 48;
+  return pid;
+}
+
+/** a 32-bit map key for (host hash, pid); collisions are resolved by the record's own fields */
+function mixKey(host: number, pid: number): number {
+  return (Math.imul(host, 0x9e3779b1) ^ pid) | 0;
 }
 
 function isSshProgram(s: string, start: number, end: number): boolean {
   const n = end - start;
-  if (n === 4) return s.startsWith("sshd", start);
-  if (n === 12) return s.startsWith("sshd-session", start);
-  if (n === 9) return s.startsWith("sshd-auth", start);
+  if (n === 4) return has(s, start, "sshd");
+  if (n === 12) return has(s, start, "sshd-session");
+  if (n === 9) return has(s, start, "sshd-auth");
   return false;
 }
 
@@ -672,54 +724,81 @@ export class SshdFilter implements Filter {
   }
 
   match(line: string, state: FilterState): MatchResult {
+    return this.matchAt(line, 0, line.length, state);
+  }
+
+  matchAt(text: string, start: number, stop: number, state: FilterState): MatchResult {
     const st = state as SshdState;
-    if (line.length > st.options.maxLineLength) return TOO_LONG;
+    if (stop - start > st.options.maxLineLength) return TOO_LONG;
     const env = st.env;
-    if (!parseEnvelope(line, env)) return NOTHING;
+    if (!parseEnvelopeAt(text, start, stop, env)) return NOTHING;
     const s = env.text;
+    let end = env.end;
+    lineEnd = end;
     if (!isSshProgram(s, env.progStart, env.progEnd)) return NOTHING;
     let m = env.msgStart;
-    let end = s.length;
     while (end > m && (s.charCodeAt(end - 1) === 32 || s.charCodeAt(end - 1) === 13)) end--;
-    if (s.startsWith("error: ", m) || s.startsWith("fatal: ", m)) m += 7;
-    if (s.startsWith("PAM: ", m)) m += 5;
+    if (has(s, m, "error: ") || has(s, m, "fatal: ")) m += 7;
+    if (has(s, m, "PAM: ")) m += 5;
+    lineEnd = end;
+    if (end - m > st.maxMessage) return TOO_LONG;
     const f = classify(s, m, end, st.found);
-    if (!f) return looksLikeFailure(s, m) ? MISSED : NOTHING;
+    if (!f) return looksLikeFailure(s, m, end) ? MISSED : NOTHING;
     const rule = f.rule;
     if (f.ambiguous) return { kind: "none", rule, reason: "ambiguous" };
 
-    const key = connectionKey(s, env);
+    const pid = pidOf(s, env);
+    const host = pid < 0 ? 0 : hostHash(s, env);
     const flags = this.flags.get(rule) ?? 0;
     const success = (flags & 2) !== 0;
     const failure = !f.nofail && (flags & 1) !== 0;
 
     if ((flags & 4) !== 0) {
       if (!failure) return { kind: "none", rule, reason: "helper" };
-      const conn = key === undefined ? undefined : st.conn(key);
-      if (conn?.address) return this.event("failure", conn.address, rule, f, s, st, false);
+      const conn = pid < 0 ? undefined : st.conn(host, pid);
+      const known = conn && connAddress(conn);
+      if (known) return this.event("failure", known, rule, f, s, st, false);
       if (conn) conn.pending = rule;
       return { kind: "none", rule, reason: "pending" };
     }
 
     if (f.addrStart < 0) return { kind: "none", rule, reason: "helper" };
-    const address = addressAt(s, f.addrStart, f.addrEnd);
-    if (address === undefined) return { kind: "none", rule, reason: "not-an-ip" };
-
-    let pending: string | undefined;
-    if (key !== undefined) {
-      if (f.closes) {
-        pending = st.take(key)?.pending;
-      } else {
-        const conn = st.conn(key);
-        conn.address = address;
-        pending = conn.pending;
-        delete conn.pending;
+    if (success || failure) {
+      const address = addressAt(s, f.addrStart, f.addrEnd);
+      if (address === undefined) return { kind: "none", rule, reason: "not-an-ip" };
+      if (pid >= 0) {
+        if (f.closes) st.take(host, pid);
+        else {
+          const conn = st.conn(host, pid);
+          conn.address = address;
+          conn.pending = undefined;
+        }
       }
+      return this.event(success ? "success" : "failure", address, rule, f, s, st, true);
     }
-    if (success) return this.event("success", address, rule, f, s, st, true);
-    if (failure) return this.event("failure", address, rule, f, s, st, true);
-    if (pending !== undefined) return this.event("failure", address, pending, f, s, st, false);
-    return { kind: "none", rule, reason: "helper" };
+    // a helper line: only the connection's bookkeeping, and the address is read only when it is needed
+    if (pid < 0) return { kind: "none", rule, reason: "helper" };
+    if (f.closes) {
+      const pending = st.take(host, pid)?.pending;
+      if (pending === undefined) return { kind: "none", rule, reason: "helper" };
+      const address = addressAt(s, f.addrStart, f.addrEnd);
+      if (address === undefined) return { kind: "none", rule, reason: "not-an-ip" };
+      return this.event("failure", address, pending, f, s, st, false);
+    }
+    const conn = st.conn(host, pid);
+    const v4 = canonicalV4Value(s, f.addrStart, f.addrEnd);
+    if (v4 >= 0) {
+      conn.v4 = v4;
+      conn.address = undefined;
+    } else {
+      const address = addressAt(s, f.addrStart, f.addrEnd);
+      if (address === undefined) return { kind: "none", rule, reason: "not-an-ip" };
+      conn.address = address;
+    }
+    const pending = conn.pending;
+    if (pending === undefined) return { kind: "none", rule, reason: "helper" };
+    conn.pending = undefined;
+    return this.event("failure", connAddress(conn) as string, pending, f, s, st, false);
   }
 
   private event(

@@ -42,13 +42,21 @@ export interface FilterStateOptions {
   clock: Clock;
   /** lines longer than this (characters) are not matched; default 8192 */
   maxLineLength?: number;
+  /**
+   * messages (the text after `program[pid]: `) longer than this are not matched; default: the filter's own
+   * (sshd: 2048 — sshd formats every log message in a 1024-byte buffer, so a longer one is not sshd's)
+   */
+  maxMessageLength?: number;
   /** syslog times without a zone are read in this offset (minutes east of UTC); default: local zone */
   utcOffsetMinutes?: number;
 }
 
 /** Per-source memory of a filter (e.g. which address a connection came from). Opaque to callers. */
 export interface FilterState {
-  readonly options: Readonly<Required<Omit<FilterStateOptions, "utcOffsetMinutes">>> & { utcOffsetMinutes?: number };
+  readonly options: Readonly<Required<Omit<FilterStateOptions, "utcOffsetMinutes" | "maxMessageLength">>> & {
+    utcOffsetMinutes?: number;
+    maxMessageLength?: number;
+  };
 }
 
 export interface FilterRule {
@@ -69,6 +77,11 @@ export interface Filter {
   readonly rules: readonly FilterRule[];
   createState(options: FilterStateOptions): FilterState;
   match(line: string, state: FilterState): MatchResult;
+  /**
+   * Optional fast path: the same as match(text.slice(start, end)), where text may hold many lines (a
+   * decoded chunk), so no string is made per line. The filter must not look past `end`.
+   */
+  matchAt?(text: string, start: number, end: number, state: FilterState): MatchResult;
 }
 
 /** Parameters in a filter spec: `sshd[mode=aggressive]` → { mode: "aggressive" } */

@@ -21,8 +21,9 @@ export interface LegacySpec {
   refs: string[];
 }
 
-export function legacyServiceCheck(spec: LegacySpec): Check {
+export function legacyServiceCheck(spec: LegacySpec): Check & { spec: LegacySpec } {
   return {
+    spec, // also read by `rampart apply --only services` (which ports a package serves)
     id: spec.id,
     area: "services",
     title: spec.title,

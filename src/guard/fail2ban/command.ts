@@ -1,0 +1,38 @@
+// The action of `rampart guard import-fail2ban [DIR] [--json] [--output FILE]` (hooked up in
+// src/cli/commands/guard.ts): prints what was mapped and what was not, and writes the `guard:` snippet.
+import { writeFile } from "node:fs/promises";
+import { RampartError } from "../../core/errors.js";
+import type { Context } from "../../cli/context.js";
+import { humanImport, importFail2ban, policyYaml } from "./import.js";
+
+export interface ImportOptions {
+  json?: boolean;
+  output?: string;
+}
+
+export async function importFail2banCommand(ctx: Context, dir: string, opts: ImportOptions): Promise<void> {
+  const fs = ctx.fs("/");
+  const st = await fs.stat(dir);
+  if (!st?.isDirectory()) {
+    throw new RampartError("NOT_FOUND", `${dir} is not a fail2ban configuration directory`, {
+      hint: "Give the directory that holds jail.conf / jail.local (default /etc/fail2ban).",
+    });
+  }
+  const report = await importFail2ban(dir, fs);
+  if (report.files.length === 0) {
+    throw new RampartError("NOT_FOUND", `no jail.conf or jail.local in ${dir}`, {
+      hint: "Point at fail2ban's configuration directory, e.g. /etc/fail2ban.",
+    });
+  }
+  const yaml = policyYaml(report);
+  if (opts.output) {
+    await writeFile(opts.output, yaml, { mode: 0o644 });
+    ctx.log.info(`wrote ${opts.output}`);
+  }
+  if (opts.json) {
+    ctx.out(JSON.stringify({ ...report, yaml }));
+    return;
+  }
+  ctx.out(humanImport(report));
+  if (!opts.output) ctx.out(`\n${yaml}`);
+}

@@ -1,0 +1,111 @@
+// An imported fail2ban filter as a rampart Filter (../filters/types.ts), so `guard test` and the daemon run
+// it unchanged. The address comes only from the <HOST>/<ADDR>/<IP4>/<IP6> capture (or an <F-ID> that is
+// an address) and is parsed strictly by src/core/ip.ts; a host name (fail2ban's `usedns` resolves it,
+// rampart never does) gives "not-an-ip". Lines longer than the cap are not matched, and each regex exec is
+// bounded (./bounded.ts); lines that took longer than SLOW_LINE_MS are counted in `slowLines`.
+import { formatIp, tryParseIp } from "../../core/ip.js";
+import type { Filter, FilterFactory, FilterParams, FilterRule, FilterState, FilterStateOptions, MatchResult } from "../filters/types.js";
+import { CompiledFilter, type EngineState } from "./engine.js";
+import { definitionFrom, type FilterDefinition, type ReadFilterOptions, readFilter } from "./filter-config.js";
+import { type ConfFs, configFiles, readConfig } from "./ini.js";
+
+const DEFAULT_MAX_LINE = 8192;
+export const SLOW_LINE_MS = 50;
+
+export class Fail2banFilterState implements FilterState {
+  readonly options: FilterState["options"];
+  readonly engine: EngineState;
+  /** lines whose matching took longer than SLOW_LINE_MS (a runaway pattern; each exec is bounded) */
+  slowLines = 0;
+  constructor(o: FilterStateOptions, compiled: CompiledFilter) {
+    this.options = { clock: o.clock, maxLineLength: o.maxLineLength ?? DEFAULT_MAX_LINE };
+    if (o.utcOffsetMinutes !== undefined) this.options.utcOffsetMinutes = o.utcOffsetMinutes;
+    this.engine = compiled.createState();
+  }
+}
+
+export class Fail2banFilter implements Filter {
+  readonly name: string;
+  readonly mode: string;
+  readonly modes: readonly string[];
+  readonly rules: readonly FilterRule[];
+  constructor(
+    readonly compiled: CompiledFilter,
+    name?: string,
+  ) {
+    const def = compiled.def;
+    this.name = name ?? `fail2ban:${def.name}`;
+    this.mode = def.options.mode ?? "default";
+    this.modes = [this.mode];
+    this.rules = def.failregex.map((r, i) => ({ id: `failregex.${i}`, description: r, modes: [this.mode] }));
+  }
+
+  get definition(): FilterDefinition {
+    return this.compiled.def;
+  }
+
+  createState(options: FilterStateOptions): Fail2banFilterState {
+    return new Fail2banFilterState(options, this.compiled);
+  }
+
+  match(line: string, stateIn: FilterState): MatchResult {
+    const state = stateIn as Fail2banFilterState;
+    if (line.length > state.options.maxLineLength) return { kind: "none", reason: "too-long" };
+    const t0 = performance.now();
+    const found = state.engine.processLine(line, {
+      nowMs: state.options.clock.now(),
+      utcOffsetMinutes: state.options.utcOffsetMinutes,
+    });
+    if (performance.now() - t0 > SLOW_LINE_MS) state.slowLines++;
+    const r = found[0];
+    if (!r) return { kind: "none" };
+    const rule = `failregex.${r.index}`;
+    if (r.fail.nofail) return { kind: "none", rule, reason: "helper" };
+    const text = (r.fail.ip4 as string | undefined) ?? (r.fail.ip6 as string | undefined) ?? (r.fail.dns === undefined ? r.id : undefined);
+    if (text === undefined) return { kind: "none", rule, reason: "not-an-ip" };
+    const parsed = tryParseIp(text);
+    if (!parsed.ok) return { kind: "none", rule, reason: "not-an-ip" };
+    const res: MatchResult = {
+      kind: "failure",
+      address: formatIp(parsed.value),
+      rule,
+      time: r.time === undefined ? state.options.clock.now() : Math.round(r.time * 1000),
+    };
+    if (typeof r.fail.user === "string") res.user = r.fail.user;
+    return res;
+  }
+}
+
+/** problems of a filter, as report lines */
+export function filterProblems(f: Fail2banFilter): string[] {
+  return [...f.definition.problems, ...f.compiled.problems.map((p) => `${p.option} ${JSON.stringify(p.regex.slice(0, 120))}: ${p.reason}`)];
+}
+
+/** Read and compile one fail2ban filter (by name under DIR/filter.d, or a .conf path). */
+export async function loadFail2banFilter(
+  fs: ConfFs,
+  dir: string,
+  nameOrPath: string,
+  opts: ReadFilterOptions = {},
+): Promise<Fail2banFilter> {
+  const def = await readFilter(fs, dir, nameOrPath, opts);
+  return new Fail2banFilter(new CompiledFilter(def));
+}
+
+/**
+ * A FilterFactory for a fail2ban filter (files read once; each `create(params)` applies the parameters,
+ * e.g. `{mode: "aggressive"}`), for the filter registry.
+ */
+export async function fail2banFilterFactory(
+  fs: ConfFs,
+  dir: string,
+  name: string,
+  registryName = `fail2ban:${name}`,
+): Promise<FilterFactory> {
+  const ini = await readConfig(fs, await configFiles(fs, `${dir.replace(/\/+$/, "")}/filter.d`, name));
+  return {
+    name: registryName,
+    description: `fail2ban filter ${name} (${ini.files.join(", ")})`,
+    create: (params: FilterParams) => new Fail2banFilter(new CompiledFilter(definitionFrom(ini, name, { params })), registryName),
+  };
+}
