@@ -69,7 +69,7 @@ export async function integrityInit(o: IntegrityOptions): Promise<InitResult> {
   try {
     store.replace(entries, { paths: JSON.stringify(o.paths), exclude: JSON.stringify(o.exclude), createdAt: String(started) });
     const files = entries.filter((e) => e.type === "file").length;
-    store.recordRun({ kind: "init", startedAt: started, finishedAt: o.clock.now(), files, added: 0, removed: 0, changed: 0 });
+    store.recordRun({ kind: "init", startedAt: started, finishedAt: o.clock.now(), files, added: 0, removed: 0, changed: 0, local: 0 });
     return {
       database: o.database ?? o.fs.display(INTEGRITY_DB),
       files,
@@ -122,6 +122,7 @@ export async function integrityCheck(
       added: result.added.length,
       removed: result.removed.length,
       changed: result.changed.length,
+      local: diffs.filter((d) => d.by !== "package").length,
     });
     result.durationMs = Math.round(performance.now() - t0);
     return result;

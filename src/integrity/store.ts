@@ -17,19 +17,22 @@ export interface RunRecord {
   added: number;
   removed: number;
   changed: number;
+  /** differences not made by the package manager */
+  local: number;
 }
 
 export class BaselineStore {
   private constructor(private readonly db: Database.Database) {}
 
   /** Open (creating when asked) the database at an on-disk path. */
-  static open(file: string, options: { create: boolean }): BaselineStore {
+  static open(file: string, options: { create: boolean; readonly?: boolean }): BaselineStore {
     if (!options.create && !existsSync(file)) {
       throw new RampartError("NOT_FOUND", `no integrity baseline at ${file}`, { hint: "Record one with `rampart integrity init`." });
     }
     let db: Database.Database;
     try {
-      db = new Database(file, { fileMustExist: !options.create });
+      db = new Database(file, { fileMustExist: !options.create, readonly: options.readonly === true });
+      if (options.readonly) return new BaselineStore(db); // the audit: look, never write
       db.pragma("journal_mode = WAL");
       const ok = db.pragma("quick_check", { simple: true });
       if (ok !== "ok") throw new Error(String(ok));
@@ -37,7 +40,8 @@ export class BaselineStore {
         CREATE TABLE IF NOT EXISTS files (path TEXT PRIMARY KEY, type TEXT NOT NULL, mode INTEGER NOT NULL, uid INTEGER NOT NULL,
           gid INTEGER NOT NULL, size INTEGER NOT NULL, mtime INTEGER NOT NULL, link TEXT, sha256 TEXT) WITHOUT ROWID;
         CREATE TABLE IF NOT EXISTS runs (id INTEGER PRIMARY KEY, kind TEXT NOT NULL, started INTEGER NOT NULL, finished INTEGER NOT NULL,
-          files INTEGER NOT NULL, added INTEGER NOT NULL, removed INTEGER NOT NULL, changed INTEGER NOT NULL);
+          files INTEGER NOT NULL, added INTEGER NOT NULL, removed INTEGER NOT NULL, changed INTEGER NOT NULL,
+          local INTEGER NOT NULL DEFAULT 0);
         CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
       `);
     } catch (e) {
@@ -98,8 +102,8 @@ export class BaselineStore {
 
   recordRun(r: RunRecord): void {
     this.db
-      .prepare("INSERT INTO runs (kind, started, finished, files, added, removed, changed) VALUES (?, ?, ?, ?, ?, ?, ?)")
-      .run(r.kind, r.startedAt, r.finishedAt, r.files, r.added, r.removed, r.changed);
+      .prepare("INSERT INTO runs (kind, started, finished, files, added, removed, changed, local) VALUES (?, ?, ?, ?, ?, ?, ?, ?)")
+      .run(r.kind, r.startedAt, r.finishedAt, r.files, r.added, r.removed, r.changed, r.local);
   }
 
   lastRun(kind?: RunRecord["kind"]): RunRecord | undefined {
@@ -108,7 +112,16 @@ export class BaselineStore {
         ? this.db.prepare("SELECT * FROM runs WHERE kind = ? ORDER BY id DESC LIMIT 1").get(kind)
         : this.db.prepare("SELECT * FROM runs ORDER BY id DESC LIMIT 1").get()
     ) as
-      | { kind: RunRecord["kind"]; started: number; finished: number; files: number; added: number; removed: number; changed: number }
+      | {
+          kind: RunRecord["kind"];
+          started: number;
+          finished: number;
+          files: number;
+          added: number;
+          removed: number;
+          changed: number;
+          local: number;
+        }
       | undefined;
     return (
       row && {
@@ -119,6 +132,7 @@ export class BaselineStore {
         added: row.added,
         removed: row.removed,
         changed: row.changed,
+        local: row.local,
       }
     );
   }

@@ -8,6 +8,7 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { test } from "node:test";
 import { blocklistUnits } from "../../src/apply/parts/blocklists.js";
+import { integrityUnits } from "../../src/apply/parts/integrity.js";
 import { guardUnit } from "../../src/guard/unit.js";
 import { CLI_ARGV, REPO, runCli } from "../helpers/cli.js";
 import { labTest } from "../lab/index.js";
@@ -39,6 +40,10 @@ test("the guard unit passes systemd-analyze verify", (t) => {
 
 test("the blocklist service and timer pass systemd-analyze verify", (t) => {
   verify(t, blocklistUnits([...CLI_ARGV], REPO, 86400));
+});
+
+test("the integrity service and timer pass systemd-analyze verify", (t) => {
+  verify(t, integrityUnits([...CLI_ARGV], REPO));
 });
 
 test("plan --only guard,blocklists on a systemd image: unit files and systemctl enable", async () => {

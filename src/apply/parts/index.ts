@@ -5,6 +5,7 @@ import type { Part } from "../plan.js";
 import { blocklistsPart } from "./blocklists.js";
 import { firewallPart } from "./firewall.js";
 import { guardPart } from "./guard.js";
+import { integrityPart } from "./integrity.js";
 import { macPart } from "./mac.js";
 import { servicesPart } from "./services.js";
 import { sshPart } from "./ssh.js";
@@ -22,6 +23,7 @@ export const PARTS_IN_ORDER: readonly Part[] = [
   macPart,
   guardPart,
   blocklistsPart,
+  integrityPart,
 ];
 
 /** The registered parts limited to `only` (all when empty); unknown or unbuilt names are a usage error. */

@@ -20,5 +20,5 @@ export function csv(value: string, previous: string[] = []): string[] {
   ];
 }
 
-export const PARTS = ["users", "ssh", "firewall", "sysctl", "updates", "services", "mac", "guard", "blocklists"] as const;
+export const PARTS = ["users", "ssh", "firewall", "sysctl", "updates", "services", "mac", "guard", "blocklists", "integrity"] as const;
 export type Part = (typeof PARTS)[number];

@@ -2,6 +2,7 @@
 // (and the log of its last daily check), rampart's own database, and debsums (which checks files against the
 // packages' md5sums, so its "baseline" is always current and freshness means its cron check is on).
 import type { AuditContext } from "../../types.js";
+import { BaselineStore, type RunRecord } from "../../../integrity/store.js";
 import { packages } from "../../facts/packages.js";
 
 export interface Baseline {
@@ -11,6 +12,8 @@ export interface Baseline {
   at?: number;
   /** debsums: the CRON_CHECK setting and its file:line */
   cron?: { value: string; source: string };
+  /** rampart: the last `rampart integrity check` recorded in the database */
+  lastCheck?: RunRecord | undefined;
 }
 
 const AIDE_DBS = ["/var/lib/aide/aide.db", "/var/lib/aide/aide.db.gz"];
@@ -32,7 +35,23 @@ export function baselines(ctx: AuditContext): Promise<Baseline[]> {
       break;
     }
     const r = await ctx.fs.stat(RAMPART_DB);
-    if (r?.isFile()) out.push({ kind: "rampart", path: RAMPART_DB, at: r.mtimeMs });
+    if (r?.isFile()) {
+      // the runs log says when it was last written or checked (the file's mtime lags behind WAL writes)
+      let at = r.mtimeMs;
+      let lastCheck: RunRecord | undefined;
+      try {
+        const store = BaselineStore.open(await ctx.fs.real(RAMPART_DB), { create: false, readonly: true });
+        try {
+          lastCheck = store.lastRun("check");
+          at = Math.max(at, store.lastRun()?.finishedAt ?? 0);
+        } finally {
+          store.close();
+        }
+      } catch {
+        // unreadable: the mtime is all we know (INT-LAST-CHECK reports it)
+      }
+      out.push({ kind: "rampart", path: RAMPART_DB, at, lastCheck });
+    }
     const db = await packages(ctx);
     if (db.packages.get("debsums")?.installed) {
       const b: Baseline = { kind: "debsums", path: "/var/lib/dpkg/info/*.md5sums" };

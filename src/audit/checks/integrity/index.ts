@@ -2,5 +2,6 @@
 import type { Check } from "../../types.js";
 import { intBaselinePresent } from "./baseline-present.js";
 import { intBaselineRecent } from "./baseline-recent.js";
+import { intLastCheck } from "./last-check.js";
 
-export const checks: Check[] = [intBaselinePresent, intBaselineRecent];
+export const checks: Check[] = [intBaselinePresent, intBaselineRecent, intLastCheck];
