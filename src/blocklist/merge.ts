@@ -263,9 +263,7 @@ export function intersect6(a: Set6, b: Set6): Set6 {
     const be = b.ends[j] as bigint;
     const as = a.starts[i] as bigint;
     const bs = b.starts[j] as bigint;
-    // biome-ignore lint/complexity/useMathMinMax: bigint (Math.max takes numbers only)
-    const lo = as > bs ? as : bs;
-    // biome-ignore lint/complexity/useMathMinMax: bigint (Math.min takes numbers only)
+    const lo = as > bs ? as : bs; // bigint: Math.max takes numbers only
     const hi = ae < be ? ae : be;
     if (lo <= hi) {
       starts.push(lo);
