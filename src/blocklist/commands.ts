@@ -28,6 +28,7 @@ export async function updateCommand(ctx: Context, opts: UpdateOpts): Promise<voi
     log: ctx.log,
     ...(opts.cacheDir ? { cacheDir: opts.cacheDir } : {}),
     ...(opts.stateDir ? { stateDir: opts.stateDir } : {}),
+    ...(process.stderr.isTTY && !opts.json ? { progress: await downloadBar() } : {}),
   };
   const r = await updateBlocklists(
     {
@@ -114,4 +115,36 @@ export async function statusCommand(ctx: Context, opts: { stateDir: string; json
       `loaded into ${state.loaded.backend} at ${state.loaded.at}: ${state.loaded.v4.cidrs} IPv4 CIDRs, ${state.loaded.v6.cidrs} IPv6 CIDRs (sha256 ${state.loaded.hash.slice(0, 12)})`,
     );
   } else ctx.out("nothing loaded into the kernel yet");
+}
+
+/** A progress bar on stderr for one download at a time (terminal only). */
+async function downloadBar(): Promise<NonNullable<import("./update.js").UpdateDeps["progress"]>> {
+  const { default: cliProgress } = await import("cli-progress");
+  const bar = new cliProgress.SingleBar(
+    { stream: process.stderr, format: " {name} [{bar}] {value}/{total} KiB", hideCursor: true, clearOnComplete: true },
+    cliProgress.Presets.shades_classic,
+  );
+  let started = false;
+  let name = "";
+  return {
+    start: (n) => {
+      name = n;
+      started = false;
+    },
+    update: (received, total) => {
+      const kib = Math.ceil(received / 1024);
+      const totalKib = Math.max(kib, Math.ceil((total ?? received) / 1024));
+      if (!started) {
+        bar.start(totalKib, kib, { name });
+        started = true;
+      } else {
+        bar.setTotal(totalKib);
+        bar.update(kib, { name });
+      }
+    },
+    stop: () => {
+      if (started) bar.stop();
+      started = false;
+    },
+  };
 }

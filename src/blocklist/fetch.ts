@@ -15,6 +15,8 @@ export interface FetchOptions {
   /** injectable for tests */
   sleep?: (ms: number) => Promise<void>;
   userAgent?: string;
+  /** bytes received so far and the announced size (content-length), per chunk */
+  onProgress?: (received: number, total: number | undefined) => void;
 }
 
 export type FetchResult =
@@ -70,9 +72,11 @@ async function once(url: string, options: FetchOptions): Promise<Once> {
     const max = options.maxBytes ?? DEFAULT_MAX;
     const chunks: Uint8Array[] = [];
     let total = 0;
+    const announced = Number(res.headers.get("content-length") ?? "") || undefined;
     if (res.body) {
       for await (const c of res.body as AsyncIterable<Uint8Array>) {
         total += c.length;
+        options.onProgress?.(total, announced);
         if (total > max) {
           ac.abort();
           throw new RampartError("REFUSED", `download of ${url} is larger than the ${max}-byte cap`, {

@@ -26,6 +26,8 @@ export interface UpdateDeps {
   env?: NodeJS.ProcessEnv;
   cacheDir?: string;
   stateDir?: string;
+  /** a download's progress (the CLI draws a bar on a terminal) */
+  progress?: { start(name: string): void; update(received: number, total: number | undefined): void; stop(): void };
 }
 
 export interface UpdateInput {
@@ -73,10 +75,12 @@ export async function updateBlocklists(input: UpdateInput, deps: UpdateDeps): Pr
         body = Buffer.from(await deps.fs.readText(src.file), "utf8");
         fresh = true;
       } else if (src.url) {
+        deps.progress?.start(src.name);
         const r = await (deps.fetch ?? fetchList)(src.url, {
           etag: cached ? prev.etag : undefined,
           lastModified: cached ? prev.lastModified : undefined,
-        });
+          ...(deps.progress ? { onProgress: (n: number, t: number | undefined) => deps.progress?.update(n, t) } : {}),
+        }).finally(() => deps.progress?.stop());
         if (r.status === "ok") {
           body = r.body;
           fresh = true;
