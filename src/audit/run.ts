@@ -36,6 +36,28 @@ export interface RunAuditOptions {
   checkTimeoutMs?: number;
 }
 
+/** The context checks run in: what they read from, plus a per-audit memo so each fact is loaded once. */
+export function auditContext(o: Omit<AuditContext, "memo">): AuditContext {
+  const facts = new Map<string, Promise<unknown>>();
+  return {
+    fs: o.fs,
+    run: o.run,
+    live: o.live,
+    policy: o.policy,
+    policyFromFile: o.policyFromFile,
+    clock: o.clock,
+    log: o.log,
+    memo<T>(key: string, load: () => Promise<T>): Promise<T> {
+      let p = facts.get(key) as Promise<T> | undefined;
+      if (!p) {
+        p = load();
+        facts.set(key, p);
+      }
+      return p;
+    },
+  };
+}
+
 export const NEEDS_LIVE = "needs the running system (not available under --root)";
 
 /** Parse an --only list; unknown areas are a usage error. */
@@ -57,24 +79,7 @@ export async function runAudit(o: RunAuditOptions): Promise<AuditReport> {
   const every = o.checks ?? allChecks();
   const only = o.only && o.only.length > 0 ? new Set(o.only) : undefined;
   const selected = only ? every.filter((c) => only.has(c.area)) : [...every];
-  const facts = new Map<string, Promise<unknown>>();
-  const ctx: AuditContext = {
-    fs: o.fs,
-    run: o.run,
-    live: o.live,
-    policy: o.policy,
-    policyFromFile: o.policyFromFile,
-    clock: o.clock,
-    log: o.log,
-    memo<T>(key: string, load: () => Promise<T>): Promise<T> {
-      let p = facts.get(key) as Promise<T> | undefined;
-      if (!p) {
-        p = load();
-        facts.set(key, p);
-      }
-      return p;
-    },
-  };
+  const ctx = auditContext(o);
   const [host, results] = await Promise.all([
     hostInfo(o.fs, o.live),
     Promise.all(selected.map((c) => runOne(c, ctx, o.checkTimeoutMs ?? 15_000))),

@@ -4,7 +4,7 @@
 import { formatDuration } from "../../policy/units.js";
 import type { Part, PartContext, PartPlan } from "../plan.js";
 import { shellWord, selfArgv, systemdWord } from "../timer.js";
-import { serviceChanges } from "./service-files.js";
+import { noChecks, serviceChanges } from "./service-files.js";
 
 export const BLOCKLIST_SERVICE = "rampart-blocklist.service";
 export const BLOCKLIST_TIMER = "rampart-blocklist.timer";
@@ -70,11 +70,5 @@ export const blocklistsPart: Part = {
       reason: `refresh ${b.sources.length} list(s) every ${formatDuration(b.refresh)}`,
     });
   },
-  async preflight() {
-    return [];
-  },
-  async validate() {
-    return { refusals: [], notes: [] };
-  },
-  async reload() {},
+  ...noChecks,
 };

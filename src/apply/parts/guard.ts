@@ -5,7 +5,7 @@ import { callGuard } from "../../guard/control.js";
 import { GUARD_CRON_PATH, GUARD_UNIT_NAME, guardCron, guardUnit } from "../../guard/unit.js";
 import type { Part, PartContext, PartPlan } from "../plan.js";
 import { selfArgv } from "../timer.js";
-import { serviceChanges } from "./service-files.js";
+import { noChecks, serviceChanges } from "./service-files.js";
 
 async function running(): Promise<boolean> {
   try {
@@ -42,11 +42,5 @@ export const guardPart: Part = {
     }
     return r;
   },
-  async preflight() {
-    return [];
-  },
-  async validate() {
-    return { refusals: [], notes: [] };
-  },
-  async reload() {},
+  ...noChecks,
 };

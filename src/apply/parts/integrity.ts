@@ -4,7 +4,7 @@
 import { INTEGRITY_DB } from "../../integrity/store.js";
 import type { Part, PartContext, PartPlan } from "../plan.js";
 import { selfArgv, shellWord, systemdWord } from "../timer.js";
-import { serviceChanges } from "./service-files.js";
+import { noChecks, serviceChanges } from "./service-files.js";
 
 export const INTEGRITY_SERVICE = "rampart-integrity.service";
 export const INTEGRITY_TIMER = "rampart-integrity.timer";
@@ -76,11 +76,5 @@ export const integrityPart: Part = {
     }
     return r;
   },
-  async preflight() {
-    return [];
-  },
-  async validate() {
-    return { refusals: [], notes: [] };
-  },
-  async reload() {},
+  ...noChecks,
 };

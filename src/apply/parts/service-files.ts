@@ -3,7 +3,7 @@
 // `systemctl enable --now`; on machines without systemd, a cron file plus an immediate start. Every file is
 // a FileChange (diffed, backed up, restored on rollback); the unit text is checked with
 // `systemd-analyze verify` in the tests.
-import type { Change, Note, PartContext } from "../plan.js";
+import type { Change, Note, Part, PartContext } from "../plan.js";
 import { systemdRunning } from "../timer.js";
 
 export interface ServiceSpec {
@@ -85,3 +85,14 @@ export async function serviceChanges(ctx: PartContext, spec: ServiceSpec): Promi
   notes.push({ part: spec.part, message: "systemd is not running here: installed through cron instead of a unit" });
   return { changes, notes };
 }
+
+/** Parts that only install files and start jobs have nothing to preflight, validate or reload. */
+export const noChecks: Pick<Part, "preflight" | "validate" | "reload"> = {
+  async preflight() {
+    return [];
+  },
+  async validate() {
+    return { refusals: [], notes: [] };
+  },
+  async reload() {},
+};
