@@ -102,17 +102,21 @@ if (args.includes("--no-f2b") || !f2bBin || !existsSync(f2bConf)) {
     f2bLog = path.join(out, `auth-${LINES}-head-${F2B_LINES}.log`);
     if (!existsSync(f2bLog)) await head(log, f2bLog, F2B_LINES);
   }
-  const r = run([f2bBin, f2bLog, f2bConf]);
+  const r = run(hasTime ? ["/usr/bin/time", "-v", f2bBin, f2bLog, f2bConf] : [f2bBin, f2bLog, f2bConf]);
   const m = /Lines: (\d+) lines, (\d+) ignored, (\d+) matched, (\d+) missed/.exec(r.stdout);
   const lines = Number(m?.[1] ?? F2B_LINES);
   f2bRate = (lines / r.ms) * 1000;
+  const f2bCpu = hasTime
+    ? Number(/User time \(seconds\): ([\d.]+)/.exec(r.stderr)?.[1]) + Number(/System time \(seconds\): ([\d.]+)/.exec(r.stderr)?.[1])
+    : Number.NaN;
   console.log(
-    `fail2ban-regex FILE ${f2bConf}${F2B_LINES < LINES ? ` (first ${fmt(F2B_LINES)} lines)` : ""}: ${fmt(lines)} lines in ${fmt(r.ms)} ms = ${fmt(f2bRate)} lines/s` +
+    `fail2ban-regex FILE ${f2bConf}${F2B_LINES < LINES ? ` (first ${fmt(F2B_LINES)} lines)` : ""}: ${fmt(lines)} lines in ${fmt(r.ms)} ms = ${fmt(f2bRate)} lines/s; cpu ${f2bCpu.toFixed(1)} s` +
       (m ? `; its summary: ${m[3]} matched (failregex hits, including its no-fail helper lines), ${m[4]} missed` : ""),
   );
   console.log(
-    `ratio: rampart is ${(((med.lines / med.wallMs) * 1000) / f2bRate).toFixed(1)}x fail2ban-regex (whole process, median); ` +
-      `${(((med.lines / med.filterMs) * 1000) / f2bRate).toFixed(1)}x on the filter loop`,
+    `ratio: rampart is ${(((med.lines / med.wallMs) * 1000) / f2bRate).toFixed(1)}x fail2ban-regex (whole process, wall, median); ` +
+      `${(((med.lines / med.filterMs) * 1000) / f2bRate).toFixed(1)}x on the filter loop; ` +
+      `${(med.lines / med.cpuS / (lines / f2bCpu)).toFixed(1)}x in lines per CPU-second (fair on a busy machine)`,
   );
 
   // 5. agreement on failure lines, on a slice: (address, second) multisets of both tools

@@ -6,7 +6,7 @@
 import os from "node:os";
 import type { Clock } from "../core/clock.js";
 import { RampartError } from "../core/errors.js";
-import { formatCidr, parseCidr, tryParseCidr } from "../core/ip.js";
+import { type Cidr, cidrRange, formatCidr, parseCidr, tryParseCidr } from "../core/ip.js";
 import type { Logger } from "../core/logger.js";
 import type { Policy } from "../policy/schema.js";
 import { parseDuration } from "../policy/units.js";
@@ -20,6 +20,7 @@ import type { Notifier } from "./notify.js";
 import { FileSource } from "./sources/file.js";
 import { JournalSource } from "./sources/journald.js";
 import type { LogSource, SourceStatus } from "./sources/types.js";
+import type { Decision, DecisionSink, ShareStatus } from "./share/types.js";
 import type { BanRecord, GuardState } from "./state.js";
 
 export { DEFAULT_SSH_LOG };
@@ -42,6 +43,8 @@ export interface GuardDeps {
   makeSource?: (spec: JailSpec) => LogSource;
   /** the journal's source options (tests point journalctl at their own journal) */
   journalArgs?: string[];
+  /** fleet share (guard.share): local decisions are handed to it, queued, never awaited */
+  share?: DecisionSink | undefined;
 }
 
 interface JailRuntime {
@@ -76,6 +79,7 @@ export class GuardDaemon {
   private lines = 0;
   private kernelErrors = 0;
   private readonly hostname: string;
+  private ignoreList: Cidr[] = [];
 
   constructor(private readonly d: GuardDeps) {
     this.startedAt = d.clock.now();
@@ -86,6 +90,7 @@ export class GuardDaemon {
   async start(): Promise<void> {
     const g = this.d.policy.guard;
     const ignore = [...g.ignore, ...(this.d.extraIgnore ?? [])].filter((a) => tryParseCidr(a).ok);
+    this.ignoreList = ignore.map((a) => parseCidr(a));
     for (const spec of this.d.specs ?? (await jailSpecs(this.d.policy, this.d.fs, this.d.log))) {
       const jail = new Jail(
         {
@@ -144,7 +149,7 @@ export class GuardDaemon {
   /** `backend: auto`: the file when it exists, else the journal — and say which. */
   private async sourceFor(spec: JailSpec): Promise<LogSource> {
     const made = this.d.makeSource?.(spec);
-    if (made) return this.share(made);
+    if (made) return this.shareSource(made);
     const path = spec.logpath;
     let backend = spec.backend;
     if (backend === "auto") {
@@ -155,7 +160,7 @@ export class GuardDaemon {
     }
     if (backend === "file") {
       const key = `file:${path}`;
-      return this.share(
+      return this.shareSource(
         new FileSource({
           path: await this.d.fs.real(path),
           position: this.d.state.position(key),
@@ -167,7 +172,7 @@ export class GuardDaemon {
     }
     const extra = this.d.journalArgs ? { extraArgs: this.d.journalArgs } : {};
     const key = new JournalSource({ matches: spec.journalMatches, ...extra }).key;
-    return this.share(
+    return this.shareSource(
       new JournalSource({
         matches: spec.journalMatches,
         position: this.d.state.position(key),
@@ -179,7 +184,7 @@ export class GuardDaemon {
   }
 
   /** Two jails on the same log share one reader. */
-  private share(source: LogSource, key = source.key): LogSource {
+  private shareSource(source: LogSource, key = source.key): LogSource {
     const existing = this.sources.get(key);
     if (existing) return existing;
     this.sources.set(key, source);
@@ -234,9 +239,11 @@ export class GuardDaemon {
     if (this.recent.size > 10_000) this.recent.delete(this.recent.keys().next().value as string);
   }
 
-  private queueBan(record: BanRecord, arrivedAt: number, refresh: boolean): void {
+  private queueBan(record: BanRecord, arrivedAt: number, refresh: boolean, publish = true): void {
     // durable first: a crash after this line still ends with the ban in the kernel at the next start
     this.d.state.addBans([record]);
+    // fleet: into the share's local outbox (SQLite), sent later; never waits on the network
+    if (publish) this.d.share?.publish([{ action: "ban", ...record }]);
     this.pending.push({ record, arrivedAt, refresh });
     if (!this.flushScheduled) {
       this.flushScheduled = true;
@@ -345,7 +352,7 @@ export class GuardDaemon {
     return record;
   }
 
-  async unban(target: string | undefined, all: boolean): Promise<string[]> {
+  async unban(target: string | undefined, all: boolean, publish = true): Promise<string[]> {
     let targets: string[];
     if (all) targets = this.d.state.removeAllBans();
     else {
@@ -365,7 +372,85 @@ export class GuardDaemon {
     for (const j of this.jails) for (const t of targets) j.jail.unban(t);
     await this.d.enforcer.remove(targets);
     for (const t of targets) this.d.log.info(`unbanned ${t}`);
+    if (publish && targets.length) {
+      const now = this.d.clock.now();
+      this.d.share?.publish(
+        targets.map((t) => ({
+          action: "unban",
+          target: t,
+          jail: "manual",
+          reason: "unbanned by hand",
+          origin: this.hostname,
+          startedAt: now,
+          expiresAt: now,
+          offense: 0,
+        })),
+      );
+    }
     return targets;
+  }
+
+  /**
+   * Decisions from other guards (fleet share): bans with their remaining time, never over an address of the
+   * local ignore list (a banned prefix holding one is refused too), not re-published; unbans lift the exact
+   * target whatever its origin. Returns how many were refused by the ignore list.
+   */
+  async receive(decisions: readonly Decision[]): Promise<number> {
+    let ignored = 0;
+    const lift: string[] = [];
+    for (const d of decisions) {
+      const c = tryParseCidr(d.target);
+      if (!c.ok) continue;
+      const target = formatCidr(c.value);
+      const now = this.d.clock.now();
+      if (d.action === "unban") {
+        if (this.d.state.activeBan(target, now)) lift.push(target);
+        continue;
+      }
+      if (d.expiresAt <= now) continue;
+      if (this.isIgnored(c.value)) {
+        ignored++;
+        this.d.log.info(`not applying ${target} from ${d.origin}: it holds an address of the ignore list`);
+        continue;
+      }
+      const had = this.d.state.activeBan(target, now);
+      if (had && had.expiresAt >= d.expiresAt) continue;
+      const record: BanRecord = {
+        target,
+        jail: d.jail,
+        reason: d.reason,
+        origin: d.origin,
+        startedAt: d.startedAt,
+        expiresAt: d.expiresAt,
+        offense: d.offense,
+      };
+      this.queueBan(record, performance.now(), had !== undefined, false);
+    }
+    if (lift.length) {
+      this.d.state.removeBans(lift);
+      for (const j of this.jails) for (const t of lift) j.jail.unban(t);
+      await this.d.enforcer.remove(lift);
+      for (const t of lift) this.d.log.info(`unbanned ${t} (fleet)`);
+    }
+    await this.flush();
+    return ignored;
+  }
+
+  /** The policy's ignore list, this host's addresses and the admins' session sources: never banned. */
+  private isIgnored(c: Cidr): boolean {
+    const [lo, hi] = cidrRange(c);
+    const overlaps = (x: Cidr) => {
+      if (x.family !== c.family) return false;
+      const [a, b] = cidrRange(x);
+      return a <= hi && lo <= b;
+    };
+    return (
+      this.ignoreList.some(overlaps) ||
+      [...this.sessionIgnore].some((s) => {
+        const p = tryParseCidr(s);
+        return p.ok && overlaps(p.value);
+      })
+    );
   }
 
   bans(): BanRecord[] {
@@ -391,6 +476,7 @@ export class GuardDaemon {
         bans: j.bans,
       })),
       notifications: this.d.notifier ? { sent: this.d.notifier.sent, failed: this.d.notifier.failed } : undefined,
+      share: this.d.share?.status(),
     };
   }
 
@@ -448,6 +534,7 @@ export interface GuardStatus {
   sources: SourceStatus[];
   jails: { name: string; filter: string; source: string; tracked: number; matches: number; bans: number }[];
   notifications: { sent: number; failed: number } | undefined;
+  share: ShareStatus | undefined;
 }
 
 function quantile(values: number[], q: number): number | undefined {

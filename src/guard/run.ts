@@ -13,6 +13,7 @@ import { GuardDaemon } from "./daemon.js";
 import { jailSpecs } from "./jail-specs.js";
 import { type BanEnforcer, IpsetEnforcer, NftEnforcer } from "./enforce.js";
 import { Notifier } from "./notify.js";
+import { startShare } from "./share/start.js";
 import { GuardState, STATE_DB } from "./state.js";
 
 export const GUARD_LOG = "/var/log/rampart/guard.log";
@@ -33,8 +34,13 @@ export function enforcerFor(policy: Policy, run: Runner): BanEnforcer {
 }
 
 /** Start the daemon; resolves with it once it is reading. */
-export async function startGuard(o: RunGuardOptions): Promise<{ daemon: GuardDaemon; state: GuardState }> {
+export async function startGuard(o: RunGuardOptions): Promise<{ daemon: GuardDaemon; state: GuardState; stopShare: () => Promise<void> }> {
   const state = GuardState.open(o.stateFile ?? (await o.fs.real(STATE_DB)), o.log);
+  // fleet: the share is built first (the daemon publishes into it) and connects once the daemon runs
+  let daemonRef: GuardDaemon | undefined;
+  const share = o.policy.guard.share
+    ? startShare(o.policy.guard.share, state.file, o.log, (ds) => daemonRef?.receive(ds) ?? Promise.resolve(0))
+    : undefined;
   const own = await hostAddresses(o.run).catch(() => [] as string[]);
   const sessions = await loggedInSources(o.run);
   if (sessions.length) o.log.info(`never banning the logged-in sessions' sources: ${sessions.join(", ")}`);
@@ -57,14 +63,17 @@ export async function startGuard(o: RunGuardOptions): Promise<{ daemon: GuardDae
     socketPath: o.socketPath ?? CONTROL_SOCKET,
     extraIgnore: [...own, ...sessions],
     specs,
+    share: share?.sink,
   });
+  daemonRef = daemon;
   await daemon.start();
-  return { daemon, state };
+  share?.start();
+  return { daemon, state, stopShare: async () => share?.stop() };
 }
 
 /** Run in the foreground until a signal. */
 export async function runGuardForeground(o: RunGuardOptions): Promise<void> {
-  const { daemon, state } = await startGuard(o);
+  const { daemon, state, stopShare } = await startGuard(o);
   o.log.info("guard running", { socket: o.socketPath ?? CONTROL_SOCKET, pid: process.pid });
   await new Promise<void>((resolve) => {
     const stop = (sig: string) => {
@@ -74,6 +83,7 @@ export async function runGuardForeground(o: RunGuardOptions): Promise<void> {
     process.once("SIGTERM", () => stop("SIGTERM"));
     process.once("SIGINT", () => stop("SIGINT"));
   });
+  await stopShare();
   await daemon.stop();
   state.close();
 }

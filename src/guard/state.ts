@@ -116,6 +116,22 @@ export class GuardState {
     }));
   }
 
+  /** The running ban of one target, if any (fleet: compare a received ban with the local one). */
+  activeBan(target: string, now: number): BanRecord | undefined {
+    type Row = { target: string; jail: string; reason: string; origin: string; started: number; expires: number; offense: number };
+    const r = this.db.prepare("SELECT * FROM bans WHERE target = ? AND expires > ?").get(target, now) as Row | undefined;
+    if (!r) return undefined;
+    return {
+      target: r.target,
+      jail: r.jail,
+      reason: r.reason,
+      origin: r.origin,
+      startedAt: r.started,
+      expiresAt: r.expires,
+      offense: r.offense,
+    };
+  }
+
   /** How many times this target was banned since `since` (for bantime increments). */
   pastBans(target: string, since: number): number {
     return (this.db.prepare("SELECT count(*) AS n FROM history WHERE target = ? AND started >= ?").get(target, since) as { n: number }).n;

@@ -5,26 +5,9 @@ import { RampartError } from "../../core/errors.js";
 import type { Context } from "../context.js";
 import { examples } from "./types.js";
 
-interface StatusView {
-  startedAt: string;
-  enforcer: string;
-  lines: number;
-  activeBans: number;
-  kernelErrors: number;
-  latencyMs: { p50?: number; p99?: number };
-  sources: { key: string; kind: string; target: string; state: string; lines: number; lastLineAt?: number; error?: string }[];
-  jails: { name: string; filter: string; source: string; tracked: number; matches: number; bans: number }[];
-}
-
-interface BanView {
-  target: string;
-  jail: string;
-  reason: string;
-  origin: string;
-  startedAt: number;
-  expiresAt: number;
-  offense: number;
-}
+// what the daemon answers (type-only imports: the CLI does not load the daemon to talk to it)
+type StatusView = import("../../guard/daemon.js").GuardStatus;
+type BanView = import("../../guard/state.js").BanRecord;
 
 const socketOption = (c: Command) => c.option("--socket <path>", "control socket", "/run/rampart/guard.sock");
 
@@ -67,6 +50,12 @@ export function registerGuardDaemon(guard: Command, context: () => Context): voi
         ctx.out(`source ${src.target} [${src.kind}]: ${flag}, ${src.lines} lines${src.error ? ` — ${src.error}` : ""}`);
       }
       for (const j of s.jails) ctx.out(`jail ${j.name} (${j.filter}): ${j.matches} failures, ${j.bans} bans, ${j.tracked} sources counted`);
+      if (s.share) {
+        const sh = s.share;
+        ctx.out(
+          `share ${sh.url}: ${sh.connected ? "connected" : `DISCONNECTED${sh.lastError ? ` (${sh.lastError})` : ""}`}, last id ${sh.lastId}, outbox ${sh.outbox}, ${sh.published} published, ${sh.received} received${sh.ignored ? `, ${sh.ignored} ignored` : ""}`,
+        );
+      }
       if (s.kernelErrors) ctx.out(`WARNING: ${s.kernelErrors} kernel error(s): see the guard's log`);
       if (s.sources.some((x) => x.state !== "reading")) process.exitCode = 1;
     },

@@ -3,9 +3,11 @@
 // rules each mode counts were learned from fail2ban's filter.d/sshd.conf, not copied).
 //
 // Why a hand-written scanner and not regexes: (1) speed — the guard must read a million lines a second,
-// and this touches each line a constant number of times with startsWith/indexOf/lastIndexOf;
-// (2) linear time by construction — there is no backtracking, so a 64 KiB crafted line costs what any
-// 64 KiB line costs (fail2ban's history has a filter stalled for a minute by one line); (3) ANCHORED
+// and this reads each line with a few bounded character loops, working on positions inside the decoded
+// chunk (no string per line); (2) linear time by construction — no backtracking, every search is bounded
+// by the line's end, and messages over 2048 characters (longer than sshd's own 1024-byte log buffer) are
+// not scanned at all: a 64 KiB crafted line costs what any 64 KiB line costs (bench/guard-linear.mjs;
+// fail2ban's history has a filter stalled for a minute by one line); (3) ANCHORED
 // extraction — the address is read only from the fixed place sshd writes it:
 //   - right-anchored: most messages END with `from ADDR[ port N][ ssh2][ [preauth]]` (or
 //     `… ADDR port N [preauth]`), so the attacker's text (user name, client version) is always to the
@@ -14,12 +16,14 @@
 //     ADDR port N:11: <client text>`, `Unable to negotiate with ADDR port N: … Their offer: <client text>`)
 //     read the address right after sshd's fixed prefix;
 //   - `Failed/Accepted publickey|hostbased … ssh2: <extra>` have attacker text on BOTH sides (user name;
-//     certificate ids, client user/host): every ` from ADDR port N ssh2` position is checked and the line
-//     is used only when exactly one exists — otherwise it is "ambiguous" and nothing is extracted.
+//     certificate ids, client user/host): every ` from ADDR port N ssh2` position within reach of the
+//     user name (OpenSSH logs it as %.100s, vis-encoded) is checked and the line is used only when exactly
+//     one exists — otherwise it is "ambiguous" and nothing is extracted.
 //   - lines without an address (`kex_exchange_identification: …`, `Disconnecting: Too many
 //     authentication failures`) take it from the same sshd process's other lines (by pid).
-// Addresses go through src/core/ip.ts (strict v4/v6, v4-mapped → v4) behind a small cache; host names
-// are never resolved.
+// Addresses go through src/core/ip.ts (strict v4/v6, v4-mapped → v4) behind a small cache, except
+// canonical dotted quads, which are their own canonical form (checked against ip.ts by a property test);
+// host names are never resolved. Measured: bench/guard.mjs.
 import { formatIp, tryParseIp } from "../../core/ip.js";
 import { charIn, type Envelope, envelopeTime, findIn, lastCharIn, lastFindIn, newEnvelope, parseEnvelopeAt } from "../envelope.js";
 import { SyslogTime } from "../time.js";

@@ -1,0 +1,86 @@
+// The database address and secret for the fleet share. The policy holds the URL (no secret); the password
+// lives in `credentialsFile`, readable by root only (mode 0600/0400, owned by root when rampart runs as root):
+// a group- or world-readable file is refused with the chmod that fixes it. The file holds either the bare
+// password or a whole postgres:// URL (which then replaces the policy's). TLS comes from the URL
+// (`?sslmode=require|verify-ca|verify-full&sslrootcert=…`), which node-postgres reads itself.
+// The password never reaches a log line: everything printed goes through redactUrl.
+import { readFileSync, statSync } from "node:fs";
+import { RampartError } from "../../core/errors.js";
+
+export interface ShareConnection {
+  /** the URL given to the client, with the password when there is one */
+  connectionString: string;
+  /** the same, safe to print */
+  display: string;
+}
+
+export interface CredentialOptions {
+  postgres: string;
+  credentialsFile?: string | undefined;
+  /** test seam: the uid rampart runs as (default process.getuid()) */
+  uid?: number;
+}
+
+export function resolveConnection(o: CredentialOptions): ShareConnection {
+  let url = parseUrl(o.postgres, "guard.share.postgres");
+  if (o.credentialsFile) {
+    const secret = readCredentials(o.credentialsFile, o.uid ?? process.getuid?.() ?? 0);
+    if (/^postgres(ql)?:\/\//.test(secret)) url = parseUrl(secret, o.credentialsFile);
+    else url.password = encodeURIComponent(secret);
+  }
+  const connectionString = url.toString();
+  return { connectionString, display: redactUrl(connectionString) };
+}
+
+/** Read the secret, refusing a file others can read. */
+export function readCredentials(file: string, uid: number): string {
+  let st: import("node:fs").Stats;
+  try {
+    st = statSync(file);
+  } catch (e) {
+    throw new RampartError(
+      "NOT_FOUND",
+      `credentials file ${file} cannot be read: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`,
+      {
+        hint: `write the database password into it: install -m 600 -o root /dev/null ${file} && editor ${file}`,
+      },
+    );
+  }
+  if ((st.mode & 0o077) !== 0) {
+    throw new RampartError(
+      "PERMISSION",
+      `credentials file ${file} is readable by others (mode ${(st.mode & 0o777).toString(8).padStart(4, "0")}): refusing to use it`,
+      { hint: `chmod 600 ${file}${uid === 0 ? ` && chown root:root ${file}` : ""}` },
+    );
+  }
+  if (uid === 0 && st.uid !== 0) {
+    throw new RampartError("PERMISSION", `credentials file ${file} is owned by uid ${st.uid}, not root: refusing to use it`, {
+      hint: `chown root:root ${file} && chmod 600 ${file}`,
+    });
+  }
+  const text = readFileSync(file, "utf8").trim();
+  if (!text)
+    throw new RampartError("INPUT", `credentials file ${file} is empty`, { hint: "write the database password into it (one line)" });
+  return text.split("\n")[0]?.trim() ?? "";
+}
+
+/** The URL with any password replaced by ***. */
+export function redactUrl(text: string): string {
+  try {
+    const u = new URL(text);
+    if (u.password) u.password = "***";
+    return u.toString();
+  } catch {
+    return "(unparsable URL)";
+  }
+}
+
+function parseUrl(text: string, where: string): URL {
+  try {
+    return new URL(text);
+  } catch {
+    throw new RampartError("POLICY", `${where}: not a valid postgres:// URL`, {
+      hint: "e.g. postgres://rampart@db.example:5432/rampart?sslmode=verify-full",
+    });
+  }
+}

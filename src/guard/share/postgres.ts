@@ -1,0 +1,363 @@
+// The fleet share over PostgreSQL (node-postgres): every guard INSERTs its decisions into rampart_decisions
+// (batched: one multi-row INSERT per flush, through unnest) and NOTIFYs; every guard LISTENs and, on each
+// notification and after every (re)connect, reads `WHERE id > last id` so a missed notification or an outage
+// loses nothing. Inserts take a transaction advisory lock, so ids become visible in id order and a reader
+// never skips an id that commits later. Decisions are queued in the local outbox first (see outbox.ts):
+// the daemon's ban never waits on the network, and an unreachable database only grows the outbox, which is
+// drained on reconnect (with backoff). This guard's own decisions come back through LISTEN and are skipped
+// by node id. The connection string (with its password) is never logged: only ShareConnection.display.
+import pg from "pg";
+import type { Logger } from "../../core/logger.js";
+import type { ShareConnection } from "./credentials.js";
+import { CHANNEL, INSERT_LOCK, migrate } from "./migrations.js";
+import type { Outbox } from "./outbox.js";
+import type { Decision, DecisionSink, LocalDecision, ShareStatus } from "./types.js";
+
+export interface PostgresShareOptions {
+  connection: ShareConnection;
+  outbox: Outbox;
+  log: Logger;
+  /** apply decisions received from other guards; resolves with how many were ignored (local ignore list) */
+  apply: (decisions: Decision[]) => Promise<number>;
+  /** most decisions per INSERT / per catch-up page (default 2000 / 5000) */
+  batchSize?: number;
+  pageSize?: number;
+  /** reconnect backoff bounds in ms (default 250 … 15000) */
+  minBackoffMs?: number;
+  maxBackoffMs?: number;
+  /** a query to detect a silently dead connection, every this many ms (default 10000) */
+  pingMs?: number;
+  /** extra client options (tests: ssl objects) */
+  clientConfig?: Omit<pg.ClientConfig, "connectionString">;
+}
+
+const LAST_ID = "last_id";
+
+export class PostgresShare implements DecisionSink {
+  private client: pg.Client | undefined;
+  private connected = false;
+  private stopped = false;
+  private backoffMs: number;
+  private reconnectTimer: NodeJS.Timeout | undefined;
+  private pingTimer: NodeJS.Timeout | undefined;
+  private lock: Promise<unknown> = Promise.resolve();
+  private sending: Promise<void> | undefined;
+  private sendAgain = false;
+  private sendScheduled = false;
+  private pulling: Promise<void> | undefined;
+  private pullAgain = false;
+  private lastId: string | undefined;
+  private published = 0;
+  private received = 0;
+  private ignored = 0;
+  private lastError: string | undefined;
+  private connectedAt: number | undefined;
+  private outageLogged = false;
+
+  constructor(private readonly o: PostgresShareOptions) {
+    this.backoffMs = o.minBackoffMs ?? 250;
+    this.lastId = o.outbox.meta(LAST_ID);
+  }
+
+  /** Connect in the background; never throws (an unreachable database is retried with backoff). */
+  start(): void {
+    void this.connect();
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    clearTimeout(this.reconnectTimer);
+    clearInterval(this.pingTimer);
+    const c = this.client;
+    this.client = undefined;
+    this.connected = false;
+    await Promise.allSettled([this.sending, this.pulling]);
+    await c?.end().catch(() => undefined);
+  }
+
+  publish(decisions: LocalDecision[]): void {
+    if (decisions.length === 0) return;
+    this.o.outbox.add(decisions);
+    // one flush per event-loop turn: a burst of bans becomes one INSERT
+    if (this.sendScheduled) return;
+    this.sendScheduled = true;
+    setImmediate(() => {
+      this.sendScheduled = false;
+      this.kickSend();
+    });
+  }
+
+  status(): ShareStatus {
+    return {
+      backend: "postgres",
+      url: this.o.connection.display,
+      connected: this.connected,
+      lastId: this.lastId ?? "0",
+      outbox: this.o.outbox.size,
+      published: this.published,
+      received: this.received,
+      ignored: this.ignored,
+      ...(this.lastError !== undefined ? { lastError: this.lastError } : {}),
+      ...(this.connectedAt !== undefined ? { connectedAt: new Date(this.connectedAt).toISOString() } : {}),
+    };
+  }
+
+  /** Resolves once the outbox is empty and everything published so far was read back (tests, bench). */
+  async idle(): Promise<void> {
+    while (this.sending || this.pulling || this.sendScheduled) await Promise.allSettled([this.sending, this.pulling, tick()]);
+  }
+
+  // ---- connection
+
+  private async connect(): Promise<void> {
+    if (this.stopped) return;
+    const client = new pg.Client({
+      ...this.o.clientConfig,
+      connectionString: this.o.connection.connectionString,
+      connectionTimeoutMillis: 5000,
+      query_timeout: 30_000,
+      keepAlive: true,
+      application_name: "rampart-guard",
+    });
+    this.client = client;
+    client.on("error", (e) => this.lost(client, e));
+    client.on("end", () => this.lost(client, new Error("the database closed the connection")));
+    client.on("notification", (n) => {
+      if (n.channel === CHANNEL && this.client === client) this.kickPull();
+    });
+    try {
+      await client.connect();
+      const applied = await this.serial(() => migrate(client));
+      if (applied.length) this.o.log.info(`share: database schema migrated to version ${applied[applied.length - 1]}`);
+      await this.serial(() => client.query(`LISTEN ${CHANNEL}`));
+    } catch (e) {
+      this.lost(client, e as Error);
+      return;
+    }
+    if (this.client !== client) return;
+    this.connected = true;
+    this.connectedAt = Date.now();
+    this.backoffMs = this.o.minBackoffMs ?? 250;
+    this.outageLogged = false;
+    this.lastError = undefined;
+    this.o.log.info(`share: connected to ${this.o.connection.display}`, { lastId: this.lastId ?? "0", outbox: this.o.outbox.size });
+    clearInterval(this.pingTimer);
+    this.pingTimer = setInterval(() => {
+      if (this.client === client) void this.serial(() => client.query("SELECT 1")).catch((e: Error) => this.lost(client, e));
+    }, this.o.pingMs ?? 10_000);
+    this.pingTimer.unref?.();
+    this.kickPull();
+    this.kickSend();
+  }
+
+  private lost(client: pg.Client, e: Error): void {
+    if (this.client !== client) return;
+    this.client = undefined;
+    const was = this.connected;
+    this.connected = false;
+    clearInterval(this.pingTimer);
+    client.removeAllListeners("notification");
+    client.on("error", () => undefined);
+    void client.end().catch(() => undefined);
+    if (this.stopped) return;
+    this.lastError = e.message;
+    if (was || !this.outageLogged) {
+      this.outageLogged = true;
+      this.o.log.warn(`share: ${this.o.connection.display} unreachable (${e.message}); local bans go on, decisions are queued`, {
+        outbox: this.o.outbox.size,
+        hint: "check the database and guard.share.postgres; the guard reconnects by itself",
+      });
+    }
+    const wait = Math.round(this.backoffMs * (0.75 + Math.random() * 0.5));
+    this.backoffMs = Math.min(this.o.maxBackoffMs ?? 15_000, this.backoffMs * 2);
+    this.reconnectTimer = setTimeout(() => void this.connect(), wait);
+    this.reconnectTimer.unref?.();
+  }
+
+  /** One client, one conversation at a time (a transaction must not interleave with a catch-up read). */
+  private serial<T>(fn: () => Promise<T>): Promise<T> {
+    const next = this.lock.then(fn, fn);
+    this.lock = next.catch(() => undefined);
+    return next;
+  }
+
+  // ---- sending
+
+  private kickSend(): void {
+    if (!this.connected || this.stopped) return;
+    if (this.sending) {
+      this.sendAgain = true;
+      return;
+    }
+    this.sending = this.sendAll().finally(() => {
+      this.sending = undefined;
+      if (this.sendAgain) {
+        this.sendAgain = false;
+        this.kickSend();
+      }
+    });
+  }
+
+  private async sendAll(): Promise<void> {
+    const client = this.client;
+    if (!client) return;
+    try {
+      for (;;) {
+        const rows = this.o.outbox.peek(this.o.batchSize ?? 2000);
+        const last = rows[rows.length - 1];
+        if (!last || this.client !== client) return;
+        const inserted = await this.serial(() => insertBatch(client, rows));
+        // committed: only now may the outbox forget them (a crash before this line resends; uid dedupes)
+        this.o.outbox.ack(last.seq);
+        this.published += inserted;
+      }
+    } catch (e) {
+      this.lost(client, e as Error);
+    }
+  }
+
+  // ---- receiving
+
+  private kickPull(): void {
+    if (!this.connected || this.stopped) return;
+    if (this.pulling) {
+      this.pullAgain = true;
+      return;
+    }
+    this.pulling = this.pullAll().finally(() => {
+      this.pulling = undefined;
+      if (this.pullAgain) {
+        this.pullAgain = false;
+        this.kickPull();
+      }
+    });
+  }
+
+  private async pullAll(): Promise<void> {
+    const client = this.client;
+    if (!client) return;
+    try {
+      if (this.lastId === undefined) await this.firstCatchUp(client);
+      const page = this.o.pageSize ?? 5000;
+      for (;;) {
+        if (this.client !== client) return;
+        const r = await this.serial(() =>
+          client.query<DecisionRow>(`${SELECT_DECISIONS} WHERE rampart_decisions.id > $1::bigint ORDER BY rampart_decisions.id LIMIT $2`, [
+            this.lastId ?? "0",
+            page,
+          ]),
+        );
+        const lastRow = r.rows[r.rows.length - 1];
+        if (!lastRow) return;
+        await this.deliver(r.rows.map(fromRow));
+        this.setLastId(lastRow.id);
+        if (r.rows.length < page) return;
+      }
+    } catch (e) {
+      this.lost(client, e as Error);
+    }
+  }
+
+  /** A guard new to the fleet takes the bans still running, not the whole history. */
+  private async firstCatchUp(client: pg.Client): Promise<void> {
+    const { max, rows } = await this.serial(async () => {
+      await client.query("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY");
+      try {
+        const m = await client.query<{ max: string }>("SELECT coalesce(max(id), 0)::text AS max FROM rampart_decisions");
+        const a = await client.query<DecisionRow>(
+          `${SELECT_DECISIONS} WHERE action = 'ban' AND expires > now() ORDER BY rampart_decisions.id`,
+        );
+        return { max: m.rows[0]?.max ?? "0", rows: a.rows };
+      } finally {
+        await client.query("COMMIT");
+      }
+    });
+    await this.deliver(rows.map(fromRow));
+    this.setLastId(max);
+  }
+
+  private async deliver(decisions: Decision[]): Promise<void> {
+    const foreign = decisions.filter((d) => d.node !== this.o.outbox.node);
+    if (foreign.length === 0) return;
+    this.received += foreign.length;
+    try {
+      this.ignored += await this.o.apply(foreign);
+    } catch (e) {
+      this.o.log.error(`share: could not apply ${foreign.length} received decision(s): ${(e as Error).message}`);
+    }
+  }
+
+  private setLastId(id: string): void {
+    this.lastId = id;
+    this.o.outbox.setMeta(LAST_ID, id);
+  }
+}
+
+interface DecisionRow {
+  id: string;
+  uid: string;
+  action: "ban" | "unban";
+  target: string;
+  jail: string;
+  reason: string;
+  origin: string;
+  node: string;
+  started: number;
+  expires: number;
+  offense: number;
+}
+
+const SELECT_DECISIONS =
+  "SELECT id::text AS id, uid, action, target, jail, reason, origin, node, (extract(epoch FROM started) * 1000)::float8 AS started, " +
+  "(extract(epoch FROM expires) * 1000)::float8 AS expires, offense FROM rampart_decisions";
+
+function fromRow(r: DecisionRow): Decision {
+  return {
+    uid: r.uid,
+    action: r.action,
+    target: r.target,
+    jail: r.jail,
+    reason: r.reason,
+    origin: r.origin,
+    node: r.node,
+    startedAt: Math.round(r.started),
+    expiresAt: Math.round(r.expires),
+    offense: r.offense,
+  };
+}
+
+/** One transaction: the insert lock (ids in commit order), one INSERT for the whole batch, one NOTIFY. */
+async function insertBatch(client: pg.Client, rows: readonly Decision[]): Promise<number> {
+  await client.query("BEGIN");
+  try {
+    await client.query("SELECT pg_advisory_xact_lock($1)", [INSERT_LOCK]);
+    const r = await client.query<{ id: string }>(
+      `INSERT INTO rampart_decisions (uid, action, target, jail, reason, origin, node, started, expires, offense)
+       SELECT u, a, t, j, r, o, n, to_timestamp(s / 1000.0), to_timestamp(e / 1000.0), f
+       FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::float8[], $9::float8[], $10::int[])
+         AS x(u, a, t, j, r, o, n, s, e, f)
+       ON CONFLICT (uid) DO NOTHING RETURNING id::text AS id`,
+      [
+        rows.map((d) => d.uid),
+        rows.map((d) => d.action),
+        rows.map((d) => d.target),
+        rows.map((d) => d.jail),
+        rows.map((d) => d.reason),
+        rows.map((d) => d.origin),
+        rows.map((d) => d.node),
+        rows.map((d) => d.startedAt),
+        rows.map((d) => d.expiresAt),
+        rows.map((d) => d.offense),
+      ],
+    );
+    const top = r.rows[r.rows.length - 1]?.id;
+    if (top) await client.query("SELECT pg_notify($1, $2)", [CHANNEL, top]);
+    await client.query("COMMIT");
+    return r.rows.length;
+  } catch (e) {
+    await client.query("ROLLBACK").catch(() => undefined);
+    throw e;
+  }
+}
+
+const tick = () => new Promise<void>((resolve) => setTimeout(resolve, 5));

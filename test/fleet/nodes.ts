@@ -1,0 +1,77 @@
+// In-process guards joined by a real PostgreSQL: a GuardDaemon each (no jails, an in-memory kernel, its own
+// SQLite state and control socket) wired to a PostgresShare exactly as `guard run` wires them. For the
+// loopback test and the bench; the lab test runs the real CLI instead.
+import path from "node:path";
+import { systemClock } from "../../src/core/clock.js";
+import { silentLogger } from "../../src/core/logger.js";
+import { policySchema } from "../../src/policy/schema.js";
+import { GuardDaemon } from "../../src/guard/daemon.js";
+import { MemoryEnforcer } from "../../src/guard/enforce.js";
+import { resolveConnection } from "../../src/guard/share/credentials.js";
+import { Outbox } from "../../src/guard/share/outbox.js";
+import { PostgresShare } from "../../src/guard/share/postgres.js";
+import { GuardState } from "../../src/guard/state.js";
+import { HostFs } from "../../src/system/hostfs.js";
+
+export interface Node {
+  name: string;
+  daemon: GuardDaemon;
+  kernel: MemoryEnforcer;
+  share: PostgresShare;
+  outbox: Outbox;
+  state: GuardState;
+  stop(): Promise<void>;
+}
+
+export async function startNode(dir: string, name: string, url: string, ignore: string[] = []): Promise<Node> {
+  const policy = policySchema.parse({ guard: { ignore: ["127.0.0.0/8", ...ignore], jails: {} } });
+  const state = GuardState.open(path.join(dir, `${name}.db`), silentLogger);
+  const outbox = new Outbox(state.file);
+  const kernel = new MemoryEnforcer();
+  let daemon: GuardDaemon | undefined;
+  const share = new PostgresShare({
+    connection: resolveConnection({ postgres: url }),
+    outbox,
+    log: silentLogger,
+    apply: (ds) => daemon?.receive(ds) ?? Promise.resolve(0),
+    minBackoffMs: 100,
+    maxBackoffMs: 500,
+  });
+  daemon = new GuardDaemon({
+    policy,
+    fs: new HostFs("/"),
+    clock: systemClock,
+    log: silentLogger,
+    state,
+    enforcer: kernel,
+    hostname: name,
+    socketPath: path.join(dir, `${name}.sock`),
+    specs: [],
+    share,
+  });
+  await daemon.start();
+  share.start();
+  const d = daemon;
+  return {
+    name,
+    daemon: d,
+    kernel,
+    share,
+    outbox,
+    state,
+    async stop() {
+      await share.stop();
+      await d.stop();
+      outbox.close();
+      state.close();
+    },
+  };
+}
+
+export async function until(what: string, cond: () => boolean | Promise<boolean>, ms = 10_000, every = 10): Promise<void> {
+  const end = Date.now() + ms;
+  while (!(await cond())) {
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, every));
+  }
+}
