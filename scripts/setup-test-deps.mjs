@@ -27,6 +27,7 @@ export const NEEDED = {
   "/usr/bin/journalctl": "systemd",
   "/usr/sbin/visudo": "sudo",
   "/usr/lib/systemd/systemd-journald": "systemd",
+  "/usr/bin/pg_ctlcluster": "postgresql",
 };
 
 const missing = [
