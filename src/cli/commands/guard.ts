@@ -110,7 +110,7 @@ async function openLog(file: string): Promise<AsyncIterable<Buffer>> {
       hint: "Give a log file (e.g. /var/log/auth.log), or - to read stdin (journalctl -u ssh -o short-iso | rampart guard test sshd -).",
     });
   }
-  return createReadStream(file, { highWaterMark: 1 << 18 });
+  return createReadStream(file, { highWaterMark: 1 << 20 });
 }
 
 function humanReport(spec: string, logfile: string, s: ScanSummary, top: number): string {
