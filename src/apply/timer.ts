@@ -5,10 +5,9 @@
 // systemd unit, or an @reboot cron line) runs `rampart rollback --rearm` so an unconfirmed apply survives a
 // reboot: rolled back at once when its deadline passed, re-armed for the rest otherwise.
 // The waiting logic takes a Clock and a sleep function so it is tested without real time.
-import { spawn } from "node:child_process";
 import { openSync, closeSync, readFileSync } from "node:fs";
 import type { Clock } from "../core/clock.js";
-import type { Runner } from "../system/exec.js";
+import { type Runner, startDetached } from "../system/exec.js";
 import type { HostFs } from "../system/hostfs.js";
 import { STATE_DIR } from "./backup.js";
 import type { Pending, TimerRef } from "./pending.js";
@@ -65,15 +64,12 @@ export async function armTimer(o: ArmOptions, p: Pick<Pending, "id" | "deadline"
   const logPath = await o.fs.real(`${STATE_DIR}/rollback-timer.log`);
   const fd = openSync(logPath, "a", 0o600);
   try {
-    const [cmd, ...args] = o.self as [string, ...string[]];
-    const child = spawn(cmd, [...args, "rollback", "--pending", p.id, "--wait"], {
-      detached: true, // setsid(): no controlling terminal, so the session's SIGHUP never reaches it
-      stdio: ["ignore", fd, fd],
+    // detached (setsid): no controlling terminal, so the session's SIGHUP never reaches it
+    const pid = startDetached([...o.self, "rollback", "--pending", p.id, "--wait"], {
+      logFd: fd,
       cwd: o.cwd,
       env: { ...process.env, RAMPART_TIMER: "1" },
     });
-    child.unref();
-    const pid = child.pid ?? -1;
     return { kind: "process", pid, start: procStart(pid) ?? "" };
   } finally {
     closeSync(fd);

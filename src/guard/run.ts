@@ -1,11 +1,10 @@
 // `rampart guard run`: wire the daemon from the policy and run it until SIGTERM/SIGINT. `--detach` (machines
 // without systemd; cron @reboot) starts the same command as a detached process logging to a file.
-import { spawn } from "node:child_process";
 import { mkdirSync, openSync, writeFileSync } from "node:fs";
 import type { Clock } from "../core/clock.js";
 import type { Logger } from "../core/logger.js";
 import type { Policy } from "../policy/schema.js";
-import type { Runner } from "../system/exec.js";
+import { type Runner, startDetached } from "../system/exec.js";
 import type { HostFs } from "../system/hostfs.js";
 import { hostAddresses, loggedInSources } from "../system/net.js";
 import { CONTROL_SOCKET } from "./control.js";
@@ -96,11 +95,7 @@ export function detachGuard(argv: string[]): number {
   mkdirSync("/var/log/rampart", { recursive: true, mode: 0o750 });
   mkdirSync("/run/rampart", { recursive: true, mode: 0o700 });
   const out = openSync(GUARD_LOG, "a", 0o640);
-  const child = spawn(process.execPath, [...process.execArgv, ...argv.filter((a) => a !== "--detach")], {
-    detached: true,
-    stdio: ["ignore", out, out],
-  });
-  child.unref();
-  writeFileSync(GUARD_PID, `${child.pid}\n`, { mode: 0o644 });
-  return child.pid ?? 0;
+  const pid = startDetached([process.execPath, ...process.execArgv, ...argv.filter((a) => a !== "--detach")], { logFd: out });
+  writeFileSync(GUARD_PID, `${pid}\n`, { mode: 0o644 });
+  return pid;
 }

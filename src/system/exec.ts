@@ -145,3 +145,22 @@ export function startProcess(
   const [cmd, ...args] = argv as [string, ...string[]];
   return spawn(cmd, args, { shell: false, stdio: ["pipe", "pipe", "pipe"], env: options.env ?? process.env, cwd: options.cwd });
 }
+
+/**
+ * Start a program that must outlive rampart (the rollback timer, a detached guard): its own session (setsid,
+ * so a closing terminal's SIGHUP never reaches it), output appended to a log file, never waited for. Returns
+ * the pid. Same rules as everything else here: argv only.
+ */
+export function startDetached(argv: readonly string[], options: { logFd: number; cwd?: string; env?: NodeJS.ProcessEnv }): number {
+  if (argv.length === 0 || !argv[0]) throw new RampartError("EXEC", "internal: empty argv");
+  const [cmd, ...args] = argv as [string, ...string[]];
+  const child = spawn(cmd, args, {
+    shell: false,
+    detached: true,
+    stdio: ["ignore", options.logFd, options.logFd],
+    cwd: options.cwd,
+    env: options.env ?? process.env,
+  });
+  child.unref();
+  return child.pid ?? -1;
+}

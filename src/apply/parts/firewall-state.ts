@@ -7,11 +7,10 @@
 // (`unshare --net`, held by a `sleep` and entered with `nsenter`) and read back there. The same scratch
 // namespace is where the backend's `check` runs, so validation never creates anything in the live kernel
 // (the iptables check creates the ipsets it refers to).
-import { spawn } from "node:child_process";
 import { readlinkSync } from "node:fs";
 import { RampartError, messageOf } from "../../core/errors.js";
 import { type BackendName, type FirewallBackend, type RenderedRuleset, createBackend } from "../../firewall/index.js";
-import type { Runner } from "../../system/exec.js";
+import { type Runner, startProcess } from "../../system/exec.js";
 
 /** The comparable listing of rampart's loaded firewall; undefined when nothing of it is loaded. */
 export async function loadedState(run: Runner, backend: BackendName): Promise<string | undefined> {
@@ -85,7 +84,7 @@ export interface Scratch {
 
 /** Start a scratch network namespace (needs root: CAP_SYS_ADMIN). Throws EXEC when it cannot be made. */
 export async function openScratch(run: Runner): Promise<Scratch> {
-  const child = spawn("unshare", ["--net", "--", "sleep", "600"], { stdio: "ignore" });
+  const child = startProcess(["unshare", "--net", "--", "sleep", "600"]);
   const failed = new Promise<never>((_, reject) => {
     child.once("error", (e) => reject(e));
     child.once("exit", (code) => reject(new Error(`unshare --net exited (${code}): not root?`)));
