@@ -46,6 +46,27 @@ const COMPATIBLE_EXTRA = {
 
 const yn = (b: boolean) => (b ? "yes" : "no");
 
+// Ubuntu ≥ 22.10 starts sshd through ssh.socket: the socket, not sshd_config's Port, decides where it listens.
+// Ubuntu 24.04 ships a generator that derives ListenStream from sshd_config at daemon-reload; without it,
+// rampart writes the socket's drop-in itself.
+export const SSH_SOCKET_WANTS = "/etc/systemd/system/sockets.target.wants/ssh.socket";
+export const SSH_SOCKET_DROPIN = "/etc/systemd/system/ssh.socket.d/00-rampart.conf";
+const SSH_SOCKET_GENERATOR = "/usr/lib/systemd/system-generators/sshd-socket-generator";
+
+async function socketActivated(ctx: PartContext): Promise<boolean> {
+  return (await ctx.fs.lstat(SSH_SOCKET_WANTS)) !== undefined;
+}
+
+export function sshSocketDropIn(port: number): string {
+  return `# Written by rampart (policy ssh.port): sshd is socket-activated here, so the socket must listen there.
+[Socket]
+ListenStream=
+ListenStream=0.0.0.0:${port}
+ListenStream=[::]:${port}
+BindIPv6Only=ipv6-only
+`;
+}
+
 /** The Ciphers/KexAlgorithms/MACs lines for the policy, limited to what this OpenSSH supports. */
 export function cryptoLines(crypto: Policy["ssh"]["crypto"], supported: Supported | undefined): { lines: string[]; notes: string[] } {
   if (crypto === "keep") return { lines: [], notes: [] };
@@ -205,11 +226,29 @@ export const sshPart: Part = {
       const ports = cfg.directives.filter((d) => d.key === "port" && d.file !== DROPIN);
       for (const p of ports)
         notes.push({ part: "ssh", message: `${p.file}:${p.line}: Port ${p.args.join(" ")} stays: sshd listens on every Port line` });
-      if ((await ctx.fs.exists("/lib/systemd/system/ssh.socket")) && (await systemdRunning(ctx.fs))) {
-        notes.push({
-          part: "ssh",
-          message: "ssh.socket may be in use (Ubuntu): its ListenStream is not changed by rampart yet; check `systemctl status ssh.socket`",
-        });
+      if (await socketActivated(ctx)) {
+        if (await ctx.fs.exists(SSH_SOCKET_GENERATOR)) {
+          notes.push({
+            part: "ssh",
+            message:
+              "ssh.socket is enabled: its generator takes the new Port from sshd_config at `systemctl daemon-reload` (done on reload)",
+          });
+        } else {
+          const text = sshSocketDropIn(ctx.policy.ssh.port);
+          const before = await ctx.fs.readTextIfExists(SSH_SOCKET_DROPIN);
+          if (before !== text) {
+            changes.push({
+              kind: "file",
+              part: "ssh",
+              path: SSH_SOCKET_DROPIN,
+              content: text,
+              mode: 0o644,
+              owner: root,
+              before,
+              reason: "ssh.socket is enabled: the socket decides the port (Ubuntu socket activation)",
+            });
+          }
+        }
       }
     }
     return { changes, notes };
@@ -372,6 +411,11 @@ export const sshPart: Part = {
 
   async reload(ctx): Promise<void> {
     if (!ctx.live) return;
+    if ((await systemdRunning(ctx.fs)) && (await socketActivated(ctx))) {
+      // a new port lives in the socket unit: reload units, restart the socket (open sessions are not its children)
+      await ctx.run(["systemctl", "daemon-reload"]);
+      await ctx.run(["systemctl", "restart", "ssh.socket"]);
+    }
     if (await systemdRunning(ctx.fs)) {
       const r = await ctx.run(["systemctl", "reload", "ssh"], { okCodes: "any" });
       if (r.code !== 0) await ctx.run(["systemctl", "reload", "sshd"]);
