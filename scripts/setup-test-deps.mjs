@@ -28,6 +28,7 @@ export const NEEDED = {
   "/usr/sbin/visudo": "sudo",
   "/usr/lib/systemd/systemd-journald": "systemd",
   "/usr/bin/pg_ctlcluster": "postgresql",
+  "/usr/bin/ansible-playbook": "ansible",
 };
 
 const missing = [

@@ -12,7 +12,7 @@ export function escapeHtml(s: string): string {
 }
 const e = escapeHtml;
 
-const CSS = `
+export const CSS = `
 :root{--bg:#f5f6f8;--card:#fff;--ink:#1d2330;--muted:#667085;--line:#e4e7ec;--pass:#12805c;--fail:#c8322d;--warn:#b7791f;--skip:#8a94a6;--error:#8e44ad;--waived:#2f6fb3;
 --critical:#8b1a1a;--high:#c8322d;--medium:#d97706;--low:#2f6fb3;--info:#667085}
 *{box-sizing:border-box}body{margin:0;background:var(--bg);color:var(--ink);font:14px/1.5 system-ui,-apple-system,"Segoe UI",Roboto,Ubuntu,sans-serif}

@@ -18,6 +18,7 @@ export const commands: CommandEntry[] = [
   { name: "guard", load: async () => (await import("./guard.js")).registerGuard },
   { name: "blocklist", load: async () => (await import("./blocklist.js")).registerBlocklist },
   { name: "integrity", load: async () => (await import("./integrity.js")).registerIntegrity },
+  { name: "report", load: async () => (await import("./report.js")).registerReport },
 ];
 
 const ALIASES: Record<string, string> = { apply: "plan", confirm: "plan", rollback: "plan" };
