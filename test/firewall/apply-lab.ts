@@ -100,7 +100,9 @@ async function loadForeign(srv: LabHost, backend: Backend): Promise<void> {
   else await srv.exec(["iptables-restore"], { input: IPT_FOREIGN });
 }
 
-const zeroNft = (t: string) => t.replace(/counter packets \d+ bytes \d+/g, "counter packets 0 bytes 0");
+// a ban's remaining time runs down on its own: compared as "some time left" (a permanent element stays 0)
+const zeroNft = (t: string) => t.replace(/counter packets \d+ bytes \d+/g, "counter packets 0 bytes 0").replace(/ expires \S+/g, "");
+const zeroTimeouts = (t: string) => t.replace(/^(add rampart_\S+ \S+ timeout )[1-9]\d*$/gm, "$1T");
 const zeroSave = (t: string) =>
   t
     .split("\n")
@@ -142,7 +144,7 @@ async function kernel(srv: LabHost, backend: Backend): Promise<string> {
   if (backend === "iptables") {
     for (const prog of ["iptables-save", "ip6tables-save"]) parts.push(`## ${prog}\n${zeroSave((await srv.exec([prog])).stdout)}`);
     // initval: the hash seed the kernel picks when a set is created (a reboot creates them again)
-    parts.push(`## ipset save\n${(await srv.exec(["ipset", "save"])).stdout.replace(/ initval 0x[0-9a-f]+/g, "")}`);
+    parts.push(`## ipset save\n${zeroTimeouts((await srv.exec(["ipset", "save"])).stdout.replace(/ initval 0x[0-9a-f]+/g, ""))}`);
   }
   return parts.join("\n");
 }
@@ -204,6 +206,36 @@ function hostPids(srv: LabHost): number[] {
     } catch {}
   }
   return out;
+}
+
+const BAN = "198.51.100.77";
+const BAN_SECONDS = 600;
+const BLOCK = "203.0.113.128/25";
+
+async function addElements(srv: LabHost, backend: Backend): Promise<void> {
+  if (backend === "nftables") {
+    await srv.exec(["nft", "add", "element", "inet", "rampart", "rampart_ban_v4", `{ ${BAN} timeout ${BAN_SECONDS}s }`]);
+    await srv.exec(["nft", "add", "element", "inet", "rampart", "rampart_block_v4", `{ ${BLOCK} }`]);
+  } else {
+    await srv.exec(["ipset", "add", "rampart_ban_v4", BAN, "timeout", String(BAN_SECONDS)]);
+    await srv.exec(["ipset", "add", "rampart_block_v4", BLOCK]);
+  }
+  await assertElements(srv, backend, "just added");
+}
+
+/** The ban is there with part of its time left (not reset, not permanent), and so is the blocklist entry. */
+async function assertElements(srv: LabHost, backend: Backend, when: string): Promise<void> {
+  if (backend === "nftables") {
+    const ban = (await srv.exec(["nft", "list", "set", "inet", "rampart", "rampart_ban_v4"])).stdout;
+    assert.match(ban, new RegExp(`${BAN.replaceAll(".", "\\.")} timeout 10m expires \\d`), `${when}: the ban with time left`);
+    const block = (await srv.exec(["nft", "list", "set", "inet", "rampart", "rampart_block_v4"])).stdout;
+    assert.ok(block.includes(BLOCK), `${when}: the blocklist entry\n${block}`);
+    return;
+  }
+  const saved = (await srv.exec(["ipset", "save"])).stdout;
+  const left = Number(new RegExp(`^add rampart_ban_v4 ${BAN.replaceAll(".", "\\.")} timeout (\\d+)$`, "m").exec(saved)?.[1]);
+  assert.ok(left > 0 && left <= BAN_SECONDS, `${when}: the ban with time left (${left})\n${saved}`);
+  assert.match(saved, new RegExp(`^add rampart_block_v4 ${BLOCK.replaceAll(".", "\\.")}$`, "m"), `${when}: the blocklist entry`);
 }
 
 type Probe = "open" | "refused" | "timeout" | "unreachable" | "error";
@@ -322,6 +354,8 @@ export async function firewallApplySuite(lab: Lab, backend: Backend, log: (s: st
   assert.equal(confirm.code, 0, confirm.stderr + confirm.stdout);
   assert.match(confirm.stdout, /confirmed/);
   await waitFor("confirm settles", pendingGone(srv), 5000);
+  // the guard's ban and a blocklist entry, added after the apply: every rollback below must keep them
+  await addElements(srv, backend);
   const confirmed = await kernel(srv, backend);
   assert.notEqual(confirmed, pristine);
   const confirmedFiles = await persisted(srv);
@@ -382,5 +416,6 @@ export async function firewallApplySuite(lab: Lab, backend: Backend, log: (s: st
   await waitFor("(d) rollback after the reboot", pendingGone(srv), 20_000);
   assert.equal(await kernel(srv, backend), confirmed, "(d) reboot: kernel exactly as before");
   assert.equal(await persisted(srv), confirmedFiles, "(d) boot files as before");
+  await assertElements(srv, backend, "(d) after the reboot rollback");
   step(`(d) reboot rollback (${rearm.stdout.trim()})`);
 }

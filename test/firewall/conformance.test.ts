@@ -7,6 +7,9 @@
 import assert from "node:assert/strict";
 import { after, before, beforeEach, describe, test } from "node:test";
 import { type BackendName, type FirewallBackend, type FirewallSnapshot, compile, createBackend } from "../../src/firewall/index.js";
+import { load as loadBlocklist } from "../../src/blocklist/load.js";
+import { fromParsed } from "../../src/blocklist/merge.js";
+import { parseList } from "../../src/blocklist/parse.js";
 import { parsePolicy } from "../../src/policy/load.js";
 import type { Runner } from "../../src/system/exec.js";
 import { FwNet, type FwHost, type ProbeResult } from "./hosts.js";
@@ -29,7 +32,18 @@ interface Dialect {
   foreign(run: Runner): Promise<string>;
   /** everything the backend may touch, for idempotence and restore comparisons */
   full(run: Runner): Promise<string>;
+  /** add a blocklist entry to rampart_block_v4 */
+  block(run: Runner, cidr: string): Promise<void>;
+  /** the set's elements as "addr" or "addr timeout SECONDS" (remaining), sorted */
+  elements(run: Runner, set: string): Promise<string[]>;
 }
+
+/** nft's `1h2m3s500ms` as whole seconds */
+const nftSeconds = (d: string) =>
+  [...d.matchAll(/(\d+)(ms|h|m|s|d)/g)].reduce(
+    (t, [, n, u]) => t + Number(n) * ({ d: 86400, h: 3600, m: 60, s: 1, ms: 0.001 }[u as string] ?? 0),
+    0,
+  );
 
 const nftDialect: Dialect = {
   ban: async (run, addr, family) => {
@@ -71,6 +85,22 @@ table ip filter {
     return nat.stdout + filter.stdout;
   },
   full: async (run) => (await run(["nft", "-s", "list", "ruleset"])).stdout,
+  block: async (run, cidr) => {
+    await run(["nft", "add", "element", "inet", "rampart", "rampart_block_v4", `{ ${cidr} }`]);
+  },
+  elements: async (run, set) => {
+    const text = (await run(["nft", "list", "set", "inet", "rampart", set])).stdout;
+    const body = /elements = \{([^}]*)\}/.exec(text)?.[1] ?? "";
+    return body
+      .split(",")
+      .map((e) => e.trim())
+      .filter(Boolean)
+      .map((e) => {
+        const m = /^(\S+)(?: timeout \S+)?(?: expires (\S+))?/.exec(e);
+        return m?.[2] ? `${m[1]} timeout ${Math.floor(nftSeconds(m[2]))}` : (m?.[1] ?? e);
+      })
+      .sort();
+  },
 };
 
 const normSave = (text: string) =>
@@ -123,6 +153,21 @@ COMMIT
     out.push((await run(["ipset", "list", "-n"])).stdout);
     return out.join("\n");
   },
+  block: async (run, cidr) => {
+    await run(["ipset", "add", "rampart_block_v4", cidr]);
+  },
+  elements: async (run, set) =>
+    (await run(["ipset", "save", set])).stdout
+      .split("\n")
+      .filter((l) => l.startsWith("add "))
+      .map((l) =>
+        l
+          .split(" ")
+          .slice(2)
+          .join(" ")
+          .replace(/ timeout 0$/, ""),
+      )
+      .sort(),
 };
 
 const DIALECTS: Record<BackendName, Dialect> = { nftables: nftDialect, iptables: iptDialect };
@@ -270,6 +315,41 @@ for (const backendName of ["nftables", "iptables"] as const) {
         "bad v4 80": "open",
         "bad v6 80": "open",
       });
+    });
+
+    test("restore brings back the named sets' elements (bans keep their remaining timeout), even when the sets are gone", async () => {
+      const yaml = "firewall:\n  inbound:\n    - { ports: [80] }\n";
+      await load(yaml);
+      await dialect.ban(srv.run, good.v4, 4);
+      await dialect.block(srv.run, "192.0.2.128/25");
+      const snap = await backend.snapshot();
+      await load("firewall:\n  reject: true\n  inbound:\n    - { ports: [8080] }\n");
+      // what a reboot leaves: nothing of rampart's (no rules, no sets); the snapshot goes through JSON like a backup
+      await backend.restore(pristine);
+      await backend.restore(JSON.parse(JSON.stringify(snap)) as FirewallSnapshot);
+      const bans = await dialect.elements(srv.run, "rampart_ban_v4");
+      assert.equal(bans.length, 1, bans.join("; "));
+      const m = new RegExp(`^${good.v4.replaceAll(".", "\\.")} timeout (\\d+)$`).exec(bans[0] ?? "");
+      assert.ok(m, `the ban with its timeout: ${bans.join("; ")}`);
+      const left = Number(m[1]);
+      assert.ok(left > 3000 && left <= 3600, `the ban keeps its remaining timeout (${left} s left of 3600)`);
+      assert.deepEqual(await dialect.elements(srv.run, "rampart_block_v4"), ["192.0.2.128/25"]);
+      assert.deepEqual(await matrix([good, bad], [80]), {
+        "good v4 80": "timeout",
+        "good v6 80": "open",
+        "bad v4 80": "open",
+        "bad v6 80": "open",
+      });
+    });
+
+    test("a policy reload after a blocklist load (sets resized to the data) works and keeps the blocklist", async () => {
+      const yaml = "firewall:\n  inbound:\n    - { ports: [80] }\n";
+      await load(yaml);
+      const list = fromParsed(parseList(`${good.v4}/32\n2001:db8:bad::/64\n`, { name: "conformance" }));
+      await loadBlocklist(srv.run, backendName === "iptables" ? "ipset" : "nftables", list);
+      await load(yaml);
+      assert.deepEqual(await dialect.elements(srv.run, "rampart_block_v4"), [good.v4]);
+      assert.deepEqual(await matrix([good], [80]), { "good v4 80": "timeout", "good v6 80": "timeout" });
     });
 
     test("anti-lockout: the admin's source reaches sshd even when the policy opens no SSH and it is banned", async () => {

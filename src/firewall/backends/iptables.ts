@@ -55,7 +55,7 @@ export class IptablesBackend implements FirewallBackend {
 
   /** ipsets are created (empty, rampart's own) first: iptables-restore --test resolves `-m set` names. */
   async check(ruleset: RenderedRuleset): Promise<void> {
-    await this.exec(["ipset", "restore", "-exist"], fileOf(ruleset, FILES.sets), "ipset refused the set definitions");
+    await this.exec(["ipset", "restore", "-exist"], await this.missingSets(ruleset), "ipset refused the set definitions");
     for (const f of [4, 6] as const) {
       await this.exec(
         [this.prog[f].restore, "--test", "--noflush"],
@@ -66,7 +66,7 @@ export class IptablesBackend implements FirewallBackend {
   }
 
   async load(ruleset: RenderedRuleset): Promise<void> {
-    await this.exec(["ipset", "restore", "-exist"], fileOf(ruleset, FILES.sets), "ipset refused the set definitions");
+    await this.exec(["ipset", "restore", "-exist"], await this.missingSets(ruleset), "ipset refused the set definitions");
     const before: Partial<Record<AddressFamily, string>> = {};
     for (const f of [4, 6] as const) before[f] = await this.saveFilter(f);
     try {
@@ -84,6 +84,28 @@ export class IptablesBackend implements FirewallBackend {
     }
   }
 
+  /**
+   * The sets file without the sets that exist already: they keep their elements, and their sizes — a
+   * blocklist load swaps in a set with maxelem/hashsize fitted to its data, and `create` of a set that
+   * exists with other parameters fails even with -exist.
+   */
+  private async missingSets(ruleset: RenderedRuleset): Promise<string> {
+    const now = await this.run(["ipset", "list", "-n"], { okCodes: "any", timeoutMs: 15_000 });
+    const existing = new Set(now.code === 0 ? now.stdout.split("\n") : []);
+    return fileOf(ruleset, FILES.sets)
+      .split("\n")
+      .filter((l) => {
+        const name = /^create (\S+) /.exec(l)?.[1];
+        return name === undefined || !existing.has(name);
+      })
+      .join("\n");
+  }
+
+  /**
+   * The filter tables, and rampart's ipsets with their contents (`ipset save` text of the rampart_* sets:
+   * ban elements carry their remaining timeout), so a rollback keeps the guard's bans and the blocklists.
+   * "ipsets" (the names alone) is what older snapshots hold; restore() accepts those too.
+   */
   async snapshot(): Promise<FirewallSnapshot> {
     const sets = await this.run(["ipset", "list", "-n"], { okCodes: "any", timeoutMs: 15_000 });
     const ours = sets.code === 0 ? sets.stdout.split("\n").filter((n) => n.startsWith("rampart_")) : [];
@@ -93,9 +115,22 @@ export class IptablesBackend implements FirewallBackend {
         "filter.v4": await this.saveFilter(4),
         "filter.v6": await this.saveFilter(6),
         ipsets: ours.join("\n"),
+        "ipsets.save": ours.length ? await this.saveIpsets() : "",
         "nft.tables": await this.nftFilterTables(),
       },
     };
+  }
+
+  /** `ipset save`, kept to the rampart_* sets' lines. */
+  private async saveIpsets(): Promise<string> {
+    const r = await this.run(["ipset", "save"], { okCodes: "any", timeoutMs: 120_000 });
+    if (r.code !== 0) {
+      throw new RampartError("EXEC", `ipset save failed: ${r.stderr.trim()}`, {
+        hint: "Run as root; check that the ipset tool works on this host.",
+      });
+    }
+    const lines = r.stdout.split("\n").filter((l) => /^(?:create|add) rampart_\S* /.test(l));
+    return lines.length ? `${lines.join("\n")}\n` : "";
   }
 
   /**
@@ -115,8 +150,17 @@ export class IptablesBackend implements FirewallBackend {
       .join("\n");
   }
 
-  /** Puts the filter tables back as saved (nat, mangle, raw are never touched); drops ipsets created since. */
+  /**
+   * Puts rampart's ipsets back with their saved contents, then the filter tables as saved (nat, mangle, raw
+   * are never touched); drops rampart ipsets created since.
+   */
   async restore(snapshot: FirewallSnapshot): Promise<void> {
+    const setsText = snapshot.parts["ipsets.save"];
+    if (setsText) {
+      const now = await this.run(["ipset", "list", "-n"], { okCodes: "any", timeoutMs: 15_000 });
+      const existing = new Set(now.code === 0 ? now.stdout.split("\n") : []);
+      await this.exec(["ipset", "restore", "-exist"], ipsetRestoreText(setsText, existing), "ipset refused the saved sets");
+    }
     for (const f of [4, 6] as const) {
       const saved = snapshot.parts[`filter.v${f}`];
       if (saved) await this.exec([this.prog[f].restore], saved, `${this.prog[f].restore} refused the saved IPv${f} filter table`);
@@ -157,6 +201,23 @@ export class IptablesBackend implements FirewallBackend {
       });
     }
   }
+}
+
+/**
+ * One `ipset restore -exist` input that puts saved sets back: a set that exists now is flushed (re-creating
+ * it would fail when a blocklist load resized it, and it may be referenced by rules), a missing one is
+ * created as saved; then the saved elements are added, each with its saved (remaining) timeout.
+ */
+export function ipsetRestoreText(saved: string, existing: ReadonlySet<string>): string {
+  const out: string[] = [];
+  for (const line of saved.split("\n")) {
+    const m = /^(create|add) (\S+) /.exec(line);
+    if (!m) continue;
+    const name = m[2] as string;
+    if (m[1] === "create") out.push(existing.has(name) ? `flush ${name}` : line);
+    else out.push(line);
+  }
+  return out.length ? `${out.join("\n")}\n` : "";
 }
 
 /** Insert `-D` lines for rampart jumps the current table already has, just before the file's `-I` jumps. */
