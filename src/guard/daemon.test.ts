@@ -155,3 +155,22 @@ test("restoring 10,000 bans is one enforcer call", async () => {
   assert.equal(kernel.kernel.size, 10_000);
   assert.equal(kernel.calls, 1);
 });
+
+test("the sweep puts back bans the kernel lost (a firewall rollback replaced the set), quietly", async () => {
+  const s = setup("sweep");
+  const kernel = new MemoryEnforcer();
+  const { daemon, state } = s.make(kernel);
+  await daemon.start();
+  try {
+    await callGuard({ cmd: "ban", target: "198.51.100.42", jail: "sshd", seconds: 3600 }, s.socketPath);
+    assert.equal(await daemon.sweep(), 0, "nothing lost yet");
+    kernel.kernel.clear(); // what a rollback to a snapshot taken before the ban does
+    assert.equal(await daemon.sweep(), 1);
+    assert.ok(kernel.kernel.has("198.51.100.42"));
+    const left = kernel.kernel.get("198.51.100.42") ?? 0;
+    assert.ok(left > 3500 && left <= 3600, "with its remaining time");
+  } finally {
+    await daemon.stop();
+    state.close();
+  }
+});

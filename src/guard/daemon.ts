@@ -62,6 +62,8 @@ interface PendingBan {
   record: BanRecord;
   arrivedAt: number;
   refresh: boolean;
+  /** a known ban put back into the kernel (start-up restore, sweep): no log line, mail or latency sample */
+  reassert?: boolean;
 }
 
 export class GuardDaemon {
@@ -134,7 +136,7 @@ export class GuardDaemon {
       if (st.state === "missing") this.d.log.warn(`log source ${st.target} does not exist yet: waiting for it`, { source: key });
       else this.d.log.info(`reading ${st.target}`, { source: key, kind: st.kind });
     }
-    this.sweepTimer = setInterval(() => this.sweep(), 30_000);
+    this.sweepTimer = setInterval(() => void this.sweep(), 30_000);
     this.sweepTimer.unref?.();
   }
 
@@ -271,6 +273,7 @@ export class GuardDaemon {
         await this.d.enforcer.add(bans);
         const done = performance.now();
         for (const p of batch) {
+          if (p.reassert) continue;
           this.recordLatency(done - p.arrivedAt);
           this.d.log.info(`banned ${p.record.target}`, {
             jail: p.record.jail,
@@ -315,13 +318,32 @@ export class GuardDaemon {
       this.d.log.error(`could not restore ${active.length} ban(s): ${(e as Error).message}`, {
         hint: "load the firewall (`rampart apply --only firewall`); the guard retries",
       });
-      for (const b of active) this.pending.push({ record: b, arrivedAt: performance.now(), refresh: false });
+      for (const b of active) this.pending.push({ record: b, arrivedAt: performance.now(), refresh: false, reassert: true });
       setTimeout(() => void this.flush(), 2000).unref?.();
     }
   }
 
-  private sweep(): void {
-    this.d.state.activeBans(this.d.clock.now()); // deletes expired rows; the kernel expired them itself
+  /**
+   * Every 30 s: drop expired rows (the kernel expired them itself) and put back any active ban the kernel
+   * lost — a firewall rollback or reload that replaced the sets, someone flushing them by hand. The state is
+   * the truth; the kernel is made to match it.
+   */
+  async sweep(): Promise<number> {
+    const now = this.d.clock.now();
+    const active = this.d.state.activeBans(now);
+    if (active.length === 0) return 0;
+    let inKernel: Map<string, number | undefined>;
+    try {
+      inKernel = await this.d.enforcer.list();
+    } catch {
+      return 0; // the kernel could not be read: try again next time
+    }
+    const lost = active.filter((b) => !inKernel.has(b.target) && this.pending.every((p) => p.record.target !== b.target));
+    if (lost.length === 0) return 0;
+    this.d.log.warn(`${lost.length} ban(s) were missing from the kernel (firewall reloaded or rolled back?): putting them back`);
+    for (const b of lost) this.pending.push({ record: b, arrivedAt: performance.now(), refresh: false, reassert: true });
+    await this.flush();
+    return lost.length;
   }
 
   private recordLatency(ms: number): void {
