@@ -7,18 +7,9 @@ import { readFileSync } from "node:fs";
 import path from "node:path";
 import { CLI_ARGV, REPO } from "../helpers/cli.js";
 import { labTest } from "../lab/index.js";
+import { until } from "../helpers/wait.js";
 
 const GUIDE = readFileSync(path.join(REPO, "test/fail2ban/fixtures/guide/jail.local"), "utf8");
-
-async function until<T>(what: string, probe: () => Promise<T | undefined | false>, ms = 10_000, every = 100): Promise<T> {
-  const end = Date.now() + ms;
-  for (;;) {
-    const v = await probe();
-    if (v) return v;
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, every));
-  }
-}
 
 labTest(
   "the guide's jail.local imports and bans, with the mail delivered",

@@ -8,16 +8,7 @@ import { CLI_ARGV, REPO } from "../helpers/cli.js";
 import { type LabHost, labTest } from "../lab/index.js";
 import type { ShareStatus } from "../../src/guard/share/types.js";
 import { makePostgres, PG_BIN } from "./postgres-server.js";
-
-async function until<T>(what: string, probe: () => Promise<T | undefined | false>, ms = 10_000, every = 50): Promise<T> {
-  const end = Date.now() + ms;
-  for (;;) {
-    const v = await probe();
-    if (v) return v;
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, every));
-  }
-}
+import { until } from "../helpers/wait.js";
 
 const shareOf = async (h: LabHost): Promise<ShareStatus | undefined> => {
   const r = await h.rampart(["guard", "status", "--json"]);

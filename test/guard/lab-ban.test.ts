@@ -8,16 +8,7 @@ import { readFileSync } from "node:fs";
 import path from "node:path";
 import { CLI_ARGV, REPO } from "../helpers/cli.js";
 import { type Lab, type LabHost, labTest } from "../lab/index.js";
-
-async function until<T>(what: string, probe: () => Promise<T | undefined | false>, ms = 10_000, every = 50): Promise<T> {
-  const end = Date.now() + ms;
-  for (;;) {
-    const v = await probe();
-    if (v) return v;
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, every));
-  }
-}
+import { until } from "../helpers/wait.js";
 
 interface Setup {
   server: LabHost;

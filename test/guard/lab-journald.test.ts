@@ -5,16 +5,7 @@ import assert from "node:assert/strict";
 import { type ChildProcess, spawn } from "node:child_process";
 import { CLI_ARGV, REPO } from "../helpers/cli.js";
 import { type LabHost, labTest } from "../lab/index.js";
-
-async function until<T>(what: string, probe: () => Promise<T | undefined | false>, ms = 10_000, every = 100): Promise<T> {
-  const end = Date.now() + ms;
-  for (;;) {
-    const v = await probe();
-    if (v) return v;
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, every));
-  }
-}
+import { until } from "../helpers/wait.js";
 
 /** sshd on PORT in the host with its log piped into the host's journal as SYSLOG_IDENTIFIER=sshd (argv only). */
 function sshdIntoJournal(host: LabHost, port: number): ChildProcess[] {
