@@ -3,6 +3,9 @@
 // the decoded chunk (no string per line); the partial last line is carried to the next chunk. A line longer than the cap is never accumulated: its bytes are dropped up to the next newline
 // and it is reported once as too long — a 1 GB line without a newline costs no memory.
 // Hand-written because readline is several times slower (an event and a string per line, no cap).
+// A chunk that is pure ASCII (the usual log) is decoded as latin1: the same string, but a plain copy —
+// several times cheaper than the UTF-8 decoder, which was a tenth of `guard test`'s time.
+import { isAscii } from "node:buffer";
 
 export interface LineSink {
   /** one line: text[start..end) without its newline (and CR); text may hold many lines */
@@ -53,7 +56,7 @@ export class LineSplitter {
       this.hold(data);
       return;
     }
-    const text = data.toString("utf8", 0, last);
+    const text = decode(data, last);
     if (last + 1 < data.length) this.hold(data.subarray(last + 1));
     const sink = this.sink;
     let start = 0;
@@ -89,4 +92,10 @@ export class LineSplitter {
     // copy: a subarray would keep the whole (large) chunk alive
     this.carry = Buffer.from(part);
   }
+}
+
+/** data[0..end) as a string: latin1 when every byte is ASCII (identical result, a plain copy), else UTF-8 */
+function decode(data: Buffer, end: number): string {
+  const head = end === data.length ? data : data.subarray(0, end);
+  return head.toString(isAscii(head) ? "latin1" : "utf8");
 }

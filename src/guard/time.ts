@@ -95,16 +95,24 @@ export class SyslogTime {
     if (len === 0) return Number.NaN;
     const end = at + len;
     // "hh:mm:ss" are the last 8 characters; everything before the seconds names the minute
-    const key = text.slice(at, end - 3);
     const sec = digits(text, end - 2, 2);
     if (sec < 0 || sec > 60) return Number.NaN;
-    if (key !== this.cacheKey) {
+    if (!this.sameMinute(text, at, end - 3)) {
       const minute = this.minuteOf(text, at, len);
       if (Number.isNaN(minute)) return Number.NaN;
-      this.cacheKey = key;
+      // a fresh copy: a slice would keep the whole decoded chunk it came from alive
+      this.cacheKey = Buffer.from(text.slice(at, end - 3), "latin1").toString("latin1");
       this.cacheMinute = minute;
     }
     return this.cacheMinute + sec * 1000;
+  }
+
+  /** text[at..end) equals the cached minute's key: compared in place, no string per line */
+  private sameMinute(text: string, at: number, end: number): boolean {
+    const key = this.cacheKey;
+    if (end - at !== key.length) return false;
+    for (let i = 0; i < key.length; i++) if (text.charCodeAt(at + i) !== key.charCodeAt(i)) return false;
+    return true;
   }
 
   private minuteOf(text: string, at: number, len: number): number {

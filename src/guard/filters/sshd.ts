@@ -115,9 +115,22 @@ const MAX_CONNECTIONS = 10_000;
 // ---------------------------------------------------------------- addresses
 
 // Caches hold FRESH strings (never slices of a line): a slice would keep its whole input chunk alive.
-const v4Cache = new Map<number, string>(); // keyed by the address as an int32
-const v6Cache = new Map<string, string | null>();
-const CACHE_MAX = 65_536;
+// IPv4: direct-mapped by a hash of the address (two array reads per hit, cheaper than a Map lookup on
+// the hot path); a colliding address just replaces the slot's entry.
+const V4_SLOTS = 1 << 16;
+const v4Keys = new Int32Array(V4_SLOTS);
+const v4Text: (string | undefined)[] = new Array<string | undefined>(V4_SLOTS).fill(undefined);
+// Other tokens: direct-mapped by a hash of their characters and compared in place (no string per line).
+const OTHER_SLOTS = 1 << 16;
+const otherToken: (string | undefined)[] = new Array<string | undefined>(OTHER_SLOTS).fill(undefined);
+const otherValue: (string | null)[] = new Array<string | null>(OTHER_SLOTS).fill(null);
+
+/** text[start..end) is exactly `lit` */
+function sameText(text: string, start: number, end: number, lit: string): boolean {
+  if (end - start !== lit.length) return false;
+  for (let i = 0; i < lit.length; i++) if (text.charCodeAt(start + i) !== lit.charCodeAt(i)) return false;
+  return true;
+}
 
 /**
  * The IPv4 address token as a 32-bit number when it is in canonical form (four decimal numbers 0-255
@@ -160,31 +173,77 @@ export function canonicalAddress(token: string): string | undefined {
 function addressAt(text: string, start: number, end: number): string | undefined {
   const v4 = canonicalV4Value(text, start, end);
   if (v4 >= 0) {
-    const key = v4 | 0; // int32: a small integer key hashes much faster than a heap number
-    let hit = v4Cache.get(key);
-    if (hit === undefined) {
+    const key = v4 | 0;
+    const slot = Math.imul(key, 0x9e3779b1) >>> 16;
+    let hit = v4Text[slot];
+    if (hit === undefined || v4Keys[slot] !== key) {
       hit = `${v4 >>> 24}.${(v4 >>> 16) & 255}.${(v4 >>> 8) & 255}.${v4 & 255}`;
-      if (v4Cache.size >= CACHE_MAX) v4Cache.clear();
-      v4Cache.set(key, hit);
+      v4Keys[slot] = key;
+      v4Text[slot] = hit;
     }
     return hit;
   }
-  const token = text.slice(start, end);
-  const hit = v6Cache.get(token);
-  if (hit !== undefined) return hit ?? undefined;
-  if (token.length > 45) return undefined;
+  // any other token (IPv6, a non-canonical IPv4, a host name): an address is at most 45 ASCII characters
+  if (end - start > 45) return undefined;
+  let h = 0x811c9dc5;
+  for (let i = start; i < end; i++) {
+    const c = text.charCodeAt(i);
+    if (c > 127) return undefined;
+    h = Math.imul(h ^ c, 0x01000193);
+  }
+  const slot = h >>> 16;
+  const cached = otherToken[slot];
+  if (cached !== undefined && sameText(text, start, end, cached)) return otherValue[slot] ?? undefined;
+  // a fresh copy (ASCII, so latin1 is exact): a slice could keep the whole decoded chunk alive
+  const token = Buffer.from(text.slice(start, end), "latin1").toString("latin1");
   const r = tryParseIp(token);
   const v = r.ok ? formatIp(r.value) : null;
-  if (v6Cache.size >= CACHE_MAX) v6Cache.clear();
-  v6Cache.set(Buffer.from(token, "latin1").toString("latin1"), v);
+  otherToken[slot] = token;
+  otherValue[slot] = v;
   return v ?? undefined;
 }
+
+// ---------------------------------------------------------------- rule numbers
+
+/** a rule's position in SSHD_RULES (throws at load time on a typo) */
+function ruleIndex(id: string): number {
+  const i = SSHD_RULES.findIndex((r) => r.id === id);
+  if (i < 0) throw new Error(`sshd filter: no rule ${id}`);
+  return i;
+}
+// The scanner records a rule as its number: the filter's per-rule table is then an array read, not a map
+// lookup per line.
+const R_ACCEPTED = ruleIndex("accepted");
+const R_ACCOUNT_LOCKED = ruleIndex("account-locked");
+const R_BAD_PROTOCOL_VERSION = ruleIndex("bad-protocol-version");
+const R_BANNER_EXCHANGE = ruleIndex("banner-exchange");
+const R_CONNECTION_CLOSED = ruleIndex("connection-closed");
+const R_CONNECTION_FROM = ruleIndex("connection-from");
+const R_DID_NOT_RECEIVE_IDENT = ruleIndex("did-not-receive-ident");
+const R_DISCONNECT_AUTH_FAIL = ruleIndex("disconnect-auth-fail");
+const R_FAILED_AUTH = ruleIndex("failed-auth");
+const R_FAILED_PUBLICKEY = ruleIndex("failed-publickey");
+const R_INVALID_USER = ruleIndex("invalid-user");
+const R_KEX_IDENTIFICATION = ruleIndex("kex-identification");
+const R_MAX_AUTH_ATTEMPTS = ruleIndex("max-auth-attempts");
+const R_NEGOTIATION_FAILED = ruleIndex("negotiation-failed");
+const R_NO_AUTH_METHODS = ruleIndex("no-auth-methods");
+const R_PAM_AUTH_FAILURE = ruleIndex("pam-auth-failure");
+const R_PAM_UNIX = ruleIndex("pam-unix");
+const R_PREAUTH_CLOSE = ruleIndex("preauth-close");
+const R_PREAUTH_DISCONNECT_USER = ruleIndex("preauth-disconnect-user");
+const R_READ_SOCKET_RESET = ruleIndex("read-socket-reset");
+const R_RECEIVED_DISCONNECT_PREAUTH = ruleIndex("received-disconnect-preauth");
+const R_TOO_MANY_AUTH_FAILURES = ruleIndex("too-many-auth-failures");
+const R_UNABLE_TO_NEGOTIATE = ruleIndex("unable-to-negotiate");
+const R_USER_NOT_ALLOWED = ruleIndex("user-not-allowed");
 
 // ---------------------------------------------------------------- classification
 
 /** What the scanner found in one message: positions into the text, reused between lines. */
 interface Found {
-  rule: string;
+  /** the rule's number (R_…), -1 before the first line */
+  rule: number;
   /** address token [addrStart, addrEnd); addrStart < 0 when the line has none */
   addrStart: number;
   addrEnd: number;
@@ -198,7 +257,7 @@ interface Found {
   ambiguous: boolean;
 }
 
-function reset(f: Found, rule: string): Found {
+function reset(f: Found, rule: number): Found {
   f.rule = rule;
   f.addrStart = -1;
   f.addrEnd = -1;
@@ -245,11 +304,13 @@ function stripPort(s: string, m: number, end: number): number {
 function stripTail(s: string, m: number, end: number, f: { preauth: boolean }): number {
   let e = end;
   f.preauth = false;
-  if (endsAt(s, e, " [preauth]")) {
+  // each suffix is compared only when the last character fits (most lines end with a digit)
+  if (s.charCodeAt(e - 1) === 93 /* ] */ && endsAt(s, e, " [preauth]")) {
     e -= 10;
     f.preauth = true;
   }
-  if (endsAt(s, e, " ssh2") || endsAt(s, e, " ssh1")) e -= 5;
+  const last = s.charCodeAt(e - 1);
+  if ((last === 50 /* 2 */ && endsAt(s, e, " ssh2")) || (last === 49 /* 1 */ && endsAt(s, e, " ssh1"))) e -= 5;
   return stripPort(s, m, e);
 }
 
@@ -291,7 +352,9 @@ function tokenAt(s: string, p: number, end: number, f: Found): number {
 function authResult(s: string, m: number, end: number, f: Found, failed: boolean): Found | undefined {
   const sp = charIn(s, 32, m, Math.min(end, m + 65));
   if (sp < 0 || sp - m > 64 || !has(s, sp, " for ")) return undefined;
-  const method = s.slice(m, sp);
+  // the method compared in place (no string per line)
+  const publickey = sp - m === 9 && has(s, m, "publickey");
+  const hostbased = sp - m === 9 && has(s, m, "hostbased");
   let us = sp + 5;
   let invalid = false;
   if (has(s, us, "invalid user ")) {
@@ -301,11 +364,10 @@ function authResult(s: string, m: number, end: number, f: Found, failed: boolean
     invalid = true;
     us += 13;
   }
-  const publickey = method === "publickey";
-  reset(f, failed ? (publickey ? "failed-publickey" : "failed-auth") : "accepted");
+  reset(f, failed ? (publickey ? R_FAILED_PUBLICKEY : R_FAILED_AUTH) : R_ACCEPTED);
   f.userStart = us;
   if (failed && publickey && !invalid) f.nofail = true;
-  if (publickey || method === "hostbased") {
+  if (publickey || hostbased) {
     // attacker text on both sides: use the line only when exactly one `from A port N ssh2` position exists
     let found = 0;
     // sshd writes the real address right after the (bounded) user name: look only there
@@ -342,7 +404,7 @@ function authResult(s: string, m: number, end: number, f: Found, failed: boolean
   const e = stripTail(s, m, end, tail);
   const k = lastToken(s, us - 1, e, " from ", f);
   if (k < 0) return undefined;
-  if ((publickey || method === "hostbased") && k > us + MAX_USER_FIELD) return undefined;
+  if ((publickey || hostbased) && k > us + MAX_USER_FIELD) return undefined;
   f.userEnd = Math.max(us, k);
   return f;
 }
@@ -376,7 +438,7 @@ function classify(s: string, m: number, end: number, f: Found): Found | undefine
     case 73: // I
     case 105: // i
       if (has(s, m, "Invalid user ") || has(s, m, "Illegal user ") || has(s, m, "illegal user ")) {
-        reset(f, "invalid-user");
+        reset(f, R_INVALID_USER);
         const e = stripTail(s, m, end, tail);
         const k = lastToken(s, m + 12, e, " from ", f);
         if (k < 0) return undefined;
@@ -389,7 +451,7 @@ function classify(s: string, m: number, end: number, f: Found): Found | undefine
       if (has(s, m, "User not known to the underlying authentication module for ")) return pamFailure(s, m, end, f);
       if (has(s, m, "User ")) return userLine(s, m, end, f);
       if (has(s, m, "Unable to negotiate with ")) {
-        reset(f, "unable-to-negotiate");
+        reset(f, R_UNABLE_TO_NEGOTIATE);
         const q = tokenAt(s, m + 25, end, f);
         if (q < 0) return undefined;
         const colon = findIn(s, ": no matching ", q - 1, Math.min(end, q + 30));
@@ -397,14 +459,14 @@ function classify(s: string, m: number, end: number, f: Found): Found | undefine
         if (s.charCodeAt(q - 1) === 58) f.addrEnd = q - 1; // "with A: no matching" (no port)
         return f;
       }
-      if (has(s, m, "Unable to negotiate a ")) return reset(f, "negotiation-failed");
+      if (has(s, m, "Unable to negotiate a ")) return reset(f, R_NEGOTIATION_FAILED);
       return undefined;
     case 110: // n
-      if (has(s, m, "no matching ") && findIn(s, " found:", m + 12, end) >= 0) return reset(f, "negotiation-failed");
+      if (has(s, m, "no matching ") && findIn(s, " found:", m + 12, end) >= 0) return reset(f, R_NEGOTIATION_FAILED);
       return undefined;
     case 109: // m
       if (has(s, m, "maximum authentication attempts exceeded for ")) {
-        reset(f, "max-auth-attempts");
+        reset(f, R_MAX_AUTH_ATTEMPTS);
         const e = stripTail(s, m, end, tail);
         const k = lastToken(s, m + 44, e, " from ", f);
         if (k < 0) return undefined;
@@ -414,10 +476,10 @@ function classify(s: string, m: number, end: number, f: Found): Found | undefine
       }
       return undefined;
     case 68: // D
-      if (has(s, m, "Disconnecting: Too many authentication failures")) return reset(f, "too-many-auth-failures");
-      if (has(s, m, "Disconnected from ")) return closeLine(s, m, m + 18, end, f, true);
+      if (has(s, m, "Disconnected from ")) return closeLine(s, m, m + 18, end, f, true); // the common one first
+      if (has(s, m, "Disconnecting: Too many authentication failures")) return reset(f, R_TOO_MANY_AUTH_FAILURES);
       if (has(s, m, "Did not receive identification string from ")) {
-        reset(f, "did-not-receive-ident");
+        reset(f, R_DID_NOT_RECEIVE_IDENT);
         return tokenAt(s, m + 43, end, f) < 0 ? undefined : f;
       }
       return undefined;
@@ -425,18 +487,18 @@ function classify(s: string, m: number, end: number, f: Found): Found | undefine
       if (has(s, m, "Connection closed by ")) return closeLine(s, m, m + 21, end, f, false);
       if (has(s, m, "Connection reset by ")) return closeLine(s, m, m + 20, end, f, false);
       if (has(s, m, "Connection from ")) {
-        reset(f, "connection-from");
+        reset(f, R_CONNECTION_FROM);
         const q = tokenAt(s, m + 16, end, f);
         return q < 0 ? undefined : f;
       }
       return undefined;
     case 82: // R
       if (has(s, m, "Received disconnect from ")) return receivedDisconnect(s, m + 25, end, f);
-      if (has(s, m, "Read from socket failed: Connection reset by peer")) return reset(f, "read-socket-reset");
+      if (has(s, m, "Read from socket failed: Connection reset by peer")) return reset(f, R_READ_SOCKET_RESET);
       return undefined;
     case 66: // B
       if (has(s, m, "Bad protocol version identification ")) {
-        reset(f, "bad-protocol-version");
+        reset(f, R_BAD_PROTOCOL_VERSION);
         const e = stripTail(s, m, end, tail);
         return lastToken(s, m + 36, e, " from ", f) < 0 ? undefined : f;
       }
@@ -451,13 +513,13 @@ function classify(s: string, m: number, end: number, f: Found): Found | undefine
           rest.startsWith("connection closed by remote host") ||
           rest.startsWith("connection reset by peer")
         ) {
-          return reset(f, "kex-identification");
+          return reset(f, R_KEX_IDENTIFICATION);
         }
       }
       return undefined;
     case 98: // b
       if (has(s, m, "banner exchange: Connection from ")) {
-        reset(f, "banner-exchange");
+        reset(f, R_BANNER_EXCHANGE);
         const q = tokenAt(s, m + 33, end, f);
         if (q < 0) return undefined;
         if (s.charCodeAt(q - 1) === 58) f.addrEnd = q - 1;
@@ -465,8 +527,10 @@ function classify(s: string, m: number, end: number, f: Found): Found | undefine
       }
       return undefined;
     case 112: // p
-      if (has(s, m, "pam_unix(sshd:auth): authentication failure;")) {
-        reset(f, "pam-unix");
+      // 'a' at m + 21 first: the frequent `pam_unix(sshd:auth): check pass` / `pam_unix(sshd:session)` lines
+      // then fail on one character instead of after 14-21
+      if (s.charCodeAt(m + 21) === 97 && has(s, m, "pam_unix(sshd:auth): authentication failure;")) {
+        reset(f, R_PAM_UNIX);
         // rhost= is written by PAM before user=U (attacker text): use it only when it occurs once
         const at = findIn(s, " rhost=", m, end);
         if (at < 0) return f;
@@ -484,7 +548,7 @@ function classify(s: string, m: number, end: number, f: Found): Found | undefine
 }
 
 function pamFailure(s: string, m: number, end: number, f: Found): Found | undefined {
-  reset(f, "pam-auth-failure");
+  reset(f, R_PAM_AUTH_FAILURE);
   const e = stripTail(s, m, end, tail);
   let k = lastToken(s, m, e, " from ", f);
   if (k < 0) {
@@ -503,7 +567,7 @@ function userLine(s: string, m: number, end: number, f: Found): Found | undefine
   let e = end;
   if (endsAt(s, e, " [preauth]")) e -= 10;
   if (endsAt(s, e, " not allowed because account is locked")) {
-    reset(f, "account-locked");
+    reset(f, R_ACCOUNT_LOCKED);
     f.userStart = m + 5;
     f.userEnd = e - 38;
     return f;
@@ -512,7 +576,7 @@ function userLine(s: string, m: number, end: number, f: Found): Found | undefine
   if (because < 0) return undefined;
   const reason = s.slice(because + 21, e);
   if (!USER_NOT_ALLOWED.includes(reason)) return undefined;
-  reset(f, "user-not-allowed");
+  reset(f, R_USER_NOT_ALLOWED);
   const k = lastToken(s, m + 4, because, " from ", f);
   if (k < 0) return undefined;
   f.userStart = m + 5;
@@ -525,7 +589,7 @@ function userLine(s: string, m: number, end: number, f: Found): Found | undefine
  * p = just after the fixed prefix.
  */
 function closeLine(s: string, m: number, p: number, end: number, f: Found, disconnected: boolean): Found | undefined {
-  reset(f, "connection-closed");
+  reset(f, R_CONNECTION_CLOSED);
   const e = stripTail(s, m, end, tail);
   const a = lastCharIn(s, 32, e - 1, p - 1) + 1;
   if (a < p || a >= e) return undefined;
@@ -543,13 +607,13 @@ function closeLine(s: string, m: number, p: number, end: number, f: Found, disco
     f.userEnd = a - 1;
     withUser = us !== p + 5;
   }
-  if (tail.preauth) f.rule = disconnected && withUser ? "preauth-disconnect-user" : "preauth-close";
+  if (tail.preauth) f.rule = disconnected && withUser ? R_PREAUTH_DISCONNECT_USER : R_PREAUTH_CLOSE;
   return f;
 }
 
 /** `Received disconnect from A[ port P]:[ ]CODE: TEXT[ [preauth]]`, p = start of A. */
 function receivedDisconnect(s: string, p: number, end: number, f: Found): Found | undefined {
-  reset(f, "connection-closed");
+  reset(f, R_CONNECTION_CLOSED);
   f.closes = true;
   let q = tokenAt(s, p, end, f);
   if (q < 0) return undefined;
@@ -572,18 +636,18 @@ function receivedDisconnect(s: string, p: number, end: number, f: Found): Found 
   let e = end;
   const preauth = endsAt(s, e, " [preauth]");
   if (preauth) e -= 10;
-  if (code === 3 && endsAt(s, e, ": Auth fail")) f.rule = "disconnect-auth-fail";
+  if (code === 3 && endsAt(s, e, ": Auth fail")) f.rule = R_DISCONNECT_AUTH_FAIL;
   else if (
     code === 14 &&
     (has(s, q + 1, " No supported authentication methods available") || has(s, q + 1, " No authentication methods available"))
   ) {
-    f.rule = "no-auth-methods";
+    f.rule = R_NO_AUTH_METHODS;
   } else if (
     code === 14 &&
     (has(s, q + 1, "No supported authentication methods available") || has(s, q + 1, "No authentication methods available"))
   ) {
-    f.rule = "no-auth-methods";
-  } else if (code === 11 && preauth) f.rule = "received-disconnect-preauth";
+    f.rule = R_NO_AUTH_METHODS;
+  } else if (code === 11 && preauth) f.rule = R_RECEIVED_DISCONNECT_PREAUTH;
   return f;
 }
 
@@ -625,7 +689,9 @@ class SshdState implements FilterState {
    */
   private young = new Map<number, Conn>();
   private old = new Map<number, Conn>();
-  readonly found: Found = reset({} as Found, "");
+  /** the record conn() returned last, while it is in `young` */
+  private last: Conn | undefined = undefined;
+  readonly found: Found = reset({} as Found, -1);
   readonly maxMessage: number;
   constructor(o: FilterStateOptions) {
     this.options = { clock: o.clock, maxLineLength: o.maxLineLength ?? DEFAULT_MAX_LINE };
@@ -635,9 +701,16 @@ class SshdState implements FilterState {
   }
   /** the connection's record, created when missing (or when another connection held the key) */
   conn(host: number, pid: number): Conn {
+    // a connection's lines usually come together: the record of the previous call first (it is always in
+    // the young generation — set below, cleared by take — so this changes nothing but the map lookups)
+    const last = this.last;
+    if (last !== undefined && last.pid === pid && last.host === host) return last;
     const key = mixKey(host, pid);
     let c = this.young.get(key);
-    if (c && c.host === host && c.pid === pid) return c;
+    if (c && c.host === host && c.pid === pid) {
+      this.last = c;
+      return c;
+    }
     c = this.old.get(key);
     if (c) this.old.delete(key);
     if (!c || c.host !== host || c.pid !== pid) c = { host, pid, address: undefined, v4: -1, pending: undefined }; // one shape: no delete
@@ -646,18 +719,23 @@ class SshdState implements FilterState {
       this.young = new Map();
     }
     this.young.set(key, c);
+    this.last = c;
     return c;
   }
 
   /** the connection's record removed (it closed), if there was one */
   take(host: number, pid: number): Conn | undefined {
     const key = mixKey(host, pid);
-    for (const gen of [this.young, this.old]) {
-      const c = gen.get(key);
-      if (c && c.host === host && c.pid === pid) {
-        gen.delete(key);
-        return c;
-      }
+    let c = this.young.get(key);
+    if (c && c.host === host && c.pid === pid) {
+      this.young.delete(key);
+      if (c === this.last) this.last = undefined;
+      return c;
+    }
+    c = this.old.get(key);
+    if (c && c.host === host && c.pid === pid) {
+      this.old.delete(key);
+      return c;
     }
     return undefined;
   }
@@ -706,21 +784,41 @@ function isSshProgram(s: string, start: number, end: number): boolean {
   return false;
 }
 
+/**
+ * What the filter needs to know of a rule in its mode, looked up once per recognised line: the flags,
+ * and the "none" results made once (lines without an event allocate nothing; callers only read results).
+ */
+interface RuleInfo {
+  id: string;
+  /** 1 = a failure in this mode, 2 = a success, 4 = takes its address from the connection */
+  flags: number;
+  helper: MatchResult;
+  pending: MatchResult;
+  ambiguous: MatchResult;
+  notIp: MatchResult;
+}
+
 export class SshdFilter implements Filter {
   readonly name = "sshd";
   readonly modes = SSHD_MODES;
   readonly rules = SSHD_RULES;
-  /** per rule: 1 = a failure in this mode, 2 = a success, 4 = takes its address from the connection */
-  private readonly flags: Map<string, number>;
+  /** by rule number (position in SSHD_RULES) */
+  private readonly info: RuleInfo[];
 
   constructor(readonly mode: SshdMode = "normal") {
-    this.flags = new Map(
-      SSHD_RULES.map((r) => {
-        const success = SUCCESS_RULES.has(r.id);
-        const failure = !success && r.modes.includes(mode);
-        return [r.id, (failure ? 1 : 0) | (success ? 2 : 0) | (CONNECTION_RULES.has(r.id) ? 4 : 0)];
-      }),
-    );
+    this.info = SSHD_RULES.map((r): RuleInfo => {
+      const rule = r.id;
+      const success = SUCCESS_RULES.has(rule);
+      const failure = !success && r.modes.includes(mode);
+      return {
+        id: rule,
+        flags: (failure ? 1 : 0) | (success ? 2 : 0) | (CONNECTION_RULES.has(rule) ? 4 : 0),
+        helper: { kind: "none", rule, reason: "helper" },
+        pending: { kind: "none", rule, reason: "pending" },
+        ambiguous: { kind: "none", rule, reason: "ambiguous" },
+        notIp: { kind: "none", rule, reason: "not-an-ip" },
+      };
+    });
   }
 
   createState(options: FilterStateOptions): FilterState {
@@ -742,34 +840,37 @@ export class SshdFilter implements Filter {
     if (!isSshProgram(s, env.progStart, env.progEnd)) return NOTHING;
     let m = env.msgStart;
     while (end > m && (s.charCodeAt(end - 1) === 32 || s.charCodeAt(end - 1) === 13)) end--;
-    if (has(s, m, "error: ") || has(s, m, "fatal: ")) m += 7;
-    if (has(s, m, "PAM: ")) m += 5;
+    // the optional prefixes, tested only when the first character can start one (most lines: none)
+    const c0 = s.charCodeAt(m);
+    if ((c0 === 101 /* e */ && has(s, m, "error: ")) || (c0 === 102 /* f */ && has(s, m, "fatal: "))) m += 7;
+    if (s.charCodeAt(m) === 80 /* P */ && has(s, m, "PAM: ")) m += 5;
     lineEnd = end;
     if (end - m > st.maxMessage) return TOO_LONG;
     const f = classify(s, m, end, st.found);
     if (!f) return looksLikeFailure(s, m, end) ? MISSED : NOTHING;
-    const rule = f.rule;
-    if (f.ambiguous) return { kind: "none", rule, reason: "ambiguous" };
+    const info = this.info[f.rule] as RuleInfo; // classify records only R_… numbers
+    const rule = info.id;
+    if (f.ambiguous) return info.ambiguous;
 
     const pid = pidOf(s, env);
     const host = pid < 0 ? 0 : hostHash(s, env);
-    const flags = this.flags.get(rule) ?? 0;
+    const flags = info.flags;
     const success = (flags & 2) !== 0;
     const failure = !f.nofail && (flags & 1) !== 0;
 
     if ((flags & 4) !== 0) {
-      if (!failure) return { kind: "none", rule, reason: "helper" };
+      if (!failure) return info.helper;
       const conn = pid < 0 ? undefined : st.conn(host, pid);
       const known = conn && connAddress(conn);
       if (known) return this.event("failure", known, rule, f, s, st, false);
       if (conn) conn.pending = rule;
-      return { kind: "none", rule, reason: "pending" };
+      return info.pending;
     }
 
-    if (f.addrStart < 0) return { kind: "none", rule, reason: "helper" };
+    if (f.addrStart < 0) return info.helper;
     if (success || failure) {
       const address = addressAt(s, f.addrStart, f.addrEnd);
-      if (address === undefined) return { kind: "none", rule, reason: "not-an-ip" };
+      if (address === undefined) return info.notIp;
       if (pid >= 0) {
         if (f.closes) st.take(host, pid);
         else {
@@ -781,12 +882,12 @@ export class SshdFilter implements Filter {
       return this.event(success ? "success" : "failure", address, rule, f, s, st, true);
     }
     // a helper line: only the connection's bookkeeping, and the address is read only when it is needed
-    if (pid < 0) return { kind: "none", rule, reason: "helper" };
+    if (pid < 0) return info.helper;
     if (f.closes) {
       const pending = st.take(host, pid)?.pending;
-      if (pending === undefined) return { kind: "none", rule, reason: "helper" };
+      if (pending === undefined) return info.helper;
       const address = addressAt(s, f.addrStart, f.addrEnd);
-      if (address === undefined) return { kind: "none", rule, reason: "not-an-ip" };
+      if (address === undefined) return info.notIp;
       return this.event("failure", address, pending, f, s, st, false);
     }
     const conn = st.conn(host, pid);
@@ -796,11 +897,11 @@ export class SshdFilter implements Filter {
       conn.address = undefined;
     } else {
       const address = addressAt(s, f.addrStart, f.addrEnd);
-      if (address === undefined) return { kind: "none", rule, reason: "not-an-ip" };
+      if (address === undefined) return info.notIp;
       conn.address = address;
     }
     const pending = conn.pending;
-    if (pending === undefined) return { kind: "none", rule, reason: "helper" };
+    if (pending === undefined) return info.helper;
     conn.pending = undefined;
     return this.event("failure", connAddress(conn) as string, pending, f, s, st, false);
   }
