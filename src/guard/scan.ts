@@ -65,6 +65,8 @@ export async function scanLog(
     clock: options.clock,
     maxLineLength,
     ...(options.utcOffsetMinutes === undefined ? {} : { utcOffsetMinutes: options.utcOffsetMinutes }),
+    // totals only, and nobody reads the events: skip time stamps and user names
+    ...(options.totalsOnly === true && options.onMatch === undefined ? { details: false } : {}),
   });
   const maxSamples = options.missedSamples ?? 10;
   const maxAddresses = options.maxAddresses ?? 100_000;

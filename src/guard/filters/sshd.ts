@@ -697,6 +697,7 @@ class SshdState implements FilterState {
     this.options = { clock: o.clock, maxLineLength: o.maxLineLength ?? DEFAULT_MAX_LINE };
     this.maxMessage = o.maxMessageLength ?? DEFAULT_MAX_MESSAGE;
     if (o.utcOffsetMinutes !== undefined) this.options.utcOffsetMinutes = o.utcOffsetMinutes;
+    if (o.details === false) this.options.details = false;
     this.syslog = new SyslogTime(o.clock, o.utcOffsetMinutes);
   }
   /** the connection's record, created when missing (or when another connection held the key) */
@@ -915,6 +916,7 @@ export class SshdFilter implements Filter {
     st: SshdState,
     withUser: boolean,
   ): MatchResult {
+    if (st.options.details === false) return { kind, address, rule, time: 0 };
     let time = envelopeTime(st.env, st.syslog);
     if (Number.isNaN(time)) time = st.options.clock.now();
     if (withUser && f.userStart >= 0 && f.userEnd >= f.userStart) {

@@ -49,13 +49,19 @@ export interface FilterStateOptions {
   maxMessageLength?: number;
   /** syslog times without a zone are read in this offset (minutes east of UTC); default: local zone */
   utcOffsetMinutes?: number;
+  /**
+   * false: events carry no user and `time` 0 — for counting only (`guard test --counts`), where reading the
+   * time stamp and copying the user name of every failure is wasted work. Default true.
+   */
+  details?: boolean;
 }
 
 /** Per-source memory of a filter (e.g. which address a connection came from). Opaque to callers. */
 export interface FilterState {
-  readonly options: Readonly<Required<Omit<FilterStateOptions, "utcOffsetMinutes" | "maxMessageLength">>> & {
+  readonly options: Readonly<Required<Omit<FilterStateOptions, "utcOffsetMinutes" | "maxMessageLength" | "details">>> & {
     utcOffsetMinutes?: number;
     maxMessageLength?: number;
+    details?: boolean;
   };
 }
 
