@@ -29,10 +29,11 @@ test("at least 95% of the annotated lines of all filters with a sample log pass"
   assert.ok(pct >= 95, `${pct.toFixed(2)}% passed; failing:\n${failing.join("\n")}`);
 });
 
-test("the runner really checks: a wrong expectation fails with its reason", { skip }, async () => {
-  const { mkdtempSync, writeFileSync, mkdirSync } = await import("node:fs");
+test("the runner really checks: a wrong expectation fails with its reason", { skip }, async (t) => {
+  const { mkdtempSync, writeFileSync, mkdirSync, rmSync } = await import("node:fs");
   const { tmpdir } = await import("node:os");
   const dir = mkdtempSync(`${tmpdir()}/rampart-f2b-`);
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
   mkdirSync(`${dir}/logs`);
   writeFileSync(
     `${dir}/logs/sshd`,
