@@ -1,6 +1,7 @@
 // The account databases as files (/etc/passwd, /etc/group, /etc/shadow), read through HostFs so plans work
 // for --root images too. Read-only: changes go through Debian's own tools (useradd, usermod, passwd), whose
 // argv the plan shows. Shadow password fields are only ever classified (locked/usable/empty), never kept.
+import { parseGroup, parsePasswd, parseShadow } from "../audit/facts/passwd.js";
 import type { HostFs } from "../system/hostfs.js";
 
 export interface PasswdEntry {
@@ -17,7 +18,8 @@ export interface GroupEntry {
   members: string[];
 }
 
-export type PasswordState = "locked" | "usable" | "empty" | "none";
+/** "locked": `!…` or `*…` (no password login); "empty": login without a password; "usable": a hash */
+export type PasswordState = "locked" | "usable" | "empty";
 
 export interface Accounts {
   users: Map<string, PasswdEntry>;
@@ -27,33 +29,16 @@ export interface Accounts {
 }
 
 export async function readAccounts(fs: HostFs): Promise<Accounts> {
-  const users = new Map<string, PasswdEntry>();
-  for (const line of ((await fs.readTextIfExists("/etc/passwd")) ?? "").split("\n")) {
-    const f = line.split(":");
-    if (f.length < 7 || !f[0]) continue;
-    users.set(f[0], { name: f[0], uid: Number(f[2]), gid: Number(f[3]), home: f[5] ?? "", shell: f[6] ?? "" });
-  }
-  const groups = new Map<string, GroupEntry>();
-  for (const line of ((await fs.readTextIfExists("/etc/group")) ?? "").split("\n")) {
-    const f = line.split(":");
-    if (f.length < 4 || !f[0]) continue;
-    groups.set(f[0], { name: f[0], gid: Number(f[2]), members: (f[3] ?? "").split(",").filter(Boolean) });
-  }
-  const passwords = new Map<string, PasswordState>();
-  for (const line of ((await fs.readTextIfExists("/etc/shadow")) ?? "").split("\n")) {
-    const f = line.split(":");
-    if (f.length < 2 || !f[0]) continue;
-    passwords.set(f[0], classifyPassword(f[1] ?? ""));
-  }
+  // the audit's parsers (one reading of these formats in rampart), kept here as maps by name
+  const [passwd, group, shadow] = await Promise.all(["/etc/passwd", "/etc/group", "/etc/shadow"].map((f) => fs.readTextIfExists(f)));
+  const users = new Map(
+    parsePasswd(passwd ?? "", "/etc/passwd").map((u) => [u.name, { name: u.name, uid: u.uid, gid: u.gid, home: u.home, shell: u.shell }]),
+  );
+  const groups = new Map(parseGroup(group ?? "", "/etc/group").map((g) => [g.name, { name: g.name, gid: g.gid, members: g.members }]));
+  const passwords = new Map<string, PasswordState>(
+    parseShadow(shadow ?? "", "/etc/shadow").map((e) => [e.name, e.empty ? "empty" : e.locked ? "locked" : "usable"]),
+  );
   return { users, groups, passwords };
-}
-
-/** "!…" or "*" = locked (or no password); "" = empty (login without password!); else a usable hash. */
-export function classifyPassword(field: string): PasswordState {
-  if (field === "") return "empty";
-  if (field.startsWith("!") || field === "*") return "locked";
-  if (field.startsWith("*")) return "none";
-  return "usable";
 }
 
 /** Every group a user is in: the primary group and supplementary memberships. */

@@ -32,6 +32,9 @@ export interface SourcePosition {
   cursor?: string;
 }
 
+/** A bans row as a BanRecord (column names aliased to the record's). */
+const BAN_COLUMNS = "target, jail, reason, origin, started AS startedAt, expires AS expiresAt, offense";
+
 export class GuardState {
   private constructor(
     private readonly db: Database.Database,
@@ -104,32 +107,12 @@ export class GuardState {
   /** Bans still running at `now` (expired rows are deleted on the way). */
   activeBans(now: number): BanRecord[] {
     this.db.prepare("DELETE FROM bans WHERE expires <= ?").run(now);
-    type Row = { target: string; jail: string; reason: string; origin: string; started: number; expires: number; offense: number };
-    return (this.db.prepare("SELECT * FROM bans ORDER BY started").all() as Row[]).map((r) => ({
-      target: r.target,
-      jail: r.jail,
-      reason: r.reason,
-      origin: r.origin,
-      startedAt: r.started,
-      expiresAt: r.expires,
-      offense: r.offense,
-    }));
+    return this.db.prepare(`SELECT ${BAN_COLUMNS} FROM bans ORDER BY started`).all() as BanRecord[];
   }
 
   /** The running ban of one target, if any (fleet: compare a received ban with the local one). */
   activeBan(target: string, now: number): BanRecord | undefined {
-    type Row = { target: string; jail: string; reason: string; origin: string; started: number; expires: number; offense: number };
-    const r = this.db.prepare("SELECT * FROM bans WHERE target = ? AND expires > ?").get(target, now) as Row | undefined;
-    if (!r) return undefined;
-    return {
-      target: r.target,
-      jail: r.jail,
-      reason: r.reason,
-      origin: r.origin,
-      startedAt: r.started,
-      expiresAt: r.expires,
-      offense: r.offense,
-    };
+    return this.db.prepare(`SELECT ${BAN_COLUMNS} FROM bans WHERE target = ? AND expires > ?`).get(target, now) as BanRecord | undefined;
   }
 
   /** How many times this target was banned since `since` (for bantime increments). */

@@ -83,7 +83,7 @@ export function parsePolicy(text: string, file: string, now: Date = new Date()):
 export async function loadPolicy(
   path: string = DEFAULT_POLICY_PATH,
   fs: HostFs = new HostFs(),
-): Promise<{ policy: Policy; warnings: Diagnostic[] }> {
+): Promise<{ policy: Policy; warnings: Diagnostic[]; text: string }> {
   const text = await fs.readTextIfExists(path);
   if (text === undefined) {
     throw new RampartError("POLICY", `no policy at ${fs.display(path)}`, {
@@ -92,7 +92,7 @@ export async function loadPolicy(
   }
   const r = parsePolicy(text, fs.display(path));
   if (!r.policy) throw new PolicyInvalidError(r.errors, r.warnings);
-  return { policy: r.policy, warnings: r.warnings };
+  return { policy: r.policy, warnings: r.warnings, text };
 }
 
 /** The policy every part uses when the user has none: the built-in baseline. */
@@ -222,8 +222,10 @@ function knownKeys(path: readonly PropertyKey[]): string[] {
 export interface ResolvedPolicy {
   policy: Policy;
   warnings: Diagnostic[];
-  /** the file it came from, or undefined for the built-in baseline */
+  /** the file it came from (as shown to the user), or undefined for the built-in baseline */
   file: string | undefined;
+  /** the file's text (waivers point back into it) */
+  text: string | undefined;
 }
 
 /**
@@ -233,12 +235,11 @@ export interface ResolvedPolicy {
 export async function resolvePolicy(fs: HostFs, explicit: string | undefined): Promise<ResolvedPolicy> {
   if (explicit !== undefined) {
     // --policy names a file on this machine, also with --root (the image's own policy is the default)
-    const { policy, warnings } = await loadPolicy(path.resolve(explicit), new HostFs());
-    return { policy, warnings, file: explicit };
+    const file = path.resolve(explicit);
+    return { ...(await loadPolicy(file, new HostFs())), file };
   }
   if (await fs.exists(DEFAULT_POLICY_PATH)) {
-    const { policy, warnings } = await loadPolicy(DEFAULT_POLICY_PATH, fs);
-    return { policy, warnings, file: fs.display(DEFAULT_POLICY_PATH) };
+    return { ...(await loadPolicy(DEFAULT_POLICY_PATH, fs)), file: fs.display(DEFAULT_POLICY_PATH) };
   }
-  return { policy: defaultPolicy(), warnings: [], file: undefined };
+  return { policy: defaultPolicy(), warnings: [], file: undefined, text: undefined };
 }

@@ -20,6 +20,7 @@ import { readdirSync, readlinkSync } from "node:fs";
 import path from "node:path";
 import { CLI_ARGV, REPO } from "../helpers/cli.js";
 import type { Lab, LabHost } from "../lab/index.js";
+import { DOCKER_SHAPED } from "./fixtures.js";
 
 export type Backend = "nftables" | "iptables";
 
@@ -47,57 +48,9 @@ const refusedPolicy = (backend: Backend) => `firewall:
     - { service: ssh, from: [198.51.100.0/24] }
 `;
 
-const NFT_FOREIGN = `table ip nat {
-  chain DOCKER {
-  }
-  chain PREROUTING {
-    type nat hook prerouting priority dstnat; policy accept;
-    fib daddr type local counter jump DOCKER
-  }
-  chain POSTROUTING {
-    type nat hook postrouting priority srcnat; policy accept;
-    ip saddr 172.17.0.0/16 oifname != "docker0" counter masquerade
-  }
-}
-table ip filter {
-  chain DOCKER {
-  }
-  chain DOCKER-USER {
-    counter return
-  }
-  chain FORWARD {
-    type filter hook forward priority filter; policy drop;
-    counter jump DOCKER-USER
-    oifname "docker0" ct state related,established counter accept
-    oifname "docker0" counter jump DOCKER
-  }
-}
-`;
-const IPT_FOREIGN = `*nat
-:PREROUTING ACCEPT [0:0]
-:INPUT ACCEPT [0:0]
-:OUTPUT ACCEPT [0:0]
-:POSTROUTING ACCEPT [0:0]
-:DOCKER - [0:0]
--A PREROUTING -m addrtype --dst-type LOCAL -j DOCKER
--A POSTROUTING -s 172.17.0.0/16 ! -o docker0 -j MASQUERADE
-COMMIT
-*filter
-:INPUT ACCEPT [0:0]
-:FORWARD DROP [0:0]
-:OUTPUT ACCEPT [0:0]
-:DOCKER - [0:0]
-:DOCKER-USER - [0:0]
--A FORWARD -j DOCKER-USER
--A FORWARD -o docker0 -m conntrack --ctstate RELATED,ESTABLISHED -j ACCEPT
--A FORWARD -o docker0 -j DOCKER
--A DOCKER-USER -j RETURN
-COMMIT
-`;
-
 async function loadForeign(srv: LabHost, backend: Backend): Promise<void> {
-  if (backend === "nftables") await srv.exec(["nft", "-f", "-"], { input: NFT_FOREIGN });
-  else await srv.exec(["iptables-restore"], { input: IPT_FOREIGN });
+  if (backend === "nftables") await srv.exec(["nft", "-f", "-"], { input: DOCKER_SHAPED.nftables });
+  else await srv.exec(["iptables-restore"], { input: DOCKER_SHAPED.iptables });
 }
 
 // a ban's remaining time runs down on its own: compared as "some time left" (a permanent element stays 0)

@@ -14,6 +14,7 @@ import { parsePolicy } from "../../src/policy/load.js";
 import type { Runner } from "../../src/system/exec.js";
 import { FwNet, type FwHost, type ProbeResult } from "./hosts.js";
 import { skipUnlessNetns } from "./netns.js";
+import { DOCKER_SHAPED } from "./fixtures.js";
 
 const skip = skipUnlessNetns(["ip", "nft", "iptables-restore", "ip6tables-restore", "ipset"]);
 const PORTS = [22, 80, 443, 5432, 8080, 9999];
@@ -51,32 +52,7 @@ const nftDialect: Dialect = {
   },
   makeForeign: async (run) => {
     await run(["nft", "-f", "-"], {
-      input: `table ip nat {
-  chain DOCKER {
-  }
-  chain PREROUTING {
-    type nat hook prerouting priority dstnat; policy accept;
-    fib daddr type local counter jump DOCKER
-  }
-  chain POSTROUTING {
-    type nat hook postrouting priority srcnat; policy accept;
-    ip saddr 172.17.0.0/16 oifname != "docker0" counter masquerade
-  }
-}
-table ip filter {
-  chain DOCKER {
-  }
-  chain DOCKER-USER {
-    counter return
-  }
-  chain FORWARD {
-    type filter hook forward priority filter; policy drop;
-    counter jump DOCKER-USER
-    oifname "docker0" ct state related,established counter accept
-    oifname "docker0" counter jump DOCKER
-  }
-}
-`,
+      input: DOCKER_SHAPED.nftables,
     });
   },
   foreign: async (run) => {
@@ -116,27 +92,7 @@ const iptDialect: Dialect = {
   },
   makeForeign: async (run) => {
     await run(["iptables-restore"], {
-      input: `*nat
-:PREROUTING ACCEPT [0:0]
-:INPUT ACCEPT [0:0]
-:OUTPUT ACCEPT [0:0]
-:POSTROUTING ACCEPT [0:0]
-:DOCKER - [0:0]
--A PREROUTING -m addrtype --dst-type LOCAL -j DOCKER
--A POSTROUTING -s 172.17.0.0/16 ! -o docker0 -j MASQUERADE
-COMMIT
-*filter
-:INPUT ACCEPT [0:0]
-:FORWARD DROP [0:0]
-:OUTPUT ACCEPT [0:0]
-:DOCKER - [0:0]
-:DOCKER-USER - [0:0]
--A FORWARD -j DOCKER-USER
--A FORWARD -o docker0 -m conntrack --ctstate RELATED,ESTABLISHED -j ACCEPT
--A FORWARD -o docker0 -j DOCKER
--A DOCKER-USER -j RETURN
-COMMIT
-`,
+      input: DOCKER_SHAPED.iptables,
     });
   },
   foreign: async (run) => {

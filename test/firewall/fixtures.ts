@@ -36,3 +36,54 @@ export function caseNames(): string[] {
     .map((d) => d.name)
     .sort();
 }
+
+/** Foreign tables shaped like Docker's, loaded before apply: they must be byte-identical after apply and rollback. */
+export const DOCKER_SHAPED = {
+  nftables: `table ip nat {
+  chain DOCKER {
+  }
+  chain PREROUTING {
+    type nat hook prerouting priority dstnat; policy accept;
+    fib daddr type local counter jump DOCKER
+  }
+  chain POSTROUTING {
+    type nat hook postrouting priority srcnat; policy accept;
+    ip saddr 172.17.0.0/16 oifname != "docker0" counter masquerade
+  }
+}
+table ip filter {
+  chain DOCKER {
+  }
+  chain DOCKER-USER {
+    counter return
+  }
+  chain FORWARD {
+    type filter hook forward priority filter; policy drop;
+    counter jump DOCKER-USER
+    oifname "docker0" ct state related,established counter accept
+    oifname "docker0" counter jump DOCKER
+  }
+}
+`,
+  iptables: `*nat
+:PREROUTING ACCEPT [0:0]
+:INPUT ACCEPT [0:0]
+:OUTPUT ACCEPT [0:0]
+:POSTROUTING ACCEPT [0:0]
+:DOCKER - [0:0]
+-A PREROUTING -m addrtype --dst-type LOCAL -j DOCKER
+-A POSTROUTING -s 172.17.0.0/16 ! -o docker0 -j MASQUERADE
+COMMIT
+*filter
+:INPUT ACCEPT [0:0]
+:FORWARD DROP [0:0]
+:OUTPUT ACCEPT [0:0]
+:DOCKER - [0:0]
+:DOCKER-USER - [0:0]
+-A FORWARD -j DOCKER-USER
+-A FORWARD -o docker0 -m conntrack --ctstate RELATED,ESTABLISHED -j ACCEPT
+-A FORWARD -o docker0 -j DOCKER
+-A DOCKER-USER -j RETURN
+COMMIT
+`,
+} as const;

@@ -1,20 +1,14 @@
-// `rampart audit`: read-only audit of this host (or an image at --root). The checks live in src/audit;
-// this module only resolves the policy, runs the engine, renders the report and sets the exit code.
-import { writeFile } from "node:fs/promises";
-import path from "node:path";
 import { Option } from "commander";
 import { parseAreas, runAudit } from "../../audit/run.js";
 import type { Severity } from "../../audit/types.js";
 import { waiverSources } from "../../audit/waivers.js";
 import { RampartError } from "../../core/errors.js";
-import { DEFAULT_POLICY_PATH, defaultPolicy, loadPolicy } from "../../policy/load.js";
-import type { Policy } from "../../policy/schema.js";
+import { resolvePolicy } from "../../policy/load.js";
 import { renderHtml } from "../../report/html.js";
 import { renderJson } from "../../report/json.js";
 import { failingAtOrAbove } from "../../report/model.js";
 import { renderText } from "../../report/text.js";
-import { HostFs } from "../../system/hostfs.js";
-import type { Context } from "../context.js";
+import { type Context, writeOutput } from "../context.js";
 import { csv, examples, type RegisterCommand } from "./types.js";
 
 interface AuditOptions {
@@ -68,7 +62,9 @@ async function audit(ctx: Context, opts: AuditOptions): Promise<number> {
       });
     }
   }
-  const { policy, fromFile, label, text } = await resolvePolicy(fs, opts.policy);
+  const { policy, file, text } = await resolvePolicy(fs, opts.policy);
+  const fromFile = file !== undefined;
+  const label = file ?? "built-in baseline";
   const report = await runAudit({
     fs,
     run: ctx.run,
@@ -89,36 +85,11 @@ async function audit(ctx: Context, opts: AuditOptions): Promise<number> {
         ? renderHtml(report)
         : renderText(report, { color: ctx.color && !toFile });
   if (toFile) {
-    const out = path.resolve(opts.output as string);
-    try {
-      await writeFile(out, rendered, { mode: 0o640 });
-    } catch (e) {
-      throw new RampartError("EXEC", `cannot write the report to ${out}: ${(e as Error).message}`, {
-        hint: "Choose a writable path with --output.",
-        cause: e,
-      });
-    }
+    const out = await writeOutput(opts.output as string, rendered);
     ctx.log.info("report written", { file: out, format: opts.format, fail: report.summary.fail, warn: report.summary.warn });
   } else {
     process.stdout.write(rendered);
   }
   if (opts.failOn && failingAtOrAbove(report.checks, opts.failOn).length > 0) return 1;
   return 0;
-}
-
-/** --policy FILE (a path on this machine), else /etc/rampart/policy.yaml under the root, else the baseline. */
-async function resolvePolicy(
-  fs: HostFs,
-  file: string | undefined,
-): Promise<{ policy: Policy; fromFile: boolean; label: string; text: string | undefined }> {
-  if (file !== undefined) {
-    const here = new HostFs("/");
-    const abs = path.resolve(file);
-    const { policy } = await loadPolicy(abs, here);
-    return { policy, fromFile: true, label: abs, text: await here.readTextIfExists(abs) };
-  }
-  const text = await fs.readTextIfExists(DEFAULT_POLICY_PATH);
-  if (text === undefined) return { policy: defaultPolicy(), fromFile: false, label: "built-in baseline", text: undefined };
-  const { policy } = await loadPolicy(DEFAULT_POLICY_PATH, fs);
-  return { policy, fromFile: true, label: fs.display(DEFAULT_POLICY_PATH), text };
 }

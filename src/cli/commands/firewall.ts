@@ -5,13 +5,12 @@ import { Option } from "commander";
 import { RampartError } from "../../core/errors.js";
 import { tryParseIp } from "../../core/ip.js";
 import { type BackendName, compile, createBackend, renderedText } from "../../firewall/index.js";
-import { DEFAULT_POLICY_PATH, defaultPolicy, loadPolicy } from "../../policy/load.js";
-import type { Policy } from "../../policy/schema.js";
+import { DEFAULT_POLICY_PATH, resolvePolicy } from "../../policy/load.js";
 import { examples, type RegisterCommand } from "./types.js";
 
 interface RenderOptions {
   backend?: BackendName;
-  policy: string;
+  policy?: string;
   json?: boolean;
   adminSource?: string;
   sshPort?: string;
@@ -25,24 +24,15 @@ export const registerFirewall: RegisterCommand = (program, context) => {
     .addOption(
       new Option("--backend <backend>", "ruleset dialect (default: the policy's firewall.backend)").choices(["nftables", "iptables"]),
     )
-    .option("--policy <file>", "policy file (default: /etc/rampart/policy.yaml if present, else the baseline)", DEFAULT_POLICY_PATH)
+    .option("--policy <file>", "policy file (default: /etc/rampart/policy.yaml if present, else the baseline)")
     .option("--admin-source <ip>", "add the anti-lockout rule for an admin session from this address")
     .option("--ssh-port <port>", "the port sshd listens on now (default: the policy's ssh.port, else 22)")
     .option("--json", "print { backend, policy, files: [{ name, loader, text }] }");
   render.action(async (opts: RenderOptions) => {
     const ctx = context();
-    const explicit = render.getOptionValueSource("policy") === "cli";
-    let policy: Policy;
-    let source = opts.policy;
-    const fs = ctx.fs();
-    if (!explicit && (await fs.readTextIfExists(opts.policy)) === undefined) {
-      policy = defaultPolicy();
-      source = "(built-in baseline)";
-      ctx.log.info(`no policy at ${opts.policy}: rendering the built-in baseline`);
-    } else {
-      const loaded = await loadPolicy(opts.policy, fs);
-      policy = loaded.policy;
-    }
+    const { policy, file } = await resolvePolicy(ctx.fs(), opts.policy);
+    const source = file ?? "(built-in baseline)";
+    if (!file) ctx.log.info(`no policy at ${DEFAULT_POLICY_PATH}: rendering the built-in baseline`);
     if (opts.adminSource !== undefined && !tryParseIp(opts.adminSource).ok) {
       throw new RampartError("USAGE", `--admin-source "${opts.adminSource}" is not an IP address`, {
         hint: "Give the address your SSH session comes from (the first field of $SSH_CONNECTION).",

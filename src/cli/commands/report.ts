@@ -1,11 +1,11 @@
 // `rampart report fleet FILE...`: one page for many hosts, from their `rampart audit --format json` files
 // (the Ansible role in contrib/ansible fetches them). Every file is read and checked before anything is
 // written, so a bad file leaves no half report behind.
-import { readFile, writeFile } from "node:fs/promises";
-import path from "node:path";
+import { readFile } from "node:fs/promises";
 import { Option } from "commander";
 import { RampartError } from "../../core/errors.js";
 import { buildFleetReport, type FleetInput, renderFleetHtml, renderFleetJson } from "../../report/fleet.js";
+import { writeOutput } from "../context.js";
 import { examples, type RegisterCommand } from "./types.js";
 
 interface FleetOptions {
@@ -40,15 +40,7 @@ export const registerReport: RegisterCommand = (program, context) => {
           process.stdout.write(rendered);
           return;
         }
-        const out = path.resolve(opts.output);
-        try {
-          await writeFile(out, rendered, { mode: 0o640 });
-        } catch (e) {
-          throw new RampartError("EXEC", `cannot write the report to ${out}: ${(e as Error).message}`, {
-            hint: "Choose a writable path with --output.",
-            cause: e,
-          });
-        }
+        const out = await writeOutput(opts.output, rendered);
         ctx.log.info("fleet report written", {
           file: out,
           format: opts.format,
