@@ -16,7 +16,6 @@ export type ExitCodeValue = (typeof ExitCode)[keyof typeof ExitCode];
 
 export type ErrorCode =
   | "USAGE" // bad command line
-  | "NOT_BUILT" // a command of the contract that is not implemented yet
   | "POLICY" // the policy file is invalid
   | "INPUT" // a file or value given by the user is malformed (blocklist, log, state)
   | "NOT_FOUND" // a file, program or object that must exist does not
@@ -29,7 +28,6 @@ export type ErrorCode =
 
 const exitByCode: Record<ErrorCode, ExitCodeValue> = {
   USAGE: ExitCode.usage,
-  NOT_BUILT: ExitCode.usage,
   POLICY: ExitCode.usage,
   INPUT: ExitCode.usage,
   NOT_FOUND: ExitCode.findings,
@@ -65,13 +63,6 @@ export class RampartError extends Error {
   get exitCode(): ExitCodeValue {
     return exitByCode[this.code];
   }
-}
-
-/** A command of the DESIGN.md contract that this version does not implement yet. It never pretends. */
-export function notBuilt(command: string, issue: string): RampartError {
-  return new RampartError("NOT_BUILT", `\`rampart ${command}\` is not built yet`, {
-    hint: `It is planned (${issue}); see \`rampart --help\` for the commands that work today.`,
-  });
 }
 
 export function isRampartError(e: unknown): e is RampartError {
