@@ -1,26 +1,29 @@
-// The guard daemon: log sources → filters → jails → bans (state first, then the kernel, batched) →
-// notifications. It owns the supervision (a source that fails is reported in status, not fatal), the
-// start-up restore of bans in one kernel transaction, the control socket and the metrics.
-// The hot path per line is: filter.match (a linear scanner) → jail.failure (a Map update); bans are
-// committed to SQLite synchronously, then flushed to the kernel in one batch per event-loop turn.
+// The guard daemon: log sources → the one line splitter → filters (by position, no string per line) →
+// jails → the BanBook (the only door to the kernel) → notifications. It owns the supervision (a source that
+// fails is reported in status, not fatal), the admins' sessions (never banned, nor a prefix holding one),
+// the control socket and the fleet's received decisions. `guard test`, the benchmarks and the compat
+// runner push bytes through the same LineSplitter and filters (scan.ts), so what they measure is this path.
 import os from "node:os";
 import type { Clock } from "../core/clock.js";
 import { RampartError } from "../core/errors.js";
-import { type Cidr, cidrRange, formatCidr, parseCidr, tryParseCidr } from "../core/ip.js";
+import { type Cidr, cidrContains, formatCidr, parseIp, tryParseCidr } from "../core/ip.js";
 import type { Logger } from "../core/logger.js";
+import { expiresAfter, type GateRules, LOOPBACK, overlaps, type Protected, protect } from "../firewall/gate.js";
 import type { Policy } from "../policy/schema.js";
 import { parseDuration } from "../policy/units.js";
 import type { HostFs } from "../system/hostfs.js";
+import { BanBook, type BanBookStatus, type Outcome } from "./banbook.js";
 import { CONTROL_SOCKET, type ControlRequest, serveControl } from "./control.js";
-import type { BanEnforcer, KernelBan } from "./enforce.js";
+import type { BanEnforcer } from "./enforce.js";
 import type { Filter, FilterState } from "./filters/types.js";
 import { Jail } from "./jail.js";
 import { DEFAULT_SSH_LOG, type JailSpec, jailSpecs } from "./jail-specs.js";
+import { renderMetrics } from "./metrics.js";
 import type { Notifier } from "./notify.js";
-import { FileSource } from "./sources/file.js";
-import { JournalSource } from "./sources/journald.js";
-import type { LogSource, SourceStatus } from "./sources/types.js";
+import { type AcceptRules, acceptDecision } from "./share/accept.js";
 import type { Decision, DecisionSink, ShareStatus } from "./share/types.js";
+import { openSource } from "./sources/open.js";
+import type { LineSink, LogSource, SourceStatus } from "./sources/types.js";
 import type { BanRecord, GuardState } from "./state.js";
 
 export { DEFAULT_SSH_LOG };
@@ -35,8 +38,12 @@ export interface GuardDeps {
   notifier?: Notifier | undefined;
   hostname?: string;
   socketPath?: string;
-  /** never banned, besides the policy's: this host's addresses, logged-in admin sessions */
-  extraIgnore?: string[];
+  /** this host's own addresses: never banned */
+  ownAddresses?: string[];
+  /** sources of sessions open now (admins' and others' logins): never banned */
+  sessionSources?: string[];
+  /** more addresses that keep the host alive (resolvers, gateways, the fleet database), with why */
+  keepAlive?: { address: string; why: string }[];
   /** the jails (default: computed from the policy with jailSpecs) */
   specs?: JailSpec[];
   /** test seam: build the source for a jail */
@@ -58,48 +65,69 @@ interface JailRuntime {
   bans: number;
 }
 
-interface PendingBan {
-  record: BanRecord;
-  arrivedAt: number;
-  refresh: boolean;
-  /** a known ban put back into the kernel (start-up restore, sweep): no log line, mail or latency sample */
-  reassert?: boolean;
-}
+/** How long an admin's login source stays protected after the last successful login seen from it. */
+const SESSION_GRACE_MS = 24 * 3600_000;
 
 export class GuardDaemon {
   private readonly jails: JailRuntime[] = [];
   private readonly sources = new Map<string, LogSource>();
   private readonly startedAt: number;
-  private pending: PendingBan[] = [];
-  private flushing: Promise<void> | undefined;
-  private flushScheduled = false;
   private server: import("node:net").Server | undefined;
   private sweepTimer: NodeJS.Timeout | undefined;
-  private readonly latencies: number[] = [];
   private readonly recent = new Map<string, string[]>();
-  private readonly sessionIgnore = new Set<string>();
+  /** admin login sources → last seen (ms) */
+  private readonly sessions = new Map<string, number>();
   private lines = 0;
-  private kernelErrors = 0;
   private readonly hostname: string;
-  private ignoreList: Cidr[] = [];
+  private staticProtect: Protected[] = [];
+  private rulesCache: GateRules | undefined;
+  private readonly admins: Set<string>;
+  private readonly accept: AcceptRules;
+  private shareRefused = 0;
+  readonly book: BanBook;
 
   constructor(private readonly d: GuardDeps) {
     this.startedAt = d.clock.now();
     this.hostname = d.hostname ?? os.hostname();
+    this.admins = new Set(d.policy.admins.map((a) => a.name));
+    const share = d.policy.guard.share;
+    this.accept = {
+      minPrefix: { 4: share?.accept.minPrefix.ipv4 ?? 24, 6: share?.accept.minPrefix.ipv6 ?? 48 },
+      maxDurationSec: share?.accept.maxDuration ?? 7 * 86400,
+      origins: share?.accept.origins ?? [],
+    };
+    this.book = new BanBook({
+      state: d.state,
+      enforcer: d.enforcer,
+      clock: d.clock,
+      log: d.log,
+      hostname: this.hostname,
+      rules: () => this.rules(),
+      notifier: d.notifier,
+      share: d.share,
+      linesOf: (t) => this.recent.get(t) ?? [],
+    });
   }
 
   /** Build jails and sources from the policy, restore bans, start reading, open the control socket. */
   async start(): Promise<void> {
     const g = this.d.policy.guard;
-    const ignore = [...g.ignore, ...(this.d.extraIgnore ?? [])].filter((a) => tryParseCidr(a).ok);
-    this.ignoreList = ignore.map((a) => parseCidr(a));
+    this.staticProtect = [
+      ...protect(LOOPBACK, "loopback"),
+      ...protect(g.ignore, "guard.ignore"),
+      ...protect(this.d.ownAddresses ?? [], "this host's address"),
+      ...(this.d.keepAlive ?? []).flatMap((k) => protect([k.address], k.why)),
+    ];
+    for (const s of this.d.sessionSources ?? []) this.sessions.set(s, this.d.clock.now());
+    this.rulesCache = undefined;
+    const ignore = g.ignore.filter((a) => tryParseCidr(a).ok);
     for (const spec of this.d.specs ?? (await jailSpecs(this.d.policy, this.d.fs, this.d.log))) {
       const jail = new Jail(
         {
           name: spec.name,
           maxretry: spec.maxretry,
           findtimeMs: spec.findtime * 1000,
-          bantimeMs: spec.bantime * 1000,
+          bantimeMs: spec.bantime < 0 ? Number.POSITIVE_INFINITY : spec.bantime * 1000,
           ...(spec.increment
             ? {
                 increment: {
@@ -112,6 +140,7 @@ export class GuardDaemon {
           ipv6Prefix: spec.ipv6Prefix,
           ignore: [...ignore, ...spec.ignore],
           forgetOnSuccess: spec.forgetOnSuccess,
+          protects: (net) => this.protects(net),
         },
         this.d.clock,
       );
@@ -131,7 +160,7 @@ export class GuardDaemon {
     await this.restore();
     this.server = await serveControl(this.d.socketPath ?? CONTROL_SOCKET, (req) => this.control(req));
     for (const [key, source] of this.sources) {
-      await source.start((lines) => this.onLines(key, lines));
+      await source.start(this.sinkFor(key));
       const st = source.status();
       if (st.state === "missing") this.d.log.warn(`log source ${st.target} does not exist yet: waiting for it`, { source: key });
       else this.d.log.info(`reading ${st.target}`, { source: key, kind: st.kind });
@@ -143,92 +172,93 @@ export class GuardDaemon {
   async stop(): Promise<void> {
     if (this.sweepTimer) clearInterval(this.sweepTimer);
     for (const s of this.sources.values()) await s.stop();
-    await this.flush();
+    await this.book.flush();
+    this.book.close();
     await new Promise<void>((resolve) => (this.server ? this.server.close(() => resolve()) : resolve()));
     await this.d.notifier?.drain(5000);
   }
 
-  /** `backend: auto`: the file when it exists, else the journal — and say which. */
   private async sourceFor(spec: JailSpec): Promise<LogSource> {
-    const made = this.d.makeSource?.(spec);
-    if (made) return this.shareSource(made);
-    const path = spec.logpath;
-    let backend = spec.backend;
-    if (backend === "auto") {
-      backend = (await this.d.fs.exists(path)) ? "file" : "journald";
-      this.d.log.info(
-        `jail ${spec.name}: backend auto chose ${backend === "file" ? path : `the systemd journal (${path} does not exist)`}`,
-      );
-    }
-    if (backend === "file") {
-      const key = `file:${path}`;
-      return this.shareSource(
-        new FileSource({
-          path: await this.d.fs.real(path),
-          position: this.d.state.position(key),
-          savePosition: (p) => this.d.state.savePosition({ ...p, key }),
-          now: () => this.d.clock.now(),
-        }),
-        key,
-      );
-    }
-    const extra = this.d.journalArgs ? { extraArgs: this.d.journalArgs } : {};
-    const key = new JournalSource({ matches: spec.journalMatches, ...extra }).key;
-    return this.shareSource(
-      new JournalSource({
-        matches: spec.journalMatches,
-        position: this.d.state.position(key),
-        savePosition: (p) => this.d.state.savePosition(p),
-        ...extra,
-        now: () => this.d.clock.now(),
-      }),
-    );
-  }
-
-  /** Two jails on the same log share one reader. */
-  private shareSource(source: LogSource, key = source.key): LogSource {
-    const existing = this.sources.get(key);
+    const source = this.d.makeSource?.(spec) ?? (await openSource(spec, this.d));
+    // two jails on the same log share one reader
+    const existing = this.sources.get(source.key);
     if (existing) return existing;
-    this.sources.set(key, source);
+    this.sources.set(source.key, source);
     return source;
   }
 
-  private onLines(sourceKey: string, lines: string[]): void {
-    const arrivedAt = performance.now();
-    this.lines += lines.length;
-    for (const j of this.jails) {
-      if (j.sourceKey !== sourceKey) continue;
-      for (const line of lines) {
-        const m = j.filter.match(line, j.filterState);
-        if (m.kind === "none") continue;
-        if (m.kind === "success") {
-          j.jail.success(m.address);
-          if (m.user && this.d.policy.admins.some((a) => a.name === m.user)) this.sessionIgnore.add(m.address);
-          continue;
+  /** The hot path: every line of a source, as a position in a decoded chunk, through each of its jails. */
+  private sinkFor(sourceKey: string): LineSink {
+    const jails = this.jails.filter((j) => j.sourceKey === sourceKey);
+    return {
+      line: (text, start, end) => {
+        this.lines++;
+        for (const j of jails) {
+          const m = j.filter.matchAt
+            ? j.filter.matchAt(text, start, end, j.filterState)
+            : j.filter.match(text.slice(start, end), j.filterState);
+          if (m.kind === "none") continue;
+          if (m.kind === "success") {
+            j.jail.success(m.address);
+            if (m.user !== undefined && this.admins.has(m.user)) this.adminSession(m.address, m.user);
+            continue;
+          }
+          j.matches++;
+          if (this.sessions.has(m.address)) continue;
+          this.failure(j, m.address, m.time, m.rule, text, start, end);
         }
-        j.matches++;
-        if (this.sessionIgnore.has(m.address)) continue;
-        const decision = j.jail.failure(m.address, m.time);
-        if (decision.action === "count") this.remember(decision.target, line);
-        if (decision.action !== "ban") continue;
-        this.remember(decision.target, line);
-        j.bans++;
-        const now = this.d.clock.now();
-        this.queueBan(
-          {
-            target: decision.target,
-            jail: j.name,
-            reason: `${decision.failures} failures within ${j.spec.findtime}s (${m.rule})`,
-            origin: this.hostname,
-            startedAt: now,
-            expiresAt: decision.until,
-            offense: decision.offence,
-          },
-          arrivedAt,
-          false,
-        );
-      }
-    }
+      },
+      tooLong: () => {
+        this.lines++;
+      },
+    };
+  }
+
+  private failure(j: JailRuntime, address: string, time: number, rule: string, text: string, start: number, end: number): void {
+    const decision = j.jail.failure(address, time);
+    if (decision.action === "count") this.remember(decision.target, text.slice(start, end));
+    if (decision.action !== "ban") return;
+    this.remember(decision.target, text.slice(start, end));
+    j.bans++;
+    const now = this.d.clock.now();
+    const r = this.book.commit(
+      {
+        target: decision.target,
+        jail: j.name,
+        reason: `${decision.failures} failures within ${j.spec.findtime}s (${rule})`,
+        origin: this.hostname,
+        startedAt: now,
+        expiresAt: Math.min(decision.until, expiresAfter(now, -1)),
+        offense: decision.offence,
+      },
+      { arrivedAt: performance.now(), publish: true },
+    );
+    if ("refused" in r) j.jail.unban(decision.target); // counted again if it goes on
+  }
+
+  /** An admin logged in from `address`: it (and any prefix holding it) is never banned while it is recent. */
+  private adminSession(address: string, user: string): void {
+    const known = this.sessions.has(address);
+    this.sessions.set(address, this.d.clock.now());
+    if (known) return;
+    this.rulesCache = undefined;
+    this.d.log.info(`admin ${user} logged in from ${address}: never banned while the session is recent`);
+  }
+
+  /** Does a prefix hold a protected address (for the jails' IPv6 aggregation)? */
+  private protects(net: Cidr): boolean {
+    return this.rules().protect.some((p) => overlaps(p.cidr, net));
+  }
+
+  /** The gate's rules now: the policy's minimum prefixes, the static protected list and the recent sessions. */
+  private rules(): GateRules {
+    if (this.rulesCache) return this.rulesCache;
+    const g = this.d.policy.guard;
+    this.rulesCache = {
+      minPrefix: { 4: g.minPrefix.ipv4, 6: g.minPrefix.ipv6 },
+      protect: [...this.staticProtect, ...protect([...this.sessions.keys()], "an admin's session")],
+    };
+    return this.rulesCache;
   }
 
   /** The last lines seen per target (for the mail), bounded. */
@@ -241,158 +271,78 @@ export class GuardDaemon {
     if (this.recent.size > 10_000) this.recent.delete(this.recent.keys().next().value as string);
   }
 
-  private queueBan(record: BanRecord, arrivedAt: number, refresh: boolean, publish = true): void {
-    // durable first: a crash after this line still ends with the ban in the kernel at the next start
-    this.d.state.addBans([record]);
-    // fleet: into the share's local outbox (SQLite), sent later; never waits on the network
-    if (publish) this.d.share?.publish([{ action: "ban", ...record }]);
-    this.pending.push({ record, arrivedAt, refresh });
-    if (!this.flushScheduled) {
-      this.flushScheduled = true;
-      setImmediate(() => {
-        this.flushScheduled = false;
-        void this.flush();
-      });
-    }
-  }
-
-  /** Send pending bans to the kernel in one call; one flush at a time. */
-  async flush(): Promise<void> {
-    while (this.flushing) await this.flushing;
-    if (this.pending.length === 0) return;
-    const batch = this.pending;
-    this.pending = [];
-    this.flushing = (async () => {
-      const now = this.d.clock.now();
-      const bans: KernelBan[] = batch.map((p) => ({
-        target: p.record.target,
-        timeoutSec: Math.max(1, Math.ceil((p.record.expiresAt - now) / 1000)),
-        refresh: p.refresh,
-      }));
-      try {
-        await this.d.enforcer.add(bans);
-        const done = performance.now();
-        for (const p of batch) {
-          if (p.reassert) continue;
-          this.recordLatency(done - p.arrivedAt);
-          this.d.log.info(`banned ${p.record.target}`, {
-            jail: p.record.jail,
-            until: new Date(p.record.expiresAt).toISOString(),
-            offense: p.record.offense,
-            reason: p.record.reason,
-          });
-          this.d.notifier?.notify({ ...p.record, lines: this.recent.get(p.record.target) ?? [], hostname: this.hostname });
-        }
-      } catch (e) {
-        this.kernelErrors++;
-        this.d.log.error(`could not add ${batch.length} ban(s) to the kernel: ${(e as Error).message}`, {
-          hint: "is the firewall loaded? (`rampart apply --only firewall`); retrying in 2 s",
-        });
-        setTimeout(() => {
-          this.pending.unshift(...batch);
-          void this.flush();
-        }, 2000).unref?.();
-      }
-    })();
-    try {
-      await this.flushing;
-    } finally {
-      this.flushing = undefined;
-    }
-  }
-
-  /** At start: every committed, unexpired ban goes back into the kernel in one transaction. */
+  /** At start: every valid stored ban back into the kernel in one transaction; bad rows quarantined. */
   private async restore(): Promise<void> {
-    const now = this.d.clock.now();
-    const active = this.d.state.activeBans(now);
+    const { rows } = await this.book.reconcile("restore");
     for (const j of this.jails) {
-      j.jail.restore(active.filter((b) => b.jail === j.name).map((b) => ({ target: b.target, offences: b.offense, until: b.expiresAt })));
-    }
-    if (active.length === 0) return;
-    const t0 = performance.now();
-    try {
-      await this.d.enforcer.add(active.map((b) => ({ target: b.target, timeoutSec: Math.max(1, Math.ceil((b.expiresAt - now) / 1000)) })));
-      this.d.log.info(`restored ${active.length} ban(s) into the kernel in ${Math.round(performance.now() - t0)} ms`);
-    } catch (e) {
-      this.kernelErrors++;
-      this.d.log.error(`could not restore ${active.length} ban(s): ${(e as Error).message}`, {
-        hint: "load the firewall (`rampart apply --only firewall`); the guard retries",
-      });
-      for (const b of active) this.pending.push({ record: b, arrivedAt: performance.now(), refresh: false, reassert: true });
-      setTimeout(() => void this.flush(), 2000).unref?.();
+      j.jail.restore(rows.filter((b) => b.jail === j.name).map((b) => ({ target: b.target, offences: b.offense, until: b.expiresAt })));
     }
   }
 
-  /**
-   * Every 30 s: drop expired rows (the kernel expired them itself) and put back any active ban the kernel
-   * lost — a firewall rollback or reload that replaced the sets, someone flushing them by hand. The state is
-   * the truth; the kernel is made to match it.
-   */
+  /** Every 30 s: old sessions forgotten; the kernel made to match the state. */
   async sweep(): Promise<number> {
     const now = this.d.clock.now();
-    const active = this.d.state.activeBans(now);
-    if (active.length === 0) return 0;
-    let inKernel: Map<string, number | undefined>;
-    try {
-      inKernel = await this.d.enforcer.list();
-    } catch {
-      return 0; // the kernel could not be read: try again next time
+    for (const [a, seen] of this.sessions) {
+      if (now - seen > SESSION_GRACE_MS) {
+        this.sessions.delete(a);
+        this.rulesCache = undefined;
+      }
     }
-    const lost = active.filter((b) => !inKernel.has(b.target) && this.pending.every((p) => p.record.target !== b.target));
-    if (lost.length === 0) return 0;
-    this.d.log.warn(`${lost.length} ban(s) were missing from the kernel (firewall reloaded or rolled back?): putting them back`);
-    for (const b of lost) this.pending.push({ record: b, arrivedAt: performance.now(), refresh: false, reassert: true });
-    await this.flush();
-    return lost.length;
+    return this.book.sweep();
   }
 
-  private recordLatency(ms: number): void {
-    this.latencies.push(ms);
-    if (this.latencies.length > 1000) this.latencies.shift();
+  async flush(): Promise<void> {
+    await this.book.flush();
   }
 
   // ---- control
 
+  /** `guard ban`: lands in the kernel, or throws REFUSED with the gate's or the kernel's reason. */
   async ban(targetText: string, jailName: string, seconds?: number): Promise<BanRecord> {
-    const c = tryParseCidr(targetText);
-    if (!c.ok) throw new RampartError("INPUT", `"${targetText}" is not an address or CIDR: ${c.reason}`);
-    const target = formatCidr(c.value);
     const secs = seconds ?? this.jails.find((j) => j.name === jailName)?.spec.bantime ?? 600;
     const now = this.d.clock.now();
-    const had = this.d.state.activeBans(now).some((b) => b.target === target);
-    const record: BanRecord = {
-      target,
-      jail: jailName,
-      reason: "banned by hand",
-      origin: this.hostname,
-      startedAt: now,
-      expiresAt: now + secs * 1000,
-      offense: 1,
-    };
-    this.queueBan(record, performance.now(), had);
-    await this.flush();
-    return record;
+    const r = this.book.commit(
+      {
+        target: targetText,
+        jail: jailName,
+        reason: "banned by hand",
+        origin: this.hostname,
+        startedAt: now,
+        expiresAt: expiresAfter(now, secs),
+        offense: 1,
+      },
+      { publish: true },
+    );
+    const outcome: Outcome | { refused: string } = "refused" in r ? r : await r.landing;
+    if ("refused" in outcome && outcome.refused !== undefined)
+      throw new RampartError("REFUSED", `${targetText} was not banned: ${outcome.refused}`, {
+        hint: "See `rampart guard status` for refused and quarantined bans.",
+      });
+    return (outcome as { record: BanRecord }).record;
   }
 
   async unban(target: string | undefined, all: boolean, publish = true): Promise<string[]> {
     let targets: string[];
-    if (all) targets = this.d.state.removeAllBans();
+    if (all)
+      targets = [
+        ...this.d.state.activeBans(this.d.clock.now()).map((b) => b.target),
+        ...this.d.state.quarantined(1e9).map((b) => b.target),
+      ];
     else {
       const c = tryParseCidr(target ?? "");
       if (!c.ok) throw new RampartError("INPUT", `"${target}" is not an address or CIDR: ${c.reason}`);
       const t = formatCidr(c.value);
-      // an address inside a banned /64 lifts that /64
-      const covering = this.d.state
-        .activeBans(this.d.clock.now())
+      const single = c.value.prefix === (c.value.family === 4 ? 32 : 128);
+      // an address inside a banned prefix lifts that prefix; a quarantined row is lifted by its exact text
+      const covering = [...this.d.state.activeBans(this.d.clock.now()), ...this.d.state.quarantined(1e9)]
         .map((b) => b.target)
-        .filter((b) => b === t || (c.value.prefix === (c.value.family === 4 ? 32 : 128) && containsText(b, t)));
+        .filter((b) => b === t || (single && holds(b, t)));
       if (covering.length === 0)
         throw new RampartError("NOT_FOUND", `${t} is not banned`, { hint: "See the active bans with `rampart guard bans`." });
-      this.d.state.removeBans(covering);
-      targets = covering;
+      targets = [...new Set(covering)];
     }
     for (const j of this.jails) for (const t of targets) j.jail.unban(t);
-    await this.d.enforcer.remove(targets);
+    await this.book.lift(targets);
     for (const t of targets) this.d.log.info(`unbanned ${t}`);
     if (publish && targets.length) {
       const now = this.d.clock.now();
@@ -413,66 +363,51 @@ export class GuardDaemon {
   }
 
   /**
-   * Decisions from other guards (fleet share): bans with their remaining time, never over an address of the
-   * local ignore list (a banned prefix holding one is refused too), not re-published; unbans lift the exact
-   * target whatever its origin. Returns how many were refused by the ignore list.
+   * Decisions from other guards (fleet share). Each row is checked on its own — fields, the share's limits
+   * (shortest prefix, longest ban, allowed origins), then the same gate as local bans — so a malformed or
+   * hostile row is skipped and counted, never the reason an honest row is not applied. Received bans are not
+   * re-published; unbans lift the exact target whatever its origin. Returns how many were refused.
    */
   async receive(decisions: readonly Decision[]): Promise<number> {
-    let ignored = 0;
+    let refused = 0;
     const lift: string[] = [];
-    for (const d of decisions) {
-      const c = tryParseCidr(d.target);
-      if (!c.ok) continue;
-      const target = formatCidr(c.value);
-      const now = this.d.clock.now();
+    const landing: Promise<Outcome>[] = [];
+    const now = this.d.clock.now();
+    for (const raw of decisions) {
+      const a = acceptDecision(raw, this.accept, now);
+      if (!a.ok) {
+        refused++;
+        this.d.log.warn(`share: not applying a decision from ${a.origin}: ${a.reason}`);
+        continue;
+      }
+      const d = a.decision;
       if (d.action === "unban") {
-        if (this.d.state.activeBan(target, now)) lift.push(target);
+        if (this.d.state.activeBan(d.target, now)) lift.push(d.target);
         continue;
       }
-      if (d.expiresAt <= now) continue;
-      if (this.isIgnored(c.value)) {
-        ignored++;
-        this.d.log.info(`not applying ${target} from ${d.origin}: it holds an address of the ignore list`);
-        continue;
-      }
-      const had = this.d.state.activeBan(target, now);
+      const had = this.d.state.activeBan(d.target, now);
       if (had && had.expiresAt >= d.expiresAt) continue;
-      const record: BanRecord = {
-        target,
+      const r = this.book.commit({
+        target: d.target,
         jail: d.jail,
         reason: d.reason,
         origin: d.origin,
         startedAt: d.startedAt,
         expiresAt: d.expiresAt,
         offense: d.offense,
-      };
-      this.queueBan(record, performance.now(), had !== undefined, false);
+      });
+      if ("refused" in r) refused++;
+      else landing.push(r.landing);
     }
     if (lift.length) {
-      this.d.state.removeBans(lift);
       for (const j of this.jails) for (const t of lift) j.jail.unban(t);
-      await this.d.enforcer.remove(lift);
+      await this.book.lift(lift);
       for (const t of lift) this.d.log.info(`unbanned ${t} (fleet)`);
     }
-    await this.flush();
-    return ignored;
-  }
-
-  /** The policy's ignore list, this host's addresses and the admins' session sources: never banned. */
-  private isIgnored(c: Cidr): boolean {
-    const [lo, hi] = cidrRange(c);
-    const overlaps = (x: Cidr) => {
-      if (x.family !== c.family) return false;
-      const [a, b] = cidrRange(x);
-      return a <= hi && lo <= b;
-    };
-    return (
-      this.ignoreList.some(overlaps) ||
-      [...this.sessionIgnore].some((s) => {
-        const p = tryParseCidr(s);
-        return p.ok && overlaps(p.value);
-      })
-    );
+    await this.book.flush();
+    for (const o of await Promise.all(landing)) if (!o.landed) refused++;
+    this.shareRefused += refused;
+    return refused;
   }
 
   bans(): BanRecord[] {
@@ -480,15 +415,18 @@ export class GuardDaemon {
   }
 
   status(): GuardStatus {
-    const sources = [...this.sources.values()].map((s) => s.status());
+    const book = this.book.status();
     return {
       startedAt: new Date(this.startedAt).toISOString(),
       enforcer: this.d.enforcer.name,
       lines: this.lines,
       activeBans: this.bans().length,
-      kernelErrors: this.kernelErrors,
-      latencyMs: { p50: quantile(this.latencies, 0.5), p99: quantile(this.latencies, 0.99) },
-      sources,
+      kernelErrors: book.kernelErrors,
+      latencyMs: book.latencyMs,
+      kernel: book,
+      quarantined: this.d.state.quarantined(20).map((b) => ({ target: String(b.target), jail: b.jail, problem: b.problem })),
+      adminSessions: [...this.sessions.keys()],
+      sources: [...this.sources.values()].map((s) => s.status()),
       jails: this.jails.map((j) => ({
         name: j.name,
         filter: `${j.filter.name}[mode=${j.filter.mode}]`,
@@ -498,34 +436,12 @@ export class GuardDaemon {
         bans: j.bans,
       })),
       notifications: this.d.notifier ? { sent: this.d.notifier.sent, failed: this.d.notifier.failed } : undefined,
-      share: this.d.share?.status(),
+      share: this.d.share ? { ...this.d.share.status(), refused: this.shareRefused } : undefined,
     };
   }
 
   metrics(): string {
-    const s = this.status();
-    const L = [
-      "# HELP rampart_guard_lines_total Log lines read.",
-      "# TYPE rampart_guard_lines_total counter",
-      `rampart_guard_lines_total ${s.lines}`,
-      "# HELP rampart_guard_matches_total Failures matched, per jail.",
-      "# TYPE rampart_guard_matches_total counter",
-      ...s.jails.map((j) => `rampart_guard_matches_total{jail="${j.name}"} ${j.matches}`),
-      "# HELP rampart_guard_bans_total Bans decided, per jail.",
-      "# TYPE rampart_guard_bans_total counter",
-      ...s.jails.map((j) => `rampart_guard_bans_total{jail="${j.name}"} ${j.bans}`),
-      "# HELP rampart_guard_active_bans Bans in force.",
-      "# TYPE rampart_guard_active_bans gauge",
-      `rampart_guard_active_bans ${s.activeBans}`,
-      "# HELP rampart_guard_ban_latency_seconds From the deciding log line read to the ban in the kernel (last 1000 bans).",
-      "# TYPE rampart_guard_ban_latency_seconds summary",
-      `rampart_guard_ban_latency_seconds{quantile="0.5"} ${(s.latencyMs.p50 ?? 0) / 1000}`,
-      `rampart_guard_ban_latency_seconds{quantile="0.99"} ${(s.latencyMs.p99 ?? 0) / 1000}`,
-      "# HELP rampart_guard_source_up 1 when the log source is being read.",
-      "# TYPE rampart_guard_source_up gauge",
-      ...s.sources.map((x) => `rampart_guard_source_up{source="${x.target.replace(/["\\\n]/g, "_")}"} ${x.state === "reading" ? 1 : 0}`),
-    ];
-    return `${L.join("\n")}\n`;
+    return renderMetrics(this.status());
   }
 
   private async control(req: ControlRequest): Promise<unknown> {
@@ -553,28 +469,32 @@ export interface GuardStatus {
   activeBans: number;
   kernelErrors: number;
   latencyMs: { p50: number | undefined; p99: number | undefined };
+  /** the BanBook: refusals, quarantine, kernel errors */
+  kernel: BanBookStatus;
+  quarantined: { target: string; jail: string; problem: string }[];
+  /** admin login sources protected now */
+  adminSessions: string[];
   sources: SourceStatus[];
   jails: { name: string; filter: string; source: string; tracked: number; matches: number; bans: number }[];
   notifications: { sent: number; failed: number } | undefined;
-  share: ShareStatus | undefined;
+  share: (ShareStatus & { refused: number }) | undefined;
 }
 
-function quantile(values: number[], q: number): number | undefined {
-  if (values.length === 0) return undefined;
-  const sorted = [...values].sort((a, b) => a - b);
-  return Math.round((sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] as number) * 100) / 100;
-}
-
-function containsText(cidr: string, address: string): boolean {
+/** Does the banned prefix `cidr` hold the address `address`? */
+function holds(cidr: string, address: string): boolean {
   const c = tryParseCidr(cidr);
-  const a = tryParseCidr(address);
-  if (!c.ok || !a.ok || c.value.family !== a.value.family) return false;
-  return formatCidr(parseCidr(`${address}/${c.value.prefix}`)) === formatCidr(c.value);
+  if (!c.ok) return false;
+  try {
+    return cidrContains(c.value, parseIp(address, { unmapV4: true }));
+  } catch {
+    return false;
+  }
 }
 
-/** A duration option ("1h", "600") in seconds, or a usage error. */
+/** A duration option ("1h", "600", "permanent") in seconds (-1 = permanent), or a usage error. */
 export function durationArg(text: string, option: string): number {
+  if (/^(permanent|forever)$/i.test(text.trim())) return -1;
   const r = parseDuration(text);
-  if (typeof r === "string") throw new RampartError("USAGE", `${option} ${r}`, { hint: "e.g. 600, 10m, 1h, 1w" });
+  if (typeof r === "string") throw new RampartError("USAGE", `${option} ${r}`, { hint: "e.g. 600, 10m, 1h, 1w, permanent" });
   return r;
 }

@@ -1,15 +1,17 @@
 // Bans in the kernel: elements with a per-element timeout in the firewall's ban sets (nftables
 // `rampart_ban_v4/v6` in `table inet rampart`, or the ipsets of the same names on the iptables backend).
 // The kernel expires them itself, so a ban ends on time even when the daemon is dead. Many bans are
-// applied in ONE process call (a batch): during a flood there is never one process per ban.
-import { formatCidr, parseCidr } from "../core/ip.js";
+// applied in ONE process call (a batch): during a flood there is never one process per ban. Only the
+// BanBook (banbook.ts) calls an enforcer, and only with elements the gate (firewall/gate.ts) accepted.
+import { cidrRange, formatCidr, parseCidr } from "../core/ip.js";
+import type { SetBackend } from "../firewall/gate.js";
 import { BAN_SET, NFT_FAMILY, NFT_TABLE } from "../firewall/sets.js";
 import type { Runner } from "../system/exec.js";
 
 export interface KernelBan {
-  /** address or CIDR text */
+  /** canonical address or CIDR text (the gate made it) */
   target: string;
-  /** seconds; 0 = until removed */
+  /** seconds; 0 = no timeout (a permanent ban) */
   timeoutSec: number;
   /** the target may already be in the kernel (a re-ban): its timeout must be replaced */
   refresh?: boolean;
@@ -17,11 +19,21 @@ export interface KernelBan {
 
 export interface BanEnforcer {
   readonly name: string;
-  /** add (or refresh) bans, all in one kernel transaction where the backend has them */
-  add(bans: KernelBan[]): Promise<void>;
-  remove(targets: string[]): Promise<void>;
+  /** which set backend's limits apply (the gate clamps timeouts to them) */
+  readonly backend: SetBackend;
+  /**
+   * Take `remove` out of the kernel (whether or not each is there), then add or refresh `add`. Adds happen in
+   * one transaction where the backend has them: if any element is refused, none of `add` is loaded and the
+   * error carries the kernel's words (the BanBook then isolates the refused one).
+   */
+  apply(add: KernelBan[], remove?: string[]): Promise<void>;
   /** targets in the kernel now, with remaining seconds (undefined = no timeout) */
   list(): Promise<Map<string, number | undefined>>;
+}
+
+/** The kernel said the set or table is not there (firewall not loaded): nothing can land, retry later. */
+export function setMissing(message: string): boolean {
+  return /No such file or directory|does not exist|not found|ENOENT/i.test(message);
 }
 
 const familyOf = (target: string): 4 | 6 => parseCidr(target).family;
@@ -30,38 +42,31 @@ const element = (target: string) => formatCidr(parseCidr(target));
 
 export class NftEnforcer implements BanEnforcer {
   readonly name = "nftables";
+  readonly backend = "nftables" as const;
   constructor(private readonly run: Runner) {}
 
-  async add(bans: KernelBan[]): Promise<void> {
+  async apply(bans: KernelBan[], remove: string[] = []): Promise<void> {
+    const ref = (t: string) => `${NFT_FAMILY} ${NFT_TABLE} ${BAN_SET[familyOf(t)]} { ${element(t)}`;
+    // "add with 1 s, then delete" removes an element whether or not it is there (nft 1.0.6 has no
+    // `destroy`, and a delete of a missing element fails the whole transaction)
+    const gone = (t: string) => [`add element ${ref(t)} timeout 1s }`, `delete element ${ref(t)} }`];
+    if (remove.length) {
+      // a separate transaction: nft checks interval overlaps against the set as it was before the batch,
+      // so a prefix cannot replace the addresses it covers within one transaction
+      await this.nft(remove.flatMap(gone));
+    }
     if (bans.length === 0) return;
-    // a refresh is delete + add in the same transaction (nft's add keeps an existing element's timeout);
-    // if a refreshed element had expired meanwhile its delete fails the batch: then add only
     const lines: string[] = [];
     for (const b of bans) {
-      const set = BAN_SET[familyOf(b.target)];
-      lines.push(
-        `add element ${NFT_FAMILY} ${NFT_TABLE} ${set} { ${element(b.target)}${b.timeoutSec > 0 ? ` timeout ${b.timeoutSec}s` : ""} }`,
-      );
+      // a refresh replaces the timeout: nft's add keeps an existing element's own
+      if (b.refresh) lines.push(...gone(b.target));
+      lines.push(`add element ${ref(b.target)}${b.timeoutSec > 0 ? ` timeout ${b.timeoutSec}s` : ""} }`);
     }
-    const deletes = bans
-      .filter((b) => b.refresh)
-      .map((b) => `delete element ${NFT_FAMILY} ${NFT_TABLE} ${BAN_SET[familyOf(b.target)]} { ${element(b.target)} }`);
-    if (deletes.length === 0) {
-      await this.run(["nft", "-f", "-"], { input: `${lines.join("\n")}\n`, timeoutMs: 30_000 });
-      return;
-    }
-    const r = await this.run(["nft", "-f", "-"], { input: `${[...deletes, ...lines].join("\n")}\n`, okCodes: "any", timeoutMs: 30_000 });
-    if (r.code === 0) return;
-    await this.run(["nft", "-f", "-"], { input: `${lines.join("\n")}\n`, timeoutMs: 30_000 });
+    await this.nft(lines);
   }
 
-  async remove(targets: string[]): Promise<void> {
-    if (targets.length === 0) return;
-    const lines = targets.map((t) => `delete element ${NFT_FAMILY} ${NFT_TABLE} ${BAN_SET[familyOf(t)]} { ${element(t)} }`);
-    const r = await this.run(["nft", "-f", "-"], { input: `${lines.join("\n")}\n`, okCodes: "any", timeoutMs: 30_000 });
-    if (r.code === 0) return;
-    // some were not there (expired already): remove the others one by one
-    for (const line of lines) await this.run(["nft", "-f", "-"], { input: `${line}\n`, okCodes: "any", timeoutMs: 10_000 });
+  private async nft(lines: string[]): Promise<void> {
+    await this.run(["nft", "-f", "-"], { input: `${lines.join("\n")}\n`, timeoutMs: 60_000 });
   }
 
   async list(): Promise<Map<string, number | undefined>> {
@@ -99,19 +104,17 @@ function nftElement(e: unknown): { target: string; expires: number | undefined }
 
 export class IpsetEnforcer implements BanEnforcer {
   readonly name = "ipset";
+  readonly backend = "ipset" as const;
   constructor(private readonly run: Runner) {}
 
-  async add(bans: KernelBan[]): Promise<void> {
-    if (bans.length === 0) return;
-    // -exist: an existing entry gets its timeout refreshed instead of an error
-    const lines = bans.map((b) => `add ${BAN_SET[familyOf(b.target)]} ${element(b.target)} timeout ${b.timeoutSec}`);
-    await this.run(["ipset", "restore", "-exist"], { input: `${lines.join("\n")}\n`, timeoutMs: 30_000 });
-  }
-
-  async remove(targets: string[]): Promise<void> {
-    if (targets.length === 0) return;
-    const lines = targets.map((t) => `del ${BAN_SET[familyOf(t)]} ${element(t)}`);
-    await this.run(["ipset", "restore", "-exist"], { input: `${lines.join("\n")}\n`, timeoutMs: 30_000 });
+  async apply(bans: KernelBan[], remove: string[] = []): Promise<void> {
+    if (bans.length === 0 && remove.length === 0) return;
+    // -exist: deleting a missing entry is fine, and an existing entry gets its timeout replaced
+    const lines = [
+      ...remove.map((t) => `del ${BAN_SET[familyOf(t)]} ${element(t)}`),
+      ...bans.map((b) => `add ${BAN_SET[familyOf(b.target)]} ${element(b.target)} timeout ${b.timeoutSec}`),
+    ];
+    await this.run(["ipset", "restore", "-exist"], { input: `${lines.join("\n")}\n`, timeoutMs: 60_000 });
   }
 
   async list(): Promise<Map<string, number | undefined>> {
@@ -121,27 +124,56 @@ export class IpsetEnforcer implements BanEnforcer {
       if (r.code !== 0) continue;
       for (const line of r.stdout.split("\n")) {
         const m = /^add \S+ (\S+)(?: timeout (\d+))?/.exec(line);
-        if (m) out.set(m[1] as string, m[2] === undefined ? undefined : Number(m[2]));
+        if (m) out.set(m[1] as string, m[2] === undefined || m[2] === "0" ? undefined : Number(m[2]));
       }
     }
     return out;
   }
 }
 
-/** In-memory enforcer for unit tests and `--dry-run`: records what would be in the kernel. */
+/**
+ * In-memory enforcer for unit tests and `--dry-run`: records what would be in the kernel, with the limits of
+ * the backend it stands for — including nft's refusal of overlapping intervals, and a hook to refuse chosen
+ * elements the way a kernel would.
+ */
 export class MemoryEnforcer implements BanEnforcer {
   readonly name = "memory";
   readonly kernel = new Map<string, number | undefined>();
   calls = 0;
-  async add(bans: KernelBan[]): Promise<void> {
+  /** elements the "kernel" refuses, with its words */
+  refuse = new Map<string, string>();
+  /** when set, every call fails with this message (a firewall that is not loaded) */
+  missing: string | undefined;
+  constructor(readonly backend: SetBackend = "nftables") {}
+
+  async apply(bans: KernelBan[], remove: string[] = []): Promise<void> {
     this.calls++;
-    for (const b of bans) this.kernel.set(element(b.target), b.timeoutSec || undefined);
+    if (this.missing) throw new Error(this.missing);
+    for (const t of remove) this.kernel.delete(element(t));
+    const next = new Map(this.kernel);
+    for (const b of bans) {
+      const e = element(b.target);
+      const refused = this.refuse.get(e);
+      if (refused) throw new Error(`Error: ${refused}\nadd element inet rampart set { ${e} }`);
+      // a single address can only overlap a prefix: scan the prefixes only (the set may hold 100,000 addresses)
+      const others = e.includes("/") ? [...next.keys()] : [...next.keys()].filter((k) => k.includes("/"));
+      if (this.backend === "nftables" && !b.refresh && others.some((k) => k !== e && overlapsText(k, e)))
+        throw new Error(`Error: interval overlaps with an existing one\nadd element inet rampart set { ${e} }`);
+      next.set(e, b.timeoutSec || undefined);
+    }
+    for (const [k, v] of next) this.kernel.set(k, v);
   }
-  async remove(targets: string[]): Promise<void> {
-    this.calls++;
-    for (const t of targets) this.kernel.delete(element(t));
-  }
+
   async list(): Promise<Map<string, number | undefined>> {
     return new Map(this.kernel);
   }
+}
+
+function overlapsText(a: string, b: string): boolean {
+  const x = parseCidr(a);
+  const y = parseCidr(b);
+  if (x.family !== y.family) return false;
+  const [x0, x1] = cidrRange(x);
+  const [y0, y1] = cidrRange(y);
+  return x0 <= y1 && y0 <= x1;
 }

@@ -9,7 +9,13 @@ import type { Fail2banJail } from "./fail2ban/jails.js";
 import type { Filter } from "./filters/types.js";
 
 export const DEFAULT_SSH_LOG = "/var/log/auth.log";
-export const SSH_JOURNAL_MATCHES = ["SYSLOG_IDENTIFIER=sshd", "+", "SYSLOG_IDENTIFIER=sshd-session"];
+/** The programs that write sshd's log lines (OpenSSH ≥ 9.8 splits sshd into sshd-session and sshd-auth). */
+export const SSHD_PROGRAMS = ["sshd", "sshd-session", "sshd-auth"] as const;
+/**
+ * The journal entries of sshd: matched on _COMM, which journald sets from the sender's process (the
+ * sender's SYSLOG_IDENTIFIER is its own claim: `logger -t sshd` has it); _EXE is checked per entry too.
+ */
+export const SSH_JOURNAL_MATCHES = SSHD_PROGRAMS.flatMap((p, i) => (i === 0 ? [`_COMM=${p}`] : ["+", `_COMM=${p}`]));
 
 export interface JailSpec {
   name: string;
@@ -19,9 +25,12 @@ export interface JailSpec {
   logpath: string;
   backend: "auto" | "file" | "journald";
   journalMatches: string[];
+  /** journal entries are accepted only from these programs under /usr (sshd jails) */
+  trustedPrograms?: readonly string[] | undefined;
   maxretry: number;
   /** seconds */
   findtime: number;
+  /** seconds; -1 = permanent */
   bantime: number;
   increment?: { factor?: number; multipliers?: number[]; maxSec: number } | undefined;
   ipv6Prefix: number;
@@ -46,6 +55,7 @@ export async function jailSpecs(policy: Policy, fs: HostFs, log: Logger): Promis
       logpath: j.logpath ?? DEFAULT_SSH_LOG,
       backend: j.backend,
       journalMatches: filter.name === "sshd" ? SSH_JOURNAL_MATCHES : [],
+      trustedPrograms: filter.name === "sshd" ? SSHD_PROGRAMS : undefined,
       maxretry: j.maxretry,
       findtime: j.findtime,
       bantime: j.bantime,
@@ -89,11 +99,13 @@ function fromFail2ban(j: Fail2banJail, dir: string): JailSpec {
     origin: dir,
     logpath: j.logpaths[0] ?? j.logpathPatterns[0] ?? DEFAULT_SSH_LOG,
     backend: j.source,
-    journalMatches: j.journalmatch.length ? j.journalmatch : j.filter.name === "sshd" ? SSH_JOURNAL_MATCHES : [],
+    // an sshd jail reads sshd's own entries whatever its journalmatch says (fail2ban matches the unit name)
+    journalMatches: j.filter.name === "sshd" ? SSH_JOURNAL_MATCHES : j.journalmatch,
+    trustedPrograms: j.filter.name === "sshd" ? SSHD_PROGRAMS : undefined,
     maxretry: j.maxretry,
     findtime: j.findtime,
-    // fail2ban's -1 (forever) as ten years: kernel timeouts need a number
-    bantime: j.bantime < 0 ? 10 * 365 * 86400 : j.bantime,
+    // fail2ban's -1 is a ban without end: loaded with no timeout (never a huge number the kernel refuses)
+    bantime: j.bantime < 0 ? -1 : j.bantime,
     increment: inc.enabled
       ? {
           ...(inc.factor !== undefined ? { factor: inc.factor } : {}),

@@ -31,6 +31,11 @@ export interface JailOptions {
   forgetOnSuccess?: boolean;
   /** targets remembered at most (failures and offences each); default 100,000 */
   maxTracked?: number;
+  /**
+   * more addresses that a prefix ban must not cover, decided as the guard runs (an admin's session source,
+   * this host's addresses): an IPv6 failure inside such a prefix is banned as its single address
+   */
+  protects?: (net: Cidr) => boolean;
 }
 
 export type JailDecision =
@@ -57,7 +62,8 @@ export interface ActiveBan {
 
 export class Jail {
   readonly name: string;
-  private readonly o: Required<Omit<JailOptions, "increment" | "ignore">> & { increment?: JailIncrement };
+  private readonly o: Required<Omit<JailOptions, "increment" | "ignore" | "protects">> & { increment?: JailIncrement };
+  private readonly protects: ((net: Cidr) => boolean) | undefined;
   private readonly ignore: Cidr[];
   /** target → failure times (ms), at most maxretry, oldest first; Map order = least recently failed first */
   private readonly failures = new Map<string, number[]>();
@@ -85,6 +91,7 @@ export class Jail {
       maxTracked: options.maxTracked ?? 100_000,
     };
     if (options.increment) this.o.increment = options.increment;
+    this.protects = options.protects;
     this.ignore = (options.ignore ?? []).map((text) => {
       const r = tryParseCidr(text);
       if (!r.ok) throw policyError(options.name, `ignore entry "${text}": ${r.reason}`);
@@ -154,11 +161,11 @@ export class Jail {
     return Math.min(Number.isFinite(ms) ? ms : inc.maxMs, inc.maxMs);
   }
 
-  /** The ban target for an address: itself, or its IPv6 prefix — but never a prefix holding an ignored address. */
+  /** The ban target for an address: itself, or its IPv6 prefix — but never a prefix holding an ignored or protected address. */
   targetOf(ip: IpAddress): string {
     if (ip.family === 6 && this.o.ipv6Prefix < 128) {
       const net = cidrOf(ip, this.o.ipv6Prefix);
-      if (!this.ignore.some((c) => overlaps(c, net))) return formatCidr(net, true);
+      if (!this.ignore.some((c) => overlaps(c, net)) && !this.protects?.(net)) return formatCidr(net, true);
     }
     return formatIp(ip);
   }

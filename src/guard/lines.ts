@@ -1,7 +1,10 @@
-// Split a byte stream into lines, fast and with bounded memory: each chunk is decoded once (up to its last
+// THE line splitter of the guard: every byte that reaches a filter — the daemon's file and journal sources,
+// `guard test`, the benchmarks and the compat runner — goes through this one class, so there is one
+// definition of "a line". Fast and with bounded memory: each chunk is decoded once (up to its last
 // newline, so a UTF-8 sequence is never cut) and split with indexOf; lines are handed on as positions in
-// the decoded chunk (no string per line); the partial last line is carried to the next chunk. A line longer than the cap is never accumulated: its bytes are dropped up to the next newline
-// and it is reported once as too long — a 1 GB line without a newline costs no memory.
+// the decoded chunk (no string per line); the partial last line is carried to the next chunk. A line longer
+// than the cap is never accumulated: its bytes are dropped up to the next newline and it is reported once as
+// too long — a 1 GB line without a newline costs no memory, and its tail never becomes a line of its own.
 // Hand-written because readline is several times slower (an event and a string per line, no cap).
 // A chunk that is pure ASCII (the usual log) is decoded as latin1: the same string, but a plain copy —
 // several times cheaper than the UTF-8 decoder, which was a tenth of `guard test`'s time.
@@ -17,6 +20,8 @@ export interface LineSink {
 export class LineSplitter {
   private carry: Buffer | undefined;
   private skipping = false;
+  /** bytes pushed since the last newline (a carried partial line, or a too-long line being skipped) */
+  private pendingBytes = 0;
 
   constructor(
     private readonly sink: LineSink,
@@ -24,7 +29,24 @@ export class LineSplitter {
     private readonly maxBytes: number,
   ) {}
 
+  /**
+   * Bytes pushed after the last complete line. A reader that persists its position stores
+   * (bytes pushed − held): restarting there re-reads at most the unfinished line, never skips one.
+   */
+  get held(): number {
+    return this.pendingBytes;
+  }
+
+  /** Forget a partial line (the input was truncated or replaced: its start is gone). */
+  reset(): void {
+    this.carry = undefined;
+    this.skipping = false;
+    this.pendingBytes = 0;
+  }
+
   push(chunk: Buffer): void {
+    const nlLast = chunk.lastIndexOf(10);
+    this.pendingBytes = nlLast < 0 ? this.pendingBytes + chunk.length : chunk.length - nlLast - 1;
     let data = chunk;
     if (this.skipping) {
       const nl = data.indexOf(10);
@@ -73,6 +95,7 @@ export class LineSplitter {
 
   /** flush the last line when the input does not end with a newline */
   end(): void {
+    this.pendingBytes = 0;
     if (this.skipping) {
       this.skipping = false;
       this.sink.tooLong();

@@ -12,7 +12,7 @@ import { GuardDaemon } from "./daemon.js";
 import { jailSpecs } from "./jail-specs.js";
 import { type BanEnforcer, IpsetEnforcer, NftEnforcer } from "./enforce.js";
 import { Notifier } from "./notify.js";
-import { startShare } from "./share/start.js";
+import { databaseAddresses, startShare } from "./share/start.js";
 import { GuardState, STATE_DB } from "./state.js";
 
 export const GUARD_LOG = "/var/log/rampart/guard.log";
@@ -60,7 +60,11 @@ export async function startGuard(o: RunGuardOptions): Promise<{ daemon: GuardDae
     enforcer: enforcerFor(o.policy, o.run),
     notifier: notifier.enabled ? notifier : undefined,
     socketPath: o.socketPath ?? CONTROL_SOCKET,
-    extraIgnore: [...own, ...sessions],
+    ownAddresses: own,
+    sessionSources: sessions,
+    keepAlive: o.policy.guard.share
+      ? (await databaseAddresses(o.policy.guard.share.postgres)).map((address) => ({ address, why: "the fleet database" }))
+      : [],
     specs,
     share: share?.sink,
   });

@@ -70,6 +70,9 @@ export class GuardState {
       CREATE INDEX IF NOT EXISTS history_target ON history (target, started);
       CREATE TABLE IF NOT EXISTS sources (key TEXT PRIMARY KEY, inode INTEGER, offset INTEGER, cursor TEXT) WITHOUT ROWID;
     `);
+    // a quarantined ban (the gate or the kernel refused it) keeps its row, with why, and is never loaded
+    const columns = db.prepare("SELECT name FROM pragma_table_info('bans')").all() as { name: string }[];
+    if (!columns.some((c) => c.name === "problem")) db.exec("ALTER TABLE bans ADD COLUMN problem TEXT");
     return db;
   }
 
@@ -78,7 +81,7 @@ export class GuardState {
     const put = this.db.prepare(
       "INSERT INTO bans (target, jail, reason, origin, started, expires, offense) VALUES (@target, @jail, @reason, @origin, @startedAt, @expiresAt, @offense) " +
         "ON CONFLICT(target) DO UPDATE SET jail=excluded.jail, reason=excluded.reason, origin=excluded.origin, started=excluded.started, " +
-        "expires=max(expires, excluded.expires), offense=max(offense, excluded.offense)",
+        "expires=max(expires, excluded.expires), offense=max(offense, excluded.offense), problem=NULL",
     );
     const hist = this.db.prepare("INSERT INTO history (target, jail, started, expires) VALUES (?, ?, ?, ?)");
     this.db.transaction(() => {
@@ -104,15 +107,38 @@ export class GuardState {
     return all;
   }
 
-  /** Bans still running at `now` (expired rows are deleted on the way). */
+  /**
+   * Bans still running at `now` and not quarantined (expired rows are deleted on the way). Rows are as
+   * stored: a hand-edited or damaged row may hold anything, so callers pass them through the gate.
+   */
   activeBans(now: number): BanRecord[] {
     this.db.prepare("DELETE FROM bans WHERE expires <= ?").run(now);
-    return this.db.prepare(`SELECT ${BAN_COLUMNS} FROM bans ORDER BY started`).all() as BanRecord[];
+    return this.db.prepare(`SELECT ${BAN_COLUMNS} FROM bans WHERE problem IS NULL ORDER BY started`).all() as BanRecord[];
   }
 
   /** The running ban of one target, if any (fleet: compare a received ban with the local one). */
   activeBan(target: string, now: number): BanRecord | undefined {
-    return this.db.prepare(`SELECT ${BAN_COLUMNS} FROM bans WHERE target = ? AND expires > ?`).get(target, now) as BanRecord | undefined;
+    return this.db.prepare(`SELECT ${BAN_COLUMNS} FROM bans WHERE target = ? AND expires > ? AND problem IS NULL`).get(target, now) as
+      | BanRecord
+      | undefined;
+  }
+
+  /** Keep a ban's row but never load it again: the gate or the kernel refused it (`problem` says why). */
+  quarantine(target: string, problem: string): void {
+    this.db.prepare("UPDATE bans SET problem = ? WHERE target = ?").run(problem, target);
+  }
+
+  /** Quarantined rows, newest first (for `guard status`). */
+  quarantined(limit = 100): (BanRecord & { problem: string })[] {
+    return this.db
+      .prepare(`SELECT ${BAN_COLUMNS}, problem FROM bans WHERE problem IS NOT NULL ORDER BY started DESC LIMIT ?`)
+      .all(limit) as (BanRecord & {
+      problem: string;
+    })[];
+  }
+
+  quarantinedCount(): number {
+    return (this.db.prepare("SELECT count(*) AS n FROM bans WHERE problem IS NOT NULL").get() as { n: number }).n;
   }
 
   /** How many times this target was banned since `since` (for bantime increments). */

@@ -2,7 +2,9 @@
 // (the policy must not be used) or a warning (allowed, but the user should know), with the key path it
 // concerns so load.ts can point at file:line:column.
 import { cidrContains, tryParseCidr, tryParseIp } from "../core/ip.js";
+import { MAX_TIMEOUT_SEC } from "../firewall/gate.js";
 import type { Policy } from "./schema.js";
+import { formatDuration } from "./units.js";
 
 export interface RuleResult {
   severity: "error" | "warning";
@@ -125,6 +127,8 @@ export function checkRules(p: Policy, now: Date): RuleResult[] {
       });
     }
   });
+  checkBanLimits(p, out);
+  checkShare(p, out);
   const notify = p.guard.notify.email;
   if (notify && !/^[^@\s]+@[^@\s]+$/.test(notify.to)) {
     out.push({ severity: "error", path: ["guard", "notify", "email", "to"], message: `"${notify.to}" is not an e-mail address` });
@@ -177,4 +181,47 @@ export function checkRules(p: Policy, now: Date): RuleResult[] {
     });
   }
   return out;
+}
+
+/** Bans must fit the gate: jail prefixes no wider than guard.minPrefix; durations the backend can hold. */
+function checkBanLimits(p: Policy, out: RuleResult[]): void {
+  const backend = p.firewall.backend === "iptables" ? "ipset" : "nftables";
+  const max = MAX_TIMEOUT_SEC[backend];
+  for (const [name, j] of Object.entries(p.guard.jails)) {
+    if (j.ipv6Prefix < p.guard.minPrefix.ipv6) {
+      out.push({
+        severity: "error",
+        path: ["guard", "jails", name, "ipv6Prefix"],
+        message: `jail ${name} bans IPv6 /${j.ipv6Prefix}, wider than guard.minPrefix.ipv6 (/${p.guard.minPrefix.ipv6}): every such ban would be refused`,
+        hint: `Use ipv6Prefix: 64 (the usual), or lower guard.minPrefix.ipv6.`,
+      });
+    }
+    const longest = Math.max(j.bantime, j.increment?.max ?? 0);
+    if (longest > max) {
+      out.push({
+        severity: "warning",
+        path: ["guard", "jails", name, j.increment && j.increment.max >= j.bantime ? "increment" : "bantime"],
+        message: `jail ${name} can ban for ${formatDuration(longest)}, longer than ${backend} holds one element (${formatDuration(max)})`,
+        hint: "The kernel gets the largest timeout it accepts and the guard renews the ban before it lapses; while the guard is stopped, such a ban ends early.",
+      });
+    }
+  }
+}
+
+/** The fleet database: a remote one only over verified TLS, unless the policy says insecure. */
+function checkShare(p: Policy, out: RuleResult[]): void {
+  const share = p.guard.share;
+  if (!share || share.insecure || !URL.canParse(share.postgres)) return;
+  const url = new URL(share.postgres);
+  const host = decodeURIComponent(url.hostname || url.searchParams.get("host") || "");
+  const local = host === "" || host.startsWith("/") || host === "localhost" || /^127\./.test(host) || host === "[::1]" || host === "::1";
+  const sslmode = url.searchParams.get("sslmode");
+  if (!local && sslmode !== "verify-full" && sslmode !== "verify-ca") {
+    out.push({
+      severity: "error",
+      path: ["guard", "share", "postgres"],
+      message: `the fleet database ${host} is reached ${sslmode ? `with sslmode=${sslmode}` : "without sslmode"}: bans and credentials would cross the network unverified`,
+      hint: "Add ?sslmode=verify-full (with sslrootcert=FILE for your CA), or set guard.share.insecure: true to accept the risk.",
+    });
+  }
 }

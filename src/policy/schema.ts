@@ -225,8 +225,33 @@ const guard = z.strictObject({
       webhook: z.strictObject({ url: z.string().regex(/^https?:\/\//, "an http(s) URL") }).optional(),
     })
     .prefault({}),
+  /**
+   * the shortest prefix any ban may have (manual, jail, restored, fleet): the gate refuses wider ones, so no
+   * ban can cover a large part of the Internet
+   */
+  minPrefix: z
+    .strictObject({ ipv4: z.number().int().min(8).max(32).default(16), ipv6: z.number().int().min(16).max(128).default(32) })
+    .prefault({}),
   share: z
-    .strictObject({ postgres: z.string().regex(/^postgres(ql)?:\/\//, "a postgres:// URL"), credentialsFile: z.string().optional() })
+    .strictObject({
+      postgres: z.string().regex(/^postgres(ql)?:\/\//, "a postgres:// URL"),
+      credentialsFile: z.string().optional(),
+      /** allow a remote database without a verified TLS connection (sslmode=verify-full or verify-ca) */
+      insecure: z.boolean().default(false),
+      /** what this guard accepts from its peers */
+      accept: z
+        .strictObject({
+          /** the shortest prefix a peer may ban here */
+          minPrefix: z
+            .strictObject({ ipv4: z.number().int().min(8).max(32).default(24), ipv6: z.number().int().min(16).max(128).default(48) })
+            .prefault({}),
+          /** a longer ban from a peer is shortened to this */
+          maxDuration: duration.default(604800),
+          /** host names (their `origin`) allowed to ban here; empty = every peer */
+          origins: z.array(z.string()).default([]),
+        })
+        .prefault({}),
+    })
     .optional(),
   jails: z.record(z.string().regex(/^[a-zA-Z0-9_-]+$/, "a jail name is letters, digits, _ and -"), jail).prefault({ sshd: {} }),
   /** run a fail2ban configuration directory in place (jail.local, filter.d) */

@@ -1,21 +1,31 @@
-// Follow the systemd journal: `journalctl -f -o json` with matches (e.g. SYSLOG_IDENTIFIER=sshd), resuming
-// after a persisted cursor, or from now on first run. Each entry is delivered as its JSON line (the
-// filters read journald JSON directly: MESSAGE, SYSLOG_IDENTIFIER, _PID, __REALTIME_TIMESTAMP). A journalctl
-// that exits is restarted with backoff after the last cursor; the status says so — never silently deaf.
+// Follow the systemd journal: `journalctl -f -o json` with matches, resuming after a persisted cursor, or from
+// now on first run. Entries go through the one LineSplitter as JSON lines (the filters read journald JSON
+// directly: MESSAGE, SYSLOG_IDENTIFIER, _PID, __REALTIME_TIMESTAMP); an entry longer than the line cap is
+// dropped whole. A journalctl that exits is restarted with backoff after the last cursor; the status says
+// so — never silently deaf.
+//
+// Trust: SYSLOG_IDENTIFIER is whatever the sender says (`logger -t sshd …` from any local user), so a jail
+// that names trusted programs accepts an entry only when journald's own fields say which executable sent
+// it: `_EXE` (set by journald from /proc, not by the sender) must be a file of that name under /usr, where
+// only root can put one. `_COMM` alone is not enough — a copy of logger named "sshd" in /tmp has it.
 import type { ChildProcessWithoutNullStreams } from "node:child_process";
 import { startProcess } from "../../system/exec.js";
+import { LineSplitter } from "../lines.js";
 import type { SourcePosition } from "../state.js";
-import type { LogSource, SourceStatus } from "./types.js";
+import { countingSink, type LineSink, type LogSource, MAX_LINE_BYTES, type SourceStatus } from "./types.js";
 
 export interface JournalSourceOptions {
-  /** journal matches, e.g. ["SYSLOG_IDENTIFIER=sshd", "+", "SYSLOG_IDENTIFIER=sshd-session"] */
+  /** journal matches, e.g. ["_COMM=sshd", "+", "_COMM=sshd-session"] */
   matches: string[];
+  /** accept only entries whose _EXE is /usr/…/NAME for one of these names (sshd jails: the sshd programs) */
+  trustedPrograms?: readonly string[] | undefined;
   position?: SourcePosition | undefined;
   savePosition?: (p: SourcePosition) => void;
   /** journalctl binary (tests may pass a path) */
   journalctl?: string;
   /** extra arguments, e.g. ["--directory", dir] */
   extraArgs?: string[];
+  maxLineBytes?: number;
   now?: () => number;
 }
 
@@ -25,30 +35,56 @@ export class JournalSource implements LogSource {
   private cursor: string | undefined;
   private stopped = false;
   private restarts = 0;
-  private carry = "";
   private st: SourceStatus;
   private lastSave = 0;
+  /** entries refused because journald says another program sent them */
+  untrusted = 0;
 
   constructor(private readonly o: JournalSourceOptions) {
     this.key = `journald:${o.matches.join(" ")}`;
     this.cursor = o.position?.cursor;
-    this.st = { key: this.key, kind: "journald", target: o.matches.join(" ") || "(all)", state: "starting", lines: 0 };
+    this.st = { key: this.key, kind: "journald", target: o.matches.join(" ") || "(all)", state: "starting", lines: 0, tooLong: 0 };
   }
 
   status(): SourceStatus {
-    return { ...this.st };
+    return { ...this.st, ...(this.untrusted ? { untrusted: this.untrusted } : {}) };
   }
 
-  async start(onLines: (lines: string[]) => void): Promise<void> {
-    this.spawnJournal(onLines);
+  async start(sink: LineSink): Promise<void> {
+    // the cursor of the last entry seen is read from that entry only, after each chunk
+    let last: { text: string; start: number; end: number } | undefined;
+    const trusted = this.o.trustedPrograms;
+    const inner = countingSink(sink, this.st);
+    const splitter = new LineSplitter(
+      {
+        line: (text, start, end) => {
+          if (end === start) return;
+          last = { text, start, end };
+          if (trusted && !sentBy(text, start, end, trusted)) {
+            this.untrusted++;
+            return;
+          }
+          inner.line(text, start, end);
+        },
+        tooLong: () => inner.tooLong(),
+      },
+      this.o.maxLineBytes ?? MAX_LINE_BYTES,
+    );
+    this.spawnJournal(splitter, () => {
+      if (!last) return;
+      const m = /"__CURSOR"\s*:\s*"([^"\\]*)"/.exec(last.text.slice(last.start, last.end));
+      if (m) this.cursor = m[1];
+      last = undefined;
+    });
   }
 
-  private spawnJournal(onLines: (lines: string[]) => void): void {
+  private spawnJournal(splitter: LineSplitter, afterChunk: () => void): void {
     const args = ["-f", "-o", "json", "--no-pager", ...(this.o.extraArgs ?? [])];
     args.push(...(this.cursor ? [`--after-cursor=${this.cursor}`] : ["-n", "0"]));
     args.push(...this.o.matches);
     const child = startProcess([this.o.journalctl ?? "journalctl", ...args]);
     this.child = child;
+    splitter.reset();
     let stderr = "";
     child.stdin.end();
     child.stderr.on("data", (b: Buffer) => {
@@ -56,24 +92,13 @@ export class JournalSource implements LogSource {
     });
     child.stdout.on("data", (b: Buffer) => {
       this.st.state = "reading";
-      const text = this.carry + b.toString("utf8");
-      const last = text.lastIndexOf("\n");
-      if (last < 0) {
-        this.carry = text.length > 1 << 20 ? "" : text;
-        return;
+      const before = this.st.lines;
+      splitter.push(b);
+      afterChunk();
+      if (this.st.lines !== before) {
+        this.st.lastLineAt = (this.o.now ?? Date.now)();
+        this.restarts = 0;
       }
-      this.carry = text.slice(last + 1);
-      const lines = text.slice(0, last).split("\n").filter(Boolean);
-      // the cursor of the last entry we delivered (cheap scan; JSON.parse only of that one line)
-      const lastLine = lines[lines.length - 1];
-      if (lastLine) {
-        const m = /"__CURSOR"\s*:\s*"([^"\\]*)"/.exec(lastLine);
-        if (m) this.cursor = m[1];
-      }
-      this.st.lines += lines.length;
-      this.st.lastLineAt = (this.o.now ?? Date.now)();
-      onLines(lines);
-      this.restarts = 0;
       const now = Date.now();
       if (now - this.lastSave > 1000) this.save();
     });
@@ -88,7 +113,7 @@ export class JournalSource implements LogSource {
       this.st.error = `journalctl exited (${code})${stderr ? `: ${stderr.trim().split("\n").pop()}` : ""}; restarting`;
       const delay = Math.min(30_000, 500 * 2 ** this.restarts++);
       setTimeout(() => {
-        if (!this.stopped) this.spawnJournal(onLines);
+        if (!this.stopped) this.spawnJournal(splitter, afterChunk);
       }, delay).unref?.();
     });
     if (this.st.state === "starting") this.st.state = "reading";
@@ -111,4 +136,26 @@ export class JournalSource implements LogSource {
     this.lastSave = Date.now();
     if (this.cursor) this.o.savePosition?.({ key: this.key, cursor: this.cursor });
   }
+}
+
+/**
+ * Did journald record one of `programs` under /usr as the sender? Reads the `_EXE` field of the JSON entry
+ * without parsing the rest: journald writes it (escaped JSON string); a path with escapes is refused.
+ */
+export function sentBy(text: string, start: number, end: number, programs: readonly string[]): boolean {
+  const at = text.indexOf('"_EXE"', start);
+  if (at < 0 || at >= end) return false;
+  let i = at + 6;
+  while (i < end && text.charCodeAt(i) === 32) i++;
+  if (text.charCodeAt(i) !== 58 /* : */) return false;
+  i++;
+  while (i < end && text.charCodeAt(i) === 32) i++;
+  if (text.charCodeAt(i) !== 34 /* " */) return false;
+  const from = i + 1;
+  const close = text.indexOf('"', from);
+  if (close < 0 || close > end) return false;
+  const exe = text.slice(from, close);
+  if (exe.includes("\\") || !exe.startsWith("/usr/") || exe.includes("/../")) return false;
+  const name = exe.slice(exe.lastIndexOf("/") + 1);
+  return programs.includes(name);
 }

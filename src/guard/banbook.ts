@@ -1,0 +1,575 @@
+// The BanBook: the only door from decisions to the kernel. Jails, `guard ban`, the fleet receiver, the
+// start-up restore and the sweep all hand bans to it; it
+//  1. checks each one at the gate (firewall/gate.ts: strict text, shortest prefix, protected addresses,
+//     the backend's largest timeout) — a refused ban is reported and never reaches the kernel;
+//  2. commits it to the state database before the kernel sees it (a crash loses no ban);
+//  3. batches what is queued in one event-loop turn into one kernel transaction;
+//  4. keeps the kernel set free of overlaps (nft interval sets refuse an address inside a banned prefix):
+//     an element covered by a broader one is held back and loaded when the broader one ends; a prefix
+//     replaces the narrower elements it covers;
+//  5. isolates what the kernel refuses: a failed batch is split until the refused element is alone; it is
+//     quarantined (kept in the state with the kernel's words, shown by `guard status`, never retried
+//     blindly) and the rest lands. A kernel without the sets (firewall not loaded) is retried with backoff.
+// The state is the truth; the sweep makes the kernel match it (lost bans back, stale elements out, bans
+// longer than the backend's largest timeout refreshed before they lapse).
+import type { Clock } from "../core/clock.js";
+import { type Cidr, cidrOf, formatCidr, parseCidr } from "../core/ip.js";
+import type { Logger } from "../core/logger.js";
+import { checkElement, type GateRules, kernelTimeout } from "../firewall/gate.js";
+import { type BanEnforcer, type KernelBan, setMissing } from "./enforce.js";
+import type { Notifier } from "./notify.js";
+import type { DecisionSink } from "./share/types.js";
+import type { BanRecord, GuardState } from "./state.js";
+
+export interface BanBookDeps {
+  state: GuardState;
+  enforcer: BanEnforcer;
+  clock: Clock;
+  log: Logger;
+  hostname: string;
+  /** the gate's rules now (the protected list grows as admins log in) */
+  rules: () => GateRules;
+  notifier?: Notifier | undefined;
+  share?: DecisionSink | undefined;
+  /** the log lines that led to a ban (for the mail) */
+  linesOf?: (target: string) => string[];
+}
+
+export interface CommitOptions {
+  /** ms (performance.now) when the deciding line was read: for the latency figure */
+  arrivedAt?: number;
+  /** hand the decision to the fleet (not for received ones) */
+  publish?: boolean;
+  /** no log line, mail or latency sample (a known ban put back) */
+  reassert?: boolean;
+}
+
+/** What became of one ban handed to the BanBook. */
+export type Outcome = { landed: true; record: BanRecord } | { landed: false; record: BanRecord; refused: string };
+
+interface Pending {
+  record: BanRecord;
+  cidr: Cidr;
+  arrivedAt: number;
+  reassert: boolean;
+  done?: (refusal: string | undefined) => void;
+}
+
+interface Refusal {
+  target: string;
+  reason: string;
+  at: string;
+}
+
+export interface BanBookStatus {
+  backend: string;
+  /** bans the gate or the kernel refused since start */
+  refused: number;
+  /** rows kept in the state but never loaded (see `problem`) */
+  quarantined: number;
+  /** kernel calls that failed as a whole (sets missing) */
+  kernelErrors: number;
+  lastKernelError?: string;
+  recentRefusals: Refusal[];
+  latencyMs: { p50: number | undefined; p99: number | undefined };
+}
+
+class KernelUnavailable extends Error {}
+
+const RETRY_MIN_MS = 2000;
+const RETRY_MAX_MS = 60_000;
+
+export class BanBook {
+  /** what the kernel holds, as far as we know */
+  private loaded = new ElementView();
+  private pending: Pending[] = [];
+  private flushing: Promise<void> | undefined;
+  private flushScheduled = false;
+  private retryTimer: NodeJS.Timeout | undefined;
+  private retryMs = RETRY_MIN_MS;
+  private revealTimer: NodeJS.Timeout | undefined;
+  private revealAt = Number.POSITIVE_INFINITY;
+  private readonly latencies: number[] = [];
+  private readonly refusals: Refusal[] = [];
+  private refused = 0;
+  private kernelErrors = 0;
+  private lastKernelError: string | undefined;
+  private closed = false;
+
+  constructor(private readonly d: BanBookDeps) {}
+
+  /**
+   * Check a ban at the gate, commit it and queue it for the kernel. Returns the refusal at once when the gate
+   * says no (nothing is written); else a promise of the outcome once the kernel answered.
+   */
+  commit(record: BanRecord, o: CommitOptions = {}): { refused: string } | { landing: Promise<Outcome> } {
+    const v = checkElement(record.target, this.d.rules());
+    const now = this.d.clock.now();
+    if (!v.ok) return { refused: this.refuse(record.target, v.reason) };
+    if (kernelTimeout(record.expiresAt, now, this.d.enforcer.backend) === undefined)
+      return { refused: this.refuse(record.target, `its end (${String(record.expiresAt)}) is not a time in the future`) };
+    const rec = { ...record, target: v.target };
+    // durable first: a crash after this line still ends with the ban in the kernel at the next start
+    this.d.state.addBans([rec]);
+    // fleet: into the share's local outbox (SQLite), sent later; never waits on the network
+    if (o.publish) this.d.share?.publish([{ action: "ban", ...rec }]);
+    const landing = new Promise<Outcome>((resolve) => {
+      this.pending.push({
+        record: rec,
+        cidr: v.cidr,
+        arrivedAt: o.arrivedAt ?? performance.now(),
+        reassert: o.reassert === true,
+        done: (refusal) =>
+          resolve(refusal === undefined ? { landed: true, record: rec } : { landed: false, record: rec, refused: refusal }),
+      });
+    });
+    this.schedule();
+    return { landing };
+  }
+
+  private schedule(): void {
+    if (this.flushScheduled || this.closed) return;
+    this.flushScheduled = true;
+    setImmediate(() => {
+      this.flushScheduled = false;
+      void this.flush();
+    });
+  }
+
+  /** Send what is queued to the kernel; one flush at a time. */
+  async flush(): Promise<void> {
+    while (this.flushing) await this.flushing;
+    if (this.pending.length === 0) return;
+    const batch = this.pending;
+    this.pending = [];
+    this.flushing = this.land(batch);
+    try {
+      await this.flushing;
+    } finally {
+      this.flushing = undefined;
+    }
+  }
+
+  private async land(batch: Pending[]): Promise<void> {
+    const now = this.d.clock.now();
+    const backend = this.d.enforcer.backend;
+    // broader first, so a prefix in the batch hides the addresses it covers in the same batch
+    batch.sort((a, b) => a.cidr.prefix - b.cidr.prefix);
+    const adds = new Map<string, { ban: KernelBan; p: Pending[] }>();
+    const removes = new Set<string>();
+    const settled: Pending[] = [];
+    // the kernel as it will be after this batch: what is loaded, less what the batch takes out, plus its adds
+    const added = new ElementView();
+    const view = {
+      get: (t: string) => added.get(t) ?? (removes.has(t) ? undefined : this.loaded.get(t)),
+      covering: (c: Cidr) => added.covering(c) ?? this.loaded.covering(c, removes),
+      inside: (c: Cidr) => [...added.inside(c), ...this.loaded.inside(c).filter(([k]) => !removes.has(k))],
+      set: (t: string, c: Cidr, e: number) => added.set(t, c, e),
+      delete: (t: string) => {
+        added.delete(t);
+        if (this.loaded.has(t)) removes.add(t);
+      },
+    };
+    for (const p of batch) {
+      const t = p.record.target;
+      const timeoutSec = kernelTimeout(p.record.expiresAt, now, backend);
+      if (timeoutSec === undefined) {
+        settled.push(p); // ended while it waited: nothing to load
+        continue;
+      }
+      const same = view.get(t);
+      if (same) {
+        if (same.expiresAt >= p.record.expiresAt) {
+          settled.push(p);
+          continue;
+        }
+        const a = adds.get(t);
+        if (a) {
+          a.ban.timeoutSec = timeoutSec;
+          a.p.push(p);
+        } else adds.set(t, { ban: { target: t, timeoutSec, refresh: true }, p: [p] });
+        view.set(t, p.cidr, p.record.expiresAt);
+        continue;
+      }
+      const cover = view.covering(p.cidr);
+      if (cover) {
+        // the kernel already drops it; it is loaded itself when the broader ban ends first
+        if (p.record.expiresAt > cover.expiresAt) this.revealLater(cover.expiresAt);
+        settled.push(p);
+        continue;
+      }
+      for (const [k, inner] of view.inside(p.cidr)) {
+        const held = adds.get(k);
+        if (held) settled.push(...held.p);
+        adds.delete(k);
+        view.delete(k);
+        if (inner.expiresAt > p.record.expiresAt) this.revealLater(p.record.expiresAt);
+      }
+      adds.set(t, { ban: { target: t, timeoutSec, refresh: false }, p: [p] });
+      view.set(t, p.cidr, p.record.expiresAt);
+    }
+
+    let refusedBy: Map<string, string>;
+    try {
+      refusedBy = await this.send(
+        [...adds.values()].map((a) => a.ban),
+        [...removes],
+      );
+    } catch (e) {
+      if (!(e instanceof KernelUnavailable)) throw e;
+      this.unavailable(e.message, batch);
+      return;
+    }
+    this.retryMs = RETRY_MIN_MS;
+    for (const k of removes) this.loaded.delete(k);
+    const done = performance.now();
+    for (const [t, a] of adds) {
+      const reason = refusedBy.get(t);
+      if (reason !== undefined) {
+        this.d.state.quarantine(t, `the kernel refused it: ${reason}`);
+        const why = this.refuse(t, `the kernel refused it: ${reason}`);
+        for (const p of a.p) p.done?.(why);
+        continue;
+      }
+      const last = a.p[a.p.length - 1] as Pending;
+      this.loaded.set(t, last.cidr, last.record.expiresAt);
+      for (const p of a.p) this.landed(p, done);
+    }
+    for (const p of settled) this.landed(p, done);
+  }
+
+  private landed(p: Pending, done: number): void {
+    p.done?.(undefined);
+    if (p.reassert) return;
+    this.latencies.push(done - p.arrivedAt);
+    if (this.latencies.length > 1000) this.latencies.shift();
+    const r = p.record;
+    this.d.log.info(`banned ${r.target}`, {
+      jail: r.jail,
+      until: new Date(r.expiresAt).toISOString(),
+      offense: r.offense,
+      reason: r.reason,
+      ...(r.origin !== this.d.hostname ? { origin: r.origin } : {}),
+    });
+    this.d.notifier?.notify({ ...r, lines: this.d.linesOf?.(r.target) ?? [], hostname: this.d.hostname });
+  }
+
+  /**
+   * One kernel call for all; on a refusal, split the adds until each refused element is alone. Returns the
+   * refused targets with the kernel's words; throws KernelUnavailable when the sets are not there.
+   */
+  private async send(adds: KernelBan[], removes: string[]): Promise<Map<string, string>> {
+    const refused = new Map<string, string>();
+    try {
+      await this.d.enforcer.apply(adds, removes);
+      return refused;
+    } catch (e) {
+      const msg = kernelWords(e);
+      if (setMissing(msg)) throw new KernelUnavailable(msg);
+      if (removes.length) await this.send([], removes); // removals are idempotent: make sure they happened
+      if (adds.length <= 1) {
+        if (adds[0]) refused.set(adds[0].target, msg);
+        return refused;
+      }
+    }
+    const half = Math.ceil(adds.length / 2);
+    for (const part of [adds.slice(0, half), adds.slice(half)]) for (const [k, v] of await this.send(part, [])) refused.set(k, v);
+    return refused;
+  }
+
+  private unavailable(message: string, batch: Pending[]): void {
+    this.kernelErrors++;
+    if (this.lastKernelError !== message || this.retryMs === RETRY_MIN_MS)
+      this.d.log.error(`could not add ${batch.length} ban(s) to the kernel: ${message}`, {
+        hint: `is the firewall loaded? (\`rampart apply --only firewall\`); retrying in ${Math.round(this.retryMs / 1000)} s`,
+      });
+    this.lastKernelError = message;
+    this.pending.unshift(...batch);
+    if (this.retryTimer) return;
+    this.retryTimer = setTimeout(() => {
+      this.retryTimer = undefined;
+      void this.flush();
+    }, this.retryMs);
+    this.retryTimer.unref?.();
+    this.retryMs = Math.min(RETRY_MAX_MS, this.retryMs * 2);
+  }
+
+  private refuse(target: string, reason: string): string {
+    this.refused++;
+    this.refusals.push({ target, reason, at: new Date(this.d.clock.now()).toISOString() });
+    if (this.refusals.length > 20) this.refusals.shift();
+    this.d.log.warn(`not banning ${target}: ${reason}`);
+    return reason;
+  }
+
+  /** Re-check the held-back elements when a broader ban ends. */
+  private revealLater(at: number): void {
+    if (at >= this.revealAt || this.closed) return;
+    this.revealAt = at;
+    if (this.revealTimer) clearTimeout(this.revealTimer);
+    this.revealTimer = setTimeout(
+      () => {
+        this.revealAt = Number.POSITIVE_INFINITY;
+        this.revealTimer = undefined;
+        void this.sweep();
+      },
+      Math.max(0, at - this.d.clock.now()) + 1000,
+    );
+    this.revealTimer.unref?.();
+  }
+
+  // ---- the state as truth
+
+  /**
+   * Rows of the state that may be loaded: each one passes the gate again (rules may have changed, a row may
+   * be damaged); a bad row is quarantined with why, never the reason others are missing.
+   */
+  validRows(now: number): BanRecord[] {
+    const rules = this.d.rules();
+    const ok: BanRecord[] = [];
+    const bad: string[] = [];
+    for (const r of this.d.state.activeBans(now)) {
+      const v = typeof r.target === "string" ? checkElement(r.target, rules) : undefined;
+      const why = !v
+        ? "the target is not text"
+        : !v.ok
+          ? v.reason
+          : kernelTimeout(r.expiresAt, now, this.d.enforcer.backend) === undefined
+            ? `its end (${String(r.expiresAt)}) is not a time`
+            : undefined;
+      if (why !== undefined || !v?.ok) {
+        this.d.state.quarantine(String(r.target), why ?? "refused");
+        bad.push(`${String(r.target)}: ${why}`);
+        continue;
+      }
+      ok.push(v.target === r.target ? r : { ...r, target: v.target });
+    }
+    if (bad.length) {
+      this.refused += bad.length;
+      this.d.log.error(`${bad.length} stored ban(s) quarantined: ${bad.slice(0, 3).join("; ")}${bad.length > 3 ? "; …" : ""}`, {
+        hint: "they stay in the state database (see `rampart guard status`); `rampart guard unban TARGET` removes one",
+      });
+    }
+    return ok;
+  }
+
+  /** The rows to load: valid, and not covered by a broader valid row (the kernel set holds no overlaps). */
+  private desired(rows: BanRecord[]): ElementView {
+    const want = new ElementView();
+    const sorted = rows.map((r) => ({ r, cidr: parseCidr(r.target) })).sort((a, b) => a.cidr.prefix - b.cidr.prefix);
+    for (const { r, cidr } of sorted) {
+      const cover = want.covering(cidr);
+      if (cover) {
+        if (r.expiresAt > cover.expiresAt) this.revealLater(cover.expiresAt);
+        continue;
+      }
+      want.set(r.target, cidr, r.expiresAt);
+    }
+    return want;
+  }
+
+  /**
+   * Make the kernel match the state: at start (restore) and every 30 s (sweep). Adds what is missing, takes
+   * out what the state does not hold, refreshes bans longer than the backend's largest timeout before they
+   * lapse. Returns how many were put back.
+   */
+  async reconcile(reason: "restore" | "sweep"): Promise<{ added: number; rows: BanRecord[] }> {
+    const now = this.d.clock.now();
+    const inKernel = new Map<string, number | undefined>();
+    try {
+      for (const [k, left] of await this.d.enforcer.list()) {
+        const c = canonical(k);
+        if (c !== undefined) inKernel.set(c, left);
+      }
+    } catch {
+      return { added: 0, rows: this.validRows(now) }; // the kernel could not be read: try again next time
+    }
+    const rows = this.validRows(now);
+    const want = this.desired(rows);
+    const backend = this.d.enforcer.backend;
+    const queued = new Set(this.pending.map((p) => p.record.target));
+    const adds: KernelBan[] = [];
+    for (const [t, w] of want.entries()) {
+      if (queued.has(t)) continue;
+      const timeoutSec = kernelTimeout(w.expiresAt, now, backend) as number;
+      const left = inKernel.get(t);
+      const has = inKernel.has(t);
+      // a ban longer than the kernel's largest timeout: refreshed when the kernel's copy has < 2 sweeps left
+      const lapsing = has && left !== undefined && timeoutSec > left + 60 && left < 90;
+      if (!has || lapsing) adds.push({ target: t, timeoutSec, refresh: lapsing });
+    }
+    const stale = [...inKernel.keys()].filter((k) => !want.has(k) && !queued.has(k));
+    if (adds.length === 0 && stale.length === 0) {
+      this.resetView(want, inKernel);
+      return { added: 0, rows };
+    }
+    const t0 = performance.now();
+    let refusedBy: Map<string, string>;
+    try {
+      refusedBy = await this.send(adds, stale);
+    } catch (e) {
+      if (!(e instanceof KernelUnavailable)) throw e;
+      this.kernelErrors++;
+      this.lastKernelError = e.message;
+      this.d.log.error(`could not ${reason === "restore" ? "restore" : "put back"} ${adds.length} ban(s): ${e.message}`, {
+        hint: "load the firewall (`rampart apply --only firewall`); the guard retries every 30 s",
+      });
+      return { added: 0, rows };
+    }
+    for (const [t, why] of refusedBy) {
+      this.d.state.quarantine(t, `the kernel refused it: ${why}`);
+      this.refuse(t, `the kernel refused it: ${why}`);
+      want.delete(t);
+    }
+    for (const k of stale) inKernel.delete(k);
+    for (const a of adds) if (!refusedBy.has(a.target)) inKernel.set(a.target, a.timeoutSec || undefined);
+    this.resetView(want, inKernel);
+    const added = adds.filter((a) => !a.refresh && !refusedBy.has(a.target)).length;
+    const ms = Math.round(performance.now() - t0);
+    if (reason === "restore") this.d.log.info(`restored ${added} ban(s) into the kernel in ${ms} ms`);
+    else if (added) this.d.log.warn(`${added} ban(s) were missing from the kernel (firewall reloaded or rolled back?): put back`);
+    return { added, rows };
+  }
+
+  private resetView(want: ElementView, inKernel: Map<string, number | undefined>): void {
+    this.loaded = new ElementView();
+    for (const [t, w] of want.entries()) if (inKernel.has(t)) this.loaded.set(t, w.cidr, w.expiresAt);
+  }
+
+  async sweep(): Promise<number> {
+    await this.flush();
+    return (await this.reconcile("sweep")).added;
+  }
+
+  /** Lift bans: out of the state and the kernel; what they held back is loaded. */
+  async lift(targets: string[]): Promise<void> {
+    if (targets.length === 0) return;
+    this.d.state.removeBans(targets);
+    await this.flush();
+    try {
+      await this.d.enforcer.apply([], targets);
+    } catch (e) {
+      const msg = kernelWords(e);
+      if (!setMissing(msg)) throw e; // no sets: nothing to take out
+    }
+    for (const t of targets) this.loaded.delete(t);
+    await this.reconcile("sweep");
+  }
+
+  status(): BanBookStatus {
+    return {
+      backend: this.d.enforcer.name,
+      refused: this.refused,
+      quarantined: this.d.state.quarantinedCount(),
+      kernelErrors: this.kernelErrors,
+      ...(this.lastKernelError ? { lastKernelError: this.lastKernelError } : {}),
+      recentRefusals: [...this.refusals],
+      latencyMs: { p50: quantile(this.latencies, 0.5), p99: quantile(this.latencies, 0.99) },
+    };
+  }
+
+  close(): void {
+    this.closed = true;
+    if (this.retryTimer) clearTimeout(this.retryTimer);
+    if (this.revealTimer) clearTimeout(this.revealTimer);
+  }
+}
+
+interface Element {
+  cidr: Cidr;
+  expiresAt: number;
+}
+
+/**
+ * Elements of a ban set by canonical text, with the prefix lengths in use per family, so "is there a broader
+ * element holding this one" is one map lookup per length in use (usually one or two), not a scan.
+ */
+class ElementView {
+  private readonly map = new Map<string, Element>();
+  private readonly lengths: Record<4 | 6, Map<number, number>> = { 4: new Map(), 6: new Map() };
+
+  clone(): ElementView {
+    const v = new ElementView();
+    for (const [k, e] of this.map) v.set(k, e.cidr, e.expiresAt);
+    return v;
+  }
+
+  has(target: string): boolean {
+    return this.map.has(target);
+  }
+
+  get(target: string): Element | undefined {
+    return this.map.get(target);
+  }
+
+  entries(): IterableIterator<[string, Element]> {
+    return this.map.entries();
+  }
+
+  set(target: string, cidr: Cidr, expiresAt: number): void {
+    if (!this.map.has(target)) {
+      const m = this.lengths[cidr.family];
+      m.set(cidr.prefix, (m.get(cidr.prefix) ?? 0) + 1);
+    }
+    this.map.set(target, { cidr, expiresAt });
+  }
+
+  delete(target: string): void {
+    const e = this.map.get(target);
+    if (!e) return;
+    this.map.delete(target);
+    const m = this.lengths[e.cidr.family];
+    const n = (m.get(e.cidr.prefix) ?? 1) - 1;
+    if (n <= 0) m.delete(e.cidr.prefix);
+    else m.set(e.cidr.prefix, n);
+  }
+
+  /** An element strictly broader than c that contains it (not one of `except`). */
+  covering(c: Cidr, except?: ReadonlySet<string>): Element | undefined {
+    for (const len of this.lengths[c.family].keys()) {
+      if (len >= c.prefix) continue;
+      const key = formatCidr(cidrOf({ family: c.family, value: c.value }, len));
+      const hit = this.map.get(key);
+      if (hit && !except?.has(key)) return hit;
+    }
+    return undefined;
+  }
+
+  /** Elements strictly inside c (a scan, only when narrower elements of that family exist). */
+  inside(c: Cidr): [string, Element][] {
+    if (![...this.lengths[c.family].keys()].some((l) => l > c.prefix)) return [];
+    const out: [string, Element][] = [];
+    const net = formatCidr(c);
+    for (const [k, e] of this.map) {
+      if (e.cidr.family !== c.family || e.cidr.prefix <= c.prefix) continue;
+      if (formatCidr(cidrOf({ family: c.family, value: e.cidr.value }, c.prefix)) === net) out.push([k, e]);
+    }
+    return out;
+  }
+}
+
+/** The kernel's own words from a failed nft/ipset run: the first "Error:" line, else the message. */
+function kernelWords(e: unknown): string {
+  const msg = e instanceof Error ? e.message : String(e);
+  const line = msg.split("\n").find((l) => /error/i.test(l));
+  return (
+    (line ?? msg)
+      .replace(/^.*?Error:\s*/i, "")
+      .trim()
+      .slice(0, 300) || msg.slice(0, 300)
+  );
+}
+
+function canonical(target: string): string | undefined {
+  try {
+    return formatCidr(parseCidr(target));
+  } catch {
+    return undefined;
+  }
+}
+
+function quantile(values: number[], q: number): number | undefined {
+  if (values.length === 0) return undefined;
+  const sorted = [...values].sort((a, b) => a - b);
+  return Math.round((sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] as number) * 100) / 100;
+}
