@@ -83,6 +83,9 @@ export class BanBook {
   /** what the kernel holds, as far as we know */
   private loaded = new ElementView();
   private pending: Pending[] = [];
+  /** committed bans not yet in the state database / the fleet outbox (written in one transaction each) */
+  private unwritten: BanRecord[] = [];
+  private unpublished: BanRecord[] = [];
   private flushing: Promise<void> | undefined;
   private flushScheduled = false;
   private retryTimer: NodeJS.Timeout | undefined;
@@ -109,10 +112,8 @@ export class BanBook {
     if (kernelTimeout(record.expiresAt, now, this.d.enforcer.backend) === undefined)
       return { refused: this.refuse(record.target, `its end (${String(record.expiresAt)}) is not a time in the future`) };
     const rec = { ...record, target: v.target };
-    // durable first: a crash after this line still ends with the ban in the kernel at the next start
-    this.d.state.addBans([rec]);
-    // fleet: into the share's local outbox (SQLite), sent later; never waits on the network
-    if (o.publish) this.d.share?.publish([{ action: "ban", ...rec }]);
+    this.unwritten.push(rec);
+    if (o.publish) this.unpublished.push(rec);
     const landing = new Promise<Outcome>((resolve) => {
       this.pending.push({
         record: rec,
@@ -136,8 +137,26 @@ export class BanBook {
     });
   }
 
+  /**
+   * Write committed bans to the state database (one transaction) and the fleet outbox. Called before the
+   * kernel sees them, and by the sources after each chunk before they save their position: a crash at any
+   * point loses neither a ban nor the lines that led to it.
+   */
+  persist(): void {
+    if (this.unwritten.length) {
+      this.d.state.addBans(this.unwritten);
+      this.unwritten = [];
+    }
+    if (this.unpublished.length) {
+      // fleet: into the share's local outbox (SQLite), sent later; never waits on the network
+      this.d.share?.publish(this.unpublished.map((r) => ({ action: "ban" as const, ...r })));
+      this.unpublished = [];
+    }
+  }
+
   /** Send what is queued to the kernel; one flush at a time. */
   async flush(): Promise<void> {
+    this.persist();
     while (this.flushing) await this.flushing;
     if (this.pending.length === 0) return;
     const batch = this.pending;

@@ -211,14 +211,16 @@ export class GuardDaemon {
       tooLong: () => {
         this.lines++;
       },
+      chunkEnd: () => this.book.persist(),
     };
   }
 
   private failure(j: JailRuntime, address: string, time: number, rule: string, text: string, start: number, end: number): void {
     const decision = j.jail.failure(address, time);
-    if (decision.action === "count") this.remember(decision.target, text.slice(start, end));
+    // the lines are kept for the mail only: without a notifier, no string is made per failure
+    if (decision.action === "count" && this.d.notifier) this.remember(decision.target, text.slice(start, end));
     if (decision.action !== "ban") return;
-    this.remember(decision.target, text.slice(start, end));
+    if (this.d.notifier) this.remember(decision.target, text.slice(start, end));
     j.bans++;
     const now = this.d.clock.now();
     const r = this.book.commit(
@@ -420,7 +422,7 @@ export class GuardDaemon {
       startedAt: new Date(this.startedAt).toISOString(),
       enforcer: this.d.enforcer.name,
       lines: this.lines,
-      activeBans: this.bans().length,
+      activeBans: this.d.state.activeCount(this.d.clock.now()),
       kernelErrors: book.kernelErrors,
       latencyMs: book.latencyMs,
       kernel: book,

@@ -150,30 +150,51 @@ export class MemoryEnforcer implements BanEnforcer {
     this.calls++;
     if (this.missing) throw new Error(this.missing);
     for (const t of remove) this.kernel.delete(element(t));
-    const next = new Map(this.kernel);
+    // all or nothing, like one nft transaction
+    const adding = new Map<string, number | undefined>();
     for (const b of bans) {
       const e = element(b.target);
       const refused = this.refuse.get(e);
       if (refused) throw new Error(`Error: ${refused}\nadd element inet rampart set { ${e} }`);
-      // a single address can only overlap a prefix: scan the prefixes only (the set may hold 100,000 addresses)
-      const others = e.includes("/") ? [...next.keys()] : [...next.keys()].filter((k) => k.includes("/"));
-      if (this.backend === "nftables" && !b.refresh && others.some((k) => k !== e && overlapsText(k, e)))
+      if (this.backend === "nftables" && !b.refresh && !this.kernel.has(e) && this.overlapsAny(e, adding))
         throw new Error(`Error: interval overlaps with an existing one\nadd element inet rampart set { ${e} }`);
-      next.set(e, b.timeoutSec || undefined);
+      adding.set(e, b.timeoutSec || undefined);
     }
-    for (const [k, v] of next) this.kernel.set(k, v);
+    for (const [k, v] of adding) this.kernel.set(k, v);
+  }
+
+  /** nft's interval check: does e overlap an element of the set (or of this batch)? */
+  private overlapsAny(e: string, adding: Map<string, number | undefined>): boolean {
+    const c = parseCidr(e);
+    const [lo, hi] = cidrRange(c);
+    const bits = c.family === 4 ? 32 : 128;
+    // every prefix that could hold e, and (for a prefix) every element inside it
+    for (let len = 0; len < c.prefix; len++) {
+      const k = formatCidr(parseCidr(`${formatCidr({ ...c, prefix: bits })}/${len}`));
+      if (this.kernel.has(k) || adding.has(k)) return true;
+    }
+    if (c.prefix === bits) return false;
+    for (const k of [...this.kernel.keys(), ...adding.keys()]) {
+      if (k === e) continue;
+      const x = this.parsed(k);
+      if (x.family === c.family && x.lo <= hi && lo <= x.hi) return true;
+    }
+    return false;
+  }
+
+  private readonly memo = new Map<string, { family: number; lo: bigint; hi: bigint }>();
+  private parsed(k: string): { family: number; lo: bigint; hi: bigint } {
+    let m = this.memo.get(k);
+    if (!m) {
+      const x = parseCidr(k);
+      const [lo, hi] = cidrRange(x);
+      m = { family: x.family, lo, hi };
+      this.memo.set(k, m);
+    }
+    return m;
   }
 
   async list(): Promise<Map<string, number | undefined>> {
     return new Map(this.kernel);
   }
-}
-
-function overlapsText(a: string, b: string): boolean {
-  const x = parseCidr(a);
-  const y = parseCidr(b);
-  if (x.family !== y.family) return false;
-  const [x0, x1] = cidrRange(x);
-  const [y0, y1] = cidrRange(y);
-  return x0 <= y1 && y0 <= x1;
 }

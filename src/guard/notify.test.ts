@@ -47,9 +47,9 @@ test("a webhook receives the ban as JSON; a failing one is retried without block
   try {
     const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/hook`;
     const n = new Notifier({ webhook: { url } }, silentLogger, run, 10);
-    const t0 = performance.now();
     n.notify(notice);
-    assert.ok(performance.now() - t0 < 50, "notify returns at once");
+    // returns before the request is made (no timing: timed assertions flake on a shared machine)
+    assert.equal(got.length, 0, "notify returns at once, the delivery runs later");
     await n.drain(5000);
     assert.equal(n.sent, 1);
     assert.equal(got.length, 1);

@@ -36,6 +36,17 @@ export interface SourcePosition {
 const BAN_COLUMNS = "target, jail, reason, origin, started AS startedAt, expires AS expiresAt, offense";
 
 export class GuardState {
+  /** prepared statements, compiled once (the daemon writes bans once per chunk of log during a flood) */
+  private readonly stmts = new Map<string, Database.Statement>();
+  private q(sql: string): Database.Statement {
+    let st = this.stmts.get(sql);
+    if (!st) {
+      st = this.db.prepare(sql);
+      this.stmts.set(sql, st);
+    }
+    return st;
+  }
+
   private constructor(
     private readonly db: Database.Database,
     readonly file: string,
@@ -73,17 +84,18 @@ export class GuardState {
     // a quarantined ban (the gate or the kernel refused it) keeps its row, with why, and is never loaded
     const columns = db.prepare("SELECT name FROM pragma_table_info('bans')").all() as { name: string }[];
     if (!columns.some((c) => c.name === "problem")) db.exec("ALTER TABLE bans ADD COLUMN problem TEXT");
+    db.exec("CREATE INDEX IF NOT EXISTS bans_problem ON bans (problem) WHERE problem IS NOT NULL");
     return db;
   }
 
   /** Record bans (one transaction); a target already banned is replaced (a longer ban wins). */
   addBans(bans: BanRecord[]): void {
-    const put = this.db.prepare(
+    const put = this.q(
       "INSERT INTO bans (target, jail, reason, origin, started, expires, offense) VALUES (@target, @jail, @reason, @origin, @startedAt, @expiresAt, @offense) " +
         "ON CONFLICT(target) DO UPDATE SET jail=excluded.jail, reason=excluded.reason, origin=excluded.origin, started=excluded.started, " +
         "expires=max(expires, excluded.expires), offense=max(offense, excluded.offense), problem=NULL",
     );
-    const hist = this.db.prepare("INSERT INTO history (target, jail, started, expires) VALUES (?, ?, ?, ?)");
+    const hist = this.q("INSERT INTO history (target, jail, started, expires) VALUES (?, ?, ?, ?)");
     this.db.transaction(() => {
       for (const b of bans) {
         put.run(b);
@@ -93,7 +105,7 @@ export class GuardState {
   }
 
   removeBans(targets: string[]): number {
-    const del = this.db.prepare("DELETE FROM bans WHERE target = ?");
+    const del = this.q("DELETE FROM bans WHERE target = ?");
     let n = 0;
     this.db.transaction(() => {
       for (const t of targets) n += del.run(t).changes;
@@ -102,7 +114,7 @@ export class GuardState {
   }
 
   removeAllBans(): string[] {
-    const all = (this.db.prepare("SELECT target FROM bans").all() as { target: string }[]).map((r) => r.target);
+    const all = (this.q("SELECT target FROM bans").all() as { target: string }[]).map((r) => r.target);
     this.db.exec("DELETE FROM bans");
     return all;
   }
@@ -112,20 +124,25 @@ export class GuardState {
    * stored: a hand-edited or damaged row may hold anything, so callers pass them through the gate.
    */
   activeBans(now: number): BanRecord[] {
-    this.db.prepare("DELETE FROM bans WHERE expires <= ?").run(now);
-    return this.db.prepare(`SELECT ${BAN_COLUMNS} FROM bans WHERE problem IS NULL ORDER BY started`).all() as BanRecord[];
+    this.q("DELETE FROM bans WHERE expires <= ?").run(now);
+    return this.q(`SELECT ${BAN_COLUMNS} FROM bans WHERE problem IS NULL ORDER BY started`).all() as BanRecord[];
   }
 
   /** The running ban of one target, if any (fleet: compare a received ban with the local one). */
   activeBan(target: string, now: number): BanRecord | undefined {
-    return this.db.prepare(`SELECT ${BAN_COLUMNS} FROM bans WHERE target = ? AND expires > ? AND problem IS NULL`).get(target, now) as
+    return this.q(`SELECT ${BAN_COLUMNS} FROM bans WHERE target = ? AND expires > ? AND problem IS NULL`).get(target, now) as
       | BanRecord
       | undefined;
   }
 
+  /** How many bans run at `now` (for status: no rows are read). */
+  activeCount(now: number): number {
+    return (this.q("SELECT count(*) AS n FROM bans WHERE expires > ? AND problem IS NULL").get(now) as { n: number }).n;
+  }
+
   /** Keep a ban's row but never load it again: the gate or the kernel refused it (`problem` says why). */
   quarantine(target: string, problem: string): void {
-    this.db.prepare("UPDATE bans SET problem = ? WHERE target = ?").run(problem, target);
+    this.q("UPDATE bans SET problem = ? WHERE target = ?").run(problem, target);
   }
 
   /** Quarantined rows, newest first (for `guard status`). */
@@ -138,16 +155,16 @@ export class GuardState {
   }
 
   quarantinedCount(): number {
-    return (this.db.prepare("SELECT count(*) AS n FROM bans WHERE problem IS NOT NULL").get() as { n: number }).n;
+    return (this.q("SELECT count(*) AS n FROM bans WHERE problem IS NOT NULL").get() as { n: number }).n;
   }
 
   /** How many times this target was banned since `since` (for bantime increments). */
   pastBans(target: string, since: number): number {
-    return (this.db.prepare("SELECT count(*) AS n FROM history WHERE target = ? AND started >= ?").get(target, since) as { n: number }).n;
+    return (this.q("SELECT count(*) AS n FROM history WHERE target = ? AND started >= ?").get(target, since) as { n: number }).n;
   }
 
   position(key: string): SourcePosition | undefined {
-    const r = this.db.prepare("SELECT * FROM sources WHERE key = ?").get(key) as
+    const r = this.q("SELECT * FROM sources WHERE key = ?").get(key) as
       | { key: string; inode: number | null; offset: number | null; cursor: string | null }
       | undefined;
     if (!r) return undefined;

@@ -42,7 +42,8 @@ async function serverHost(h: LabHost, dbUrl: string, password: string): Promise<
     - { service: ssh }
 guard:
   ignore: [127.0.0.0/8, "::1"]
-  share: { postgres: "${dbUrl}", credentialsFile: /etc/rampart/db.secret }
+  # plaintext inside the lab's own network namespaces: policy check refuses it without insecure: true
+  share: { postgres: "${dbUrl}", credentialsFile: /etc/rampart/db.secret, insecure: true }
   jails:
     sshd: { maxretry: 3, findtime: 10m, bantime: 10m, backend: file, logpath: /var/log/auth.log }
 `,

@@ -2,6 +2,7 @@
 // socket. (`guard test` and `guard import-fail2ban` are registered in guard.ts.)
 import type { Command } from "commander";
 import { RampartError } from "../../core/errors.js";
+import { PERMANENT } from "../../firewall/gate.js";
 import type { Context } from "../context.js";
 import { examples } from "./types.js";
 
@@ -47,7 +48,12 @@ export function registerGuardDaemon(guard: Command, context: () => Context): voi
       if (s.latencyMs.p50 !== undefined) ctx.out(`ban latency: p50 ${s.latencyMs.p50} ms, p99 ${s.latencyMs.p99} ms`);
       for (const src of s.sources) {
         const flag = src.state === "reading" ? "ok" : src.state.toUpperCase();
-        ctx.out(`source ${src.target} [${src.kind}]: ${flag}, ${src.lines} lines${src.error ? ` — ${src.error}` : ""}`);
+        const dropped = [src.tooLong ? `${src.tooLong} too long` : "", src.untrusted ? `${src.untrusted} from untrusted senders` : ""]
+          .filter(Boolean)
+          .join(", ");
+        ctx.out(
+          `source ${src.target} [${src.kind}]: ${flag}, ${src.lines} lines${dropped ? ` (dropped: ${dropped})` : ""}${src.error ? ` — ${src.error}` : ""}`,
+        );
       }
       for (const j of s.jails) ctx.out(`jail ${j.name} (${j.filter}): ${j.matches} failures, ${j.bans} bans, ${j.tracked} sources counted`);
       if (s.share) {
@@ -56,7 +62,17 @@ export function registerGuardDaemon(guard: Command, context: () => Context): voi
           `share ${sh.url}: ${sh.connected ? "connected" : `DISCONNECTED${sh.lastError ? ` (${sh.lastError})` : ""}`}, last id ${sh.lastId}, outbox ${sh.outbox}, ${sh.published} published, ${sh.received} received${sh.ignored ? `, ${sh.ignored} ignored` : ""}`,
         );
       }
-      if (s.kernelErrors) ctx.out(`WARNING: ${s.kernelErrors} kernel error(s): see the guard's log`);
+      if (s.adminSessions.length) ctx.out(`never banned (admin sessions): ${s.adminSessions.join(", ")}`);
+      if (s.kernel.kernelErrors)
+        ctx.out(`WARNING: ${s.kernel.kernelErrors} kernel error(s), last: ${s.kernel.lastKernelError ?? "see the guard's log"}`);
+      if (s.kernel.refused) {
+        ctx.out(`refused bans: ${s.kernel.refused}; the latest:`);
+        for (const r of s.kernel.recentRefusals.slice(-5)) ctx.out(`  ${r.at}  ${r.target}: ${r.reason}`);
+      }
+      if (s.quarantined.length) {
+        ctx.out(`quarantined (stored, never loaded; \`rampart guard unban TARGET\` removes one): ${s.kernel.quarantined}`);
+        for (const q of s.quarantined.slice(0, 10)) ctx.out(`  ${q.target} [${q.jail}]: ${q.problem}`);
+      }
       if (s.sources.some((x) => x.state !== "reading")) process.exitCode = 1;
     },
   );
@@ -68,8 +84,8 @@ export function registerGuardDaemon(guard: Command, context: () => Context): voi
       if (o.json) return ctx.out(JSON.stringify(bans, null, 2));
       if (bans.length === 0) return ctx.out("no active bans");
       for (const b of bans) {
-        const left = Math.max(0, Math.round((b.expiresAt - ctx.clock.now()) / 1000));
-        ctx.out(`${b.target.padEnd(24)} ${b.jail.padEnd(10)} ${String(left).padStart(7)} s left  #${b.offense}  ${b.origin}  ${b.reason}`);
+        const left = b.expiresAt >= PERMANENT ? "permanent" : `${Math.max(0, Math.round((b.expiresAt - ctx.clock.now()) / 1000))} s left`;
+        ctx.out(`${b.target.padEnd(24)} ${b.jail.padEnd(10)} ${left.padStart(12)}  #${b.offense}  ${b.origin}  ${b.reason}`);
       }
     },
   );
@@ -81,15 +97,19 @@ export function registerGuardDaemon(guard: Command, context: () => Context): voi
         .description("ban an address or CIDR by hand")
         .argument("<ip>", "address or CIDR")
         .option("--jail <jail>", "jail to record it in", "manual")
-        .option("--for <duration>", "how long (600, 10m, 1h, 1w); default: the jail's bantime or 10m"),
+        .option("--for <duration>", "how long (600, 10m, 1h, 1w, permanent); default: the jail's bantime or 10m"),
     ).action(async (ip: string, o: { jail: string; for?: string; socket: string }) => {
       const ctx = context();
       const { durationArg } = await import("../../guard/daemon.js");
       const seconds = o.for === undefined ? undefined : durationArg(o.for, "--for");
       const b = (await call({ cmd: "ban", target: ip, jail: o.jail, ...(seconds !== undefined ? { seconds } : {}) }, o.socket)) as BanView;
-      ctx.out(`banned ${b.target} until ${new Date(b.expiresAt).toISOString()}`);
+      ctx.out(`banned ${b.target} ${b.expiresAt >= PERMANENT ? "permanently" : `until ${new Date(b.expiresAt).toISOString()}`}`);
     }),
-    ["rampart guard ban 198.51.100.7 --for 1h", "rampart guard ban 2001:db8:bad::/64"],
+    [
+      "rampart guard ban 198.51.100.7 --for 1h",
+      "rampart guard ban 2001:db8:bad::/64 --for permanent",
+      "# refused (exit 1, nothing loaded): wider than guard.minPrefix, or holding this host's, an admin's or an ignored address",
+    ],
   );
 
   socketOption(

@@ -29,6 +29,7 @@ export class FileSource implements LogSource {
   /** the next byte of the file to read */
   private readPos = 0;
   private splitter: LineSplitter | undefined;
+  private sink: LineSink | undefined;
   private watcher: FSWatcher | undefined;
   private timer: NodeJS.Timeout | undefined;
   private reading: Promise<void> = Promise.resolve();
@@ -47,7 +48,8 @@ export class FileSource implements LogSource {
   }
 
   async start(sink: LineSink): Promise<void> {
-    this.splitter = new LineSplitter(countingSink(sink, this.st), this.o.maxLineBytes ?? MAX_LINE_BYTES);
+    this.sink = countingSink(sink, this.st);
+    this.splitter = new LineSplitter(this.sink, this.o.maxLineBytes ?? MAX_LINE_BYTES);
     await this.openCurrent(true);
     this.timer = setInterval(() => this.kick(), this.o.pollMs ?? 1000);
     this.timer.unref?.();
@@ -149,6 +151,7 @@ export class FileSource implements LogSource {
       splitter.push(this.buf.subarray(0, bytesRead));
       this.readPos += bytesRead;
       if (this.st.lines !== before) this.st.lastLineAt = (this.o.now ?? Date.now)();
+      this.sink?.chunkEnd?.();
       this.save();
       if (bytesRead < this.buf.length) break;
     }

@@ -44,5 +44,8 @@ export function countingSink(sink: LineSink, st: SourceStatus): LineSink {
       st.tooLong++;
       sink.tooLong();
     },
+    chunkEnd() {
+      sink.chunkEnd?.();
+    },
   };
 }
