@@ -5,84 +5,9 @@
 // unban` lifts it; the ban mail arrives at a real SMTP server.
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
-import path from "node:path";
-import { CLI_ARGV, REPO } from "../helpers/cli.js";
-import { type Lab, type LabHost, labTest } from "../lab/index.js";
 import { until } from "../helpers/wait.js";
-
-interface Setup {
-  server: LabHost;
-  attacker: LabHost;
-  admin: LabHost;
-  adminKey: string;
-  mailbox: string;
-  startGuard: () => ReturnType<LabHost["spawn"]>;
-}
-
-async function setup(lab: Lab, backend: "nftables" | "iptables"): Promise<Setup> {
-  const server = await lab.host("srv", { role: "server" });
-  const attacker = await lab.host("atk", { role: "attacker" });
-  const admin = await lab.host("adm", { role: "admin" });
-  const key = await lab.keyPair();
-  await server.addUser("alice", { groups: ["sudo"], keys: [key.publicKey], password: "correct horse" });
-  await server.startSshd({ config: "PasswordAuthentication yes\nMaxAuthTries 6" });
-  // the host's own directory on the machine: removed with the lab
-  const mailbox = path.join(server.dir, "mailbox.jsonl");
-  const smtp = server.spawn([process.execPath, path.join(REPO, "test/helpers/smtp-sink.mjs"), mailbox, "2525"]);
-  await smtp.waitFor(/listening/);
-  await server.writeFile(
-    "/etc/rampart/policy.yaml",
-    `admins:
-  - name: alice
-    keys: [${JSON.stringify(key.publicKey)}]
-firewall:
-  backend: ${backend}
-  inbound:
-    - { service: ssh }
-guard:
-  ignore: [127.0.0.0/8, "::1", ${admin.v4}]
-  notify: { email: { to: root@localhost, smtp: "smtp://127.0.0.1:2525" } }
-  jails:
-    sshd: { maxretry: 3, findtime: 10m, bantime: 10m, backend: file, logpath: /var/log/auth.log }
-`,
-    { mode: 0o600 },
-  );
-  // the firewall provides the ban sets
-  const rendered = await server.rampart(["firewall", "render", "--json"]);
-  assert.equal(rendered.code, 0, rendered.stderr);
-  for (const f of (JSON.parse(rendered.stdout) as { files: { name: string; text: string }[] }).files) {
-    const argv = f.name.endsWith(".ipset")
-      ? ["ipset", "restore", "-exist"]
-      : f.name.endsWith(".v6")
-        ? ["ip6tables-restore", "--noflush"]
-        : f.name.endsWith(".v4")
-          ? ["iptables-restore", "--noflush"]
-          : ["nft", "-f", "-"];
-    await server.exec(argv, { input: f.text });
-  }
-  const startGuard = () => server.spawn([...CLI_ARGV, "guard", "run"], { cwd: REPO });
-  return { server, attacker, admin, adminKey: key.privateKey, mailbox, startGuard };
-}
-
-async function guardReady(server: LabHost): Promise<void> {
-  await until(
-    "the guard to answer",
-    async () => {
-      const r = await server.rampart(["guard", "status", "--json"]);
-      return r.code === 0 && (JSON.parse(r.stdout) as { sources: { state: string }[] }).sources.every((s) => s.state === "reading");
-    },
-    30_000,
-    200,
-  );
-}
-
-async function kernelBans(server: LabHost, backend: "nftables" | "iptables"): Promise<string> {
-  const r =
-    backend === "nftables"
-      ? await server.exec(["nft", "list", "set", "inet", "rampart", "rampart_ban_v4"])
-      : await server.exec(["ipset", "list", "rampart_ban_v4"]);
-  return r.stdout;
-}
+import { labTest } from "../lab/index.js";
+import { guardReady, kernelBans, setup } from "./lab-guard.js";
 
 for (const backend of ["nftables", "iptables"] as const) {
   labTest(
