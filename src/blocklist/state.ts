@@ -34,6 +34,27 @@ export interface ListState {
   stale?: boolean;
   /** the last attempt's failure, if it failed (the cached copy was kept) */
   error?: string;
+  /** the last download refused by a rule (sanity.ts, sha256 pin, transport): the list was not taken */
+  refused?: Refusal;
+  /** how the last download was fetched and verified */
+  fetched?: FetchedFrom;
+}
+
+/** Why a list (or the merged result, list "merged") was refused as a whole. */
+export interface Refusal {
+  rule: "min-prefix" | "max-share" | "max-merged-share" | "sha256" | "insecure-http";
+  detail: string;
+  at: string;
+}
+
+export interface FetchedFrom {
+  url: string;
+  /** after redirects, when different */
+  finalUrl?: string;
+  /** the server's addresses, resolved when it was fetched (kept out of the block sets) */
+  addresses: string[];
+  /** "https" (TLS, the system's CAs), "sha256" (content matched the pinned digest), "insecure-http", "local-file" */
+  verified: "https" | "sha256" | "insecure-http" | "local-file";
 }
 
 export interface LoadedState {
@@ -50,7 +71,7 @@ export interface BlocklistState {
   version: 1;
   lists: Record<string, ListState>;
   loaded?: LoadedState;
-  lastRun?: { at: string; removed: Removal[]; errors: string[] };
+  lastRun?: { at: string; removed: Removal[]; errors: string[]; refused?: { list: string; rule: Refusal["rule"]; detail: string }[] };
 }
 
 export const emptyState = (): BlocklistState => ({ version: 1, lists: {} });
