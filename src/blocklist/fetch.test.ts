@@ -14,6 +14,7 @@ test("progress is reported per chunk with the announced size", async () => {
   try {
     const seen: [number, number | undefined][] = [];
     const r = await fetchList(`http://127.0.0.1:${(server.address() as AddressInfo).port}/list`, {
+      allowHttp: true,
       onProgress: (n, t) => seen.push([n, t]),
     });
     assert.equal(r.status, "ok");

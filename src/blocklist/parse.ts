@@ -215,7 +215,16 @@ export function parseList(input: Uint8Array | string, options: ParseOptions = {}
       out.samples.push(wide ? { line: lineNo, text, reason, wide } : { line: lineNo, text, reason });
     }
   };
-  const accept = (lineNo: number, family: Family, start: bigint, end: bigint, text: string, ref: string | undefined, s: number, e: number) => {
+  const accept = (
+    lineNo: number,
+    family: Family,
+    start: bigint,
+    end: bigint,
+    text: string,
+    ref: string | undefined,
+    s: number,
+    e: number,
+  ) => {
     const wide = limits ? tooWide(family, start, end, limits, family === 4 && text.includes(":")) : undefined;
     if (wide) {
       reject(lineNo, s, e, wide, true);

@@ -45,6 +45,8 @@ export interface Refusal {
   rule: "min-prefix" | "max-share" | "max-merged-share" | "sha256" | "insecure-http";
   detail: string;
   at: string;
+  /** the refused lines (min-prefix), with line numbers */
+  samples?: InvalidLine[];
 }
 
 export interface FetchedFrom {

@@ -17,7 +17,7 @@ import { fetchList } from "./fetch.js";
 import { type Backend, load, needsLoad } from "./load.js";
 import { type IpSet, type SetStats, fromParsed, setHash, stats, union } from "./merge.js";
 import { applyNever, neverEntries, type Removal } from "./never.js";
-import { type ParsedList, parseList } from "./parse.js";
+import { type InvalidLine, type ParsedList, parseList } from "./parse.js";
 import { DEFAULT_LIMITS, type Limits, listCap, mergedCap, publicShare, shareRefusal } from "./sanity.js";
 import { CACHE_DIR, type ListState, type Refusal, STATE_DIR, cachePath, readState, writeState } from "./state.js";
 import { createHash } from "node:crypto";
@@ -87,8 +87,8 @@ export async function updateBlocklists(input: UpdateInput, deps: UpdateDeps): Pr
     const next: ListState = { ...prev, name: src.name, source: src.url ?? src.file ?? "", checkedAt: at };
     delete next.error;
     delete next.refused;
-    const refuse = (rule: Refusal["rule"], detail: string) => {
-      next.refused = { rule, detail, at };
+    const refuse = (rule: Refusal["rule"], detail: string, samples?: InvalidLine[]) => {
+      next.refused = samples?.length ? { rule, detail, at, samples } : { rule, detail, at };
       refused.push({ list: src.name, rule, detail });
     };
     const pin = src.sha256?.replace(/^sha256:/, "").toLowerCase();
@@ -119,7 +119,11 @@ export async function updateBlocklists(input: UpdateInput, deps: UpdateDeps): Pr
           allowHttp: src.insecure === true || pin !== undefined,
           ...(deps.progress ? { onProgress: (n: number, t: number | undefined) => deps.progress?.update(n, t) } : {}),
         }).finally(() => deps.progress?.stop());
-        const verified = pin ? "sha256" : /^https:/i.test(r.status === "ok" ? (r.finalUrl ?? src.url) : src.url) ? "https" : "insecure-http";
+        const verified = pin
+          ? "sha256"
+          : /^https:/i.test(r.status === "ok" ? (r.finalUrl ?? src.url) : src.url)
+            ? "https"
+            : "insecure-http";
         next.fetched = { url: src.url, addresses, verified };
         if (r.status === "ok" && r.finalUrl) next.fetched.finalUrl = r.finalUrl;
         if (r.status === "ok") {
@@ -144,11 +148,12 @@ export async function updateBlocklists(input: UpdateInput, deps: UpdateDeps): Pr
     const parseOpts = { name: src.name, format: src.format, limits };
     let parsed = body ? parseList(body, parseOpts) : undefined;
     // a copy is good when it passes the sanity rules (and, downloaded, is not empty or sharply shrunk)
-    const judge = (p: ParsedList, downloaded: boolean): { rule?: Refusal["rule"]; why: string } | undefined => {
+    const judge = (p: ParsedList, downloaded: boolean): { rule?: Refusal["rule"]; why: string; samples?: InvalidLine[] } | undefined => {
       if (p.wide > 0) {
         const first = p.samples.find((x) => x.wide);
         return {
           rule: "min-prefix",
+          samples: p.samples.filter((x) => x.wide),
           why: `${p.wide} entr${p.wide === 1 ? "y is" : "ies are"} too wide${first ? ` (line ${first.line}: ${first.text}: ${first.reason})` : ""}`,
         };
       }
@@ -169,7 +174,7 @@ export async function updateBlocklists(input: UpdateInput, deps: UpdateDeps): Pr
     if (fresh && parsed && body) {
       const bad = judge(parsed, src.url !== undefined);
       if (bad) {
-        if (bad.rule) refuse(bad.rule, bad.why);
+        if (bad.rule) refuse(bad.rule, bad.why, bad.samples);
         next.error = `${bad.rule ? `refused as a whole (rule ${bad.rule}): ` : ""}${bad.why}${cached ? "; kept the last good copy" : ""}`;
         parsed = cached ? parseList(cached, parseOpts) : undefined;
       } else {

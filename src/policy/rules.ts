@@ -142,7 +142,8 @@ export function checkRules(p: Policy, now: Date): RuleResult[] {
       });
     seen.add(s.name);
     const insecure = plainHttpRefusal(s);
-    if (insecure) out.push({ severity: "error", path: ["blocklists", "sources", i, "url"], message: insecure.message, hint: insecure.hint });
+    if (insecure)
+      out.push({ severity: "error", path: ["blocklists", "sources", i, "url"], message: insecure.message, hint: insecure.hint });
   });
   for (const name of Object.keys(p.blocklists.limits.raise)) {
     if (!seen.has(name)) {
@@ -195,9 +196,12 @@ export function checkRules(p: Policy, now: Date): RuleResult[] {
  * A plain http:// source is refused unless the policy says how it is trusted: anyone on the path could
  * otherwise rewrite the list (and a list can cut the host off). Shared by `policy check` and the refresh.
  */
-export function plainHttpRefusal(s: { name: string; url?: string | undefined; insecure?: boolean | undefined; sha256?: string | undefined }):
-  | { message: string; hint: string }
-  | undefined {
+export function plainHttpRefusal(s: {
+  name: string;
+  url?: string | undefined;
+  insecure?: boolean | undefined;
+  sha256?: string | undefined;
+}): { message: string; hint: string } | undefined {
   if (!s.url || !/^http:\/\//i.test(s.url) || s.insecure === true || s.sha256 !== undefined) return undefined;
   return {
     message: `blocklist \`${s.name}\` is fetched over plain http (${s.url}): anyone on the path can rewrite it`,

@@ -18,7 +18,7 @@ export const defBlocklistsRefused: Check = {
   title: "No blocklist was refused by a sanity rule at the last refresh",
   severity: "medium",
   remediation:
-    "See `rampart blocklist status`: fix or replace the source named there, or (a big country list) raise its cap with blocklists.limits.raise.<name>: { maxShare: N, reason: \"…\" }; then run `rampart blocklist update`.",
+    'See `rampart blocklist status`: fix or replace the source named there, or (a big country list) raise its cap with blocklists.limits.raise.<name>: { maxShare: N, reason: "…" }; then run `rampart blocklist update`.',
   refs: ["rampart README: blocklists"],
   async run(ctx) {
     if (ctx.policy.blocklists.sources.length === 0) return { status: "skip", reason: "the policy configures no blocklists" };
