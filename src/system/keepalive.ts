@@ -190,5 +190,10 @@ export async function keepAliveAddresses(o: KeepAliveOptions): Promise<KeepAlive
   );
   out.push(...found.flat());
   const seen = new Set<string>();
-  return out.filter((k) => (seen.has(`${k.address} ${k.reason}`) ? false : (seen.add(`${k.address} ${k.reason}`), true)));
+  return out.filter((k) => {
+    const key = `${k.address} ${k.reason}`;
+    if (seen.has(key)) return false;
+    seen.add(key);
+    return true;
+  });
 }
