@@ -25,6 +25,8 @@ export interface IntegrityOptions {
   progress?: Progress;
   /** on-disk path of the database (default: /var/lib/rampart/integrity.db under the root) */
   database?: string;
+  /** a configured path left out (it cannot be resolved inside the root), and why */
+  onSkip?: (path: string, why: string) => void;
 }
 
 /** The database itself and other volatile state never belong to the baseline. */
@@ -32,11 +34,20 @@ const ALWAYS_EXCLUDED = ["/var/lib/rampart", "/proc", "/sys", "/dev", "/run", "/
 
 async function scan(o: IntegrityOptions): Promise<Entry[]> {
   const progress = o.progress ?? noProgress;
-  const entries = await walk({ root: o.fs.root, paths: o.paths, exclude: [...ALWAYS_EXCLUDED, ...o.exclude] });
+  const disk = new Map<string, string>();
+  const entries = await walk({
+    root: o.fs.root,
+    paths: o.paths,
+    exclude: [...ALWAYS_EXCLUDED, ...o.exclude],
+    // an image's absolute symlinks resolve inside the image: never hash the auditing host's files
+    real: (p) => o.fs.real(p),
+    disk,
+    onSkip: (p, why) => o.onSkip?.(p, why),
+  });
   const files = entries.filter((e) => e.type === "file");
   progress.start("hashing", files.length);
   const digests = await hashFiles(
-    files.map((f) => path.join(o.fs.root, f.path)),
+    files.map((f) => disk.get(f.path) ?? path.join(o.fs.root, f.path)),
     { onProgress: (n) => progress.update(n) },
   );
   progress.stop();
@@ -138,7 +149,7 @@ async function attribute(fs: HostFs, diffs: Difference[]): Promise<void> {
   const sums = await dpkgChecksums(fs);
   const known = candidates.filter((d) => sums.has(d.path));
   const md5 = await hashFiles(
-    known.map((d) => path.join(fs.root, d.path)),
+    await Promise.all(known.map((d) => fs.real(d.path).catch(() => path.join(fs.root, "/nonexistent")))),
     { algo: "md5" },
   );
   for (const d of candidates) d.by = "local";
