@@ -6,6 +6,7 @@
 // silently replaced (rampart refuses to write over it until it is moved aside).
 import { RampartError } from "../core/errors.js";
 import type { HostFs } from "../system/hostfs.js";
+import { privateDir } from "../system/private.js";
 import type { InvalidLine } from "./parse.js";
 import type { Removal } from "./never.js";
 
@@ -107,7 +108,9 @@ export async function readState(fs: HostFs, dir = STATE_DIR): Promise<BlocklistS
 }
 
 export async function writeState(fs: HostFs, state: BlocklistState, dir = STATE_DIR): Promise<void> {
-  await fs.writeAtomic(statePath(dir), `${JSON.stringify(state, null, 2)}\n`, { mode: 0o644 });
+  // rampart's private state directory (0700 whatever existed before; writeAtomic alone would make it 0755)
+  await privateDir(await fs.real(dir));
+  await fs.writeAtomic(statePath(dir), `${JSON.stringify(state, null, 2)}\n`, { mode: 0o600 });
 }
 
 export function cachePath(name: string, dir = CACHE_DIR): string {

@@ -3,6 +3,7 @@
 import path from "node:path";
 import type { Clock } from "../core/clock.js";
 import type { HostFs } from "../system/hostfs.js";
+import { privateDir, privateFileSync } from "../system/private.js";
 import { type Difference, compare } from "./compare.js";
 import { dpkgChecksums } from "./dpkg.js";
 import { hashFiles } from "./hash.js";
@@ -74,9 +75,11 @@ export async function integrityInit(o: IntegrityOptions): Promise<InitResult> {
   const t0 = performance.now();
   const entries = await scan(o);
   const file = await dbPath(o);
-  const { mkdir } = await import("node:fs/promises");
-  await mkdir(path.dirname(file), { recursive: true, mode: 0o700 });
+  // the default place is rampart's private state directory; a --database elsewhere keeps its directory's mode
+  if (!o.database) await privateDir(path.dirname(file));
+  else await (await import("node:fs/promises")).mkdir(path.dirname(file), { recursive: true, mode: 0o700 });
   const store = BaselineStore.open(file, { create: true });
+  privateFileSync(file);
   try {
     store.replace(entries, { paths: JSON.stringify(o.paths), exclude: JSON.stringify(o.exclude), createdAt: String(started) });
     const files = entries.filter((e) => e.type === "file").length;
