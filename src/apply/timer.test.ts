@@ -7,7 +7,17 @@ import { test } from "node:test";
 import { FakeClock } from "../core/clock.js";
 import { compareSessions, currentSession, parseStat } from "./session.js";
 import { HostFs } from "../system/hostfs.js";
-import { BOOT_CRON, BOOT_UNIT, BOOT_UNIT_LINK, bootCronText, bootDecision, bootUnitText, installBootHook, removeBootHook, waitForDeadline } from "./timer.js";
+import {
+  BOOT_CRON,
+  BOOT_UNIT,
+  BOOT_UNIT_LINK,
+  bootCronText,
+  bootDecision,
+  bootUnitText,
+  installBootHook,
+  removeBootHook,
+  waitForDeadline,
+} from "./timer.js";
 
 test("waitForDeadline: reaches the deadline without real time", async () => {
   const clock = new FakeClock(0);

@@ -151,10 +151,9 @@ async function attribute(fs: HostFs, diffs: Difference[]): Promise<void> {
   if (candidates.length === 0) return;
   const sums = await dpkgChecksums(fs);
   const known = candidates.filter((d) => sums.has(d.path));
-  const md5 = await hashFiles(
-    await Promise.all(known.map((d) => fs.real(d.path).catch(() => path.join(fs.root, "/nonexistent")))),
-    { algo: "md5" },
-  );
+  const md5 = await hashFiles(await Promise.all(known.map((d) => fs.real(d.path).catch(() => path.join(fs.root, "/nonexistent")))), {
+    algo: "md5",
+  });
   for (const d of candidates) d.by = "local";
   known.forEach((d, i) => {
     const s = sums.get(d.path);
