@@ -24,3 +24,12 @@ test("progress is reported per chunk with the announced size", async () => {
     server.close();
   }
 });
+
+test("plain http is refused unless allowed, before any connection", async () => {
+  await assert.rejects(fetchList("http://192.0.2.1:9/list", { retries: 0 }), (e: Error & { code?: string; hint?: string }) => {
+    assert.equal(e.code, "REFUSED");
+    assert.match(e.message, /uses plain http/);
+    assert.match(e.hint ?? "", /https:\/\/.*sha256.*insecure: true/);
+    return true;
+  });
+});

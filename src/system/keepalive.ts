@@ -153,10 +153,14 @@ export async function defaultGateways(run: Runner): Promise<string[]> {
 
 /** The host of a postgres:// URL (libpq's `host=` parameter wins when it names a TCP host). */
 export function databaseHost(url: string): string | undefined {
+  // libpq also takes postgres://user@/db?host=H (no authority host), which URL refuses to parse
+  const param = /[?&]host=([^&#]+)/.exec(url)?.[1];
+  if (param) {
+    const host = decodeURIComponent(param);
+    if (!host.startsWith("/")) return host; // a socket directory is not a network host
+  }
   try {
     const u = new URL(url);
-    const param = u.searchParams.get("host");
-    if (param && !param.startsWith("/")) return param;
     return u.hostname ? u.hostname.replace(/^\[(.*)\]$/, "$1") : undefined;
   } catch {
     return undefined;
