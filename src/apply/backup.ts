@@ -8,6 +8,7 @@ import { promises as fsp } from "node:fs";
 import path from "node:path";
 import { RampartError, messageOf } from "../core/errors.js";
 import { type HostFs, isNotFound } from "../system/hostfs.js";
+import { privateDir } from "../system/private.js";
 
 export const STATE_DIR = "/var/lib/rampart";
 export const BACKUP_DIR = `${STATE_DIR}/backups`;
@@ -100,7 +101,7 @@ export interface BackupRequest {
 /** Copy everything, then write the manifest (state "applying"). */
 export async function createBackup(fs: HostFs, req: BackupRequest): Promise<Manifest> {
   const dir = backupDir(req.id);
-  await fsp.mkdir(await fs.real(STATE_DIR), { recursive: true, mode: 0o700 });
+  await privateDir(await fs.real(STATE_DIR)); // 0700 even when it existed: backups hold sshd and sudoers files
   await fsp.mkdir(await fs.real(`${dir}/files`), { recursive: true, mode: 0o700 });
   const files: FileRecord[] = [];
   let n = 0;

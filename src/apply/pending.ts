@@ -5,6 +5,7 @@
 import { promises as fsp } from "node:fs";
 import { RampartError, messageOf } from "../core/errors.js";
 import { type HostFs, isNotFound } from "../system/hostfs.js";
+import { privateDir } from "../system/private.js";
 import { STATE_DIR } from "./backup.js";
 import type { SessionInfo } from "./session.js";
 
@@ -49,6 +50,7 @@ export async function readPending(fs: HostFs, file = PENDING): Promise<Pending |
 }
 
 export async function writePending(fs: HostFs, p: Pending): Promise<void> {
+  await privateDir(await fs.real(STATE_DIR));
   await fs.writeAtomic(PENDING, `${JSON.stringify(p, null, 2)}\n`, { mode: 0o600, uid: 0, gid: 0 });
 }
 

@@ -1,12 +1,23 @@
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
-import { mkdtempSync, rmSync, writeFileSync, mkdirSync } from "node:fs";
+import { existsSync, lstatSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, readlinkSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { test } from "node:test";
 import { FakeClock } from "../core/clock.js";
 import { compareSessions, currentSession, parseStat } from "./session.js";
-import { bootCronText, bootDecision, bootUnitText, waitForDeadline } from "./timer.js";
+import { HostFs } from "../system/hostfs.js";
+import {
+  BOOT_CRON,
+  BOOT_UNIT,
+  BOOT_UNIT_LINK,
+  bootCronText,
+  bootDecision,
+  bootUnitText,
+  installBootHook,
+  removeBootHook,
+  waitForDeadline,
+} from "./timer.js";
 
 test("waitForDeadline: reaches the deadline without real time", async () => {
   const clock = new FakeClock(0);
@@ -123,4 +134,55 @@ test("boot hook: the unit passes systemd-analyze verify; the cron line quotes", 
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
+});
+
+/** Every path under dir with its kind, mode and contents (or link target). */
+function snapshot(dir: string): string[] {
+  const out: string[] = [];
+  const walk = (d: string) => {
+    for (const n of readdirSync(d).sort()) {
+      const p = path.join(d, n);
+      const st = lstatSync(p);
+      if (st.isSymbolicLink()) out.push(`${p} -> ${readlinkSync(p)}`);
+      else if (st.isDirectory()) {
+        out.push(`${p}/ ${(st.mode & 0o7777).toString(8)}`);
+        walk(p);
+      } else out.push(`${p} ${(st.mode & 0o7777).toString(8)} ${readFileSync(p, "utf8")}`);
+    }
+  };
+  walk(dir);
+  return out;
+}
+
+test("boot hook: installed while pending, removed without a trace; a foreign file of the same name is kept", async () => {
+  const root = mkdtempSync(path.join(tmpdir(), "rampart-hook-"));
+  try {
+    mkdirSync(path.join(root, "etc/systemd/system"), { recursive: true });
+    mkdirSync(path.join(root, "etc/cron.d"), { recursive: true });
+    writeFileSync(path.join(root, "etc/cron.d/other"), "# someone else's\n");
+    const before = snapshot(root);
+    const fs = new HostFs(root);
+    await installBootHook(fs, [process.execPath, "/opt/rampart/bin/rampart.js"], "/opt/rampart", false);
+    assert.ok(existsSync(path.join(root, BOOT_UNIT)) && existsSync(path.join(root, BOOT_CRON)));
+    assert.ok(lstatSync(path.join(root, BOOT_UNIT_LINK)).isSymbolicLink());
+    assert.deepEqual((await removeBootHook(fs)).sort(), [BOOT_CRON, BOOT_UNIT, BOOT_UNIT_LINK].sort());
+    assert.deepEqual(snapshot(root), before, "/etc must be exactly as before the hook");
+    // not ours: left alone
+    writeFileSync(path.join(root, BOOT_CRON), "@reboot root /usr/local/bin/mine\n");
+    assert.deepEqual(await removeBootHook(fs), []);
+    assert.ok(existsSync(path.join(root, BOOT_CRON)));
+  } finally {
+    rmSync(root, { recursive: true, force: true });
+  }
+});
+
+test("boot hook: skips with a log line when the rampart that installed it is gone", () => {
+  const unit = bootUnitText([process.execPath, "/gone/bin/rampart.js"], "/gone");
+  assert.match(unit, /^ConditionPathExists=\/gone\/bin\/rampart\.js$/m);
+  assert.match(unit, /^WorkingDirectory=-\/gone$/m);
+  const cron = bootCronText([process.execPath, "/gone/bin/rampart.js"], "/gone").split("\n")[2] ?? "";
+  const line = cron.replace(/^@reboot root /, "").replace(/ >>\S+ 2>&1$/, "");
+  const r = spawnSync("sh", ["-c", line], { encoding: "utf8" });
+  assert.equal(r.status, 0, r.stderr);
+  assert.match(r.stdout, /rampart-rollback: .*\/gone\/bin\/rampart\.js is gone; boot hook skipped/);
 });

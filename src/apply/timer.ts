@@ -3,7 +3,10 @@
 // setsid, stdio to a log file, unref'd) that sleeps until the deadline. Either way it runs
 // `rampart rollback --pending ID`, which does nothing if the apply was confirmed meanwhile. A boot hook (a
 // systemd unit, or an @reboot cron line) runs `rampart rollback --rearm` so an unconfirmed apply survives a
-// reboot: rolled back at once when its deadline passed, re-armed for the rest otherwise.
+// reboot: rolled back at once when its deadline passed, re-armed for the rest otherwise. The hook exists only
+// while an apply is pending: confirm and rollback remove it (removeBootHook), so a rollback leaves /etc exactly
+// as it was. If the checkout (or package) that installed it moved away, the hook skips with a log line instead
+// of failing at every boot (systemd: ConditionPathExists on node and the script; cron: a test first).
 // The waiting logic takes a Clock and a sleep function so it is tested without real time.
 import { openSync, closeSync, readFileSync } from "node:fs";
 import type { Clock } from "../core/clock.js";
@@ -138,19 +141,28 @@ export function shellWord(w: string): string {
   return /^[\w@%+=:,./-]+$/.test(w) ? w : `'${w.replace(/'/g, `'\\''`)}'`;
 }
 
+/** The files the hook runs (node and the script): absolute paths only (loader flags are not files). */
+function hookFiles(self: string[]): string[] {
+  const files = [self[0], self.at(-1)].filter((f): f is string => typeof f === "string" && f.startsWith("/"));
+  return [...new Set(files)];
+}
+
 export function bootUnitText(self: string[], cwd: string): string {
   return `# Installed by rampart: finishes or re-arms the rollback of an apply that was not confirmed before a reboot.
-# It does nothing unless /var/lib/rampart/pending.json or rollback.json exists.
+# It does nothing unless /var/lib/rampart/pending.json or rollback.json exists, and is skipped (systemd logs
+# the failed condition) when the rampart that installed it is gone. Removed by \`rampart confirm\` and rollback.
 [Unit]
 Description=rampart: roll back an unconfirmed apply after a reboot
 ConditionPathExists=|${STATE_DIR}/pending.json
 ConditionPathExists=|${STATE_DIR}/rollback.json
-After=local-fs.target
+${hookFiles(self)
+  .map((f) => `ConditionPathExists=${f}\n`)
+  .join("")}After=local-fs.target
 Before=ssh.service sshd.service
 
 [Service]
 Type=oneshot
-WorkingDirectory=${cwd}
+WorkingDirectory=-${cwd}
 ExecStart=${[...self, "rollback", "--rearm"].map(systemdWord).join(" ")}
 
 [Install]
@@ -159,9 +171,39 @@ WantedBy=multi-user.target
 }
 
 export function bootCronText(self: string[], cwd: string): string {
+  const files = hookFiles(self);
+  const test = files.map((f) => `[ -e ${shellWord(f)} ]`).join(" && ") || "true";
   return `# Installed by rampart: finishes or re-arms the rollback of an apply that was not confirmed before a reboot.
-@reboot root cd ${shellWord(cwd)} && ${[...self, "rollback", "--rearm"].map(shellWord).join(" ")} >>${STATE_DIR}/rollback-timer.log 2>&1
+# Skipped with a log line when the rampart that installed it is gone. Removed by \`rampart confirm\` and rollback.
+@reboot root if ${test}; then cd ${shellWord(cwd)} && ${[...self, "rollback", "--rearm"].map(shellWord).join(" ")}; else echo "rampart-rollback: ${files.join(" or ")} is gone; boot hook skipped"; fi >>${STATE_DIR}/rollback-timer.log 2>&1
 `;
+}
+
+const HOOK_MARK = "# Installed by rampart:";
+const HOOK_LINK_TARGET = "../rampart-rollback.service";
+
+/**
+ * Remove the boot hook (unit, its wants link, cron line) — only what rampart wrote (the marker line, the link's
+ * own target). Called when no apply is pending any more, so a confirm or a rollback leaves /etc as it was.
+ */
+export async function removeBootHook(fs: HostFs): Promise<string[]> {
+  const removed: string[] = [];
+  for (const f of [BOOT_UNIT, BOOT_CRON]) {
+    if ((await fs.readTextIfExists(f).catch(() => undefined))?.startsWith(HOOK_MARK)) {
+      await fs.remove(f);
+      removed.push(f);
+    }
+  }
+  const { promises: fsp } = await import("node:fs");
+  const dir = await fs.real(BOOT_UNIT_LINK.slice(0, BOOT_UNIT_LINK.lastIndexOf("/")));
+  const link = `${dir}/${BOOT_UNIT_LINK.slice(BOOT_UNIT_LINK.lastIndexOf("/") + 1)}`;
+  if ((await fsp.readlink(link).catch(() => undefined)) === HOOK_LINK_TARGET) {
+    await fsp.rm(link, { force: true });
+    removed.push(BOOT_UNIT_LINK);
+    // the wants directory, when installBootHook had to create it (empty now: nothing else wants anything)
+    if ((await fsp.readdir(dir).catch(() => ["?"])).length === 0) await fsp.rmdir(dir).catch(() => {});
+  }
+  return removed;
 }
 
 /** Install (once; rewritten only when it differs) the boot hook fitting this host. Not part of any backup: it is rampart's own. */
@@ -173,7 +215,7 @@ export async function installBootHook(fs: HostFs, self: string[], cwd: string, u
       const { promises: fsp } = await import("node:fs");
       const link = await fs.real(BOOT_UNIT_LINK);
       await fsp.mkdir(link.slice(0, link.lastIndexOf("/")), { recursive: true });
-      await fsp.symlink("../rampart-rollback.service", link);
+      await fsp.symlink(HOOK_LINK_TARGET, link);
     }
   }
   if (!useSystemd && (await fs.stat("/etc/cron.d"))?.isDirectory()) {

@@ -24,7 +24,17 @@ import {
 import type { Change, Owner, Part, PartContext, Plan } from "./plan.js";
 import { claimPending, type Pending, readPending, releaseClaim, unfinishedRollback, writePending } from "./pending.js";
 import { compareSessions, type SessionInfo } from "./session.js";
-import { armTimer, bootDecision, cancelTimer, installBootHook, realSleep, type Sleep, systemdRunning, waitForDeadline } from "./timer.js";
+import {
+  armTimer,
+  bootDecision,
+  cancelTimer,
+  installBootHook,
+  realSleep,
+  removeBootHook,
+  type Sleep,
+  systemdRunning,
+  waitForDeadline,
+} from "./timer.js";
 
 export interface ApplyOptions {
   confirmTimeoutSec: number;
@@ -166,6 +176,7 @@ export async function applyPlan(ctx: PartContext, parts: readonly Part[], plan: 
     if (claimed) {
       await cancelTimer(ctx.run, claimed.timer);
       await releaseClaim(ctx.fs, "rollback");
+      await dropBootHook(ctx);
     }
     await setState(ctx.fs, manifest, "failed", ctx.clock.now(), `failed ${what}: ${messageOf(e)}`);
     throw new RampartError("EXEC", `apply failed ${what}: ${messageOf(e)}`, {
@@ -176,6 +187,17 @@ export async function applyPlan(ctx: PartContext, parts: readonly Part[], plan: 
   manifest = await recordAfter(ctx.fs, manifest);
   manifest = await setState(ctx.fs, manifest, needsConfirm ? "pending" : "committed", ctx.clock.now());
   return { id, deadline, manifest };
+}
+
+/** The boot hook goes once nothing is pending (it is not in any backup: nothing else would remove it). */
+async function dropBootHook(ctx: PartContext): Promise<void> {
+  if ((await readPending(ctx.fs)) || (await unfinishedRollback(ctx.fs))) return;
+  try {
+    const removed = await removeBootHook(ctx.fs);
+    if (removed.length) ctx.log.info("boot hook removed", { files: removed.join(", ") });
+  } catch (e) {
+    ctx.log.warn(`could not remove the boot hook: ${messageOf(e)}`);
+  }
 }
 
 /** Restore a backup: files and directories, kernel state through its part, then reload the parts. */
@@ -250,6 +272,8 @@ export async function rollbackPending(
   await setState(ctx.fs, m, "rolled-back", ctx.clock.now(), why);
   await cancelTimer(ctx.run, p.timer);
   await releaseClaim(ctx.fs, "rollback");
+  // after the claim is released: a crash before this leaves a hook that finds nothing to do, never the reverse
+  await dropBootHook(ctx);
   ctx.log.warn(`apply ${p.id} rolled back: ${why}`);
   return p.id;
 }
@@ -282,6 +306,7 @@ export async function confirmPending(ctx: PartContext, now: SessionInfo, allowSa
   const m = await readManifest(ctx.fs, p.id);
   await setState(ctx.fs, m, "confirmed", ctx.clock.now());
   await releaseClaim(ctx.fs, "confirm");
+  await dropBootHook(ctx);
   return p.id;
 }
 
@@ -338,7 +363,10 @@ export async function rearmAtBoot(ctx: PartContext, parts: readonly Part[], self
     return `finished rollback of ${await rollbackPending(ctx, parts, "interrupted rollback finished at boot", undefined, true)}`;
   }
   const p = await readPending(ctx.fs);
-  if (!p) return "nothing pending";
+  if (!p) {
+    await dropBootHook(ctx); // left by a crash between a confirm and its clean-up
+    return "nothing pending";
+  }
   const d = bootDecision(p, ctx.clock.now());
   if (d.action === "rollback") return `rolled back ${await rollbackPending(ctx, parts, "not confirmed before the reboot", p.id)}`;
   const useSystemd = await systemdRunning(ctx.fs);

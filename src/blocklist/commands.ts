@@ -38,6 +38,8 @@ export async function updateCommand(ctx: Context, opts: UpdateOpts): Promise<voi
       backend,
       dryRun: opts.dryRun === true,
       force: opts.force === true,
+      limits: bl.limits,
+      fleetDatabase: policy.guard.share?.postgres,
     },
     deps,
   );
@@ -49,6 +51,7 @@ export async function updateCommand(ctx: Context, opts: UpdateOpts): Promise<voi
         `${l.name.padEnd(24)} ${String(l.entries ?? "-").padStart(8)} entries${l.invalid ? `, ${l.invalid} invalid` : ""}${l.stale ? " (stale)" : ""}${l.error ? `  ERROR: ${l.error}` : ""}`,
       );
     }
+    for (const x of r.refused) ctx.out(`REFUSED ${x.list} (rule ${x.rule}): ${x.detail}`);
     for (const m of r.removed) ctx.out(`never-block: ${m.never} (${m.reason}) removed from ${m.list}: ${m.removed.slice(0, 5).join(", ")}`);
     ctx.out(
       `merged: ${r.merged.v4.cidrs} IPv4 CIDRs (${r.merged.v4.addresses} addresses), ${r.merged.v6.cidrs} IPv6 CIDRs; ${
@@ -58,7 +61,9 @@ export async function updateCommand(ctx: Context, opts: UpdateOpts): Promise<voi
             ? "unchanged, nothing loaded"
             : r.action === "empty"
               ? "no list available, nothing loaded"
-              : "dry run, nothing loaded"
+              : r.action === "refused"
+                ? "refused, nothing loaded (the loaded set was kept)"
+                : "dry run, nothing loaded"
       }`,
     );
   }
@@ -107,9 +112,11 @@ export async function statusCommand(ctx: Context, opts: { stateDir: string; json
   if (!lists.length) ctx.out("no blocklist has been fetched yet (run `rampart blocklist update`)");
   for (const l of lists) {
     ctx.out(
-      `${l.name.padEnd(24)} ${String(l.entries ?? "-").padStart(8)} entries  fetched ${l.fetchedAt ?? "never"}${l.stale ? "  STALE" : ""}${l.error ? `  ERROR: ${l.error}` : ""}`,
+      `${l.name.padEnd(24)} ${String(l.entries ?? "-").padStart(8)} entries  fetched ${l.fetchedAt ?? "never"}${l.fetched ? ` (${l.fetched.verified})` : ""}${l.stale ? "  STALE" : ""}${l.error ? `  ERROR: ${l.error}` : ""}`,
     );
+    if (l.refused) ctx.out(`  REFUSED at ${l.refused.at} (rule ${l.refused.rule}): ${l.refused.detail}`);
   }
+  for (const x of state.lastRun?.refused ?? []) if (x.list === "merged") ctx.out(`merged result REFUSED (rule ${x.rule}): ${x.detail}`);
   if (state.loaded) {
     ctx.out(
       `loaded into ${state.loaded.backend} at ${state.loaded.at}: ${state.loaded.v4.cidrs} IPv4 CIDRs, ${state.loaded.v6.cidrs} IPv6 CIDRs (sha256 ${state.loaded.hash.slice(0, 12)})`,

@@ -14,6 +14,7 @@ test("progress is reported per chunk with the announced size", async () => {
   try {
     const seen: [number, number | undefined][] = [];
     const r = await fetchList(`http://127.0.0.1:${(server.address() as AddressInfo).port}/list`, {
+      allowHttp: true,
       onProgress: (n, t) => seen.push([n, t]),
     });
     assert.equal(r.status, "ok");
@@ -22,4 +23,13 @@ test("progress is reported per chunk with the announced size", async () => {
   } finally {
     server.close();
   }
+});
+
+test("plain http is refused unless allowed, before any connection", async () => {
+  await assert.rejects(fetchList("http://192.0.2.1:9/list", { retries: 0 }), (e: Error & { code?: string; hint?: string }) => {
+    assert.equal(e.code, "REFUSED");
+    assert.match(e.message, /uses plain http/);
+    assert.match(e.hint ?? "", /https:\/\/.*sha256.*insecure: true/);
+    return true;
+  });
 });

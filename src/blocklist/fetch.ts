@@ -2,6 +2,8 @@
 // with exponential backoff on network errors and 5xx/429, and a size cap (the body is read as a stream and
 // abandoned past the cap). The caller decides what is a good copy (see update.ts: a failed, empty or sharply
 // shrunk download keeps the last good one). Node's built-in fetch; no dependency.
+// Plain http is refused unless the caller allows it (the policy's `insecure: true` or a pinned `sha256`): a
+// redirect from https to http counts too, since whoever sits on the path could then rewrite the list.
 import { RampartError, messageOf } from "../core/errors.js";
 
 export interface FetchOptions {
@@ -17,11 +19,13 @@ export interface FetchOptions {
   userAgent?: string;
   /** bytes received so far and the announced size (content-length), per chunk */
   onProgress?: (received: number, total: number | undefined) => void;
+  /** accept http:// (the URL itself or a redirect target); default: https only */
+  allowHttp?: boolean;
 }
 
 export type FetchResult =
   | { status: "not-modified"; attempts: number }
-  | { status: "ok"; body: Buffer; etag?: string; lastModified?: string; attempts: number };
+  | { status: "ok"; body: Buffer; etag?: string; lastModified?: string; attempts: number; finalUrl?: string };
 
 const DEFAULT_MAX = 64 * 1024 * 1024;
 
@@ -45,9 +49,18 @@ export async function fetchList(url: string, options: FetchOptions = {}): Promis
   throw last instanceof RampartError ? last : new RampartError("UNAVAILABLE", `download of ${url} failed: ${messageOf(last)}`);
 }
 
-type Once = { status: "not-modified" } | { status: "ok"; body: Buffer; etag?: string; lastModified?: string };
+type Once = { status: "not-modified" } | { status: "ok"; body: Buffer; etag?: string; lastModified?: string; finalUrl?: string };
+
+const plainHttp = (u: string) => /^http:\/\//i.test(u);
+
+function refusePlain(url: string, via?: string): RampartError {
+  return new RampartError("REFUSED", `download of ${url}${via ? ` was redirected to plain http (${via})` : " uses plain http"}: refused`, {
+    hint: "Use an https:// URL; or pin the content with `sha256: <hex digest>` on the source; or accept the risk with `insecure: true`.",
+  });
+}
 
 async function once(url: string, options: FetchOptions): Promise<Once> {
+  if (!options.allowHttp && plainHttp(url)) throw refusePlain(url);
   const headers: Record<string, string> = { "user-agent": options.userAgent ?? "rampart-blocklist" };
   if (options.etag) headers["if-none-match"] = options.etag;
   if (options.lastModified) headers["if-modified-since"] = options.lastModified;
@@ -61,6 +74,10 @@ async function once(url: string, options: FetchOptions): Promise<Once> {
     } catch (e) {
       if (ac.signal.aborted) throw new RampartError("TIMEOUT", `download of ${url} took longer than ${timeoutMs} ms`);
       throw new RampartError("UNAVAILABLE", `download of ${url} failed: ${messageOf((e as Error).cause ?? e)}`);
+    }
+    if (!options.allowHttp && res.url && plainHttp(res.url)) {
+      ac.abort();
+      throw refusePlain(url, res.url);
     }
     if (res.status === 304) return { status: "not-modified" };
     if (res.status >= 500 || res.status === 429) {
@@ -91,6 +108,7 @@ async function once(url: string, options: FetchOptions): Promise<Once> {
     const lm = res.headers.get("last-modified");
     if (etag) out.etag = etag;
     if (lm) out.lastModified = lm;
+    if (res.url && res.url !== url) out.finalUrl = res.url;
     return out;
   } catch (e) {
     if (e instanceof RampartError) throw e;

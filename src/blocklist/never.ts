@@ -1,12 +1,15 @@
 // Never-block: addresses no blocklist may ever put in the kernel, always subtracted from the merged result.
 // Loopback, link-local, the cloud metadata address, multicast/unspecified/broadcast, the host's own addresses
 // (`ip -j addr`), the policy's `blocklists.never`, and the admin's current SSH source (SSH_CONNECTION, `who`);
-// private ranges too unless `blocklists.allowPrivate`. Real lists need this: firehol_level1 holds 10/8 and
-// 169.254/16. What was removed, and from which list, is reported.
+// private ranges too unless `blocklists.allowPrivate`; and what keeps the host alive (src/system/keepalive.ts:
+// resolvers, default gateways, NTP servers, the fleet database, each list's own server). Real lists need this:
+// firehol_level1 holds 10/8 and 169.254/16. What was removed, and from which list, is reported.
 import { type Family, cidrRange, formatCidr, parseCidr, tryParseCidr } from "../core/ip.js";
 import { messageOf } from "../core/errors.js";
 import type { Runner } from "../system/exec.js";
 import { type IpSet, eachCidr4, eachCidr6, intersect, isEmpty, normalize4, normalize6, subtract } from "./merge.js";
+import type { HostFs } from "../system/hostfs.js";
+import { type Resolver, keepAliveAddresses } from "../system/keepalive.js";
 import { adminSources, hostAddresses } from "../system/net.js";
 
 export interface NeverEntry {
@@ -46,6 +49,13 @@ export interface NeverOptions {
   env?: NodeJS.ProcessEnv;
   /** called for lookups that failed (they never stop a refresh) */
   warn?: (message: string) => void;
+  /** for the keep-alive addresses (resolv.conf, NTP configuration); without it they are not looked up */
+  fs?: HostFs;
+  /** guard.share.postgres: the fleet database stays reachable */
+  fleetDatabase?: string | undefined;
+  /** more hosts to keep reachable (each list's own server), names or addresses */
+  hosts?: readonly { host: string; reason: string }[];
+  resolve?: Resolver;
 }
 
 /** Everything that must never be blocked on this host, with the reason for each. */
@@ -62,6 +72,17 @@ export async function neverEntries(options: NeverOptions = {}): Promise<NeverEnt
   }
   for (const a of await adminSources(options.env ?? process.env, options.run)) {
     out.push({ cidr: a, reason: "the admin's current SSH source" });
+  }
+  if (options.fs) {
+    const alive = await keepAliveAddresses({
+      fs: options.fs,
+      ...(options.run ? { run: options.run } : {}),
+      fleetDatabase: options.fleetDatabase,
+      hosts: options.hosts ?? [],
+      ...(options.resolve ? { resolve: options.resolve } : {}),
+      ...(options.warn ? { warn: options.warn } : {}),
+    });
+    for (const k of alive) out.push({ cidr: k.address, reason: k.reason });
   }
   return out;
 }

@@ -11,6 +11,7 @@
 // through the strict reference grammar `parseEntry`, built on src/core/ip.ts; a property test checks that the
 // fast path agrees with it.
 import { type Family, cidrRange, tryParseCidr, tryParseIp } from "../core/ip.js";
+import { type PrefixLimits, maxSpan4, tooWide } from "./sanity.js";
 
 export const LIST_FORMATS = ["plain", "netset", "spamhaus", "spamhaus-json", "dshield", "zone"] as const;
 export type ListFormat = (typeof LIST_FORMATS)[number];
@@ -19,6 +20,8 @@ export interface InvalidLine {
   line: number;
   text: string;
   reason: string;
+  /** refused by the minimum-prefix rule (sanity.ts), not malformed */
+  wide?: true;
 }
 
 export interface ListHeader {
@@ -62,6 +65,8 @@ export interface ParsedList {
   lines: number;
   entries: number;
   invalid: number;
+  /** of the invalid lines, those refused as too wide (sanity.ts; only with `limits`) */
+  wide: number;
   /** the first invalid lines (at most `maxSamples`) */
   samples: InvalidLine[];
   header: ListHeader;
@@ -75,6 +80,8 @@ export interface ParseOptions {
   /** keep every entry's text and line number (for `blocklist check`) */
   keepRefs?: boolean;
   maxSamples?: number;
+  /** refuse entries wider than these minimum prefixes (counted in `invalid` and `wide`, sampled) */
+  limits?: PrefixLimits;
 }
 
 export type EntryResult = { ok: true; family: Family; start: bigint; end: bigint } | { ok: false; reason: string };
@@ -192,18 +199,37 @@ export function parseList(input: Uint8Array | string, options: ParseOptions = {}
     v4.ends = ne;
   };
   const v6: Ranges6 = { starts: [], ends: [] };
-  const out: ParsedList = { name: options.name ?? "-", format, v4, v6, lines: 0, entries: 0, invalid: 0, samples: [], header: {} };
+  const out: ParsedList = { name: options.name ?? "-", format, v4, v6, lines: 0, entries: 0, invalid: 0, wide: 0, samples: [], header: {} };
+  const limits = options.limits;
+  // the fast path only asks sanity.ts about entries wider than this (one comparison per line)
+  const span4 = limits ? maxSpan4(limits.minPrefixV4) : Number.POSITIVE_INFINITY;
   const refs: EntryRef[] | undefined = keepRefs ? [] : undefined;
   if (refs) out.refs = refs;
 
-  const reject = (lineNo: number, s: number, e: number, reason: string) => {
+  const reject = (lineNo: number, s: number, e: number, reason: string, wide = false) => {
     out.invalid++;
-    if (out.samples.length < maxSamples) {
+    if (wide) out.wide++;
+    // a too-wide entry is always sampled: it is what refuses the whole list, and the admin must see it
+    if (out.samples.length < maxSamples || (wide && out.samples.filter((x) => x.wide).length < maxSamples)) {
       const text = decoder.decode(bytes.subarray(s, Math.min(e, s + 200)));
-      out.samples.push({ line: lineNo, text, reason });
+      out.samples.push(wide ? { line: lineNo, text, reason, wide } : { line: lineNo, text, reason });
     }
   };
-  const accept = (lineNo: number, family: Family, start: bigint, end: bigint, text: string, ref: string | undefined) => {
+  const accept = (
+    lineNo: number,
+    family: Family,
+    start: bigint,
+    end: bigint,
+    text: string,
+    ref: string | undefined,
+    s: number,
+    e: number,
+  ) => {
+    const wide = limits ? tooWide(family, start, end, limits, family === 4 && text.includes(":")) : undefined;
+    if (wide) {
+      reject(lineNo, s, e, wide, true);
+      return;
+    }
     out.entries++;
     if (family === 4) {
       if (v4.length === v4.starts.length) grow();
@@ -242,6 +268,11 @@ export function parseList(input: Uint8Array | string, options: ParseOptions = {}
     if (!json && !dshield) {
       // fast path: a.b.c.d, a.b.c.d/n, a.b.c.d-e.f.g.h, alone on the line
       if (fastV4(bytes, s, e)) {
+        const wide = fastEnd - fastStart > span4 ? tooWide(4, BigInt(fastStart), BigInt(fastEnd), limits as PrefixLimits) : undefined;
+        if (wide) {
+          reject(lineNo, s, e, wide, true);
+          continue;
+        }
         if (v4.length === v4.starts.length) grow();
         v4.starts[v4.length] = fastStart;
         v4.ends[v4.length] = fastEnd;
@@ -264,7 +295,7 @@ export function parseList(input: Uint8Array | string, options: ParseOptions = {}
       const r = jsonLine(line, out.header);
       if (r === "meta") continue;
       if (typeof r === "string") reject(lineNo, s, e, r);
-      else if (r.ok) accept(lineNo, r.family, r.start, r.end, r.text, r.ref);
+      else if (r.ok) accept(lineNo, r.family, r.start, r.end, r.text, r.ref, s, e);
       else reject(lineNo, s, e, r.reason);
       continue;
     }
@@ -278,7 +309,7 @@ export function parseList(input: Uint8Array | string, options: ParseOptions = {}
       const r = parseEntry(`${cols[0]}-${cols[1]}`);
       if (!r.ok) reject(lineNo, s, e, r.reason);
       else if (!/^\d{1,3}$/.test(cols[2] ?? "")) reject(lineNo, s, e, `netblock "${cols[2]}" is not a prefix length`);
-      else accept(lineNo, r.family, r.start, r.end, `${cols[0]}/${cols[2]}`, cols.slice(4, 5).join("") || undefined);
+      else accept(lineNo, r.family, r.start, r.end, `${cols[0]}/${cols[2]}`, cols.slice(4, 5).join("") || undefined, s, e);
       continue;
     }
     // slow path: the entry token, then nothing, a `; ref` or a `# comment`
@@ -299,7 +330,7 @@ export function parseList(input: Uint8Array | string, options: ParseOptions = {}
       continue;
     }
     const r = parseEntry(token);
-    if (r.ok) accept(lineNo, r.family, r.start, r.end, token, ref);
+    if (r.ok) accept(lineNo, r.family, r.start, r.end, token, ref, s, e);
     else reject(lineNo, s, e, r.reason);
   }
   return out;

@@ -6,6 +6,7 @@
 // silently replaced (rampart refuses to write over it until it is moved aside).
 import { RampartError } from "../core/errors.js";
 import type { HostFs } from "../system/hostfs.js";
+import { privateDir } from "../system/private.js";
 import type { InvalidLine } from "./parse.js";
 import type { Removal } from "./never.js";
 
@@ -34,6 +35,29 @@ export interface ListState {
   stale?: boolean;
   /** the last attempt's failure, if it failed (the cached copy was kept) */
   error?: string;
+  /** the last download refused by a rule (sanity.ts, sha256 pin, transport): the list was not taken */
+  refused?: Refusal;
+  /** how the last download was fetched and verified */
+  fetched?: FetchedFrom;
+}
+
+/** Why a list (or the merged result, list "merged") was refused as a whole. */
+export interface Refusal {
+  rule: "min-prefix" | "max-share" | "max-merged-share" | "sha256" | "insecure-http";
+  detail: string;
+  at: string;
+  /** the refused lines (min-prefix), with line numbers */
+  samples?: InvalidLine[];
+}
+
+export interface FetchedFrom {
+  url: string;
+  /** after redirects, when different */
+  finalUrl?: string;
+  /** the server's addresses, resolved when it was fetched (kept out of the block sets) */
+  addresses: string[];
+  /** "https" (TLS, the system's CAs), "sha256" (content matched the pinned digest), "insecure-http", "local-file" */
+  verified: "https" | "sha256" | "insecure-http" | "local-file";
 }
 
 export interface LoadedState {
@@ -50,7 +74,7 @@ export interface BlocklistState {
   version: 1;
   lists: Record<string, ListState>;
   loaded?: LoadedState;
-  lastRun?: { at: string; removed: Removal[]; errors: string[] };
+  lastRun?: { at: string; removed: Removal[]; errors: string[]; refused?: { list: string; rule: Refusal["rule"]; detail: string }[] };
 }
 
 export const emptyState = (): BlocklistState => ({ version: 1, lists: {} });
@@ -84,7 +108,9 @@ export async function readState(fs: HostFs, dir = STATE_DIR): Promise<BlocklistS
 }
 
 export async function writeState(fs: HostFs, state: BlocklistState, dir = STATE_DIR): Promise<void> {
-  await fs.writeAtomic(statePath(dir), `${JSON.stringify(state, null, 2)}\n`, { mode: 0o644 });
+  // rampart's private state directory (0700 whatever existed before; writeAtomic alone would make it 0755)
+  await privateDir(await fs.real(dir));
+  await fs.writeAtomic(statePath(dir), `${JSON.stringify(state, null, 2)}\n`, { mode: 0o600 });
 }
 
 export function cachePath(name: string, dir = CACHE_DIR): string {

@@ -1,18 +1,25 @@
-// One refresh of the configured lists: fetch each (or read its file), keep the last good copy when a download
-// fails, is empty or shrank to under half, parse, merge, subtract the never-block entries, and load the result
-// into the kernel — unless it did not change (same hash as loaded on this boot), or --dry-run.
+// One refresh of the configured lists: fetch each (https, or http with a pinned sha256 or `insecure: true`; or
+// read its file), keep the last good copy when a download fails, is empty, shrank to under half, or breaks a
+// sanity rule (sanity.ts: an entry wider than the minimum prefix, or more of the public address space than the
+// list's cap — such a list is refused as a whole), parse, merge, subtract the never-block entries (which
+// include what keeps the host alive, and each list's own server), refuse the whole result when it covers more
+// than the merged cap, and load it into the kernel — unless it did not change (same hash as loaded on this
+// boot), or --dry-run. A refusal never touches the kernel: the last good set stays loaded.
 import type { Clock } from "../core/clock.js";
-import { messageOf } from "../core/errors.js";
+import { RampartError, messageOf } from "../core/errors.js";
 import type { Logger } from "../core/logger.js";
+import { plainHttpRefusal } from "../policy/rules.js";
 import type { Policy } from "../policy/schema.js";
 import type { Runner } from "../system/exec.js";
 import type { HostFs } from "../system/hostfs.js";
+import { type Resolver, resolveHost } from "../system/keepalive.js";
 import { fetchList } from "./fetch.js";
 import { type Backend, load, needsLoad } from "./load.js";
 import { type IpSet, type SetStats, fromParsed, setHash, stats, union } from "./merge.js";
 import { applyNever, neverEntries, type Removal } from "./never.js";
-import { parseList } from "./parse.js";
-import { CACHE_DIR, type ListState, STATE_DIR, cachePath, readState, writeState } from "./state.js";
+import { type InvalidLine, type ParsedList, parseList } from "./parse.js";
+import { DEFAULT_LIMITS, type Limits, listCap, mergedCap, publicShare, shareRefusal } from "./sanity.js";
+import { CACHE_DIR, type ListState, type Refusal, STATE_DIR, cachePath, readState, writeState } from "./state.js";
 import { createHash } from "node:crypto";
 
 export type Source = Policy["blocklists"]["sources"][number];
@@ -28,6 +35,8 @@ export interface UpdateDeps {
   stateDir?: string;
   /** a download's progress (the CLI draws a bar on a terminal) */
   progress?: { start(name: string): void; update(received: number, total: number | undefined): void; stop(): void };
+  /** name lookups (keep-alive hosts, list servers); default getaddrinfo with a timeout */
+  resolve?: Resolver;
 }
 
 export interface UpdateInput {
@@ -39,6 +48,10 @@ export interface UpdateInput {
   force?: boolean;
   /** a list whose own header date is older than this is flagged stale (default 7 days) */
   staleAfterMs?: number;
+  /** blocklists.limits (sanity.ts); default DEFAULT_LIMITS */
+  limits?: Limits;
+  /** guard.share.postgres: the fleet database is kept out of the block sets */
+  fleetDatabase?: string | undefined;
 }
 
 export interface UpdateReport {
@@ -46,8 +59,10 @@ export interface UpdateReport {
   merged: SetStats;
   hash: string;
   removed: Removal[];
-  /** "loaded", "unchanged" (no kernel work), "dry-run" or "empty" */
-  action: "loaded" | "unchanged" | "dry-run" | "empty";
+  /** "loaded", "unchanged" (no kernel work), "dry-run", "empty", or "refused" (the merged result broke a rule) */
+  action: "loaded" | "unchanged" | "dry-run" | "empty" | "refused";
+  /** lists (or "merged") refused as a whole by a rule, this run */
+  refused: { list: string; rule: Refusal["rule"]; detail: string }[];
   loadMs?: number;
   errors: string[];
 }
@@ -59,29 +74,64 @@ export async function updateBlocklists(input: UpdateInput, deps: UpdateDeps): Pr
   const stateDir = deps.stateDir ?? STATE_DIR;
   const state = await readState(deps.fs, stateDir); // a corrupt state stops here, untouched
   const now = new Date(deps.clock.now());
+  const at = now.toISOString();
   const staleAfter = input.staleAfterMs ?? 7 * 86400_000;
+  const limits = input.limits ?? DEFAULT_LIMITS;
   const errors: string[] = [];
+  const refused: { list: string; rule: Refusal["rule"]; detail: string }[] = [];
   const sets: { name: string; set: IpSet }[] = [];
+  const serverHosts: { host: string; reason: string }[] = [];
 
   for (const src of input.sources) {
     const prev: ListState = state.lists[src.name] ?? { name: src.name, source: src.url ?? src.file ?? "" };
-    const next: ListState = { ...prev, name: src.name, source: src.url ?? src.file ?? "", checkedAt: now.toISOString() };
+    const next: ListState = { ...prev, name: src.name, source: src.url ?? src.file ?? "", checkedAt: at };
     delete next.error;
-    const cached = await readCache(deps.fs, cachePath(src.name, cacheDir));
+    delete next.refused;
+    const refuse = (rule: Refusal["rule"], detail: string, samples?: InvalidLine[]) => {
+      next.refused = samples?.length ? { rule, detail, at, samples } : { rule, detail, at };
+      refused.push({ list: src.name, rule, detail });
+    };
+    const pin = src.sha256?.replace(/^sha256:/, "").toLowerCase();
+    const cachedRaw = await readCache(deps.fs, cachePath(src.name, cacheDir));
+    // a cached copy that no longer matches the pin (the pin changed) is not a good copy
+    const cached = cachedRaw && pin && sha(cachedRaw) !== pin ? undefined : cachedRaw;
     let body: Uint8Array | undefined;
     let fresh = false;
     try {
       if (src.file) {
         body = Buffer.from(await deps.fs.readText(src.file), "utf8");
         fresh = true;
+        next.fetched = { url: src.file, addresses: [], verified: "local-file" };
       } else if (src.url) {
+        const plain = plainHttpRefusal(src);
+        if (plain) {
+          refuse("insecure-http", plain.message);
+          throw new RampartError("REFUSED", `${plain.message}; ${plain.hint}`);
+        }
+        // the list's own server is kept out of the block sets, at the address it has now
+        const host = new URL(src.url).hostname;
+        const addresses = await resolveHost(host, deps.resolve).catch(() => [] as string[]);
+        serverHosts.push(...addresses.map((a) => ({ host: a, reason: `the server of blocklist ${src.name} (${host})` })));
         deps.progress?.start(src.name);
         const r = await (deps.fetch ?? fetchList)(src.url, {
           etag: cached ? prev.etag : undefined,
           lastModified: cached ? prev.lastModified : undefined,
+          allowHttp: src.insecure === true || pin !== undefined,
           ...(deps.progress ? { onProgress: (n: number, t: number | undefined) => deps.progress?.update(n, t) } : {}),
         }).finally(() => deps.progress?.stop());
+        const verified = pin
+          ? "sha256"
+          : /^https:/i.test(r.status === "ok" ? (r.finalUrl ?? src.url) : src.url)
+            ? "https"
+            : "insecure-http";
+        next.fetched = { url: src.url, addresses, verified };
+        if (r.status === "ok" && r.finalUrl) next.fetched.finalUrl = r.finalUrl;
         if (r.status === "ok") {
+          if (pin && sha(r.body) !== pin) {
+            const detail = `the download's sha256 ${sha(r.body)} is not the pinned ${pin}`;
+            refuse("sha256", detail);
+            throw new RampartError("REFUSED", detail);
+          }
           body = r.body;
           fresh = true;
           if (r.etag) next.etag = r.etag;
@@ -95,27 +145,53 @@ export async function updateBlocklists(input: UpdateInput, deps: UpdateDeps): Pr
       body = cached;
       fresh = false;
     }
-    let parsed = body ? parseList(body, { name: src.name, format: src.format }) : undefined;
+    const parseOpts = { name: src.name, format: src.format, limits };
+    let parsed = body ? parseList(body, parseOpts) : undefined;
+    // a copy is good when it passes the sanity rules (and, downloaded, is not empty or sharply shrunk)
+    const judge = (p: ParsedList, downloaded: boolean): { rule?: Refusal["rule"]; why: string; samples?: InvalidLine[] } | undefined => {
+      if (p.wide > 0) {
+        const first = p.samples.find((x) => x.wide);
+        return {
+          rule: "min-prefix",
+          samples: p.samples.filter((x) => x.wide),
+          why: `${p.wide} entr${p.wide === 1 ? "y is" : "ies are"} too wide${first ? ` (line ${first.line}: ${first.text}: ${first.reason})` : ""}`,
+        };
+      }
+      const share = shareRefusal(publicShare(fromParsed(p)), listCap(src.name, limits));
+      if (share) {
+        return {
+          rule: "max-share",
+          why: `the list ${share} (raise it for this list with blocklists.limits.raise.${src.name}: { maxShare: N, reason: "…" })`,
+        };
+      }
+      if (!downloaded) return undefined;
+      if (p.entries === 0) return { why: "the new copy holds no entries" };
+      if (prev.entries !== undefined && p.entries < prev.entries / 2 && cached) {
+        return { why: `the new copy shrank from ${prev.entries} to ${p.entries} entries (under half)` };
+      }
+      return undefined;
+    };
     if (fresh && parsed && body) {
-      // downloads only: a local file is the admin's own and is taken as it is
-      const refuse = !src.url
-        ? undefined
-        : parsed.entries === 0
-          ? "the new copy holds no entries"
-          : prev.entries !== undefined && parsed.entries < prev.entries / 2 && cached
-            ? `the new copy shrank from ${prev.entries} to ${parsed.entries} entries (under half)`
-            : undefined;
-      if (refuse) {
-        next.error = `${refuse}${cached ? "; kept the last good copy" : ""}`;
-        parsed = cached ? parseList(cached, { name: src.name, format: src.format }) : undefined;
+      const bad = judge(parsed, src.url !== undefined);
+      if (bad) {
+        if (bad.rule) refuse(bad.rule, bad.why, bad.samples);
+        next.error = `${bad.rule ? `refused as a whole (rule ${bad.rule}): ` : ""}${bad.why}${cached ? "; kept the last good copy" : ""}`;
+        parsed = cached ? parseList(cached, parseOpts) : undefined;
       } else {
         if (!input.dryRun) await deps.fs.writeAtomic(cachePath(src.name, cacheDir), Buffer.from(body), { mode: 0o644 });
-        next.fetchedAt = now.toISOString();
+        next.fetchedAt = at;
         next.sha256 = sha(body);
         next.bytes = body.length;
       }
     } else if (!parsed && !next.error) {
       next.error = "no copy of the list yet";
+    }
+    // the kept copy must pass today's rules too (the limits may have been tightened since it was taken)
+    if (parsed && judge(parsed, false)) {
+      const bad = judge(parsed, false);
+      if (!next.refused && bad?.rule) refuse(bad.rule, `the cached copy: ${bad.why}`);
+      next.error = `${next.error ? `${next.error}; ` : ""}the cached copy breaks rule ${bad?.rule}: not loaded`;
+      parsed = undefined;
     }
     if (next.error) {
       errors.push(`${src.name}: ${next.error}`);
@@ -141,16 +217,37 @@ export async function updateBlocklists(input: UpdateInput, deps: UpdateDeps): Pr
     run: deps.run,
     env: deps.env ?? process.env,
     warn: (m) => deps.log.warn(m),
+    fs: deps.fs,
+    fleetDatabase: input.fleetDatabase,
+    hosts: serverHosts,
+    ...(deps.resolve ? { resolve: deps.resolve } : {}),
   });
   const { result, removals } = applyNever(union(sets.map((s) => s.set)), sets, entries);
   for (const r of removals) deps.log.info(`never-block: removed ${r.never} (${r.reason}) from ${r.list}`);
   const hash = setHash(result);
   const merged = stats(result);
   const bootId = (await deps.fs.readTextIfExists("/proc/sys/kernel/random/boot_id"))?.trim();
-  const report: UpdateReport = { lists: Object.values(state.lists), merged, hash, removed: removals, action: "dry-run", errors };
+  const report: UpdateReport = { lists: Object.values(state.lists), merged, hash, removed: removals, action: "dry-run", errors, refused };
+
+  // the merged result as a whole: lists that pass one by one can still add up to too much
+  const mergedShare = shareRefusal(
+    publicShare(result),
+    mergedCap(
+      sets.map((s) => s.name),
+      limits,
+    ),
+  );
+  if (mergedShare) {
+    const detail = `the merged result ${mergedShare} (blocklists.limits.maxMergedShare)`;
+    refused.push({ list: "merged", rule: "max-merged-share", detail });
+    errors.push(`merged: refused as a whole (rule max-merged-share): ${detail}; the loaded set was kept`);
+    deps.log.warn(`blocklists: ${detail}; nothing loaded, the loaded set was kept`);
+  }
 
   if (!input.dryRun) {
-    if (sets.length === 0) {
+    if (mergedShare) {
+      report.action = "refused";
+    } else if (sets.length === 0) {
       report.action = "empty";
     } else if (!input.force && !needsLoad(state.loaded, hash, input.backend, bootId)) {
       report.action = "unchanged";
@@ -158,12 +255,12 @@ export async function updateBlocklists(input: UpdateInput, deps: UpdateDeps): Pr
       const r = await load(deps.run, input.backend, result);
       report.action = "loaded";
       report.loadMs = Math.round(r.durationMs);
-      state.loaded = { hash, backend: input.backend, at: now.toISOString(), v4: merged.v4, v6: merged.v6 };
+      state.loaded = { hash, backend: input.backend, at, v4: merged.v4, v6: merged.v6 };
       if (bootId) state.loaded.bootId = bootId;
     }
-    state.lastRun = { at: now.toISOString(), removed: removals, errors };
+    state.lastRun = { at, removed: removals, errors, refused };
     await writeState(deps.fs, state, stateDir);
-  }
+  } else if (mergedShare) report.action = "refused";
   return report;
 }
 

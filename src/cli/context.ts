@@ -44,19 +44,8 @@ export function createContext(g: GlobalOptions): Context {
   };
 }
 
-/** Write a command's result to --output FILE; returns the absolute path. One error for every command. */
+/** Write a command's result to --output FILE; returns the absolute path (see src/system/output.ts). */
 export async function writeOutput(file: string, text: string, mode = 0o640): Promise<string> {
-  const { writeFile } = await import("node:fs/promises");
-  const { resolve } = await import("node:path");
-  const { RampartError } = await import("../core/errors.js");
-  const out = resolve(file);
-  try {
-    await writeFile(out, text, { mode });
-  } catch (e) {
-    throw new RampartError("EXEC", `cannot write ${out}: ${(e as Error).message}`, {
-      hint: "Choose a writable path with --output.",
-      cause: e,
-    });
-  }
-  return out;
+  const { writeOutputFile } = await import("../system/output.js");
+  return writeOutputFile(file, text, mode);
 }

@@ -6,13 +6,14 @@ import type { Logger } from "../core/logger.js";
 import type { Policy } from "../policy/schema.js";
 import { type Runner, startDetached } from "../system/exec.js";
 import type { HostFs } from "../system/hostfs.js";
+import { keepAliveAddresses } from "../system/keepalive.js";
 import { hostAddresses, loggedInSources } from "../system/net.js";
 import { CONTROL_SOCKET } from "./control.js";
 import { GuardDaemon } from "./daemon.js";
 import { jailSpecs } from "./jail-specs.js";
 import { type BanEnforcer, IpsetEnforcer, NftEnforcer } from "./enforce.js";
 import { Notifier } from "./notify.js";
-import { databaseAddresses, startShare } from "./share/start.js";
+import { startShare } from "./share/start.js";
 import { GuardState, STATE_DB } from "./state.js";
 
 export const GUARD_LOG = "/var/log/rampart/guard.log";
@@ -62,9 +63,10 @@ export async function startGuard(o: RunGuardOptions): Promise<{ daemon: GuardDae
     socketPath: o.socketPath ?? CONTROL_SOCKET,
     ownAddresses: own,
     sessionSources: sessions,
-    keepAlive: o.policy.guard.share
-      ? (await databaseAddresses(o.policy.guard.share.postgres)).map((address) => ({ address, why: "the fleet database" }))
-      : [],
+    // resolvers, gateways, NTP servers, the fleet database: a ban on one of them cuts the host off
+    keepAlive: (
+      await keepAliveAddresses({ fs: o.fs, run: o.run, fleetDatabase: o.policy.guard.share?.postgres, warn: (m) => o.log.warn(m) })
+    ).map((k) => ({ address: k.address, why: k.reason })),
     specs,
     share: share?.sink,
   });

@@ -4,9 +4,10 @@
 // A ban is committed here BEFORE it goes to the kernel: a crash at any point loses no ban (start-up
 // restores what is committed). A corrupt database is moved aside with a clear message and the daemon
 // starts fresh rather than dying (the kernel still holds the bans, with their timeouts).
-import { existsSync, mkdirSync, renameSync } from "node:fs";
+import { existsSync, renameSync } from "node:fs";
 import path from "node:path";
 import Database from "better-sqlite3";
+import { privateDirSync, privateFileSync } from "../system/private.js";
 import type { Logger } from "../core/logger.js";
 
 export const STATE_DB = "/var/lib/rampart/state.db";
@@ -54,9 +55,12 @@ export class GuardState {
 
   /** Open or create; a corrupt file is moved aside (reported through log) and a fresh one created. */
   static open(file: string, log: Logger): GuardState {
-    mkdirSync(path.dirname(file), { recursive: true, mode: 0o700 });
+    // 0700/0600 whatever existed before: the state holds who was banned and the fleet's outbox
+    privateDirSync(path.dirname(file));
     try {
-      return new GuardState(GuardState.init(new Database(file)), file);
+      const state = new GuardState(GuardState.init(new Database(file)), file);
+      privateFileSync(file);
+      return state;
     } catch (e) {
       if (!existsSync(file)) throw e;
       const aside = `${file}.corrupt-${Date.now()}`;
@@ -65,7 +69,9 @@ export class GuardState {
       log.error(`guard state ${file} was unreadable (${(e as Error).message}); moved to ${aside}, starting with empty state`, {
         hint: "bans already in the kernel keep their timeouts; inspect the old file with sqlite3",
       });
-      return new GuardState(GuardState.init(new Database(file)), file);
+      const fresh = new GuardState(GuardState.init(new Database(file)), file);
+      privateFileSync(file);
+      return fresh;
     }
   }
 

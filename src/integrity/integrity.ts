@@ -3,6 +3,7 @@
 import path from "node:path";
 import type { Clock } from "../core/clock.js";
 import type { HostFs } from "../system/hostfs.js";
+import { privateDir, privateFileSync } from "../system/private.js";
 import { type Difference, compare } from "./compare.js";
 import { dpkgChecksums } from "./dpkg.js";
 import { hashFiles } from "./hash.js";
@@ -25,6 +26,8 @@ export interface IntegrityOptions {
   progress?: Progress;
   /** on-disk path of the database (default: /var/lib/rampart/integrity.db under the root) */
   database?: string;
+  /** a configured path left out (it cannot be resolved inside the root), and why */
+  onSkip?: (path: string, why: string) => void;
 }
 
 /** The database itself and other volatile state never belong to the baseline. */
@@ -32,11 +35,20 @@ const ALWAYS_EXCLUDED = ["/var/lib/rampart", "/proc", "/sys", "/dev", "/run", "/
 
 async function scan(o: IntegrityOptions): Promise<Entry[]> {
   const progress = o.progress ?? noProgress;
-  const entries = await walk({ root: o.fs.root, paths: o.paths, exclude: [...ALWAYS_EXCLUDED, ...o.exclude] });
+  const disk = new Map<string, string>();
+  const entries = await walk({
+    root: o.fs.root,
+    paths: o.paths,
+    exclude: [...ALWAYS_EXCLUDED, ...o.exclude],
+    // an image's absolute symlinks resolve inside the image: never hash the auditing host's files
+    real: (p) => o.fs.real(p),
+    disk,
+    onSkip: (p, why) => o.onSkip?.(p, why),
+  });
   const files = entries.filter((e) => e.type === "file");
   progress.start("hashing", files.length);
   const digests = await hashFiles(
-    files.map((f) => path.join(o.fs.root, f.path)),
+    files.map((f) => disk.get(f.path) ?? path.join(o.fs.root, f.path)),
     { onProgress: (n) => progress.update(n) },
   );
   progress.stop();
@@ -63,9 +75,11 @@ export async function integrityInit(o: IntegrityOptions): Promise<InitResult> {
   const t0 = performance.now();
   const entries = await scan(o);
   const file = await dbPath(o);
-  const { mkdir } = await import("node:fs/promises");
-  await mkdir(path.dirname(file), { recursive: true, mode: 0o700 });
+  // the default place is rampart's private state directory; a --database elsewhere keeps its directory's mode
+  if (!o.database) await privateDir(path.dirname(file));
+  else await (await import("node:fs/promises")).mkdir(path.dirname(file), { recursive: true, mode: 0o700 });
   const store = BaselineStore.open(file, { create: true });
+  privateFileSync(file);
   try {
     store.replace(entries, { paths: JSON.stringify(o.paths), exclude: JSON.stringify(o.exclude), createdAt: String(started) });
     const files = entries.filter((e) => e.type === "file").length;
@@ -137,10 +151,9 @@ async function attribute(fs: HostFs, diffs: Difference[]): Promise<void> {
   if (candidates.length === 0) return;
   const sums = await dpkgChecksums(fs);
   const known = candidates.filter((d) => sums.has(d.path));
-  const md5 = await hashFiles(
-    known.map((d) => path.join(fs.root, d.path)),
-    { algo: "md5" },
-  );
+  const md5 = await hashFiles(await Promise.all(known.map((d) => fs.real(d.path).catch(() => path.join(fs.root, "/nonexistent")))), {
+    algo: "md5",
+  });
   for (const d of candidates) d.by = "local";
   known.forEach((d, i) => {
     const s = sums.get(d.path);

@@ -1,7 +1,10 @@
 // Walk the baseline's trees and describe every entry (type, mode, owner, size, mtime, link target) without
 // reading contents; hashing is done separately (hash.ts) so that it can run in parallel. Paths are target
 // paths (as seen on the audited system, also under --root). Special files (sockets, devices, fifos) are
-// recorded by their metadata only. The walk never follows directory symlinks (no loops, no escape).
+// recorded by their metadata only. The walk never follows directory symlinks (no loops, no escape). A start
+// path is resolved through `real` (HostFs.real: an image's absolute symlink `usr -> /usr` is followed inside
+// the image, never onto the auditing host); a start path that cannot be resolved inside the image (a loop) is
+// reported through `onSkip` and left out. Each entry's on-disk path is kept in `disk` for the hashing.
 import { lstat, readdir, readlink } from "node:fs/promises";
 import path from "node:path";
 
@@ -29,14 +32,20 @@ export interface WalkOptions {
   /** target path prefixes to skip */
   exclude: string[];
   onEntry?: (count: number) => void;
+  /** maps a start path to its on-disk path inside the root (default: root + path, which follows host links) */
+  real?: (target: string) => Promise<string>;
+  /** filled with each entry's on-disk path (target path → disk path) */
+  disk?: Map<string, string>;
+  /** a start path left out, and why */
+  onSkip?: (target: string, why: string) => void;
 }
 
 export async function walk(options: WalkOptions): Promise<Entry[]> {
   const out: Entry[] = [];
   const excluded = (p: string) => options.exclude.some((x) => p === x || p.startsWith(x.endsWith("/") ? x : `${x}/`));
-  const visit = async (target: string): Promise<void> => {
+  const visit = async (target: string, real: string): Promise<void> => {
     if (excluded(target)) return;
-    const real = path.join(options.root, target);
+    options.disk?.set(target, real);
     let st: Awaited<ReturnType<typeof lstat>>;
     try {
       st = await lstat(real);
@@ -57,7 +66,7 @@ export async function walk(options: WalkOptions): Promise<Entry[]> {
       names.sort();
       // bounded concurrency per directory keeps file descriptors in check on huge trees
       for (let i = 0; i < names.length; i += 64) {
-        await Promise.all(names.slice(i, i + 64).map((n) => visit(target === "/" ? `/${n}` : `${target}/${n}`)));
+        await Promise.all(names.slice(i, i + 64).map((n) => visit(target === "/" ? `/${n}` : `${target}/${n}`, path.join(real, n))));
       }
     } else if (st.isFile()) {
       out.push({ ...base, type: "file" });
@@ -66,7 +75,16 @@ export async function walk(options: WalkOptions): Promise<Entry[]> {
     }
     options.onEntry?.(out.length);
   };
-  for (const p of options.paths) await visit(p);
+  for (const p of options.paths) {
+    let real: string;
+    try {
+      real = options.real ? await options.real(p) : path.join(options.root, p);
+    } catch (e) {
+      options.onSkip?.(p, (e as Error).message);
+      continue;
+    }
+    await visit(p, real);
+  }
   out.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
   return out;
 }

@@ -3,7 +3,7 @@
 // `apply` and the audit. Every problem becomes a Diagnostic with file:line:column and, for unknown keys,
 // a "did you mean".
 import path from "node:path";
-import { LineCounter, isMap, isScalar, parseDocument } from "yaml";
+import { LineCounter, isMap, isScalar, parseDocument, visit } from "yaml";
 import type { Document, Node as YamlNode } from "yaml";
 import type { z } from "zod";
 import { RampartError } from "../core/errors.js";
@@ -23,16 +23,51 @@ export interface LoadResult {
   warnings: Diagnostic[];
 }
 
+/** A policy is a page or two; anything this large is a mistake or an attack (yaml builds it all in memory). */
+export const MAX_POLICY_BYTES = 1024 * 1024;
+/** Nesting of flow collections ([ and {): yaml recurses per level, and tens of thousands exhaust V8. */
+const MAX_FLOW_DEPTH = 64;
+/** Aliases a policy may expand (yaml's own guard against "billion laughs"; a real policy uses a few). */
+const MAX_ALIAS_COUNT = 100;
+
 /** Parse policy text; `file` is used in messages only. */
 export function parsePolicy(text: string, file: string, now: Date = new Date()): LoadResult {
+  const errors: Diagnostic[] = [];
+  const warnings: Diagnostic[] = [];
+  const limit = (message: string, line: number, column: number, hint: string): LoadResult => ({
+    policy: undefined,
+    errors: [{ severity: "error", message, file, line, column, path: "", hint }],
+    warnings,
+  });
+  if (text.length > MAX_POLICY_BYTES) {
+    return limit(
+      `the policy is ${text.length} bytes, over the ${MAX_POLICY_BYTES}-byte limit`,
+      1,
+      1,
+      "Is this the right file? A policy is a few kilobytes.",
+    );
+  }
+  const deep = tooDeep(text, MAX_FLOW_DEPTH);
+  if (deep) {
+    return limit(
+      `the YAML nests deeper than ${MAX_FLOW_DEPTH} levels of [ ] or { }`,
+      deep.line,
+      deep.column,
+      "A policy is a few levels deep: is this the right file?",
+    );
+  }
   const lineCounter = new LineCounter();
-  const doc = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true, strict: true });
   const at = (offset: number | undefined) => {
     const p = lineCounter.linePos(offset ?? 0);
     return { line: p.line, column: p.col };
   };
-  const errors: Diagnostic[] = [];
-  const warnings: Diagnostic[] = [];
+  let doc: Document;
+  try {
+    doc = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true, strict: true });
+  } catch (e) {
+    // the parser recurses per nesting level: thousands of nested [ or { end here (RangeError)
+    return limit(`the YAML cannot be read: ${(e as Error).message}`, 1, 1, "Nest less deeply: a policy is a few levels deep.");
+  }
   for (const e of doc.errors) {
     errors.push({
       severity: "error",
@@ -46,7 +81,26 @@ export function parsePolicy(text: string, file: string, now: Date = new Date()):
   if (errors.length > 0) return { policy: undefined, errors, warnings };
   for (const w of doc.warnings) warnings.push({ severity: "warning", message: w.message, file, ...at(w.pos[0]), path: "" });
 
-  const raw = doc.toJS() ?? {};
+  let raw: unknown;
+  try {
+    raw = doc.toJS({ maxAliasCount: MAX_ALIAS_COUNT }) ?? {};
+  } catch (e) {
+    // yaml refuses to expand an alias bomb ("billion laughs"): a policy error at the first alias, not a crash
+    let first: number | undefined;
+    visit(doc, {
+      Alias(_, node) {
+        first = node.range?.[0];
+        return visit.BREAK;
+      },
+    });
+    const p = at(first);
+    return limit(
+      `the YAML cannot be expanded: ${(e as Error).message.split("\n")[0]}`,
+      p.line,
+      p.column,
+      `Write the values out instead of repeating aliases (*name); a policy may expand at most ${MAX_ALIAS_COUNT} aliases.`,
+    );
+  }
   if (typeof raw !== "object" || Array.isArray(raw)) {
     errors.push({
       severity: "error",
@@ -77,6 +131,40 @@ export function parsePolicy(text: string, file: string, now: Date = new Date()):
     (r.severity === "error" ? errors : warnings).push(d);
   }
   return { policy: errors.length ? undefined : parsed.data, errors, warnings };
+}
+
+/** Where flow nesting first goes past `max` (outside quotes and comments), or undefined. */
+function tooDeep(text: string, max: number): { line: number; column: number } | undefined {
+  let depth = 0;
+  let line = 1;
+  let col = 0;
+  let quote = "";
+  let comment = false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text[i] as string;
+    col++;
+    if (c === "\n") {
+      line++;
+      col = 0;
+      comment = false;
+      continue;
+    }
+    if (comment) continue;
+    if (quote) {
+      if (c === quote) quote = "";
+      else if (c === "\\" && quote === '"') {
+        i++; // an escaped character never closes the string
+        col++;
+      }
+      continue;
+    }
+    if (c === '"' || c === "'") quote = c;
+    else if (c === "#" && (i === 0 || /\s/.test(text[i - 1] as string))) comment = true;
+    else if (c === "[" || c === "{") {
+      if (++depth > max) return { line, column: col };
+    } else if ((c === "]" || c === "}") && depth > 0) depth--;
+  }
+  return undefined;
 }
 
 /** Read and parse a policy file under the given root. Throws POLICY with all errors when invalid. */

@@ -145,7 +145,20 @@ export function checkRules(p: Policy, now: Date): RuleResult[] {
         hint: "Names must be unique.",
       });
     seen.add(s.name);
+    const insecure = plainHttpRefusal(s);
+    if (insecure)
+      out.push({ severity: "error", path: ["blocklists", "sources", i, "url"], message: insecure.message, hint: insecure.hint });
   });
+  for (const name of Object.keys(p.blocklists.limits.raise)) {
+    if (!seen.has(name)) {
+      out.push({
+        severity: "error",
+        path: ["blocklists", "limits", "raise", name],
+        message: `blocklists.limits.raise names \`${name}\`, which is not a blocklist source`,
+        hint: `Use the name of one of blocklists.sources (${[...seen].join(", ") || "none"}).`,
+      });
+    }
+  }
   const loopback = tryParseCidr("127.0.0.1");
   p.blocklists.never.forEach((c, i) => {
     const r = tryParseCidr(c);
@@ -224,4 +237,21 @@ function checkShare(p: Policy, out: RuleResult[]): void {
       hint: "Add ?sslmode=verify-full (with sslrootcert=FILE for your CA), or set guard.share.insecure: true to accept the risk.",
     });
   }
+}
+
+/**
+ * A plain http:// source is refused unless the policy says how it is trusted: anyone on the path could
+ * otherwise rewrite the list (and a list can cut the host off). Shared by `policy check` and the refresh.
+ */
+export function plainHttpRefusal(s: {
+  name: string;
+  url?: string | undefined;
+  insecure?: boolean | undefined;
+  sha256?: string | undefined;
+}): { message: string; hint: string } | undefined {
+  if (!s.url || !/^http:\/\//i.test(s.url) || s.insecure === true || s.sha256 !== undefined) return undefined;
+  return {
+    message: `blocklist \`${s.name}\` is fetched over plain http (${s.url}): anyone on the path can rewrite it`,
+    hint: "Use an https:// URL; or pin the expected content with `sha256: <hex digest>`; or accept the risk with `insecure: true` on that source.",
+  };
 }

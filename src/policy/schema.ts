@@ -268,14 +268,43 @@ const blocklistSource = z
     file: z.string().optional(),
     format: z.enum(["auto", "plain", "netset", "spamhaus", "spamhaus-json", "dshield", "zone"]).default("auto"),
     refresh: duration.optional(),
+    /** accept a plain http:// URL without a pinned hash (anyone on the path can rewrite the list) */
+    insecure: z.boolean().optional(),
+    /** the sha256 of the expected content: a download with any other content is refused */
+    sha256: z
+      .string()
+      .regex(/^(sha256:)?[0-9a-fA-F]{64}$/, "a sha256 hex digest (64 hex digits, optionally prefixed sha256:)")
+      .optional(),
   })
   .refine((s) => (s.url === undefined) !== (s.file === undefined), { message: "a source has either `url` or `file`" });
+
+const percent = z.number().gt(0, "a percentage above 0").max(100, "a percentage up to 100");
+
+/** Sanity limits for what a list may hold (src/blocklist/sanity.ts). */
+const blocklistLimits = z.strictObject({
+  /** an IPv4 entry touching public space must be at least this long: no /0../7 by default */
+  minPrefixV4: z.number().int().min(0).max(32).default(8),
+  /** an IPv6 entry touching global unicast space must be at least this long */
+  minPrefixV6: z.number().int().min(0).max(128).default(19),
+  /** percent of the public address space (per family) one list may cover */
+  maxShare: percent.default(2),
+  /** percent the merged result may cover (raised lists add their own cap) */
+  maxMergedShare: percent.default(5),
+  /** a higher cap for a list, by name, with the reason (country lists are big) */
+  raise: z
+    .record(
+      z.string().regex(/^[a-zA-Z0-9_.-]+$/, "a list name"),
+      z.strictObject({ maxShare: percent, reason: z.string().min(3, "say why this list may cover that much") }),
+    )
+    .default({}),
+});
 
 const blocklists = z.strictObject({
   sources: z.array(blocklistSource).default([]),
   never: z.array(cidr).default([]),
   allowPrivate: z.boolean().default(false),
   refresh: duration.default(86400),
+  limits: blocklistLimits.prefault({}),
 });
 
 const integrity = z.strictObject({

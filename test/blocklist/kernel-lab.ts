@@ -85,20 +85,9 @@ async function kernelWork(srv: LabHost, backend: FirewallBackend, fn: () => Prom
   }
 }
 
-/** The whole sequence for one firewall backend (see the top of this file). */
-export async function blocklistKernelSuite(lab: Lab, backend: FirewallBackend): Promise<void> {
-  const srv = await lab.host("srv", { role: "server" });
-  const adm = await lab.host("adm", { role: "admin" }); // 203.0.113.10: in a listed range, but the SSH source
-  const atk = await lab.host("atk", { role: "attacker" }); // 198.51.100.10: blocked
-  const out = await lab.host("out", { role: "attacker", net: "b" }); // 203.0.113.100: in no list
-  const session = { SSH_CONNECTION: `${adm.v4} 50000 ${srv.v4} 22` };
-
-  await srv.writeFile(
-    POLICY,
-    `firewall:\n  backend: ${backend}\n  inbound:\n    - { ports: [${PORT}] }\nblocklists:\n  sources:\n    - { name: lab, file: ${LIST} }\n`,
-  );
-  // the firewall, as its boot unit loads it
-  const render = await srv.rampart(["firewall", "render", "--backend", backend, "--json", "--policy", POLICY]);
+/** Load the firewall as its boot unit does, from `rampart firewall render --backend B --json`. */
+export async function loadFirewall(srv: LabHost, backend: FirewallBackend, policy: string): Promise<void> {
+  const render = await srv.rampart(["firewall", "render", "--backend", backend, "--json", "--policy", policy]);
   assert.equal(render.code, 0, render.stderr);
   const files = (JSON.parse(render.stdout) as RenderedJson).files;
   const loaders: Record<string, string[]> =
@@ -117,6 +106,21 @@ export async function blocklistKernelSuite(lab: Lab, backend: FirewallBackend): 
     const argv = loaders[f.name] as string[];
     await srv.exec(backend === "nftables" ? [...argv, "-"] : argv, { input: f.text });
   }
+}
+
+/** The whole sequence for one firewall backend (see the top of this file). */
+export async function blocklistKernelSuite(lab: Lab, backend: FirewallBackend): Promise<void> {
+  const srv = await lab.host("srv", { role: "server" });
+  const adm = await lab.host("adm", { role: "admin" }); // 203.0.113.10: in a listed range, but the SSH source
+  const atk = await lab.host("atk", { role: "attacker" }); // 198.51.100.10: blocked
+  const out = await lab.host("out", { role: "attacker", net: "b" }); // 203.0.113.100: in no list
+  const session = { SSH_CONNECTION: `${adm.v4} 50000 ${srv.v4} 22` };
+
+  await srv.writeFile(
+    POLICY,
+    `firewall:\n  backend: ${backend}\n  inbound:\n    - { ports: [${PORT}] }\nblocklists:\n  sources:\n    - { name: lab, file: ${LIST} }\n`,
+  );
+  await loadFirewall(srv, backend, POLICY);
   const listener = srv.spawn([process.execPath, path.join(REPO, "test/firewall/listen.mjs"), String(PORT)]);
   await listener.waitFor("ready");
   for (const c of [adm, atk, out]) assert.equal(await c.tcpProbe(srv.v4, PORT), "open", `${c.name} before any blocklist`);

@@ -1,6 +1,7 @@
 // A refresh end to end, without the kernel: a real HTTP server on 127.0.0.1 (ETag, 304, 500, shrinking
 // lists), a temporary root for the cache and state, and a recording Runner in place of nft/ip/who.
 import assert from "node:assert/strict";
+import { createHash } from "node:crypto";
 import { mkdtemp, readFile, rm, writeFile, mkdir } from "node:fs/promises";
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
@@ -66,7 +67,7 @@ async function setup() {
 }
 
 const input = (over: Partial<UpdateInput> = {}): UpdateInput => ({
-  sources: [{ name: "test-drop", url: `${base}/drop.txt`, format: "auto" }],
+  sources: [{ name: "test-drop", url: `${base}/drop.txt`, format: "auto", insecure: true }],
   never: ["192.0.2.200"],
   allowPrivate: false,
   backend: "nftables",
@@ -185,6 +186,153 @@ test("a corrupt state file is a clear error and is left in place", async () => {
 test("fetch: size cap, timeout-free 404 is not retried", async () => {
   body = "192.0.2.1\n".repeat(1000);
   etag = '"big"';
-  await assert.rejects(fetchList(`${base}/big`, { maxBytes: 100, retries: 0 }), /larger than the 100-byte cap/);
+  await assert.rejects(fetchList(`${base}/big`, { maxBytes: 100, retries: 0, allowHttp: true }), /larger than the 100-byte cap/);
   failNext = 0;
+});
+
+// ---- issue #15: nothing a list says can cut the host off
+
+const HOSTILE = "0.0.0.0/0\n1.2.3.4/0\n8.0.0.0/5\n::/0\n::ffff:0:0/96\n";
+
+test("sanity: a hostile list is refused as a whole, the last good copy stays, the refusal names list and rule", async () => {
+  const { root, rec, deps } = await setup();
+  try {
+    body = "198.51.100.0/24\n2001:db8:bad::/48\n";
+    etag = '"h1"';
+    const good = await updateBlocklists(input(), deps);
+    assert.equal(good.action, "loaded");
+    body = `${HOSTILE}198.51.100.0/24\n`;
+    etag = '"h2"';
+    rec.calls.length = 0;
+    const r = await updateBlocklists(input(), deps);
+    assert.equal(r.action, "unchanged", "the kept copy is what is loaded: no kernel work");
+    assert.equal(rec.calls.filter((c) => c.argv[0] === "nft").length, 0);
+    assert.equal(r.hash, good.hash);
+    assert.deepEqual(
+      r.refused.map((x) => [x.list, x.rule]),
+      [["test-drop", "min-prefix"]],
+    );
+    assert.match(
+      r.errors[0] ?? "",
+      /^test-drop: refused as a whole \(rule min-prefix\): 5 entries are too wide \(line 1: 0\.0\.0\.0\/0: .*kept the last good copy/,
+    );
+    const state = JSON.parse(await readFile(path.join(root, "var/lib/rampart/blocklists.json"), "utf8"));
+    assert.equal(state.lists["test-drop"].refused.rule, "min-prefix");
+    assert.equal(state.lists["test-drop"].refused.samples.length, 5);
+    assert.doesNotMatch(await readFile(path.join(root, "var/cache/rampart/blocklists/test-drop.list"), "utf8"), /0\.0\.0\.0\/0/);
+    // status --json and the text status show it
+    const cli = await runCli(["blocklist", "status", "--state-dir", path.join(root, "var/lib/rampart")]);
+    assert.match(cli.stdout, /REFUSED at .* \(rule min-prefix\)/);
+  } finally {
+    await rm(root, { recursive: true, force: true });
+  }
+});
+
+test("sanity: a list over its share of public space is refused unless the policy raises its cap; the merged cap too", async () => {
+  const { root, deps } = await setup();
+  try {
+    body = "16.0.0.0/8\n17.0.0.0/8\n18.0.0.0/8\n"; // ≈ 1.4% of public IPv4
+    etag = '"s1"';
+    const tight = { minPrefixV4: 8, minPrefixV6: 19, maxShare: 1, maxMergedShare: 5, raise: {} };
+    const r1 = await updateBlocklists(input({ limits: tight }), deps);
+    assert.equal(r1.action, "empty", "no good copy yet: nothing loaded");
+    assert.deepEqual(
+      r1.refused.map((x) => x.rule),
+      ["max-share"],
+    );
+    assert.match(r1.errors[0] ?? "", /covers 1\.\d\d% of the public IPv4 space, over the 1% cap .*blocklists\.limits\.raise\.test-drop/);
+    const raised = { ...tight, raise: { "test-drop": { maxShare: 2, reason: "a big list" } } };
+    const r2 = await updateBlocklists(input({ limits: raised }), deps);
+    assert.equal(r2.action, "loaded");
+    assert.deepEqual(r2.refused, []);
+    // the merged result: within each list's cap, over the merged cap → nothing loaded at all
+    const merged = { ...tight, maxShare: 2, maxMergedShare: 1 };
+    const r3 = await updateBlocklists(input({ limits: merged, force: true }), deps);
+    assert.equal(r3.action, "refused");
+    assert.deepEqual(
+      r3.refused.map((x) => [x.list, x.rule]),
+      [["merged", "max-merged-share"]],
+    );
+  } finally {
+    await rm(root, { recursive: true, force: true });
+  }
+});
+
+test("sources: plain http is refused without insecure/sha256; a pinned sha256 must match; how it was verified is kept", async () => {
+  const { root, deps } = await setup();
+  try {
+    body = "198.51.100.0/24\n";
+    etag = '"p1"';
+    const plain = await updateBlocklists(input({ sources: [{ name: "test-drop", url: `${base}/drop.txt`, format: "auto" }] }), deps);
+    assert.deepEqual(
+      plain.refused.map((x) => x.rule),
+      ["insecure-http"],
+    );
+    assert.match(plain.errors[0] ?? "", /plain http.*Use an https:\/\/ URL; or pin .*sha256.*insecure: true/);
+    const digest = createHash("sha256").update(body).digest("hex");
+    const pinned = await updateBlocklists(
+      input({ sources: [{ name: "test-drop", url: `${base}/drop.txt`, format: "auto", sha256: digest }] }),
+      deps,
+    );
+    assert.equal(pinned.action, "loaded");
+    assert.equal(pinned.lists[0]?.fetched?.verified, "sha256");
+    assert.deepEqual(pinned.lists[0]?.fetched?.addresses, ["127.0.0.1"]);
+    body = "198.51.100.0/24\n203.0.113.0/24\n";
+    etag = '"p2"';
+    const wrong = await updateBlocklists(
+      input({ sources: [{ name: "test-drop", url: `${base}/drop.txt`, format: "auto", sha256: digest }] }),
+      deps,
+    );
+    assert.deepEqual(
+      wrong.refused.map((x) => x.rule),
+      ["sha256"],
+    );
+    assert.equal(wrong.hash, pinned.hash, "the pinned copy stays");
+    const insecure = await updateBlocklists(input(), deps);
+    assert.equal(insecure.lists[0]?.fetched?.verified, "insecure-http");
+  } finally {
+    await rm(root, { recursive: true, force: true });
+  }
+});
+
+test("never-block keeps the host alive: resolvers, gateways, NTP servers, the fleet database, the list's own server", async () => {
+  const { root, rec, deps } = await setup();
+  try {
+    await mkdir(path.join(root, "etc/systemd"), { recursive: true });
+    await writeFile(path.join(root, "etc/resolv.conf"), "search lab\nnameserver 198.51.100.53\nnameserver 2001:db8:bad::53\n");
+    await writeFile(path.join(root, "etc/systemd/timesyncd.conf"), "[Time]\nNTP=ntp.lab 198.51.100.124\n");
+    const run: Runner = async (argv, o) =>
+      argv[0] === "ip" && argv[3] === "route"
+        ? {
+            argv,
+            code: 0,
+            stdout: JSON.stringify(argv[2] === "-4" ? [{ dst: "default", gateway: "198.51.100.1" }] : []),
+            stderr: "",
+            durationMs: 0,
+          }
+        : rec.run(argv, o);
+    const resolve = async (h: string) => (h === "ntp.lab" ? ["198.51.100.123"] : h === "db.lab" ? ["198.51.100.54"] : []);
+    body = "198.51.100.0/24\n2001:db8:bad::/48\n127.0.0.0/8\n";
+    etag = '"k1"';
+    const r = await updateBlocklists(input({ fleetDatabase: "postgres://rampart@db.lab:5432/rampart" }), { ...deps, run, resolve });
+    assert.equal(r.action, "loaded");
+    const kept = r.removed.map((m) => `${m.never} ${m.reason}`);
+    for (const want of [
+      /^198\.51\.100\.53 a resolver in \/etc\/resolv\.conf$/,
+      /^2001:db8:bad::53 a resolver in \/etc\/resolv\.conf$/,
+      /^198\.51\.100\.1 a default gateway$/,
+      /^198\.51\.100\.123 NTP server ntp\.lab$/,
+      /^198\.51\.100\.124 NTP server 198\.51\.100\.124$/,
+      /^198\.51\.100\.54 the fleet database db\.lab \(guard\.share\)$/,
+    ]) {
+      assert.ok(
+        kept.some((k) => want.test(k)),
+        `${want} in ${kept.join("; ")}`,
+      );
+    }
+    const script = rec.calls.find((c) => c.argv.join(" ") === "nft -f -")?.input ?? "";
+    assert.ok(script.includes("198.51.100.0, 198.51.100.2-198.51.100.52, 198.51.100.55-198.51.100.76"), script);
+  } finally {
+    await rm(root, { recursive: true, force: true });
+  }
 });

@@ -135,6 +135,20 @@ async function persisted(srv: LabHost): Promise<string> {
   return out.join("\n");
 }
 
+/**
+ * A tree as it is (path, type, mode, owner, size, link target, and every file's sha256) for "exactly as
+ * before": a rollback must leave nothing behind, not even rampart's boot hook. `skip` prunes a subtree.
+ */
+async function tree(srv: LabHost, dir: string, skip?: string): Promise<string> {
+  const prune = skip ? ["(", "-path", skip, "-prune", ")", "-o"] : [];
+  const meta = await srv.exec(["find", dir, ...prune, "-printf", "%p %y %m %U:%G %s %l\\n"], { maxOutput: 64 * 1024 * 1024 });
+  const sums = await srv.exec(["find", dir, ...prune, "-type", "f", "-readable", "-exec", "sha256sum", "--", "{}", "+"], {
+    okCodes: "any",
+    maxOutput: 64 * 1024 * 1024,
+  });
+  return `${meta.stdout.split("\n").sort().join("\n")}\n${sums.stdout.split("\n").sort().join("\n")}`;
+}
+
 async function waitFor(what: string, cond: () => Promise<boolean>, ms: number): Promise<void> {
   const deadline = Date.now() + ms;
   for (;;) {
@@ -252,6 +266,8 @@ export async function firewallApplySuite(lab: Lab, backend: Backend, log: (s: st
   step("refusal");
 
   // ---- (a) no confirm: the detached timer rolls back
+  const etcBefore = await tree(srv, "/etc");
+  const varLibBefore = await tree(srv, "/var/lib", "/var/lib/rampart");
   const a = await apply("p1", 3, ["--no-wait"]);
   assert.equal(a.code, 0, a.stderr);
   assert.match(a.stdout, /applied \S+\. From a NEW ssh connection/);
@@ -259,6 +275,10 @@ export async function firewallApplySuite(lab: Lab, backend: Backend, log: (s: st
   await waitFor("(a) timeout rollback", pendingGone(srv), 20_000);
   assert.equal(await kernel(srv, backend), pristine, "(a) timeout rollback: kernel exactly as before");
   assert.equal(await persisted(srv), pristineFiles, "(a) boot files removed again");
+  // all of /etc (the boot hook rampart-rollback.service, its wants link, cron.d/rampart-rollback included)
+  // and /var/lib but rampart's own backups: byte for byte as before
+  assert.equal(await tree(srv, "/etc"), etcBefore, "(a) rollback: /etc exactly as before");
+  assert.equal(await tree(srv, "/var/lib", "/var/lib/rampart"), varLibBefore, "(a) rollback: /var/lib exactly as before");
   const idA = /applied (\S+?)\./.exec(a.stdout)?.[1];
   assert.equal(JSON.parse(await srv.readFile(`/var/lib/rampart/backups/${idA}/manifest.json`)).state, "rolled-back");
   step("(a) timeout rollback");

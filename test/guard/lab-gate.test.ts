@@ -48,7 +48,12 @@ for (const backend of ["nftables", "iptables"] as const) {
         const r = await fresh.ssh({ user: "alice", host: s.server.v4, password: `guess-${i}`, options: { NumberOfPasswordPrompts: "1" } });
         assert.equal(r.ok, false);
       }
-      await until("the fresh attacker to be dropped", async () => (await fresh.tcpProbe(s.server.v4, 22, { timeoutMs: 150 })) === "timeout", 1500, 20);
+      await until(
+        "the fresh attacker to be dropped",
+        async () => (await fresh.tcpProbe(s.server.v4, 22, { timeoutMs: 150 })) === "timeout",
+        1500,
+        20,
+      );
 
       // the admin logs in over IPv6; then a neighbour in the admin's /64 guesses passwords
       const adm6 = await s.admin.ssh({ user: "alice", host: s.server.v6, key: s.adminKey, command: ["true"] });

@@ -80,4 +80,3 @@ export async function kernelBans(server: LabHost, backend: "nftables" | "iptable
       : await server.exec(["ipset", "list", `rampart_ban_v${family}`]);
   return r.stdout;
 }
-

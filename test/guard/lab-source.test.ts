@@ -12,7 +12,10 @@ import { type LabHost, labTest } from "../lab/index.js";
 
 const stamp = () => new Date().toISOString().replace("Z", "+00:00");
 const fail = (ip: string, n = 1) =>
-  Array.from({ length: n }, (_, i) => `${stamp()} srv sshd[${4000 + i}]: Failed password for invalid user u${i} from ${ip} port 4${i}000 ssh2\n`).join("");
+  Array.from(
+    { length: n },
+    (_, i) => `${stamp()} srv sshd[${4000 + i}]: Failed password for invalid user u${i} from ${ip} port 4${i}000 ssh2\n`,
+  ).join("");
 
 interface Status {
   lines: number;

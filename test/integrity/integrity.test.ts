@@ -2,7 +2,7 @@
 // package-manager changes are told apart with dpkg's md5sums, a corrupt baseline is a clear error.
 import assert from "node:assert/strict";
 import { createHash } from "node:crypto";
-import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { after, test } from "node:test";
@@ -99,4 +99,27 @@ test("no baseline, and a corrupt baseline, are clear errors that lose nothing", 
   const aside = readdirSync(path.join(root, "var/lib/rampart")).filter((n) => n.startsWith("integrity.db.corrupt-"));
   assert.equal(aside.length, 1, "the corrupt file is kept for inspection");
   assert.equal(existsSync(path.join(root, "var/lib/rampart/integrity.db")), false);
+});
+
+test("--root never leaves the image: an absolute symlink resolves inside it, a looping one is left out", async () => {
+  const root = mkdtempSync(path.join(tmpdir(), "rampart-integrity-links-"));
+  made.push(root);
+  // usr -> /usr points at itself inside the image (on the host it would be the host's /usr);
+  // etc -> /image-etc is the image's own directory, written as an absolute link
+  mkdirSync(path.join(root, "image-etc"));
+  writeFileSync(path.join(root, "image-etc/hostname"), "image\n");
+  symlinkSync("/usr", path.join(root, "usr"));
+  symlinkSync("/image-etc", path.join(root, "etc"));
+  const init = await runCli(["integrity", "init", "--root", root, "--paths", "/etc,/usr/bin", "--json"]);
+  assert.equal(init.code, 0, init.stderr);
+  assert.equal(JSON.parse(init.stdout).files, 1, "only the image's one file, none of the host's /usr/bin");
+  assert.match(init.stderr, /\/usr\/bin left out: too many symlinks/);
+  const check = await runCli(["integrity", "check", "--root", root, "--json"]);
+  assert.equal(check.code, 0, check.stdout + check.stderr);
+  writeFileSync(path.join(root, "image-etc/hostname"), "changed\n");
+  const changed = JSON.parse((await runCli(["integrity", "check", "--root", root, "--json"])).stdout) as { changed: { path: string }[] };
+  assert.deepEqual(
+    changed.changed.map((c) => c.path),
+    ["/etc/hostname"],
+  );
 });

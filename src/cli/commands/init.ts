@@ -1,9 +1,10 @@
 // `rampart init`: write a policy tailored to this host (see src/policy/init.ts).
-import { access, mkdir, writeFile } from "node:fs/promises";
+import { access, mkdir } from "node:fs/promises";
 import path from "node:path";
 import { RampartError } from "../../core/errors.js";
 import { gatherHostFacts, renderInitPolicy } from "../../policy/init.js";
 import { parsePolicy } from "../../policy/load.js";
+import { writeOutput } from "../context.js";
 import { examples, type RegisterCommand } from "./types.js";
 
 export const registerInit: RegisterCommand = (program, context) => {
@@ -36,7 +37,7 @@ export const registerInit: RegisterCommand = (program, context) => {
           });
         }
         await mkdir(path.dirname(opts.output), { recursive: true, mode: 0o755 });
-        await writeFile(opts.output, text, { mode: 0o600 });
+        await writeOutput(opts.output, text, 0o600);
         for (const n of facts.notes) ctx.log.warn(n);
         ctx.log.info(`wrote ${opts.output}`, { admin: facts.admin?.name ?? "none", sshPort: facts.sshPort });
       }),

@@ -67,6 +67,7 @@ export const registerIntegrity: RegisterCommand = (program, context) => {
           exclude: s.exclude,
           progress: progressBar(),
           ...(o.database ? { database: o.database } : {}),
+          onSkip: (p, why) => ctx.log.warn(`integrity: ${p} left out: ${why}`),
         });
         if (o.json) ctx.out(JSON.stringify(r, null, 2));
         else
@@ -86,6 +87,7 @@ export const registerIntegrity: RegisterCommand = (program, context) => {
           fs,
           clock: ctx.clock,
           progress: progressBar(),
+          onSkip: (p, why) => ctx.log.warn(`integrity: ${p} left out: ${why}`),
           ...(o.paths ? { paths: o.paths } : {}),
           ...(o.database ? { database: o.database } : {}),
         });

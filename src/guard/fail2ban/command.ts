@@ -1,6 +1,6 @@
 // The action of `rampart guard import-fail2ban [DIR] [--json] [--output FILE]` (hooked up in
 // src/cli/commands/guard.ts): prints what was mapped and what was not, and writes the `guard:` snippet.
-import { writeFile } from "node:fs/promises";
+import { writeOutputFile } from "../../system/output.js";
 import { RampartError } from "../../core/errors.js";
 import type { Context } from "../../cli/context.js";
 import { humanImport, importFail2ban, policyYaml } from "./import.js";
@@ -26,7 +26,7 @@ export async function importFail2banCommand(ctx: Context, dir: string, opts: Imp
   }
   const yaml = policyYaml(report);
   if (opts.output) {
-    await writeFile(opts.output, yaml, { mode: 0o644 });
+    await writeOutputFile(opts.output, yaml, 0o644);
     ctx.log.info(`wrote ${opts.output}`);
   }
   if (opts.json) {

@@ -1,7 +1,5 @@
 // Build the fleet share from `guard.share` in the policy: credentials checked (refused loudly when unsafe,
 // before the daemon starts), the outbox opened beside the guard's state, the PostgreSQL link created.
-import { lookup } from "node:dns/promises";
-import { isIp } from "../../core/ip.js";
 import type { Logger } from "../../core/logger.js";
 import type { Policy } from "../../policy/schema.js";
 import { resolveConnection } from "./credentials.js";
@@ -38,21 +36,4 @@ export function startShare(
       outbox.close();
     },
   };
-}
-
-/**
- * The fleet database's addresses: never banned (a peer's row banning it would cut this guard off the fleet
- * while `guard status` still said connected). A name is resolved once at start; a socket path has none.
- */
-export async function databaseAddresses(postgres: string): Promise<string[]> {
-  if (!URL.canParse(postgres)) return [];
-  const url = new URL(postgres);
-  const host = decodeURIComponent(url.hostname || url.searchParams.get("host") || "").replace(/^\[|\]$/g, "");
-  if (host === "" || host.startsWith("/")) return [];
-  if (isIp(host)) return [host];
-  try {
-    return (await lookup(host, { all: true })).map((a) => a.address);
-  } catch {
-    return [];
-  }
 }
