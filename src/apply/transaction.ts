@@ -281,9 +281,13 @@ export async function confirmPending(ctx: PartContext, now: SessionInfo, allowSa
   if (needs.length && !allowSameSession) {
     const passed = now.authMethods;
     if (!passed) {
-      throw new RampartError("REFUSED", `apply ${p.id} requires a second factor, and this session does not show which methods its login passed`, {
-        hint: "Run `sudo rampart confirm` in a NEW ssh login (sshd's ExposeAuthInfo, set by rampart, tells it the methods), not from a console or su.",
-      });
+      throw new RampartError(
+        "REFUSED",
+        `apply ${p.id} requires a second factor, and this session does not show which methods its login passed`,
+        {
+          hint: "Run `sudo rampart confirm` in a NEW ssh login (sshd's ExposeAuthInfo, set by rampart, tells it the methods), not from a console or su.",
+        },
+      );
     }
     const missing = needs.filter((m) => !passed.includes(m));
     if (missing.length) {

@@ -23,7 +23,9 @@ export interface Enrolled {
 /** Where a user's secret lives; NOT_FOUND when the user does not exist. */
 export async function secretFileOf(fs: HostFs, user: string): Promise<{ file: string; uid: number; gid: number; home: string }> {
   if (!USERNAME_RE.test(user)) {
-    throw new RampartError("USAGE", `"${user}" is not a user name`, { hint: "Give the login name of an admin, e.g. `rampart mfa enroll alice`." });
+    throw new RampartError("USAGE", `"${user}" is not a user name`, {
+      hint: "Give the login name of an admin, e.g. `rampart mfa enroll alice`.",
+    });
   }
   const acc = await readAccounts(fs);
   const u = acc.users.get(user);

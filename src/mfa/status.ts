@@ -40,7 +40,9 @@ export async function mfaStatus(ctx: AuditContext, users: readonly string[]): Pr
   const out: MfaUserStatus[] = [];
   for (const user of users) {
     const u = db.user(user);
-    const groups = u ? [...new Set([db.groupByGid(u.gid)?.name, ...db.groups.filter((g) => g.members.includes(user)).map((g) => g.name)])] : [];
+    const groups = u
+      ? [...new Set([db.groupByGid(u.gid)?.name, ...db.groups.filter((g) => g.members.includes(user)).map((g) => g.name)])]
+      : [];
     const conn: Connection = { user, host: PROBE_ADDR, addr: PROBE_ADDR };
     if (u) conn.groups = groups.filter((g): g is string => g !== undefined);
     else conn.invalidUser = true;
@@ -74,7 +76,8 @@ export async function secretProblem(fs: HostFs, file: string, uid: number): Prom
   if (!st) return "absent";
   if (!st.isFile()) return `${file} is not a regular file`;
   if (st.uid !== uid) return `${file} is owned by uid ${st.uid}, not by the user (the PAM module refuses it)`;
-  if ((st.mode & 0o077) !== 0) return `${file} has mode 0${(st.mode & 0o777).toString(8)}: group or others can read it (the PAM module refuses it; chmod 400)`;
+  if ((st.mode & 0o077) !== 0)
+    return `${file} has mode 0${(st.mode & 0o777).toString(8)}: group or others can read it (the PAM module refuses it; chmod 400)`;
   const info = readTotpFile((await fs.readTextIfExists(file)) ?? "");
   if (!info.validSecret) return `${file} does not start with a base32 secret`;
   if (!info.timeBased) return `${file} is counter-based (HOTP), not time-based: re-enroll with \`rampart mfa enroll USER --force\``;

@@ -40,10 +40,14 @@ function findBlock(lines: string[], file: string): Found | undefined {
   if (begins.length === 0 && ends.length === 0) return undefined;
   const [begin, end] = [begins[0], ends[0]];
   if (begins.length !== 1 || ends.length !== 1 || begin === undefined || end === undefined || end < begin) {
-    throw new RampartError("STATE", `${file}: rampart's marked block is damaged (a BEGIN or END line is missing, repeated or out of order)`, {
-      location: `${file}:${(begins[0] ?? ends[0] ?? 0) + 1}`,
-      hint: `Remove the lines from "${BEGIN_PREFIX}" to "${PAM_END}" by hand (the markers too), then apply again.`,
-    });
+    throw new RampartError(
+      "STATE",
+      `${file}: rampart's marked block is damaged (a BEGIN or END line is missing, repeated or out of order)`,
+      {
+        location: `${file}:${(begins[0] ?? ends[0] ?? 0) + 1}`,
+        hint: `Remove the lines from "${BEGIN_PREFIX}" to "${PAM_END}" by hand (the markers too), then apply again.`,
+      },
+    );
   }
   return { begin, end };
 }

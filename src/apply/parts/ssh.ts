@@ -263,10 +263,16 @@ async function pamChanges(ctx: PartContext): Promise<{ changes: Change[]; notes:
 }
 
 /** Why `user` could not pass the policy's second factor, or undefined when they can. */
-async function secondFactorProblem(ctx: PartContext, user: string, acc: Awaited<ReturnType<typeof readAccounts>>): Promise<string | undefined> {
+async function secondFactorProblem(
+  ctx: PartContext,
+  user: string,
+  acc: Awaited<ReturnType<typeof readAccounts>>,
+): Promise<string | undefined> {
   const mfa = ctx.policy.ssh.mfa;
   if (mfa === "password") {
-    return acc.passwords.get(user) === "usable" ? undefined : `${user} has no usable password, and ssh.mfa: password asks for it after the key`;
+    return acc.passwords.get(user) === "usable"
+      ? undefined
+      : `${user} has no usable password, and ssh.mfa: password asks for it after the key`;
   }
   if (mfa !== "totp") return undefined;
   if (!acc.users.has(user)) return `${user} does not exist yet, so cannot be enrolled for the TOTP code ssh.mfa: totp asks for`;
@@ -458,7 +464,8 @@ export const sshPart: Part = {
           const hasPassword = acc.passwords.get(a.name) === "usable";
           if (!allowed(a.name) && ((!passwordsOff && hasPassword) || (await keysOf(a.name)).length > 0)) someAdmin.push(a.name);
         }
-        for (let i = someAdmin.length - 1; i >= 0; i--) if (await secondFactorProblem(ctx, someAdmin[i] as string, acc)) someAdmin.splice(i, 1);
+        for (let i = someAdmin.length - 1; i >= 0; i--)
+          if (await secondFactorProblem(ctx, someAdmin[i] as string, acc)) someAdmin.splice(i, 1);
         if (!rootStays && someAdmin.length === 0) {
           refuse(
             "you are logged in as root, root logins would be turned off, and no admin of the policy could log in instead",

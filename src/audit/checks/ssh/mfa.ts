@@ -1,0 +1,54 @@
+// SSH-MFA: per admin, does sshd demand a second factor after the key (the effective AuthenticationMethods
+// for that admin, and a PAM stack that really runs the TOTP module) and is the admin enrolled (a secret file
+// the module accepts)? With `ssh.mfa: off` in the policy a missing factor is a warning — the guides
+// recommend one; with `totp` or `password` anything weaker, or an admin who is not enrolled, is a finding.
+import { mfaStatus } from "../../../mfa/status.js";
+import type { Check } from "../../types.js";
+import { factsOrSkip, isOutcome } from "./setting.js";
+
+export const sshMfa: Check = {
+  id: "SSH-MFA",
+  area: "ssh",
+  title: "Admins need a second factor after the SSH key, and are enrolled for it",
+  severity: "medium",
+  remediation:
+    "Enrol each admin (`sudo rampart mfa enroll ADMIN`, scan the QR code), then set `ssh: { mfa: totp }` in the policy and `rampart apply --only ssh` (AuthenticationMethods publickey,keyboard-interactive:pam).",
+  refs: ["Linux Journal: hurdle after hurdle (multi-factor SSH)", "CIS Debian 12 5.2.x (AuthenticationMethods)", "NIST SP 800-63B AAL2"],
+  async run(ctx) {
+    const f = await factsOrSkip(ctx);
+    if (isOutcome(f)) return f;
+    if (f.admins.names.length === 0)
+      return { status: "skip", reason: "no admin: the policy names none and no user is in sudo/admin/wheel" };
+    const want = ctx.policy.ssh.mfa;
+    const rows = await mfaStatus(ctx, f.admins.names);
+    const observed = rows.map(
+      (r) =>
+        `${r.user}: ${r.required === "none" ? "key only" : `key + ${r.required}`}, ${!r.exists ? "no such user" : r.enrolled ? "enrolled" : r.problem ? `secret refused (${r.problem})` : "not enrolled"}`,
+    );
+    const source = [...new Set(rows.map((r) => r.source))].join(", ");
+    const expected =
+      want === "off"
+        ? "a second factor for every admin (policy ssh.mfa: off)"
+        : `key + ${want} for every admin${want === "totp" ? ", each enrolled" : ""}`;
+    if (want === "off") {
+      const none = rows.filter((r) => r.required === "none");
+      if (none.length === 0) return { status: "pass", observed, expected, source };
+      return { status: "warn", observed, expected, source, reason: `no second factor for ${none.map((r) => r.user).join(", ")}` };
+    }
+    const bad = rows.filter((r) => r.required !== want || (want === "totp" && !r.enrolled && r.exists));
+    if (bad.length === 0) return { status: "pass", observed, expected, source };
+    return {
+      status: "fail",
+      observed,
+      expected,
+      source,
+      reason: bad
+        .map((r) =>
+          r.required !== want
+            ? `${r.user}: sshd asks ${r.required === "none" ? "the key only" : `key + ${r.required}`}`
+            : `${r.user}: not enrolled`,
+        )
+        .join("; "),
+    };
+  },
+};
