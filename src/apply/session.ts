@@ -67,11 +67,13 @@ export function currentSession(env: NodeJS.ProcessEnv = process.env, proc: ProcR
     s.sshConnection = sshConnection;
     s.clientAddr = sshConnection.split(" ")[0];
   }
-  // sshd writes one line per method passed ("publickey ssh-ed25519 AAAA…", "keyboard-interactive"); only
+  // sshd writes one line per method passed ("publickey ssh-ed25519 AAAA…", "keyboard-interactive/pam"); only
   // the method names are kept. The file lives in the session's temp dir while the session lasts.
   if (userAuth?.startsWith("/")) {
     const text = proc.read(userAuth);
-    if (text !== undefined) s.authMethods = text.split("\n").flatMap((l) => (l.trim() ? [l.trim().split(/\s+/)[0] as string] : []));
+    // "keyboard-interactive/pam" → "keyboard-interactive" (the submethod is PAM's, whatever the stack asks)
+    if (text !== undefined)
+      s.authMethods = text.split("\n").flatMap((l) => (l.trim() ? [(l.trim().split(/\s+/)[0] as string).split("/")[0] as string] : []));
   }
   const audit = Number((proc.read("/proc/self/sessionid") ?? "").trim());
   if (Number.isInteger(audit) && audit >= 0 && audit !== 4294967295) s.auditSession = audit;
