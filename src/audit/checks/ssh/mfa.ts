@@ -1,7 +1,8 @@
 // SSH-MFA: per admin, does sshd demand a second factor after the key (the effective AuthenticationMethods
 // for that admin, and a PAM stack that really runs the TOTP module) and is the admin enrolled (a secret file
-// the module accepts)? With `ssh.mfa: off` in the policy a missing factor is a warning — the guides
-// recommend one; with `totp` or `password` anything weaker, or an admin who is not enrolled, is a finding.
+// the module accepts)? The policy decides, as for every ssh setting: with `ssh.mfa: off` the check passes
+// and only shows each admin's state; with `totp` or `password` anything weaker, or an admin who is not
+// enrolled, is a finding.
 import { mfaStatus } from "../../../mfa/status.js";
 import type { Check } from "../../types.js";
 import { factsOrSkip, isOutcome } from "./setting.js";
@@ -30,11 +31,9 @@ export const sshMfa: Check = {
       want === "off"
         ? "a second factor for every admin (policy ssh.mfa: off)"
         : `key + ${want} for every admin${want === "totp" ? ", each enrolled" : ""}`;
-    if (want === "off") {
-      const none = rows.filter((r) => r.required === "none");
-      if (none.length === 0) return { status: "pass", observed, expected, source };
-      return { status: "warn", observed, expected, source, reason: `no second factor for ${none.map((r) => r.user).join(", ")}` };
-    }
+    // the policy decides (as for every ssh setting): `off` is a pass that still shows each admin's state
+    if (want === "off")
+      return { status: "pass", observed, expected, source, reason: "the policy asks for no second factor (ssh.mfa: off)" };
     const bad = rows.filter((r) => r.required !== want || (want === "totp" && !r.enrolled && r.exists));
     if (bad.length === 0) return { status: "pass", observed, expected, source };
     return {
