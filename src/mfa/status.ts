@@ -58,7 +58,7 @@ export async function mfaStatus(ctx: AuditContext, users: readonly string[]): Pr
       authenticationMethods: methods,
       source: am?.source ?? "default",
     };
-    if (u && u.home.startsWith("/") && u.home !== "/") {
+    if (u?.home.startsWith("/") && u.home !== "/") {
       const file = path.posix.join(u.home, TOTP_FILE_NAME);
       s.file = file;
       const problem = await secretProblem(ctx.fs, file, u.uid);

@@ -27,7 +27,7 @@ describe("withPamBlock", () => {
     assert.equal(lines[at - 1], PAM_END);
     assert.equal(lines[at - 2], `auth [success=done new_authtok_reqd=done default=die] ${TOTP_MODULE}`);
     assert.equal(lines[at - 5], PAM_BEGIN);
-    assert.equal(lines.filter((l, i) => i < at - 5 || i >= at).join("\n"), DEBIAN);
+    assert.equal(lines.filter((_l, i) => i < at - 5 || i >= at).join("\n"), DEBIAN);
     assert.deepEqual(pamBlockOf(out), totpBlock());
     assert.equal(pamUsesModule(out, TOTP_MODULE), true);
     assert.equal(pamUsesModule(DEBIAN, TOTP_MODULE), false);

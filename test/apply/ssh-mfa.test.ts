@@ -132,7 +132,11 @@ labTest(
     const mfa = checks.find((c) => c.id === "SSH-MFA");
     assert.equal(mfa?.status, "pass", JSON.stringify(mfa));
     assert.deepEqual(mfa?.evidence.observed, ["alice: key + totp, enrolled"]);
-    assert.equal(checks.find((c) => c.id === "SSH-KBD-INTERACTIVE")?.status, "pass", "keyboard-interactive after the key is not a password login");
+    assert.equal(
+      checks.find((c) => c.id === "SSH-KBD-INTERACTIVE")?.status,
+      "pass",
+      "keyboard-interactive after the key is not a password login",
+    );
     assert.equal(checks.find((c) => c.id === "ACC-SUDO-NOPASSWD")?.status, "warn", "sudoPassword: false is declared: a warning");
 
     // a second apply changes nothing

@@ -234,19 +234,23 @@ describe("ACC-SUDO-NOPASSWD", () => {
   });
   it("fails on Defaults:alice !authenticate; ignores rules for other users", async () => {
     const r = await root("adm-nopw-defaults", async (r) => {
-      await r.write("/etc/sudoers.d/x", "Defaults:alice !authenticate\nnagios ALL=(root) NOPASSWD: /usr/lib/nagios/check\n", { mode: 0o440 });
+      await r.write("/etc/sudoers.d/x", "Defaults:alice !authenticate\nnagios ALL=(root) NOPASSWD: /usr/lib/nagios/check\n", {
+        mode: 0o440,
+      });
     });
     const c = await check(r, "ACC-SUDO-NOPASSWD");
     assert.equal(c.status, "fail");
     assert.deepEqual(c.evidence.observed, ["alice: /etc/sudoers.d/x:1: Defaults:alice !authenticate"]);
   });
   it("warns (not fails) when the policy declares sudoPassword: false for that admin — a waiver records why", async () => {
-    const r = await root("adm-nopw-policy", (r) => r.write("/etc/sudoers.d/rampart", "alice ALL=(ALL:ALL) NOPASSWD: ALL\n", { mode: 0o440 }));
+    const r = await root("adm-nopw-policy", (r) =>
+      r.write("/etc/sudoers.d/rampart", "alice ALL=(ALL:ALL) NOPASSWD: ALL\n", { mode: 0o440 }),
+    );
     const c = await check(r, "ACC-SUDO-NOPASSWD", { policy: "admins:\n  - name: alice\n    sudoPassword: false\n" });
     assert.equal(c.status, "warn");
     assert.match(c.reason ?? "", /waive this check/);
     const waived = await check(r, "ACC-SUDO-NOPASSWD", {
-      policy: "admins:\n  - name: alice\n    sudoPassword: false\nwaivers:\n  - { check: ACC-SUDO-NOPASSWD, reason: \"CI deploy user\" }\n",
+      policy: 'admins:\n  - name: alice\n    sudoPassword: false\nwaivers:\n  - { check: ACC-SUDO-NOPASSWD, reason: "CI deploy user" }\n',
     });
     assert.equal(waived.waiver?.reason, "CI deploy user");
   });

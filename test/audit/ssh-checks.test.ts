@@ -9,6 +9,7 @@ import { after, before, describe, test } from "node:test";
 import { checks } from "../../src/audit/checks/ssh/index.js";
 import type { Outcome } from "../../src/audit/types.js";
 import { defaultPolicy } from "../../src/policy/load.js";
+import type { Policy } from "../../src/policy/schema.js";
 import { totpBlock, withPamBlock } from "../../src/sshd/pam.js";
 import { run } from "../../src/system/exec.js";
 import { runChecks, testContext } from "./ssh-context.js";
@@ -370,7 +371,7 @@ describe("SSH-MFA on fixture roots", () => {
   const IS_ROOT = process.getuid?.() === 0;
   const PAM = "@include common-auth\naccount required pam_nologin.so\n";
   const SECRET = 'JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP\n" WINDOW_SIZE 3\n" TOTP_AUTH\n12345678\n';
-  const totpPolicy = () => {
+  const totpPolicy = (): Policy => {
     const p = defaultPolicy();
     return { ...p, ssh: { ...p.ssh, mfa: "totp" as const } };
   };
