@@ -272,9 +272,12 @@ test("ssh.mfa totp plan: install the PAM module first, then the PAM block and Au
 
 test("ssh.mfa preflight: an unenrolled admin, and a password mode without a password, are refused", async () => {
   mfaImage({ enrolled: false, installed: true });
+  mkdirSync(path.join(root, "home/bob/.ssh"), { recursive: true });
+  writeFileSync(path.join(root, "home/bob/.ssh/authorized_keys"), `${KEY.replace("alice@laptop", "bob")}\n`);
   const totp = await preparePlan(ctxFor({ admins: [{ name: "alice", keys: [KEY] }], ssh: { mfa: "totp" } }), [sshPart]);
   assert.match(totp.refusals.map((r) => r.reason).join("\n"), /alice is not enrolled \(no \/home\/alice\/\.google_authenticator\)/);
   assert.match(totp.refusals.map((r) => r.fix).join("\n"), /rampart mfa enroll alice/);
+  assert.match(totp.notes.map((n) => n.message).join("\n"), /not enrolled, so refused at login once the code is required: bob /);
   const pw = await preparePlan(ctxFor({ admins: [{ name: "alice", keys: [KEY] }], ssh: { mfa: "password" } }), [sshPart]);
   assert.match(pw.refusals.map((r) => r.reason).join("\n"), /alice has no usable password/);
 });

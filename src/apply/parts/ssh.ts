@@ -238,6 +238,24 @@ async function pamChanges(ctx: PartContext): Promise<{ changes: Change[]; notes:
       });
     }
   }
+  if (want) {
+    // everyone logging in over SSH needs the code, not only the admins (preflight refuses for those): name the
+    // other users with keys who are not enrolled, so the plan says whom the change shuts out
+    const acc = await readAccounts(ctx.fs);
+    const admins = new Set(ctx.policy.admins.map((a) => a.name));
+    const shut: string[] = [];
+    for (const u of acc.users.values()) {
+      if (admins.has(u.name) || (u.uid !== 0 && u.uid < 1000) || /\/(nologin|false)$/.test(u.shell)) continue;
+      if (u.name === "root" && ctx.policy.ssh.permitRootLogin === false) continue;
+      if ((await hostKeys(ctx.fs, acc, u.name)).length === 0) continue;
+      if (await secondFactorProblem(ctx, u.name, acc)) shut.push(u.name);
+    }
+    if (shut.length)
+      notes.push({
+        part: "ssh",
+        message: `not enrolled, so refused at login once the code is required: ${shut.join(", ")} (they have SSH keys; \`rampart mfa enroll USER\` each one that still needs SSH)`,
+      });
+  }
   if (current === undefined) {
     if (want) notes.push({ part: "ssh", message: `${ctx.fs.display(PAM_SSHD)} does not exist: see the refusal below` });
     return { changes, notes };
