@@ -184,3 +184,56 @@ labTest(
   },
   { timeout: 60_000, needs: NEEDS },
 );
+
+labTest(
+  "ssh.mfa password: key + the account password logs in and confirms; the key alone and the password alone are refused",
+  async (lab) => {
+    const srv = await lab.host("srv", { role: "server" });
+    const adm = await lab.host("adm", { role: "admin" });
+    const alice = await makeKeyPair({ comment: "alice@laptop" });
+    const PASSWORD = "Second-factor-7";
+    await srv.addUser("alice", { groups: ["sudo"], keys: [alice.publicKey], password: PASSWORD });
+    await srv.startSshd();
+    await srv.writeFile(
+      "/etc/rampart/policy.yaml",
+      `admins:\n  - name: alice\n    keys: ["${alice.publicKey}"]\n    sudoPassword: false\nssh:\n  mfa: password\n`,
+    );
+    const s = { srv, adm, alice };
+    const r = await srv.rampart(["apply", "--only", "users,ssh", "--yes", "--confirm-timeout", "60", "--no-wait"]);
+    assert.equal(r.code, 0, r.stdout + r.stderr);
+    assert.match(await srv.readFile("/etc/ssh/sshd_config.d/00-rampart.conf"), /^AuthenticationMethods publickey,password$/m);
+    assert.doesNotMatch(await srv.readFile("/etc/pam.d/sshd"), /rampart/, "the PAM stack is not touched");
+    assert.equal((await keyOnly(s)).ok, false, "the key alone is refused");
+    assert.equal((await adm.ssh({ user: "alice", host: srv.v4, password: PASSWORD })).ok, false, "the password alone is refused");
+    const confirm = await adm.exec(
+      [
+        "sshpass",
+        "-e",
+        "ssh",
+        "-F",
+        "/dev/null",
+        "-i",
+        alice.privateKey,
+        ...["StrictHostKeyChecking=no", "UserKnownHostsFile=/dev/null", "LogLevel=ERROR", "BatchMode=no", "IdentitiesOnly=yes"].flatMap(
+          (o) => ["-o", o],
+        ),
+        ...["PreferredAuthentications=publickey,password", "NumberOfPasswordPrompts=1"].flatMap((o) => ["-o", o]),
+        "-l",
+        "alice",
+        "--",
+        srv.v4,
+        "cd",
+        REPO,
+        "&&",
+        "sudo",
+        "-n",
+        ...CLI_ARGV,
+        "confirm",
+      ],
+      { okCodes: "any", timeoutMs: 40_000, env: { SSHPASS: PASSWORD } },
+    );
+    assert.equal(confirm.code, 0, confirm.stderr + confirm.stdout);
+    assert.match(confirm.stdout, /confirmed/);
+  },
+  { timeout: 90_000, needs: NEEDS },
+);
