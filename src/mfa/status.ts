@@ -30,9 +30,15 @@ export interface MfaUserStatus {
   source: string;
 }
 
-/** Does sshd's PAM stack run the TOTP module (in auth)? */
+/** PAM modules that make keyboard-interactive a one-time code: rampart's, and libpam-oath's if an admin set it up. */
+const OTP_MODULES = [TOTP_MODULE, "pam_oath.so"];
+
+/** Does sshd's PAM stack run a one-time-code module (in auth)? */
 export function pamTotp(ctx: AuditContext): Promise<boolean> {
-  return ctx.memo("pam:sshd:totp", async () => pamUsesModule((await ctx.fs.readTextIfExists(PAM_SSHD)) ?? "", TOTP_MODULE));
+  return ctx.memo("pam:sshd:totp", async () => {
+    const text = (await ctx.fs.readTextIfExists(PAM_SSHD)) ?? "";
+    return OTP_MODULES.some((m) => pamUsesModule(text, m));
+  });
 }
 
 export async function mfaStatus(ctx: AuditContext, users: readonly string[]): Promise<MfaUserStatus[]> {
