@@ -433,6 +433,15 @@ describe("SSH-MFA on fixture roots", () => {
     assert.equal(off.status, "pass");
     assert.deepEqual(off.observed, ["alice: key only, not enrolled"]);
   });
+  test("the PAM stack names the module but dpkg has no package: fail (every code login would fail)", async () => {
+    const root = await mfaRoot({ enrolled: false });
+    await mkdir(path.join(root, "var/lib/dpkg"), { recursive: true });
+    await writeFile(path.join(root, "var/lib/dpkg/status"), "Package: openssh-server\nStatus: install ok installed\nVersion: 1\n\n");
+    const o = await mfa(root);
+    assert.equal(o.status, "fail");
+    assert.match(o.reason ?? "", /libpam-google-authenticator is not installed/);
+    assert.equal(o.source, "/etc/pam.d/sshd");
+  });
   test("PasswordAuthentication yes only after the key (publickey,password) is not a password login", async () => {
     const r = await audit({
       drop: ["PasswordAuthentication"],

@@ -4,6 +4,8 @@
 // and only shows each admin's state; with `totp` or `password` anything weaker, or an admin who is not
 // enrolled, is a finding.
 import { mfaStatus } from "../../../mfa/status.js";
+import { PAM_SSHD, TOTP_MODULE, TOTP_PACKAGE, pamUsesModule } from "../../../sshd/pam.js";
+import { packages } from "../../facts/packages.js";
 import type { Check } from "../../types.js";
 import { factsOrSkip, isOutcome } from "./setting.js";
 
@@ -31,6 +33,21 @@ export const sshMfa: Check = {
       want === "off"
         ? "a second factor for every admin (policy ssh.mfa: off)"
         : `key + ${want} for every admin${want === "totp" ? ", each enrolled" : ""}`;
+    // a stack that names the module while its package is gone fails every keyboard-interactive login (default=die)
+    const db = await packages(ctx);
+    if (
+      db.present &&
+      !db.packages.get(TOTP_PACKAGE)?.installed &&
+      pamUsesModule((await ctx.fs.readTextIfExists(PAM_SSHD)) ?? "", TOTP_MODULE)
+    ) {
+      return {
+        status: "fail",
+        observed,
+        expected,
+        source: PAM_SSHD,
+        reason: `${PAM_SSHD} uses ${TOTP_MODULE} but ${TOTP_PACKAGE} is not installed: every login that needs the code fails (apt-get install ${TOTP_PACKAGE})`,
+      };
+    }
     // the policy decides (as for every ssh setting): `off` is a pass that still shows each admin's state
     if (want === "off")
       return { status: "pass", observed, expected, source, reason: "the policy asks for no second factor (ssh.mfa: off)" };
