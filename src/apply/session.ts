@@ -44,6 +44,9 @@ const realProc: ProcReader = {
 export function currentSession(env: NodeJS.ProcessEnv = process.env, proc: ProcReader = realProc, pid = process.pid): SessionInfo {
   const s: SessionInfo = {};
   let sshConnection = clean(env.SSH_CONNECTION);
+  // SSH_USER_AUTH is taken from the process nearest the sshd ancestor (the session's first process, whose
+  // environment sshd itself set; our own when sshd started us), so a variable set later in the session does
+  // not speak for the login
   let userAuth = clean(env.SSH_USER_AUTH);
   // walk up to the per-connection sshd (a child of the listener, itself named sshd)
   let p = pid;
@@ -54,12 +57,12 @@ export function currentSession(env: NodeJS.ProcessEnv = process.env, proc: ProcR
       s.sshd = { pid: p, start: stat.start };
       break;
     }
-    if ((!sshConnection || !userAuth) && hops > 0) {
+    if (hops > 0) {
       const vars = proc.read(`/proc/${p}/environ`)?.split("\0") ?? [];
       const m = vars.find((e) => e.startsWith("SSH_CONNECTION="));
       if (m && !sshConnection) sshConnection = clean(m.slice("SSH_CONNECTION=".length));
       const a = vars.find((e) => e.startsWith("SSH_USER_AUTH="));
-      if (a && !userAuth) userAuth = clean(a.slice("SSH_USER_AUTH=".length));
+      if (a) userAuth = clean(a.slice("SSH_USER_AUTH=".length));
     }
     p = stat.ppid;
   }

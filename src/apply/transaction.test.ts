@@ -309,11 +309,12 @@ test("confirm of an apply that requires a second factor: refused unless this log
   assert.equal((await readManifest(ctx.fs, id)).state, "confirmed");
 });
 
-test("the session's methods come from SSH_USER_AUTH, found in an ancestor's environment when sudo dropped it", () => {
+test("the session's methods come from SSH_USER_AUTH of the session's first process (under sshd), not a later one", () => {
   const files: Record<string, string> = {
     "/proc/300/stat": "300 (node) S 200 0 0 0 -1 0 0 0 0 0 0 0 0 0 20 0 1 0 9000 0 0",
     "/proc/200/stat": "200 (sudo) S 100 0 0 0 -1 0 0 0 0 0 0 0 0 0 20 0 1 0 8000 0 0",
-    "/proc/200/environ": "PATH=/usr/bin\0",
+    "/proc/200/environ": "PATH=/usr/bin\0SSH_USER_AUTH=/tmp/forged\0",
+    "/tmp/forged": "publickey\nkeyboard-interactive\npassword\n",
     "/proc/100/stat": "100 (bash) S 50 0 0 0 -1 0 0 0 0 0 0 0 0 0 20 0 1 0 7000 0 0",
     "/proc/100/environ": "SSH_CONNECTION=203.0.113.10 40000 192.0.2.10 22\0SSH_USER_AUTH=/tmp/sshauth.abc\0USER=alice\0",
     "/proc/50/stat": "50 (sshd) S 1 0 0 0 -1 0 0 0 0 0 0 0 0 0 20 0 1 0 6000 0 0",
