@@ -1,8 +1,10 @@
 // ssh.mfa: totp against a real sshd with PAM (Debian's libpam-google-authenticator) in a lab host (issue #18):
 // an admin enrolled with `rampart mfa enroll` logs in with the key AND a TOTP code computed here by oathtool,
-// and `rampart confirm` from that new connection succeeds; the key alone is refused; an unconfirmed apply puts
+// and `rampart confirm` from that new connection succeeds (from a session of a key-only connection opened
+// before the apply it is refused); the key alone is refused; an unconfirmed apply puts
 // /etc/pam.d and the sshd files back byte for byte; an unenrolled admin makes the apply refuse, nothing changed.
 import assert from "node:assert/strict";
+import path from "node:path";
 import { CLI_ARGV, REPO } from "../helpers/cli.js";
 import { type Lab, type LabHost, labTest, makeKeyPair } from "../lab/index.js";
 
@@ -15,12 +17,12 @@ interface Setup {
 }
 
 /** alice exists with her key (as after `rampart apply --only users`); the policy asks for key + TOTP. */
-async function setup(lab: Lab): Promise<Setup> {
+async function setup(lab: Lab, sshdConfig?: string): Promise<Setup> {
   const srv = await lab.host("srv", { role: "server" });
   const adm = await lab.host("adm", { role: "admin" });
   const alice = await makeKeyPair({ comment: "alice@laptop" });
   await srv.addUser("alice", { groups: ["sudo"], keys: [alice.publicKey] });
-  await srv.startSshd();
+  await srv.startSshd(sshdConfig ? { config: sshdConfig } : {});
   await srv.writeFile(
     "/etc/rampart/policy.yaml",
     `admins:\n  - name: alice\n    keys: ["${alice.publicKey}"]\n    sudoPassword: false\nssh:\n  mfa: totp\n`,
@@ -98,10 +100,21 @@ async function enroll(srv: LabHost): Promise<string> {
 }
 
 labTest(
-  "ssh.mfa totp: key + TOTP logs in and confirms from that new connection; the key alone is refused",
+  "ssh.mfa totp: key + TOTP logs in and confirms from that new connection; the key alone is refused, and so is a confirm over a key-only connection opened before",
   async (lab) => {
-    const s = await setup(lab);
+    // ExposeAuthInfo from the start, so the session opened before the apply records its (key-only) login too
+    const s = await setup(lab, "ExposeAuthInfo yes");
     const secret = await enroll(s.srv);
+    // an ssh connection opened BEFORE the apply, with the key only, kept open as a multiplexing master
+    const ctl = path.join(path.dirname(s.alice.privateKey), `ctl-${Math.random().toString(36).slice(2, 8)}`);
+    const sshOpts = ["-F", "/dev/null", "-i", s.alice.privateKey, "-o", "StrictHostKeyChecking=no", "-o", "UserKnownHostsFile=/dev/null"];
+    const common = [...sshOpts, "-o", "BatchMode=yes", "-o", "IdentitiesOnly=yes", "-o", "LogLevel=ERROR", "-S", ctl, "-l", "alice"];
+    s.adm.spawn(["ssh", "-M", "-N", ...common, s.srv.v4]);
+    const until = Date.now() + 15_000;
+    while ((await s.adm.exec(["ssh", "-O", "check", ...common, s.srv.v4], { okCodes: "any" })).code !== 0) {
+      assert.ok(Date.now() < until, "the key-only master connection did not come up");
+      await new Promise((res) => setTimeout(res, 200));
+    }
     const plan = await s.srv.rampart(["plan", "--only", "users,ssh"]);
     assert.equal(plan.code, 0, plan.stderr);
     assert.match(plan.stdout, /\+AuthenticationMethods publickey,keyboard-interactive:pam/);
@@ -118,6 +131,15 @@ labTest(
 
     const wrong = await keyAndCode(s, "000000" === (await totp(s.adm, secret)) ? "111111" : "000000", ["true"]);
     assert.notEqual(wrong.code, 0, "key + a wrong code is refused");
+
+    // a new session over the old key-only connection is a different session, but it never passed the code
+    const old = await s.adm.exec(["ssh", ...common, s.srv.v4, "cd", REPO, "&&", "sudo", "-n", ...CLI_ARGV, "confirm"], {
+      okCodes: "any",
+      timeoutMs: 40_000,
+    });
+    assert.equal(old.code, 1, old.stdout + old.stderr);
+    assert.match(old.stderr, /refusing to confirm apply .*: this connection logged in with publickey, without keyboard-interactive/);
+    assert.ok(await s.srv.exists("/var/lib/rampart/pending.json"), "still pending");
 
     const code = await totp(s.adm, secret);
     const confirm = await keyAndCode(s, code, ["cd", REPO, "&&", "sudo", "-n", ...CLI_ARGV, "confirm"]);
