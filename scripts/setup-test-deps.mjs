@@ -29,6 +29,8 @@ export const NEEDED = {
   "/usr/lib/systemd/systemd-journald": "systemd",
   "/usr/bin/pg_ctlcluster": "postgresql",
   "/usr/bin/ansible-playbook": "ansible",
+  "/usr/bin/google-authenticator": "libpam-google-authenticator",
+  "/usr/bin/oathtool": "oathtool",
 };
 
 const missing = [

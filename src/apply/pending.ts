@@ -25,6 +25,8 @@ export interface Pending {
   parts: string[];
   session: SessionInfo;
   timer: TimerRef;
+  /** methods the confirming connection must have passed (Part.confirmRequires), e.g. publickey + keyboard-interactive */
+  confirmRequires?: string[];
 }
 
 function parse(text: string, where: string): Pending {

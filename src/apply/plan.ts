@@ -142,6 +142,12 @@ export interface Part {
   validate(ctx: PartContext, candidate: Candidate, changes: readonly Change[]): Promise<Validation>;
   /** make the running service pick up the files (after apply and after rollback); no-op under --root */
   reload(ctx: PartContext): Promise<void>;
+  /**
+   * authentication methods (as sshd names them in SSH_USER_AUTH: "publickey", "keyboard-interactive",
+   * "password") that the connection running `rampart confirm` must have passed — the proof that a second
+   * factor the change requires works for a fresh login. Parts that add no such requirement omit it.
+   */
+  confirmRequires?(ctx: PartContext): string[];
   /** put back kernel state from a KernelChange snapshot (rollback); parts without kernel changes omit it */
   restore?(ctx: PartContext, key: string, snapshot: string): Promise<void>;
 }

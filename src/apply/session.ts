@@ -18,6 +18,12 @@ export interface SessionInfo {
   user?: string | undefined;
   /** the SSH client's address, when known */
   clientAddr?: string | undefined;
+  /**
+   * the authentication methods this SSH login passed, in order ("publickey", "keyboard-interactive"), from
+   * the file sshd names in SSH_USER_AUTH (ExposeAuthInfo yes); found in an ancestor's environment, since sudo
+   * drops it. undefined when unknown.
+   */
+  authMethods?: string[] | undefined;
 }
 
 export interface ProcReader {
@@ -38,6 +44,10 @@ const realProc: ProcReader = {
 export function currentSession(env: NodeJS.ProcessEnv = process.env, proc: ProcReader = realProc, pid = process.pid): SessionInfo {
   const s: SessionInfo = {};
   let sshConnection = clean(env.SSH_CONNECTION);
+  // SSH_USER_AUTH is taken from the process nearest the sshd ancestor (the session's first process, whose
+  // environment sshd itself set; our own when sshd started us), so a variable set later in the session does
+  // not speak for the login
+  let userAuth = clean(env.SSH_USER_AUTH);
   // walk up to the per-connection sshd (a child of the listener, itself named sshd)
   let p = pid;
   for (let hops = 0; hops < 64 && p > 1; hops++) {
@@ -47,16 +57,26 @@ export function currentSession(env: NodeJS.ProcessEnv = process.env, proc: ProcR
       s.sshd = { pid: p, start: stat.start };
       break;
     }
-    if (!sshConnection && hops > 0) {
-      const envText = proc.read(`/proc/${p}/environ`);
-      const m = envText?.split("\0").find((e) => e.startsWith("SSH_CONNECTION="));
-      if (m) sshConnection = clean(m.slice("SSH_CONNECTION=".length));
+    if (hops > 0) {
+      const vars = proc.read(`/proc/${p}/environ`)?.split("\0") ?? [];
+      const m = vars.find((e) => e.startsWith("SSH_CONNECTION="));
+      if (m && !sshConnection) sshConnection = clean(m.slice("SSH_CONNECTION=".length));
+      const a = vars.find((e) => e.startsWith("SSH_USER_AUTH="));
+      if (a) userAuth = clean(a.slice("SSH_USER_AUTH=".length));
     }
     p = stat.ppid;
   }
   if (sshConnection) {
     s.sshConnection = sshConnection;
     s.clientAddr = sshConnection.split(" ")[0];
+  }
+  // sshd writes one line per method passed ("publickey ssh-ed25519 AAAA…", "keyboard-interactive/pam"); only
+  // the method names are kept. The file lives in the session's temp dir while the session lasts.
+  if (userAuth?.startsWith("/")) {
+    const text = proc.read(userAuth);
+    // "keyboard-interactive/pam" → "keyboard-interactive" (the submethod is PAM's, whatever the stack asks)
+    if (text !== undefined)
+      s.authMethods = text.split("\n").flatMap((l) => (l.trim() ? [(l.trim().split(/\s+/)[0] as string).split("/")[0] as string] : []));
   }
   const audit = Number((proc.read("/proc/self/sessionid") ?? "").trim());
   if (Number.isInteger(audit) && audit >= 0 && audit !== 4294967295) s.auditSession = audit;

@@ -1,7 +1,7 @@
 // The transaction against an image under --root (no timer, no reloads): the ssh part for real (its files,
 // its preflight), and a fake part with a kernel change, to pin down the Part contract the firewall uses.
 import assert from "node:assert/strict";
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { chownSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterEach, beforeEach, test } from "node:test";
@@ -11,14 +11,15 @@ import { silentLogger } from "../core/logger.js";
 import { policySchema, type PolicyInput } from "../policy/schema.js";
 import { run } from "../system/exec.js";
 import { HostFs } from "../system/hostfs.js";
-import { readManifest } from "./backup.js";
+import { createBackup, newApplyId, readManifest } from "./backup.js";
+import { writePending } from "./pending.js";
 import { sshPart } from "./parts/ssh.js";
 import { hasTopInclude, redirectIncludes, withTopInclude } from "./parts/sshd-view.js";
 import { mergeKeys } from "./parts/users.js";
 import type { Part, PartContext } from "./plan.js";
 import { preparePlan } from "./prepare.js";
-import type { SessionInfo } from "./session.js";
-import { applyPlan, rollbackById } from "./transaction.js";
+import { currentSession, type SessionInfo } from "./session.js";
+import { applyPlan, confirmPending, rollbackById } from "./transaction.js";
 
 const KEY = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIPojtccRPKlyAZkIye1AzMcX+18wCoyl2sx35bHsMCSe alice@laptop";
 const MAIN = "# Debian-like main file without an Include\nPort 22\nUsePAM yes\n";
@@ -208,4 +209,118 @@ test("a failing change restores everything made before it", async () => {
   const ctx = ctxFor({});
   await assert.rejects(applyPlan(ctx, [failing], await preparePlan(ctx, [failing]), opts), /apply failed while making "false"/);
   assert.equal(readFileSync(path.join(root, "etc/ssh/sshd_config"), "utf8"), MAIN);
+});
+
+// ---- ssh.mfa: the plan in an image, and the confirm that must have passed the second factor
+
+const PAM = "# PAM configuration for the Secure Shell service\n\n@include common-auth\naccount required pam_nologin.so\n";
+const IS_ROOT = process.getuid?.() === 0;
+
+function mfaImage(o: { enrolled: boolean; installed: boolean }): void {
+  mkdirSync(path.join(root, "etc/pam.d"), { recursive: true });
+  writeFileSync(path.join(root, "etc/pam.d/sshd"), PAM);
+  writeFileSync(path.join(root, "etc/shadow"), "root:!:19000::::::\nalice:!:19000::::::\nbob:!:19000::::::\n");
+  mkdirSync(path.join(root, "var/lib/dpkg"), { recursive: true });
+  writeFileSync(
+    path.join(root, "var/lib/dpkg/status"),
+    `Package: openssh-server\nStatus: install ok installed\nVersion: 1:9.2p1-2\n\n${o.installed ? "Package: libpam-google-authenticator\nStatus: install ok installed\nVersion: 20191231-2\n\n" : ""}`,
+  );
+  mkdirSync(path.join(root, "usr/bin"), { recursive: true });
+  writeFileSync(path.join(root, "usr/bin/apt-get"), "");
+  if (o.enrolled) {
+    const f = path.join(root, "home/alice/.google_authenticator");
+    writeFileSync(f, 'JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP\n" TOTP_AUTH\n12345678\n', { mode: 0o400 });
+    if (IS_ROOT) chownSync(f, 1000, 1000);
+  }
+}
+
+test("ssh.mfa totp plan: install the PAM module first, then the PAM block and AuthenticationMethods; off again removes the block", {
+  skip: !IS_ROOT && "needs root to give the secret its owner",
+}, async () => {
+  mfaImage({ enrolled: true, installed: false });
+  const ctx = ctxFor({ admins: [{ name: "alice", keys: [KEY] }], ssh: { mfa: "totp" } });
+  const plan = await preparePlan(ctx, [sshPart]);
+  assert.deepEqual(plan.refusals, []);
+  assert.deepEqual(
+    plan.changes.map((c) => (c.kind === "file" ? c.path : c.kind === "command" ? c.argv.join(" ") : c.kind)),
+    [
+      `chroot ${root} apt-get install -y libpam-google-authenticator`,
+      "/etc/pam.d/sshd",
+      "/etc/ssh/sshd_config",
+      "/etc/ssh/sshd_config.d/00-rampart.conf",
+    ],
+  );
+  const dropIn = plan.changes.find((c) => c.kind === "file" && c.path.endsWith("00-rampart.conf"));
+  assert.ok(dropIn?.kind === "file");
+  assert.match(dropIn.content ?? "", /^KbdInteractiveAuthentication yes$/m);
+  assert.match(dropIn.content ?? "", /^PasswordAuthentication no$/m);
+  assert.match(dropIn.content ?? "", /^AuthenticationMethods publickey,keyboard-interactive:pam$/m);
+  assert.match(dropIn.content ?? "", /^ExposeAuthInfo yes$/m);
+  assert.deepEqual(sshPart.confirmRequires?.(ctx), ["publickey", "keyboard-interactive"]);
+
+  // with the package there: the files only; after applying them, turning mfa off removes the block byte for byte
+  mfaImage({ enrolled: true, installed: true });
+  const plan2 = await preparePlan(ctx, [sshPart]);
+  assert.equal(plan2.changes.filter((c) => c.kind === "command").length, 0);
+  await applyPlan(ctx, [sshPart], plan2, opts);
+  assert.match(readFileSync(path.join(root, "etc/pam.d/sshd"), "utf8"), /pam_google_authenticator\.so/);
+  const off = await preparePlan(ctxFor({ admins: [{ name: "alice", keys: [KEY] }] }), [sshPart]);
+  const pam = off.changes.find((c) => c.kind === "file" && c.path === "/etc/pam.d/sshd");
+  assert.ok(pam?.kind === "file");
+  assert.equal(pam.content, PAM);
+});
+
+test("ssh.mfa preflight: an unenrolled admin, and a password mode without a password, are refused", async () => {
+  mfaImage({ enrolled: false, installed: true });
+  mkdirSync(path.join(root, "home/bob/.ssh"), { recursive: true });
+  writeFileSync(path.join(root, "home/bob/.ssh/authorized_keys"), `${KEY.replace("alice@laptop", "bob")}\n`);
+  const totp = await preparePlan(ctxFor({ admins: [{ name: "alice", keys: [KEY] }], ssh: { mfa: "totp" } }), [sshPart]);
+  assert.match(totp.refusals.map((r) => r.reason).join("\n"), /alice is not enrolled \(no \/home\/alice\/\.google_authenticator\)/);
+  assert.match(totp.refusals.map((r) => r.fix).join("\n"), /rampart mfa enroll alice/);
+  assert.match(totp.notes.map((n) => n.message).join("\n"), /not enrolled, so refused at login once the code is required: bob /);
+  const pw = await preparePlan(ctxFor({ admins: [{ name: "alice", keys: [KEY] }], ssh: { mfa: "password" } }), [sshPart]);
+  assert.match(pw.refusals.map((r) => r.reason).join("\n"), /alice has no usable password/);
+});
+
+test("confirm of an apply that requires a second factor: refused unless this login passed it", async () => {
+  const ctx = ctxFor({});
+  const id = newApplyId(Date.now());
+  await createBackup(ctx.fs, { id, parts: ["ssh"], files: [], dirs: [], kernel: [], now: Date.now() });
+  const then: SessionInfo = { sshConnection: "203.0.113.10 40000 192.0.2.10 22" };
+  await writePending(ctx.fs, {
+    version: 1,
+    id,
+    deadline: Date.now() + 60_000,
+    armedAt: Date.now(),
+    timeoutSec: 60,
+    parts: ["ssh"],
+    session: then,
+    timer: { kind: "none" },
+    confirmRequires: ["publickey", "keyboard-interactive"],
+  });
+  const other = "203.0.113.10 40001 192.0.2.10 22";
+  await assert.rejects(confirmPending(ctx, { sshConnection: other, authMethods: ["publickey"] }, false), (e: RampartError) => {
+    assert.equal(e.code, "REFUSED");
+    assert.match(e.message, /logged in with publickey, without keyboard-interactive/);
+    return true;
+  });
+  await assert.rejects(confirmPending(ctx, { sshConnection: other }, false), /does not show which methods its login passed/);
+  assert.equal(await confirmPending(ctx, { sshConnection: other, authMethods: ["publickey", "keyboard-interactive"] }, false), id);
+  assert.equal((await readManifest(ctx.fs, id)).state, "confirmed");
+});
+
+test("the session's methods come from SSH_USER_AUTH of the session's first process (under sshd), not a later one", () => {
+  const files: Record<string, string> = {
+    "/proc/300/stat": "300 (node) S 200 0 0 0 -1 0 0 0 0 0 0 0 0 0 20 0 1 0 9000 0 0",
+    "/proc/200/stat": "200 (sudo) S 100 0 0 0 -1 0 0 0 0 0 0 0 0 0 20 0 1 0 8000 0 0",
+    "/proc/200/environ": "PATH=/usr/bin\0SSH_USER_AUTH=/tmp/forged\0",
+    "/tmp/forged": "publickey\nkeyboard-interactive\npassword\n",
+    "/proc/100/stat": "100 (bash) S 50 0 0 0 -1 0 0 0 0 0 0 0 0 0 20 0 1 0 7000 0 0",
+    "/proc/100/environ": "SSH_CONNECTION=203.0.113.10 40000 192.0.2.10 22\0SSH_USER_AUTH=/tmp/sshauth.abc\0USER=alice\0",
+    "/proc/50/stat": "50 (sshd) S 1 0 0 0 -1 0 0 0 0 0 0 0 0 0 20 0 1 0 6000 0 0",
+    "/tmp/sshauth.abc": "publickey ssh-ed25519 AAAAC3Nza…\nkeyboard-interactive/pam\n",
+  };
+  const s = currentSession({ SUDO_USER: "alice" }, { read: (p) => files[p] }, 300);
+  assert.deepEqual(s.authMethods, ["publickey", "keyboard-interactive"]);
+  assert.equal(s.user, "alice");
 });

@@ -149,6 +149,8 @@ export async function applyPlan(ctx: PartContext, parts: readonly Part[], plan: 
       session: ctx.session,
       timer: { kind: "none" },
     };
+    const requires = [...new Set(changedParts.flatMap((n) => byName.get(n)?.confirmRequires?.(ctx) ?? []))];
+    if (requires.length) pending.confirmRequires = requires;
     await writePending(ctx.fs, pending);
     await installBootHook(ctx.fs, o.self, o.cwd, useSystemd).catch((e) => ctx.log.warn(`boot hook not installed: ${messageOf(e)}`));
     pending.timer = await armTimer({ fs: ctx.fs, run: ctx.run, clock: ctx.clock, self: o.self, cwd: o.cwd, useSystemd }, pending);
@@ -298,6 +300,27 @@ export async function confirmPending(ctx: PartContext, now: SessionInfo, allowSa
         hint: "Open a NEW ssh connection to this host and run `sudo rampart confirm` there (the change is rolled back otherwise). To confirm anyway, add --allow-same-session.",
       },
     );
+  }
+  const needs = p.confirmRequires ?? [];
+  if (needs.length && !allowSameSession) {
+    const passed = now.authMethods;
+    if (!passed) {
+      throw new RampartError(
+        "REFUSED",
+        `apply ${p.id} requires a second factor, and this session does not show which methods its login passed`,
+        {
+          hint: "Run `sudo rampart confirm` in a NEW ssh login (sshd's ExposeAuthInfo, set by rampart, tells it the methods), not from a console or su.",
+        },
+      );
+    }
+    const missing = needs.filter((m) => !passed.includes(m));
+    if (missing.length) {
+      throw new RampartError(
+        "REFUSED",
+        `refusing to confirm apply ${p.id}: this connection logged in with ${passed.join(" + ") || "nothing"}, without ${missing.join(" + ")} — that does not prove the second factor works`,
+        { hint: "Open a NEW ssh connection that logs in with the key AND the second factor, and run `sudo rampart confirm` there." },
+      );
+    }
   }
   const claimed = await claimPending(ctx.fs, "confirm", p.id);
   if (!claimed)

@@ -5,7 +5,20 @@ import { runCli } from "../../test/helpers/cli.js";
 test("--help lists every command of the contract", async () => {
   const r = await runCli(["--help"]);
   assert.equal(r.code, 0);
-  for (const c of ["audit", "init", "policy", "plan", "apply", "confirm", "rollback", "firewall", "guard", "blocklist", "integrity"]) {
+  for (const c of [
+    "audit",
+    "init",
+    "policy",
+    "plan",
+    "apply",
+    "confirm",
+    "rollback",
+    "firewall",
+    "guard",
+    "blocklist",
+    "integrity",
+    "mfa",
+  ]) {
     assert.match(r.stdout, new RegExp(`^  ${c}\\b`, "m"), `missing ${c}`);
   }
   assert.match(r.stdout, /Exit codes/);

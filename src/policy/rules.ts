@@ -17,14 +17,17 @@ export function checkRules(p: Policy, now: Date): RuleResult[] {
   const out: RuleResult[] = [];
   const admins = p.admins.map((a) => a.name);
 
-  // Lock-out: key-only SSH while an admin has no key
-  if (!p.ssh.passwordAuthentication) {
+  // Lock-out: key-only SSH (or a second factor, which always starts with the key) while an admin has no key
+  if (!p.ssh.passwordAuthentication || p.ssh.mfa !== "off") {
     p.admins.forEach((a, i) => {
       if (a.keys.length === 0) {
         out.push({
           severity: "warning",
           path: ["admins", i, "keys"],
-          message: `admin \`${a.name}\` has no SSH key in the policy while passwords are off`,
+          message:
+            p.ssh.mfa !== "off"
+              ? `admin \`${a.name}\` has no SSH key in the policy, and ssh.mfa: ${p.ssh.mfa} asks for the key first`
+              : `admin \`${a.name}\` has no SSH key in the policy while passwords are off`,
           hint: "Add their public key (the line of ~/.ssh/id_ed25519.pub); apply will refuse if the user has no valid key on the host either.",
         });
       }
@@ -62,7 +65,7 @@ export function checkRules(p: Policy, now: Date): RuleResult[] {
       hint: "Use `false` and log in as an admin with sudo.",
     });
   }
-  if (p.ssh.passwordAuthentication) {
+  if (p.ssh.passwordAuthentication && p.ssh.mfa === "off") {
     out.push({
       severity: "warning",
       path: ["ssh", "passwordAuthentication"],

@@ -97,6 +97,11 @@ const ssh = z.strictObject({
   allowTcpForwarding: z.boolean().default(false),
   allowAgentForwarding: z.boolean().default(false),
   crypto: crypto.default("modern"),
+  /**
+   * a second factor after the key: `totp` = a code from an authenticator app (PAM, libpam-google-authenticator;
+   * enrol each admin with `rampart mfa enroll USER` first), `password` = the account's password; `off` = key only
+   */
+  mfa: z.enum(["off", "totp", "password"]).default("off"),
 });
 
 const inboundRule = z

@@ -144,6 +144,7 @@ export const BUILTIN_DEFAULTS: Readonly<Record<string, string>> = {
   disableforwarding: "no",
   loglevel: "INFO",
   usepam: "no",
+  authenticationmethods: "any",
   maxsessions: "10",
   banner: "none",
   hostbasedauthentication: "no",

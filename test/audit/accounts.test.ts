@@ -217,6 +217,45 @@ describe("ACC-SUDO-NOPASSWD-ALL", () => {
   });
 });
 
+describe("ACC-SUDO-NOPASSWD", () => {
+  it("passes when every rule reaching the admin asks for the password", async () => {
+    const c = await check(await root("adm-nopw-ok"), "ACC-SUDO-NOPASSWD");
+    assert.equal(c.status, "pass");
+    assert.equal(c.evidence.observed, "no NOPASSWD rule reaches alice (admins from sudo)");
+  });
+  it("fails on NOPASSWD for a single command reaching the admin through %sudo, with the file:line", async () => {
+    const r = await root("adm-nopw-cmd", (r) =>
+      r.write("/etc/sudoers.d/restart", "# ops shortcut\n%sudo ALL=(root) NOPASSWD: /usr/bin/systemctl restart nginx\n", { mode: 0o440 }),
+    );
+    const c = await check(r, "ACC-SUDO-NOPASSWD");
+    assert.equal(c.status, "fail");
+    assert.deepEqual(c.evidence.observed, ["alice: /etc/sudoers.d/restart:2: %sudo ALL=(root) NOPASSWD: /usr/bin/systemctl restart nginx"]);
+    assert.equal(c.evidence.source, "/etc/sudoers.d/restart:2");
+  });
+  it("fails on Defaults:alice !authenticate; ignores rules for other users", async () => {
+    const r = await root("adm-nopw-defaults", async (r) => {
+      await r.write("/etc/sudoers.d/x", "Defaults:alice !authenticate\nnagios ALL=(root) NOPASSWD: /usr/lib/nagios/check\n", {
+        mode: 0o440,
+      });
+    });
+    const c = await check(r, "ACC-SUDO-NOPASSWD");
+    assert.equal(c.status, "fail");
+    assert.deepEqual(c.evidence.observed, ["alice: /etc/sudoers.d/x:1: Defaults:alice !authenticate"]);
+  });
+  it("warns (not fails) when the policy declares sudoPassword: false for that admin — a waiver records why", async () => {
+    const r = await root("adm-nopw-policy", (r) =>
+      r.write("/etc/sudoers.d/rampart", "alice ALL=(ALL:ALL) NOPASSWD: ALL\n", { mode: 0o440 }),
+    );
+    const c = await check(r, "ACC-SUDO-NOPASSWD", { policy: "admins:\n  - name: alice\n    sudoPassword: false\n" });
+    assert.equal(c.status, "warn");
+    assert.match(c.reason ?? "", /waive this check/);
+    const waived = await check(r, "ACC-SUDO-NOPASSWD", {
+      policy: 'admins:\n  - name: alice\n    sudoPassword: false\nwaivers:\n  - { check: ACC-SUDO-NOPASSWD, reason: "CI deploy user" }\n',
+    });
+    assert.equal(waived.waiver?.reason, "CI deploy user");
+  });
+});
+
 describe("ACC-SUDOERS-MODES", () => {
   it("passes with 0440 root:root files", { skip: NEEDS_ROOT }, async () => {
     const c = await check(await root("sudomode-ok"), "ACC-SUDOERS-MODES");

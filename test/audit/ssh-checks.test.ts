@@ -2,12 +2,15 @@
 // parsed files): one hardened root where all pass, then one change per check that makes it fail or warn,
 // asserting status, evidence and the file:line source.
 import assert from "node:assert/strict";
-import { chmod, mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
+import { chmod, chown, mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { after, before, describe, test } from "node:test";
 import { checks } from "../../src/audit/checks/ssh/index.js";
 import type { Outcome } from "../../src/audit/types.js";
+import { defaultPolicy } from "../../src/policy/load.js";
+import type { Policy } from "../../src/policy/schema.js";
+import { totpBlock, withPamBlock } from "../../src/sshd/pam.js";
 import { run } from "../../src/system/exec.js";
 import { runChecks, testContext } from "./ssh-context.js";
 
@@ -361,5 +364,89 @@ describe("ssh checks on fixture roots", () => {
     const o = get(r, "SSH-ROOT-LOGIN");
     assert.equal(o.status, "fail");
     assert.equal(o.source, "/etc/ssh/sshd_config:6");
+  });
+});
+
+describe("SSH-MFA on fixture roots", () => {
+  const IS_ROOT = process.getuid?.() === 0;
+  const PAM = "@include common-auth\naccount required pam_nologin.so\n";
+  const SECRET = 'JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP\n" WINDOW_SIZE 3\n" TOTP_AUTH\n12345678\n';
+  const totpPolicy = (): Policy => {
+    const p = defaultPolicy();
+    return { ...p, ssh: { ...p.ssh, mfa: "totp" as const } };
+  };
+  /** A hardened root with key + TOTP required (AuthenticationMethods, rampart's PAM block) and alice enrolled. */
+  async function mfaRoot(o: { methods?: string; pam?: string; enrolled?: boolean; mode?: number } = {}): Promise<string> {
+    const files: Record<string, string> = {
+      "/etc/pam.d/sshd": o.pam ?? withPamBlock(PAM, totpBlock()),
+      ...(o.enrolled === false ? {} : { "/home/alice/.google_authenticator": SECRET }),
+    };
+    const dir = await buildRoot({
+      files,
+      drop: ["KbdInteractiveAuthentication"],
+      cloud: `KbdInteractiveAuthentication yes\n${o.methods === "" ? "" : `AuthenticationMethods ${o.methods ?? "publickey,keyboard-interactive:pam"}\n`}`,
+    });
+    if (o.enrolled !== false) {
+      const f = path.join(dir, "/home/alice/.google_authenticator");
+      await chmod(f, o.mode ?? 0o400);
+      if (IS_ROOT) await chown(f, 1000, 1000);
+    }
+    return dir;
+  }
+  const mfa = async (root: string, policy = totpPolicy()) =>
+    get(await runChecks(testContext({ root, policy }), checks), "SSH-MFA") as Outcome & { observed: string[] };
+
+  test("key + TOTP required and alice enrolled: pass, with each admin's state; kbd-interactive after the key is no finding", {
+    skip: !IS_ROOT && "needs root for the secret's owner",
+  }, async () => {
+    const root = await mfaRoot();
+    const r = await runChecks(testContext({ root, policy: totpPolicy() }), checks);
+    assert.equal(get(r, "SSH-MFA").status, "pass", JSON.stringify(get(r, "SSH-MFA")));
+    assert.deepEqual(get(r, "SSH-MFA").observed, ["alice: key + totp, enrolled"]);
+    assert.equal(get(r, "SSH-MFA").source, `${CLOUD}:2`);
+    assert.equal(get(r, "SSH-KBD-INTERACTIVE").status, "pass");
+  });
+  test("alice not enrolled: fail", async () => {
+    const o = await mfa(await mfaRoot({ enrolled: false }));
+    assert.equal(o.status, "fail");
+    assert.deepEqual(o.observed, ["alice: key + totp, not enrolled"]);
+    assert.match(o.reason ?? "", /alice: not enrolled/);
+  });
+  test("a group-readable secret is refused by the module: fail", { skip: !IS_ROOT && "needs root for the secret's owner" }, async () => {
+    const o = await mfa(await mfaRoot({ mode: 0o640 }));
+    assert.equal(o.status, "fail");
+    assert.match(o.observed[0] ?? "", /secret refused .*mode 0640/);
+  });
+  test("keyboard-interactive without the TOTP module in PAM is only the password: fail", {
+    skip: !IS_ROOT && "needs root for the secret's owner",
+  }, async () => {
+    const o = await mfa(await mfaRoot({ pam: PAM }));
+    assert.equal(o.status, "fail");
+    assert.match(o.reason ?? "", /alice: sshd asks key \+ password/);
+  });
+  test("no AuthenticationMethods: the key alone logs in — fail under ssh.mfa: totp, pass (state shown) under off", async () => {
+    const root = await mfaRoot({ methods: "", enrolled: false });
+    const o = await mfa(root);
+    assert.equal(o.status, "fail");
+    assert.match(o.reason ?? "", /alice: sshd asks the key only/);
+    const off = await mfa(root, defaultPolicy());
+    assert.equal(off.status, "pass");
+    assert.deepEqual(off.observed, ["alice: key only, not enrolled"]);
+  });
+  test("the PAM stack names the module but dpkg has no package: fail (every code login would fail)", async () => {
+    const root = await mfaRoot({ enrolled: false });
+    await mkdir(path.join(root, "var/lib/dpkg"), { recursive: true });
+    await writeFile(path.join(root, "var/lib/dpkg/status"), "Package: openssh-server\nStatus: install ok installed\nVersion: 1\n\n");
+    const o = await mfa(root);
+    assert.equal(o.status, "fail");
+    assert.match(o.reason ?? "", /libpam-google-authenticator is not installed/);
+    assert.equal(o.source, "/etc/pam.d/sshd");
+  });
+  test("PasswordAuthentication yes only after the key (publickey,password) is not a password login", async () => {
+    const r = await audit({
+      drop: ["PasswordAuthentication"],
+      cloud: "PasswordAuthentication yes\nAuthenticationMethods publickey,password\n",
+    });
+    assert.equal(get(r, "SSH-PASSWORD-AUTH").status, "pass");
   });
 });

@@ -2,7 +2,9 @@
 // and the one-line edit that makes the main sshd_config include that directory at its top (sshd keeps the
 // first value it reads, so our file wins over the main file and over 50-cloud-init.conf). Preflight refuses
 // every way the change could lock the admin out; validate runs the real `sshd -t` and `sshd -T -C` on the
-// candidate files in a temp tree before anything is installed.
+// candidate files in a temp tree before anything is installed. With `ssh.mfa` it also owns one marked block
+// in /etc/pam.d/sshd (the TOTP module before the password), installs the module's package, refuses admins
+// who are not enrolled, and asks that the confirming connection itself passed the second factor.
 import { promises as fsp } from "node:fs";
 import path from "node:path";
 import { messageOf } from "../../core/errors.js";
@@ -12,6 +14,12 @@ import { which } from "../../system/exec.js";
 import { groupsOf, readAccounts } from "../accounts.js";
 import type { Candidate, Change, Note, Part, PartContext, PartPlan, Refusal, Validation } from "../plan.js";
 import { systemdRunning } from "../timer.js";
+import { packages } from "../../audit/facts/packages.js";
+import { secretFileOf } from "../../mfa/enroll.js";
+import { secretProblem } from "../../mfa/status.js";
+import { PAM_SSHD, TOTP_PACKAGE, pamBlockOf, totpBlock, withPamBlock } from "../../sshd/pam.js";
+import { installArgv } from "./apt-commands.js";
+import { auditFacts } from "./audit-facts.js";
 import { hostKeys, keyIdentity } from "./keys.js";
 import {
   DROPIN,
@@ -105,13 +113,23 @@ export function renderDropIn(policy: Policy, crypto: string[]): string {
     "# settings win over sshd_config and later drop-ins — except inside Match blocks (`rampart plan` lists those).",
   ];
   if (s.port !== undefined) lines.push(`Port ${s.port}`);
+  const auth = authSettings(policy);
   lines.push(
     `PermitRootLogin ${root}`,
     "PubkeyAuthentication yes",
-    `PasswordAuthentication ${yn(s.passwordAuthentication)}`,
-    `KbdInteractiveAuthentication ${yn(s.kbdInteractiveAuthentication)}`,
+    `PasswordAuthentication ${yn(auth.password)}`,
+    `KbdInteractiveAuthentication ${yn(auth.kbdInteractive)}`,
     "PermitEmptyPasswords no",
   );
+  if (auth.methods) {
+    lines.push(
+      `# ssh.mfa: ${s.mfa} — the key first, then ${s.mfa === "totp" ? "a TOTP code (PAM, /etc/pam.d/sshd)" : "the account's password"}; never one alone`,
+      `AuthenticationMethods ${auth.methods}`,
+      // the session learns which methods it passed (SSH_USER_AUTH): `rampart confirm` checks the second factor
+      "ExposeAuthInfo yes",
+    );
+    if (s.mfa === "totp") lines.push("UsePAM yes");
+  }
   if (s.allowUsers?.length) lines.push(`AllowUsers ${s.allowUsers.join(" ")}`);
   if (s.allowGroups?.length) lines.push(`AllowGroups ${s.allowGroups.join(" ")}`);
   lines.push(
@@ -126,13 +144,34 @@ export function renderDropIn(policy: Policy, crypto: string[]): string {
   return `${lines.join("\n")}\n`;
 }
 
+/**
+ * The authentication settings for the policy. A second factor needs its method switched on — but only as the
+ * step after the key (AuthenticationMethods), so `PasswordAuthentication yes` under `mfa: password` never
+ * allows a password alone.
+ */
+export function authSettings(policy: Policy): { password: boolean; kbdInteractive: boolean; methods: string | undefined } {
+  const s = policy.ssh;
+  if (s.mfa === "totp") return { password: s.passwordAuthentication, kbdInteractive: true, methods: "publickey,keyboard-interactive:pam" };
+  if (s.mfa === "password") return { password: true, kbdInteractive: s.kbdInteractiveAuthentication, methods: "publickey,password" };
+  return { password: s.passwordAuthentication, kbdInteractive: s.kbdInteractiveAuthentication, methods: undefined };
+}
+
+/** The methods a confirming connection must have passed (sshd's SSH_USER_AUTH), or none without ssh.mfa. */
+export function confirmMethods(policy: Policy): string[] {
+  if (policy.ssh.mfa === "totp") return ["publickey", "keyboard-interactive"];
+  if (policy.ssh.mfa === "password") return ["publickey", "password"];
+  return [];
+}
+
 /** What sshd -T must print for the policy (lower-case keys and values), for the effective check. */
 function expectedEffective(policy: Policy): Record<string, string> {
   const s = policy.ssh;
+  const auth = authSettings(policy);
   return {
     permitrootlogin: s.permitRootLogin === true ? "yes" : s.permitRootLogin === false ? "no" : "without-password",
-    passwordauthentication: yn(s.passwordAuthentication),
-    kbdinteractiveauthentication: yn(s.kbdInteractiveAuthentication),
+    passwordauthentication: yn(auth.password),
+    kbdinteractiveauthentication: yn(auth.kbdInteractive),
+    ...(auth.methods ? { authenticationmethods: auth.methods } : {}),
     permitemptypasswords: "no",
     maxauthtries: String(s.maxAuthTries),
     x11forwarding: yn(s.x11Forwarding),
@@ -154,6 +193,7 @@ const MANAGED_KEYWORDS = [
   "X11Forwarding",
   "AllowTcpForwarding",
   "AllowAgentForwarding",
+  "AuthenticationMethods",
 ];
 
 async function sshdBinary(): Promise<string | undefined> {
@@ -174,6 +214,94 @@ async function planned(
   };
 }
 
+/**
+ * ssh.mfa in the PAM stack: `totp` installs the module's package when dpkg does not have it (before any file
+ * is written, so a failed install leaves nothing half-done) and puts rampart's block into /etc/pam.d/sshd;
+ * any other value takes the block out again, giving back the file byte for byte.
+ */
+async function pamChanges(ctx: PartContext): Promise<{ changes: Change[]; notes: Note[] }> {
+  const changes: Change[] = [];
+  const notes: Note[] = [];
+  const current = await ctx.fs.readTextIfExists(PAM_SSHD);
+  const want = ctx.policy.ssh.mfa === "totp";
+  if (want) {
+    const db = await packages(auditFacts(ctx));
+    if (!db.packages.get(TOTP_PACKAGE)?.installed) {
+      changes.push({
+        kind: "command",
+        part: "ssh",
+        argv: installArgv(ctx, TOTP_PACKAGE),
+        reason: `ssh.mfa: totp needs the PAM module pam_google_authenticator.so (${TOTP_PACKAGE} is not installed)`,
+        touches: [],
+        creates: [],
+        irreversible: `the package stays installed (remove it with \`apt-get purge ${TOTP_PACKAGE}\`); it does nothing unless a PAM file uses it`,
+      });
+    }
+  }
+  if (want) {
+    // everyone logging in over SSH needs the code, not only the admins (preflight refuses for those): name the
+    // other users with keys who are not enrolled, so the plan says whom the change shuts out
+    const acc = await readAccounts(ctx.fs);
+    const admins = new Set(ctx.policy.admins.map((a) => a.name));
+    const shut: string[] = [];
+    for (const u of acc.users.values()) {
+      if (admins.has(u.name) || (u.uid !== 0 && u.uid < 1000) || /\/(nologin|false)$/.test(u.shell)) continue;
+      if (u.name === "root" && ctx.policy.ssh.permitRootLogin === false) continue;
+      if ((await hostKeys(ctx.fs, acc, u.name)).length === 0) continue;
+      if (await secondFactorProblem(ctx, u.name, acc)) shut.push(u.name);
+    }
+    if (shut.length)
+      notes.push({
+        part: "ssh",
+        message: `not enrolled, so refused at login once the code is required: ${shut.join(", ")} (they have SSH keys; \`rampart mfa enroll USER\` each one that still needs SSH)`,
+      });
+  }
+  if (current === undefined) {
+    if (want) notes.push({ part: "ssh", message: `${ctx.fs.display(PAM_SSHD)} does not exist: see the refusal below` });
+    return { changes, notes };
+  }
+  const next = withPamBlock(current, want ? totpBlock() : undefined, ctx.fs.display(PAM_SSHD));
+  if (next !== current) {
+    const st = await ctx.fs.stat(PAM_SSHD);
+    changes.push({
+      kind: "file",
+      part: "ssh",
+      path: PAM_SSHD,
+      content: next,
+      mode: st ? st.mode & 0o7777 : 0o644,
+      owner: { user: "root", group: "root" },
+      before: current,
+      beforeMode: st?.mode,
+      reason: want
+        ? "ssh.mfa: totp — a TOTP code after the key, in rampart's marked block before the password (only the block is added)"
+        : "ssh.mfa is off: remove rampart's marked block (the rest of the file is untouched)",
+    });
+  }
+  return { changes, notes };
+}
+
+/** Why `user` could not pass the policy's second factor, or undefined when they can. */
+async function secondFactorProblem(
+  ctx: PartContext,
+  user: string,
+  acc: Awaited<ReturnType<typeof readAccounts>>,
+): Promise<string | undefined> {
+  const mfa = ctx.policy.ssh.mfa;
+  if (mfa === "password") {
+    return acc.passwords.get(user) === "usable"
+      ? undefined
+      : `${user} has no usable password, and ssh.mfa: password asks for it after the key`;
+  }
+  if (mfa !== "totp") return undefined;
+  if (!acc.users.has(user)) return `${user} does not exist yet, so cannot be enrolled for the TOTP code ssh.mfa: totp asks for`;
+  const { file, uid } = await secretFileOf(ctx.fs, user);
+  const problem = await secretProblem(ctx.fs, file, uid);
+  if (problem === undefined) return undefined;
+  return problem === "absent"
+    ? `${user} is not enrolled (no ${file}), and ssh.mfa: totp asks for a TOTP code after the key`
+    : `${user}'s TOTP secret would be refused by the PAM module: ${problem}`;
+}
+
 export const sshPart: Part = {
   name: "ssh",
   needsConfirm: true,
@@ -190,6 +318,9 @@ export const sshPart: Part = {
     for (const n of cryptoNotes) notes.push({ part: "ssh", message: n });
     const changes: Change[] = [];
     const root = { user: "root", group: "root" };
+    const pam = await pamChanges(ctx);
+    changes.push(...pam.changes);
+    notes.push(...pam.notes);
     if (newMain !== main) {
       const st = await ctx.fs.stat(SSHD_CONFIG);
       changes.push({
@@ -259,7 +390,8 @@ export const sshPart: Part = {
     const s = ctx.policy.ssh;
     const refuse = (reason: string, fix: string) => refusals.push({ part: "ssh", reason, fix });
     const acc = await readAccounts(ctx.fs);
-    const passwordsOff = !s.passwordAuthentication && !s.kbdInteractiveAuthentication;
+    // with a second factor every login starts with a key, whatever passwordAuthentication says
+    const passwordsOff = (!s.passwordAuthentication && !s.kbdInteractiveAuthentication) || s.mfa !== "off";
     const keysOf = async (user: string): Promise<string[]> => {
       const admin = ctx.policy.admins.find((a) => a.name === user);
       const fromPolicy = (admin?.keys ?? []).map(keyIdentity).filter((k): k is string => !!k);
@@ -291,8 +423,42 @@ export const sshPart: Part = {
       }
       const why = allowed(a.name);
       if (why) refuse(`${why}: admin ${a.name} could not log in`, `Add ${a.name} to ssh.allowUsers/allowGroups in the policy.`);
+      const factor = await secondFactorProblem(ctx, a.name, acc);
+      if (factor) {
+        refuse(
+          `${factor}: admin ${a.name} could not log in`,
+          s.mfa === "totp"
+            ? `Run \`rampart apply --only users\` (if ${a.name} is new), then \`sudo rampart mfa enroll ${a.name}\` and scan the code with ${a.name}'s authenticator app; apply again.`
+            : `Set a password for ${a.name} (\`passwd ${a.name}\`), or use ssh.mfa: totp.`,
+        );
+      }
+    }
+    if (s.mfa === "totp") {
+      if (!(await ctx.fs.exists(PAM_SSHD))) {
+        refuse(
+          `${ctx.fs.display(PAM_SSHD)} does not exist: sshd has no PAM stack to ask for the TOTP code`,
+          "Reinstall openssh-server (it ships /etc/pam.d/sshd), or set ssh.mfa: off.",
+        );
+      } else {
+        pamBlockOf((await ctx.fs.readTextIfExists(PAM_SSHD)) ?? "", ctx.fs.display(PAM_SSHD)); // a damaged block throws, with where and how
+      }
+      const db = await packages(auditFacts(ctx));
+      if (!db.packages.get(TOTP_PACKAGE)?.installed && !(ctx.live ? await which("apt-get") : await ctx.fs.exists("/usr/bin/apt-get"))) {
+        refuse(
+          `${TOTP_PACKAGE} (the PAM module for ssh.mfa: totp) is not installed and there is no apt-get to install it`,
+          `Install ${TOTP_PACKAGE} (it provides pam_google_authenticator.so), then apply again.`,
+        );
+      }
     }
     const me = ctx.session.user;
+    if (me && !ctx.policy.admins.some((a) => a.name === me) && me !== "root") {
+      const factor = await secondFactorProblem(ctx, me, acc);
+      if (factor)
+        refuse(
+          `${factor}: you (${me}, applying this) could not log in again`,
+          `Enroll yourself first (\`sudo rampart mfa enroll ${me}\`), or apply as an enrolled admin of the policy.`,
+        );
+    }
     if (me) {
       const why = allowed(me);
       if (why && !ctx.policy.admins.some((a) => a.name === me))
@@ -309,12 +475,15 @@ export const sshPart: Part = {
       }
       if (overSsh && me === "root" && s.permitRootLogin !== true) {
         const rootKeys = await keysOf("root");
-        const rootStays = s.permitRootLogin === "prohibit-password" && rootKeys.length > 0;
+        const rootStays =
+          s.permitRootLogin === "prohibit-password" && rootKeys.length > 0 && !(await secondFactorProblem(ctx, "root", acc));
         const someAdmin = [];
         for (const a of ctx.policy.admins) {
           const hasPassword = acc.passwords.get(a.name) === "usable";
           if (!allowed(a.name) && ((!passwordsOff && hasPassword) || (await keysOf(a.name)).length > 0)) someAdmin.push(a.name);
         }
+        for (let i = someAdmin.length - 1; i >= 0; i--)
+          if (await secondFactorProblem(ctx, someAdmin[i] as string, acc)) someAdmin.splice(i, 1);
         if (!rootStays && someAdmin.length === 0) {
           refuse(
             "you are logged in as root, root logins would be turned off, and no admin of the policy could log in instead",
@@ -324,6 +493,10 @@ export const sshPart: Part = {
       }
     }
     return refusals;
+  },
+
+  confirmRequires(ctx) {
+    return confirmMethods(ctx.policy);
   },
 
   async validate(ctx, candidate: Candidate, changes: readonly Change[]): Promise<Validation> {

@@ -12,6 +12,8 @@ export interface SudoRule {
   all: boolean;
   /** ALL (or the listed commands) without a password */
   nopasswdAll: boolean;
+  /** some command of the rule (ALL or a specific one) runs without a password */
+  nopasswd: boolean;
   text: string;
   source: string;
 }
@@ -156,6 +158,7 @@ function parseRule(
   const who = splitList(m[1] ?? "").flatMap((w) => aliases.get(w) ?? [w]);
   let all = false;
   let nopasswdAll = false;
+  let nopasswdAny = false;
   let nopasswd = false;
   for (const spec of splitOutsideParens((m[2] ?? "").slice(eq + 1))) {
     let item = spec.trim().replace(/^\([^)]*\)\s*/, "");
@@ -167,11 +170,12 @@ function parseRule(
       item = item.slice(tag[0].length);
     }
     const cmd = item.trim();
+    if (nopasswd && cmd !== "") nopasswdAny = true;
     const grantsAll = cmd === "ALL" || (cmndAliases.get(cmd) ?? []).includes("ALL");
     if (grantsAll) {
       all = true;
       if (nopasswd) nopasswdAll = true;
     }
   }
-  return { who, all, nopasswdAll };
+  return { who, all, nopasswdAll, nopasswd: nopasswdAny };
 }

@@ -17,6 +17,7 @@ export const commands: CommandEntry[] = [
   { name: "firewall", load: async () => (await import("./firewall.js")).registerFirewall },
   { name: "guard", load: async () => (await import("./guard.js")).registerGuard },
   { name: "blocklist", load: async () => (await import("./blocklist.js")).registerBlocklist },
+  { name: "mfa", load: async () => (await import("./mfa.js")).registerMfa },
   { name: "integrity", load: async () => (await import("./integrity.js")).registerIntegrity },
   { name: "report", load: async () => (await import("./report.js")).registerReport },
 ];

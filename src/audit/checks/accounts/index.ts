@@ -6,6 +6,7 @@ import { emptyPasswords } from "./empty-passwords.js";
 import { passwordHashing } from "./password-hashing.js";
 import { rootPasswordLocked } from "./root-password-locked.js";
 import { shadowModes } from "./shadow-modes.js";
+import { sudoAdminNopasswd } from "./sudo-admin-nopasswd.js";
 import { sudoNopasswdAll } from "./sudo-nopasswd.js";
 import { sudoersModes } from "./sudoers-modes.js";
 import { uid0OnlyRoot } from "./uid0-only-root.js";
@@ -17,6 +18,7 @@ export const checks: Check[] = [
   uid0OnlyRoot,
   emptyPasswords,
   sudoNopasswdAll,
+  sudoAdminNopasswd,
   sudoersModes,
   passwordHashing,
   shadowModes,

@@ -14,6 +14,7 @@ import { kbdInteractive } from "./kbd-interactive.js";
 import { logLevel } from "./log-level.js";
 import { loginGrace } from "./login-grace.js";
 import { maxAuthTries } from "./max-auth-tries.js";
+import { sshMfa } from "./mfa.js";
 import { passwordAuth } from "./password-auth.js";
 import { perUserOverrides } from "./per-user-overrides.js";
 import { rootLogin } from "./root-login.js";
@@ -27,6 +28,7 @@ export const checks: Check[] = [
   passwordAuth,
   kbdInteractive,
   emptyPasswords,
+  sshMfa,
   dropinOverrides,
   perUserOverrides,
   allowUsers,

@@ -2,6 +2,7 @@
 // PAM by another name; it must be off when passwords are.
 import { CIS, DEVSEC, LYNIS, failWith, pass, settingCheck } from "./setting.js";
 import { firstValue } from "../../../sshd/effective.js";
+import { keyAlwaysRequired } from "../../../mfa/factor.js";
 
 export const kbdInteractive = settingCheck({
   id: "SSH-KBD-INTERACTIVE",
@@ -15,6 +16,8 @@ export const kbdInteractive = settingCheck({
   expected: "no",
   judge(value, ctx, view) {
     if (value === "no" || ctx.policy.ssh.kbdInteractiveAuthentication) return pass();
+    // AuthenticationMethods publickey,keyboard-interactive: a TOTP code (ssh.mfa) after the key, never alone
+    if (keyAlwaysRequired(firstValue(view, "AuthenticationMethods") ?? "any")) return pass();
     const pam = firstValue(view, "UsePAM") === "yes";
     return failWith(pam ? "with UsePAM yes this accepts passwords through PAM" : "keyboard-interactive logins are accepted");
   },

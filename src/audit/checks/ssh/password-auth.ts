@@ -1,4 +1,6 @@
 // SSH-PASSWORD-AUTH: key-only SSH; passwords invite guessing. Judged for the admin, root and an unknown user.
+import { keyAlwaysRequired } from "../../../mfa/factor.js";
+import { firstValue } from "../../../sshd/effective.js";
 import { CIS, DEVSEC, LYNIS, failWith, pass, settingCheck } from "./setting.js";
 
 export const passwordAuth = settingCheck({
@@ -11,8 +13,10 @@ export const passwordAuth = settingCheck({
   refs: [CIS("5.2.x", "PasswordAuthentication no"), LYNIS("SSH-7408"), DEVSEC("sshd-27")],
   key: "PasswordAuthentication",
   expected: (ctx) => (ctx.policy.ssh.passwordAuthentication ? "yes (allowed by the policy)" : "no"),
-  judge(value, ctx) {
+  judge(value, ctx, view) {
     if (value === "no" || ctx.policy.ssh.passwordAuthentication) return pass();
+    // AuthenticationMethods publickey,password: the password is a second factor after the key (ssh.mfa)
+    if (keyAlwaysRequired(firstValue(view, "AuthenticationMethods") ?? "any")) return pass();
     return failWith("passwords are accepted: the server can be brute-forced");
   },
 });
