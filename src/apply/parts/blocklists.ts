@@ -3,7 +3,8 @@
 // otherwise a cron line; and a first `rampart blocklist update` right away.
 import { formatDuration } from "../../policy/units.js";
 import type { Part, PartContext, PartPlan } from "../plan.js";
-import { shellWord, selfArgv, systemdWord } from "../timer.js";
+import { selfInvocation } from "../../system/self.js";
+import { shellWord, systemdWord } from "../timer.js";
 import { noChecks, serviceChanges } from "./service-files.js";
 
 export const BLOCKLIST_SERVICE = "rampart-blocklist.service";
@@ -58,8 +59,7 @@ export const blocklistsPart: Part = {
     const b = ctx.policy.blocklists;
     if (b.sources.length === 0)
       return { changes: [], notes: [{ part: "blocklists", message: "no blocklist sources in the policy: nothing to schedule" }] };
-    const self = selfArgv();
-    const cwd = process.cwd();
+    const { argv: self, cwd } = selfInvocation();
     return serviceChanges(ctx, {
       part: "blocklists",
       units: blocklistUnits(self, cwd, b.refresh),
