@@ -6,7 +6,12 @@ import { test } from "node:test";
 import { pathToFileURL } from "node:url";
 import { describeSelf, INSTALL_MARKER, selfInvocation } from "./self.js";
 
-const proc = { execPath: "/usr/bin/node", execArgv: ["--import", "tsx"], argv: ["/usr/bin/node", "bin/rampart.js"], cwd: () => "/srv/rampart" };
+const proc = {
+  execPath: "/usr/bin/node",
+  execArgv: ["--import", "tsx"],
+  argv: ["/usr/bin/node", "bin/rampart.js"],
+  cwd: () => "/srv/rampart",
+};
 
 function withRoot(marker: string | undefined, fn: (root: URL) => void) {
   const dir = mkdtempSync(path.join(tmpdir(), "rampart-self-"));

@@ -16,6 +16,7 @@ export function blocklistUnits(self: string[], cwd: string, refreshSec: number):
     [BLOCKLIST_SERVICE]: `# rampart blocklists: written by \`rampart apply --only blocklists\`; do not edit.
 [Unit]
 Description=rampart: fetch, merge and load the blocklists
+Documentation=man:rampart(8)
 Wants=network-online.target
 After=network-online.target rampart-firewall.service
 

@@ -16,6 +16,7 @@ export function integrityUnits(self: string[], cwd: string): Record<string, stri
     [INTEGRITY_SERVICE]: `# rampart integrity: written by \`rampart apply --only integrity\`; do not edit.
 [Unit]
 Description=rampart: compare system files with the integrity baseline
+Documentation=man:rampart(8)
 
 [Service]
 Type=oneshot
