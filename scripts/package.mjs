@@ -140,7 +140,8 @@ try {
         }
         const base = path.basename(src);
         if (base.startsWith(".")) return false; // .npmignore, .gitattributes …: packaging leftovers
-        if (isDir) return !/^(test|tests|docs?|examples?)$/.test(base);
+        // only a module's top-level test and example folders: deeper ones (yaml's dist/doc) can be code
+        if (isDir) return !(r === base && /^(test|tests|examples?)$/.test(base));
         if (bins.has(path.resolve(src))) return false; // a module's own command-line tool (#!/usr/bin/env node)
         if (/^(LICEN[CS]E|COPYING|NOTICE)([.-].*)?$/i.test(base)) {
           // licence texts go to /usr/share/doc/rampart/copyright, as Debian wants them
@@ -176,6 +177,9 @@ try {
     "new (require(process.argv[1]))(':memory:').prepare('select 1').get()",
     at(`${LIB}/node_modules/better-sqlite3`),
   ]);
+
+  // smoke test of the staged tree with the carried Node: --help loads every command module
+  run(at(`${LIB}/node`), [at(`${LIB}/bin/rampart.js`), "--help"]);
 
   // ---- docs generated from the command tree, the schema, units from the same code apply uses
   const gen = mkdtempSync(path.join(tmpdir(), "rampart-docs-"));

@@ -29,6 +29,11 @@ export const NEEDED = {
   "/usr/lib/systemd/systemd-journald": "systemd",
   "/usr/bin/pg_ctlcluster": "postgresql",
   "/usr/bin/ansible-playbook": "ansible",
+  // the Debian package (npm run package, test/package): dependencies, stripping, the lint
+  "/usr/bin/dpkg-shlibdeps": "dpkg-dev",
+  "/usr/bin/strip": "binutils",
+  "/usr/bin/lintian": "lintian",
+  "/usr/bin/man": "man-db",
 };
 
 const missing = [
