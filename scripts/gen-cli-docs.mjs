@@ -115,16 +115,17 @@ const man = [
 ].join("\n");
 
 // ---- completion tables: path → subcommands, path → options, option → its choices
-const subs = { "": program.commands.map((c) => c.name()) };
-const opts = { "": visible(program).flatMap((o) => [o.long, o.short].filter(Boolean)) };
+// (keys start with "rampart": bash's associative arrays refuse an empty key)
+const subs = { rampart: program.commands.map((c) => c.name()) };
+const opts = { rampart: visible(program).flatMap((o) => [o.long, o.short].filter(Boolean)) };
 const choices = {};
 for (const { path: p, cmd } of all) {
-  const key = p.join(" ");
+  const key = ["rampart", ...p].join(" ");
   subs[key] = cmd.commands.map((c) => c.name());
   opts[key] = [...visible(cmd).flatMap((o) => [o.long, o.short].filter(Boolean)), "--help"];
   for (const o of visible(cmd)) if (o.argChoices) choices[`${key} ${o.long}`] = o.argChoices;
 }
-for (const o of visible(program)) if (o.argChoices) choices[` ${o.long}`] = o.argChoices;
+for (const o of visible(program)) if (o.argChoices) choices[`rampart ${o.long}`] = o.argChoices;
 
 const bashAssoc = (name, table) =>
   `  local -A ${name}=(\n${Object.entries(table)
@@ -138,11 +139,11 @@ ${bashAssoc("subs", subs)}
 ${bashAssoc("opts", opts)}
 ${bashAssoc("choices", choices)}
   # the deepest known command path among the words typed so far
-  local cmd="" w i key
+  local cmd=rampart w i key
   for ((i = 1; i < COMP_CWORD; i++)); do
     w=\${COMP_WORDS[i]}
     [[ $w == -* ]] && continue
-    key=\${cmd:+$cmd }$w
+    key="$cmd $w"
     [[ -n \${subs[$key]+x} ]] && cmd=$key
   done
   if [[ -n \${choices["$cmd $prev"]+x} ]]; then
@@ -171,11 +172,11 @@ _rampart() {
 ${zshAssoc("subs", subs)}
 ${zshAssoc("opts", opts)}
 ${zshAssoc("choices", choices)}
-  local cmd="" w key i
+  local cmd=rampart w key i
   for (( i = 2; i < CURRENT; i++ )); do
     w=\${words[i]}
     [[ $w == -* ]] && continue
-    key=\${cmd:+$cmd }$w
+    key="$cmd $w"
     (( \${+subs[$key]} )) && cmd=$key
   done
   local prev=\${words[CURRENT-1]}

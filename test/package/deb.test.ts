@@ -120,6 +120,18 @@ labTest(
     assert.equal(enabled.stdout.trim(), "", "installing enables nothing");
     assert.equal(await h.exists("/run/rampart/guard.pid"), false, "installing starts nothing");
 
+    // the man page renders without groff warnings; bash completion knows the command tree
+    const man = await h.exec(["man", "--warnings", "-E", "UTF-8", "-l", "/usr/share/man/man8/rampart.8.gz"], { env: { MANWIDTH: "80" } });
+    assert.match(man.stdout, /rampart guard ban/);
+    assert.equal(man.stderr, "", "groff warnings");
+    const completion = await h.exec([
+      "bash",
+      "-c",
+      // (a bash snippet, not a template: the $ is bash's)
+      `source /usr/share/bash-completion/completions/rampart; COMP_WORDS=(rampart guard b); COMP_CWORD=2; _rampart; echo "\${COMPREPLY[*]}"`,
+    ]);
+    assert.equal(completion.stdout.trim(), "bans ban");
+
     // ---- it runs, with its own node, from /usr/bin/rampart
     const ver = await h.exec(["rampart", "--version"]);
     assert.equal(ver.stdout.trim(), VERSION);
