@@ -31,6 +31,11 @@ export const NEEDED = {
   "/usr/bin/ansible-playbook": "ansible",
   "/usr/bin/google-authenticator": "libpam-google-authenticator",
   "/usr/bin/oathtool": "oathtool",
+  // the Debian package (npm run package, test/package): dependencies, stripping, the lint
+  "/usr/bin/dpkg-shlibdeps": "dpkg-dev",
+  "/usr/bin/strip": "binutils",
+  "/usr/bin/lintian": "lintian",
+  "/usr/bin/man": "man-db",
 };
 
 const missing = [

@@ -42,7 +42,8 @@ function walk(dir, out = []) {
 
 let files = walk(path.join(root, "src"));
 if (!unitOnly) files.push(...walk(path.join(root, "test")));
-if (filters.length) files = files.filter((f) => filters.some((x) => f.includes(x)));
+// filters match the path inside the repository (a checkout under /work/wt/debian-package must not match "package")
+if (filters.length) files = files.filter((f) => filters.some((x) => path.relative(root, f).includes(x)));
 files.sort();
 if (files.length === 0) {
   console.error("test: no test files found");

@@ -12,6 +12,7 @@ import { openSync, closeSync, readFileSync } from "node:fs";
 import type { Clock } from "../core/clock.js";
 import { type Runner, startDetached } from "../system/exec.js";
 import type { HostFs } from "../system/hostfs.js";
+import { selfInvocation } from "../system/self.js";
 import { STATE_DIR } from "./backup.js";
 import type { Pending, TimerRef } from "./pending.js";
 import { parseStat } from "./session.js";
@@ -20,9 +21,9 @@ export const BOOT_UNIT = "/etc/systemd/system/rampart-rollback.service";
 export const BOOT_UNIT_LINK = "/etc/systemd/system/multi-user.target.wants/rampart-rollback.service";
 export const BOOT_CRON = "/etc/cron.d/rampart-rollback";
 
-/** How this program is started again (node + loader flags + script), for the timer and the boot hook. */
+/** How this program is started again, for the timer and the boot hook (the one rule: system/self.ts). */
 export function selfArgv(): string[] {
-  return [process.execPath, ...process.execArgv, process.argv[1] as string];
+  return selfInvocation().argv;
 }
 
 /** sd_booted(): systemd is PID 1 when /run/systemd/system exists. */

@@ -19,6 +19,7 @@ export function guardUnit(o: UnitOptions): string {
   return `# rampart guard: written by \`rampart apply --only guard\`; do not edit (change the policy instead).
 [Unit]
 Description=rampart guard: ban attackers found in the logs
+Documentation=man:rampart(8)
 After=network-pre.target nftables.service rampart-firewall.service systemd-journald.service
 
 [Service]

@@ -327,7 +327,10 @@ export async function resolvePolicy(fs: HostFs, explicit: string | undefined): P
     return { ...(await loadPolicy(file, new HostFs())), file };
   }
   if (await fs.exists(DEFAULT_POLICY_PATH)) {
-    return { ...(await loadPolicy(DEFAULT_POLICY_PATH, fs)), file: fs.display(DEFAULT_POLICY_PATH) };
+    const loaded = await loadPolicy(DEFAULT_POLICY_PATH, fs);
+    // only comments (the file the Debian package installs): the built-in baseline, without warnings about it
+    if (loaded.text.replace(/#.*$/gm, "").trim() === "") return { ...loaded, warnings: [], file: fs.display(DEFAULT_POLICY_PATH) };
+    return { ...loaded, file: fs.display(DEFAULT_POLICY_PATH) };
   }
   return { policy: defaultPolicy(), warnings: [], file: undefined, text: undefined };
 }

@@ -3,7 +3,8 @@
 // otherwise a cron line; and a first `rampart blocklist update` right away.
 import { formatDuration } from "../../policy/units.js";
 import type { Part, PartContext, PartPlan } from "../plan.js";
-import { shellWord, selfArgv, systemdWord } from "../timer.js";
+import { selfInvocation } from "../../system/self.js";
+import { shellWord, systemdWord } from "../timer.js";
 import { noChecks, serviceChanges } from "./service-files.js";
 
 export const BLOCKLIST_SERVICE = "rampart-blocklist.service";
@@ -15,6 +16,7 @@ export function blocklistUnits(self: string[], cwd: string, refreshSec: number):
     [BLOCKLIST_SERVICE]: `# rampart blocklists: written by \`rampart apply --only blocklists\`; do not edit.
 [Unit]
 Description=rampart: fetch, merge and load the blocklists
+Documentation=man:rampart(8)
 Wants=network-online.target
 After=network-online.target rampart-firewall.service
 
@@ -58,8 +60,7 @@ export const blocklistsPart: Part = {
     const b = ctx.policy.blocklists;
     if (b.sources.length === 0)
       return { changes: [], notes: [{ part: "blocklists", message: "no blocklist sources in the policy: nothing to schedule" }] };
-    const self = selfArgv();
-    const cwd = process.cwd();
+    const { argv: self, cwd } = selfInvocation();
     return serviceChanges(ctx, {
       part: "blocklists",
       units: blocklistUnits(self, cwd, b.refresh),

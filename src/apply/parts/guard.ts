@@ -4,7 +4,7 @@
 import { callGuard } from "../../guard/control.js";
 import { GUARD_CRON_PATH, GUARD_UNIT_NAME, guardCron, guardUnit } from "../../guard/unit.js";
 import type { Part, PartContext, PartPlan } from "../plan.js";
-import { selfArgv } from "../timer.js";
+import { selfInvocation } from "../../system/self.js";
 import { noChecks, serviceChanges } from "./service-files.js";
 
 async function running(): Promise<boolean> {
@@ -22,8 +22,7 @@ export const guardPart: Part = {
   async plan(ctx: PartContext): Promise<PartPlan> {
     if (!ctx.policy.guard.enabled)
       return { changes: [], notes: [{ part: "guard", message: "guard.enabled is false: nothing to install" }] };
-    const self = selfArgv();
-    const cwd = process.cwd();
+    const { argv: self, cwd } = selfInvocation();
     const isRunning = ctx.fs.live && (await running());
     const r = await serviceChanges(ctx, {
       part: "guard",

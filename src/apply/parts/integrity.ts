@@ -3,7 +3,8 @@
 // first baseline recorded right away when there is none.
 import { INTEGRITY_DB } from "../../integrity/store.js";
 import type { Part, PartContext, PartPlan } from "../plan.js";
-import { selfArgv, shellWord, systemdWord } from "../timer.js";
+import { selfInvocation } from "../../system/self.js";
+import { shellWord, systemdWord } from "../timer.js";
 import { noChecks, serviceChanges } from "./service-files.js";
 
 export const INTEGRITY_SERVICE = "rampart-integrity.service";
@@ -15,6 +16,7 @@ export function integrityUnits(self: string[], cwd: string): Record<string, stri
     [INTEGRITY_SERVICE]: `# rampart integrity: written by \`rampart apply --only integrity\`; do not edit.
 [Unit]
 Description=rampart: compare system files with the integrity baseline
+Documentation=man:rampart(8)
 
 [Service]
 Type=oneshot
@@ -52,8 +54,7 @@ export const integrityPart: Part = {
   name: "integrity",
   needsConfirm: false,
   async plan(ctx: PartContext): Promise<PartPlan> {
-    const self = selfArgv();
-    const cwd = process.cwd();
+    const { argv: self, cwd } = selfInvocation();
     const hasBaseline = await ctx.fs.exists(INTEGRITY_DB);
     const r = await serviceChanges(ctx, {
       part: "integrity",

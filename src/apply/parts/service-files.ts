@@ -2,8 +2,9 @@
 // where systemd is PID 1 (or under --root of an image that has systemd), unit files plus
 // `systemctl enable --now`; on machines without systemd, a cron file plus an immediate start. Every file is
 // a FileChange (diffed, backed up, restored on rollback); the unit text is checked with
-// `systemd-analyze verify` in the tests.
+// `systemd-analyze verify` in the tests. The plan notes what they call (system/self.ts: package or checkout).
 import type { Change, Note, Part, PartContext } from "../plan.js";
+import { describeSelf, selfInvocation } from "../../system/self.js";
 import { systemdRunning } from "../timer.js";
 
 export interface ServiceSpec {
@@ -57,6 +58,7 @@ export async function serviceChanges(ctx: PartContext, spec: ServiceSpec): Promi
           creates: [],
         });
     }
+    if (changes.length) notes.push({ part: spec.part, message: describeSelf(selfInvocation()) });
     return { changes, notes };
   }
   const before = await ctx.fs.readTextIfExists(spec.cronPath);
@@ -83,6 +85,7 @@ export async function serviceChanges(ctx: PartContext, spec: ServiceSpec): Promi
     });
   }
   notes.push({ part: spec.part, message: "systemd is not running here: installed through cron instead of a unit" });
+  if (changes.length) notes.push({ part: spec.part, message: describeSelf(selfInvocation()) });
   return { changes, notes };
 }
 

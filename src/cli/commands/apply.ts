@@ -7,7 +7,6 @@ import { selectParts } from "../../apply/parts/index.js";
 import { type PartContext, type Plan, planJson, renderPlan } from "../../apply/plan.js";
 import { preparePlan } from "../../apply/prepare.js";
 import { currentSession } from "../../apply/session.js";
-import { selfArgv } from "../../apply/timer.js";
 import {
   applyPlan,
   confirmPending,
@@ -18,6 +17,7 @@ import {
   waitForConfirm,
 } from "../../apply/transaction.js";
 import { checkId } from "../../apply/backup.js";
+import { selfInvocation } from "../../system/self.js";
 import type { Context } from "../context.js";
 import { PARTS, csv, examples, type RegisterCommand } from "./types.js";
 
@@ -141,7 +141,8 @@ export const registerApply: RegisterCommand = (program, context) => {
         if (!o.yes && process.stdin.isTTY && !(await ask(`apply these ${plan.changes.length} changes? [y/N] `))) {
           throw new RampartError("REFUSED", "not applied (answered no)");
         }
-        const r = await applyPlan(pctx, parts, plan, { confirmTimeoutSec: timeout, self: selfArgv(), cwd: process.cwd() });
+        const me = selfInvocation();
+        const r = await applyPlan(pctx, parts, plan, { confirmTimeoutSec: timeout, self: me.argv, cwd: me.cwd });
         if (r.deadline === undefined) {
           ctx.out(`applied ${r.id} (backup in /var/lib/rampart/backups/${r.id})`);
           return;
@@ -186,7 +187,8 @@ export const registerApply: RegisterCommand = (program, context) => {
       const ctx = context();
       const { pctx, parts } = await rollbackContext(ctx);
       if (o.rearm) {
-        ctx.out(await rearmAtBoot(pctx, parts, selfArgv(), process.cwd()));
+        const me = selfInvocation();
+        ctx.out(await rearmAtBoot(pctx, parts, me.argv, me.cwd));
         return;
       }
       if (o.pending) {
