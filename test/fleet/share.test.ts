@@ -10,9 +10,12 @@ import type { ShareStatus } from "../../src/guard/share/types.js";
 import { makePostgres, PG_BIN } from "./postgres-server.js";
 import { until } from "../helpers/wait.js";
 
-const shareOf = async (h: LabHost): Promise<ShareStatus | undefined> => {
+/** the admins' address (documentation range), in every host's ignore list */
+const ADMIN = "203.0.113.10";
+
+const shareOf = async (h: LabHost): Promise<(ShareStatus & { refused?: number }) | undefined> => {
   const r = await h.rampart(["guard", "status", "--json"]);
-  return r.code === 0 ? (JSON.parse(r.stdout) as { share?: ShareStatus }).share : undefined;
+  return r.code === 0 ? (JSON.parse(r.stdout) as { share?: ShareStatus & { refused?: number } }).share : undefined;
 };
 
 const inKernel = async (h: LabHost, ip: string) =>
@@ -41,7 +44,7 @@ async function serverHost(h: LabHost, dbUrl: string, password: string): Promise<
   inbound:
     - { service: ssh }
 guard:
-  ignore: [127.0.0.0/8, "::1"]
+  ignore: [127.0.0.0/8, "::1", ${ADMIN}]
   # plaintext inside the lab's own network namespaces: policy check refuses it without insecure: true
   share: { postgres: "${dbUrl}", credentialsFile: /etc/rampart/db.secret, insecure: true }
   jails:
@@ -112,6 +115,43 @@ labTest(
     const status = await h2.rampart(["guard", "status"]);
     assert.match(status.stdout, /share postgres:\/\/rampart:\*\*\*@.*: connected, last id \d+, outbox 0/);
     assert.doesNotMatch(status.stdout + status.stderr, new RegExp(pgServer.password));
+
+    // 4. a hostile peer writes rows straight into the table: wide ranges, a host's admin address, the
+    //    database itself, an endless ban, garbage — then one honest ban. The honest one lands everywhere
+    //    within 2 s; none of the others is loaded anywhere.
+    const hostile = ["0.0.0.0/1", "64.0.0.0/3", "2000::/3", db.v4, ADMIN, "not-an-address"];
+    const row = (target: string, expires: string) =>
+      `('forged-${target}-${Date.now()}', 'ban', '${target}', 'sshd', 'forged', 'evil', 'evil-node', now(), ${expires}, 1)`;
+    const insert = (rows: string[]) =>
+      db.exec(
+        [
+          "psql",
+          "-v",
+          "ON_ERROR_STOP=1",
+          "-h",
+          db.v4,
+          "-U",
+          "rampart",
+          "-d",
+          "postgres",
+          "-c",
+          `INSERT INTO rampart_decisions (uid, action, target, jail, reason, origin, node, started, expires, offense) VALUES ${rows.join(", ")}; NOTIFY rampart_decisions, '0';`,
+        ],
+        { env: { PGPASSWORD: pgServer.password } },
+      );
+    await insert([...hostile.map((t) => row(t, "now() + interval '1 hour'")), row("198.51.100.200", "'infinity'")]);
+    await insert([row("198.51.100.201", "now() + interval '10 minutes'")]);
+    const insertedAt = Date.now();
+    for (const h of [h1, h2, h3]) await until(`${h.name} to load the honest row`, () => inKernel(h, "198.51.100.201"), 2000, 20);
+    console.log(`# the honest row after hostile ones reached every host ${Date.now() - insertedAt} ms after it was written`);
+    for (const h of [h1, h2, h3]) {
+      const sets = (await h.exec(["nft", "list", "table", "inet", "rampart"])).stdout;
+      for (const t of ["0.0.0.0/1", "64.0.0.0/3", "2000::/3", `${db.v4} `, ADMIN, "198.51.100.200"])
+        assert.ok(!sets.includes(t), `${h.name} loaded hostile ${t}`);
+      const share = await shareOf(h);
+      assert.ok((share?.refused ?? 0) >= 7, `${h.name} counted the refused rows: ${JSON.stringify(share)}`);
+    }
+
     for (const g of guards) {
       assert.match(g.stderr, /share: connected to postgres:\/\/rampart:\*\*\*@/);
       assert.doesNotMatch(g.stderr, new RegExp(pgServer.password), "the password is never logged");
