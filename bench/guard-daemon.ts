@@ -93,7 +93,8 @@ try {
     `daemon   (rampart guard run, file source, nft): ${fmt(s.lines)} lines in ${fmt(ms)} ms = ${fmt(daemonRate)} lines/s ` +
       `(the append itself took ${fmt(appendMs)} ms); ${fmt(s.jails[0]?.matches ?? 0)} failures, ${fmt(s.activeBans)} bans\n` +
       `         peak RSS ${hwm.toFixed(1)} MiB (VmHWM); line-to-ban latency during the flood p50 ${s.latencyMs.p50} ms, p99 ${s.latencyMs.p99} ms` +
-      ` (last ${Math.min(1000, s.activeBans)} bans); refused ${s.kernel.refused}, kernel errors ${s.kernel.kernelErrors}`,
+      ` (last ${Math.min(1000, s.activeBans)} bans); refused ${s.kernel.refused}, kernel errors ${s.kernel.kernelErrors}\n` +
+      `         kernel: ${fmt(s.kernel.kernelCalls)} nft calls, ${fmt(s.kernel.kernelMs)} ms in them (nft 1.0.6 reads every set element of the ruleset on each call)`,
   );
   console.log(
     `targets: ≥ 1,000,000 lines/s ${daemonRate >= 1e6 ? "MET" : "NOT MET"}; RSS ≤ 100 MiB ${hwm <= 100 ? "MET" : "NOT MET"}; ` +

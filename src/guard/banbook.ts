@@ -70,6 +70,9 @@ export interface BanBookStatus {
   /** kernel calls that failed as a whole (sets missing) */
   kernelErrors: number;
   lastKernelError?: string;
+  /** kernel calls (nft/ipset processes) and the wall time spent in them */
+  kernelCalls: number;
+  kernelMs: number;
   recentRefusals: Refusal[];
   latencyMs: { p50: number | undefined; p99: number | undefined };
 }
@@ -96,6 +99,11 @@ export class BanBook {
   private readonly refusals: Refusal[] = [];
   private refused = 0;
   private kernelErrors = 0;
+  /** kernel calls made and the time spent in them (nft loads its whole cache per call: this is the cost) */
+  private kernelCalls = 0;
+  private kernelMs = 0;
+  private lastCallMs = 0;
+  private lastCallEnd = 0;
   private lastKernelError: string | undefined;
   private closed = false;
 
@@ -128,13 +136,22 @@ export class BanBook {
     return { landing };
   }
 
+  /**
+   * The next flush: at once, unless the last kernel call was slow — then no sooner than that long after it
+   * ended. nft (1.0.6) reads every element of the ruleset on each call, so with large sets a call costs
+   * hundreds of ms of CPU; back to back during a flood they would take a core from reading the log. Waiting
+   * as long as the last call took keeps the kernel work under half the time and makes each batch bigger.
+   */
   private schedule(): void {
     if (this.flushScheduled || this.closed) return;
     this.flushScheduled = true;
-    setImmediate(() => {
+    const run = () => {
       this.flushScheduled = false;
       void this.flush();
-    });
+    };
+    const wait = this.lastCallEnd + this.lastCallMs - performance.now();
+    if (wait > 5) setTimeout(run, wait).unref?.();
+    else setImmediate(run);
   }
 
   /**
@@ -279,10 +296,14 @@ export class BanBook {
    */
   private async send(adds: KernelBan[], removes: string[]): Promise<Map<string, string>> {
     const refused = new Map<string, string>();
+    const t0 = performance.now();
     try {
+      this.kernelCalls++;
       await this.d.enforcer.apply(adds, removes);
+      this.timed(t0);
       return refused;
     } catch (e) {
+      this.timed(t0);
       const msg = kernelWords(e);
       if (setMissing(msg)) throw new KernelUnavailable(msg);
       if (removes.length) await this.send([], removes); // removals are idempotent: make sure they happened
@@ -294,6 +315,12 @@ export class BanBook {
     const half = Math.ceil(adds.length / 2);
     for (const part of [adds.slice(0, half), adds.slice(half)]) for (const [k, v] of await this.send(part, [])) refused.set(k, v);
     return refused;
+  }
+
+  private timed(t0: number): void {
+    this.lastCallEnd = performance.now();
+    this.lastCallMs = this.lastCallEnd - t0;
+    this.kernelMs += this.lastCallMs;
   }
 
   private unavailable(message: string, batch: Pending[]): void {
@@ -481,6 +508,8 @@ export class BanBook {
       refused: this.refused,
       quarantined: this.d.state.quarantinedCount(),
       kernelErrors: this.kernelErrors,
+      kernelCalls: this.kernelCalls,
+      kernelMs: Math.round(this.kernelMs),
       ...(this.lastKernelError ? { lastKernelError: this.lastKernelError } : {}),
       recentRefusals: [...this.refusals],
       latencyMs: { p50: quantile(this.latencies, 0.5), p99: quantile(this.latencies, 0.99) },

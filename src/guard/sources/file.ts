@@ -36,7 +36,9 @@ export class FileSource implements LogSource {
   private pending = false;
   private stopped = false;
   private st: SourceStatus;
-  private readonly buf = Buffer.allocUnsafe(1 << 20);
+  // 64 KiB reads: each chunk is decoded into one string, and strings over ~128 KiB live in V8's large-object
+  // space until a full GC — 1 MiB chunks during a flood grew the daemon's RSS past 200 MiB
+  private readonly buf = Buffer.allocUnsafe(64 << 10);
 
   constructor(private readonly o: FileSourceOptions) {
     this.key = `file:${o.path}`;
