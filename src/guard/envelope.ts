@@ -141,8 +141,19 @@ export function lastFindIn(s: string, lit: string, before: number, min: number):
   return -1;
 }
 
-/** `name[pid]:` or `name:` in line[p..e) → fills prog/pid/msgStart. */
+/**
+ * `name[pid]:` or `name:` in line[p..e) → fills prog/pid/msgStart. Also `[name]:` and `[name]` (no pid,
+ * e.g. `Mar  3 00:17:22 [sshd]: User …`, old BSD-style syslog; fail2ban's samples hold both).
+ */
 function tag(line: string, p: number, e: number, env: Envelope): boolean {
+  if (line.charCodeAt(p) === 91 /* [ */) {
+    const close = line.charCodeAt(e - 1) === 58 /* : */ ? e - 2 : e - 1;
+    if (close <= p + 1 || line.charCodeAt(close) !== 93 /* ] */ || charIn(line, 91, p + 1, close) >= 0) return false;
+    env.progStart = p + 1;
+    env.progEnd = close;
+    env.msgStart = e + 1;
+    return true;
+  }
   if (line.charCodeAt(e - 1) !== 58 /* : */) return false;
   const close = e - 2;
   if (line.charCodeAt(close) === 93 /* ] */) {
