@@ -69,7 +69,10 @@ const CORPUS: [string, string | null][] = [
     `${P}Disconnecting invalid user x ${FAKE} port 1: Change of username or service not allowed: (a,b) -> (c,d) ${REAL} port 4242: Change of username or service not allowed: (e,f) [preauth]`,
     null,
   ],
-  [`${P}Disconnecting invalid user x ${FAKE} port 1 ${REAL} port 4242: Change of username or service not allowed: (x,s) -> (y,s) [preauth]`, REAL],
+  [
+    `${P}Disconnecting invalid user x ${FAKE} port 1 ${REAL} port 4242: Change of username or service not allowed: (x,s) -> (y,s) [preauth]`,
+    REAL,
+  ],
   // control characters, NUL, CR
   [`${P}Failed password for invalid user a\u0000from ${FAKE} from ${REAL} port 4242 ssh2`, REAL],
   [

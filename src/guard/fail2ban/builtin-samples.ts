@@ -46,6 +46,8 @@ export interface BuiltinSampleResult {
   checks: number;
   checksPassed: number;
   wrongAddress: number;
+  /** checks and passed checks per mode */
+  modes: Record<string, { checks: number; passed: number }>;
   unannotated: number;
   unannotatedPassed: number;
   /** every check that did not pass (not-ip ones included, for the report) */
@@ -86,6 +88,7 @@ export async function runBuiltinSshdSamples(opts: BuiltinSampleOptions = {}): Pr
     checks: 0,
     checksPassed: 0,
     wrongAddress: 0,
+    modes: {},
     unannotated: 0,
     unannotatedPassed: 0,
     failures: [],
@@ -171,7 +174,12 @@ export async function runBuiltinSshdSamples(opts: BuiltinSampleOptions = {}): Pr
         judge(check, faildata, t.opts.logtype === "journal", notIp);
         if (annotated && !notIp) {
           result.checks++;
-          if (check.verdict === "pass") result.checksPassed++;
+          const pm = (result.modes[t.mode] ??= { checks: 0, passed: 0 });
+          pm.checks++;
+          if (check.verdict === "pass") {
+            result.checksPassed++;
+            pm.passed++;
+          }
           if (check.verdict === "wrong-address") result.wrongAddress++;
         }
         if (check.verdict !== "pass") {

@@ -63,7 +63,8 @@ export class Connections {
     c = this.old.get(key);
     if (c) this.old.delete(key);
     // one shape for every record (no property added or deleted later)
-    if (!c || c.host !== host || c.pid !== pid) c = { host, pid, address: undefined, v4: -1, pending: undefined, userHash: 0, userSeen: false };
+    if (!c || c.host !== host || c.pid !== pid)
+      c = { host, pid, address: undefined, v4: -1, pending: undefined, userHash: 0, userSeen: false };
     if (this.young.size >= MAX_CONNECTIONS / 2) {
       this.old = this.young;
       this.young = new Map();

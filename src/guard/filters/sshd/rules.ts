@@ -106,7 +106,6 @@ export const MAX_USER_FIELD = 420;
 export const MAX_HOST_TOKEN = 255;
 export const MAX_CONNECTIONS = 10_000;
 
-
 /** a rule's position in SSHD_RULES (throws at load time on a typo) */
 function ruleIndex(id: string): number {
   const i = SSHD_RULES.findIndex((r) => r.id === id);

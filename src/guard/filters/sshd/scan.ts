@@ -17,7 +17,6 @@
 //     nothing). Text after `ssh2:` can never choose the address;
 //   - lines without an address take the connection's (./connections.ts).
 import { charIn, findIn, lastCharIn, lastFindIn } from "../../envelope.js";
-import { addressAt } from "./addresses.js";
 import {
   MAX_HOST_TOKEN,
   R_CHANGE_OF_USERNAME,
@@ -434,7 +433,7 @@ export function classify(s: string, m: number, end: number, f: Found): Found | u
         // the user name, for the connection's "several users" rule: `user=U` after rhost, else `ruser=U`
         if (q > 0 && has(f, q, "  user=")) {
           f.userStart = q + 7;
-          f.userEnd = f.preauth ? end - 10 : end;
+          f.userEnd = end;
         } else if (q > 0 && has(f, q, " user=")) {
           f.userStart = q + 6;
           f.userEnd = end;
