@@ -289,6 +289,7 @@ function settle(f: Found, st: SshdState, host: number, pid: number): boolean {
 export const sshdFilter: FilterFactory = {
   name: "sshd",
   description: "OpenSSH sshd / sshd-session (modes: normal, ddos, extra, aggressive)",
+  params: { mode: SSHD_MODES },
   create(params: FilterParams): Filter {
     const { mode = "normal", ...rest } = params;
     const unknown = Object.keys(rest);
