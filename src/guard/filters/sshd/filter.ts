@@ -8,11 +8,11 @@
 // Everything a line needs from the lines before it lives in the FilterState (SshdState below): the
 // scanner's scratch, the envelope, the connections; nothing per line is kept in module variables.
 import { RampartError } from "../../../core/errors.js";
-import { type Envelope, envelopeTime, newEnvelope, parseEnvelopeAt } from "../../envelope.js";
+import { type Envelope, envelopeTime, newEnvelope, parseBracketEnvelopeAt, parseEnvelopeAt } from "../../envelope.js";
 import { SyslogTime } from "../../time.js";
 import type { Filter, FilterFactory, FilterParams, FilterState, FilterStateOptions, MatchResult } from "../types.js";
 import { addressAt, canonicalV4Value } from "./addresses.js";
-import { connAddress, Connections, pidOf, textHash } from "./connections.js";
+import { type Conn, connAddress, Connections, pidOf, textHash } from "./connections.js";
 import {
   CONNECTION_RULES,
   DEFAULT_MAX_LINE,
@@ -121,6 +121,8 @@ export class SshdFilter implements Filter {
   readonly rules = SSHD_RULES;
   /** by rule number (position in SSHD_RULES) */
   private readonly info: RuleInfo[];
+  /** by rule number: 1 when the rule's user name counts for the connection's "several users" rule */
+  private readonly userRule = new Uint8Array(SSHD_RULES.length);
 
   constructor(readonly mode: SshdMode = "normal") {
     this.info = SSHD_RULES.map((r): RuleInfo => {
@@ -136,6 +138,7 @@ export class SshdFilter implements Filter {
         notIp: { kind: "none", rule, reason: "not-an-ip" },
       };
     });
+    for (const r of [R_PAM_UNIX, R_ACCEPTED, R_FAILED_AUTH, R_FAILED_PUBLICKEY]) this.userRule[r] = 1;
   }
 
   createState(options: FilterStateOptions): FilterState {
@@ -150,7 +153,7 @@ export class SshdFilter implements Filter {
     const st = state as SshdState;
     if (stop - start > st.options.maxLineLength) return TOO_LONG;
     const env = st.env;
-    if (!parseEnvelopeAt(text, start, stop, env)) return NOTHING;
+    if (!parseEnvelopeAt(text, start, stop, env) && !parseBracketEnvelopeAt(text, start, stop, env)) return NOTHING;
     const s = env.text;
     let end = env.end;
     if (!isSshProgram(s, env.progStart, env.progEnd)) return NOTHING;
@@ -189,8 +192,10 @@ export class SshdFilter implements Filter {
     // one connection, several user names (fail2ban gh-2070): an intruder guessing one account, then
     // another — or logging in to a second one to wipe out the failures — is failing, not succeeding
     const r = f.rule;
-    if (pid >= 0 && f.userEnd > f.userStart && (r === R_PAM_UNIX || r === R_ACCEPTED || r === R_FAILED_AUTH || r === R_FAILED_PUBLICKEY)) {
-      const conn = st.conns.conn(host, pid);
+    // (the record is looked up once per line: `conn` is reused below)
+    let conn: Conn | undefined;
+    if (pid >= 0 && f.userEnd > f.userStart && this.userRule[r] === 1) {
+      conn = st.conns.conn(host, pid);
       const h = textHash(s, f.userStart, f.userEnd);
       if (!conn.userSeen) {
         if (r !== R_ACCEPTED) {
@@ -211,7 +216,7 @@ export class SshdFilter implements Filter {
       if (pid >= 0) {
         if (f.closes) st.conns.take(host, pid);
         else {
-          const conn = st.conns.conn(host, pid);
+          conn ??= st.conns.conn(host, pid);
           conn.address = address;
           conn.pending = undefined;
         }
@@ -227,7 +232,7 @@ export class SshdFilter implements Filter {
       if (address === undefined) return info.notIp;
       return this.event("failure", address, pending, f, s, st, false);
     }
-    const conn = st.conns.conn(host, pid);
+    conn ??= st.conns.conn(host, pid);
     const v4 = canonicalV4Value(s, f.addrStart, f.addrEnd);
     if (v4 >= 0) {
       conn.v4 = v4;

@@ -113,10 +113,8 @@ export function reset(f: Found, rule: number): Found {
   f.nofail = false;
   f.closes = false;
   f.ambiguous = false;
+  // (altEnd and altUserEnd are read only when altStart >= 0; preauth is set by stripTail before it is read)
   f.altStart = -1;
-  f.altEnd = -1;
-  f.altUserEnd = -1;
-  f.preauth = false;
   return f;
 }
 
@@ -236,6 +234,8 @@ function authResult(s: string, m: number, end: number, f: Found, failed: boolean
             f.addrStart = p;
             f.addrEnd = q;
             f.userEnd = at;
+            // it ends the message: nothing after it can be another candidate (the common case)
+            if (r === end || r + 10 === end) break;
           } else if (found === 2) {
             f.altStart = p;
             f.altEnd = q;
@@ -345,47 +345,13 @@ export function classify(s: string, m: number, end: number, f: Found): Found | u
     case 82: // R
       if (has(f, m, "Received disconnect from ")) return receivedDisconnect(s, m + 25, end, f);
       if (has(f, m, "Read from socket failed: Connection reset by peer")) return reset(f, R_READ_SOCKET_RESET);
-      if (has(f, m, "ROOT LOGIN REFUSED FROM ")) {
-        // older OpenSSH / SunSSH: nothing but the address (and sshd's own suffixes) follows
-        reset(f, R_ROOT_LOGIN_REFUSED);
-        const e = stripTail(f, m, end);
-        return tokenAt(s, m + 24, e, f) === e ? f : undefined;
-      }
+      if (has(f, m, "ROOT LOGIN REFUSED FROM ")) return rootLoginRefused(s, m, end, f);
       return undefined;
     case 114: // r
-      if (has(f, m, "refused connect from ")) {
-        // tcpwrappers: `refused connect from CLIENT (ADDR)`; CLIENT may hold an ident user name (attacker
-        // text) and a resolved name: the address is the parenthesised last token
-        reset(f, R_REFUSED_CONNECT);
-        if (s.charCodeAt(end - 1) !== 41 /* ) */) return undefined;
-        const open = lastCharIn(s, 40 /* ( */, end - 2, m + 21);
-        if (open < m + 22 || s.charCodeAt(open - 1) !== 32 || charIn(s, 32, open, end) >= 0) return undefined;
-        f.addrStart = open + 1;
-        f.addrEnd = end - 1;
-        return f;
-      }
+      if (has(f, m, "refused connect from ")) return refusedConnect(s, m, end, f);
       return undefined;
     case 83: // S
-      if (has(f, m, "SSH: Server;Ltype: ")) {
-        // a patched sshd's connection log (fail2ban gh-864): `SSH: Server;Ltype: Version|Kex|Authname;Remote:
-        // ADDR-PORT;…` — left-anchored after `Remote: ` (the client's text, e.g. Name: or Client:, follows)
-        let p = m + 19;
-        if (has(f, p, "Version;")) p += 8;
-        else if (has(f, p, "Kex;")) p += 4;
-        else if (has(f, p, "Authname;")) p += 9;
-        else return undefined;
-        if (!has(f, p, "Remote: ")) return undefined;
-        p += 8;
-        const semi = charIn(s, 59 /* ; */, p, Math.min(end, p + 52));
-        if (semi < 0) return undefined;
-        const dash = lastCharIn(s, 45 /* - */, semi - 1, p);
-        if (dash <= p || dash === semi - 1) return undefined;
-        for (let i = dash + 1; i < semi; i++) if (!isDigit(s.charCodeAt(i))) return undefined;
-        reset(f, R_SSH_SERVER_LTYPE);
-        f.addrStart = p;
-        f.addrEnd = dash;
-        return f;
-      }
+      if (has(f, m, "SSH: Server;Ltype: ")) return sshServerLtype(s, m, end, f);
       return undefined;
     case 66: // B
       if (has(f, m, "Bad protocol version identification ")) {
@@ -420,37 +386,87 @@ export function classify(s: string, m: number, end: number, f: Found): Found | u
     case 112: // p
       // 'a' at m + 21 first: the frequent `pam_unix(sshd:auth): check pass` / `pam_unix(sshd:session)` lines
       // then fail on one character instead of after 14-21
-      if (s.charCodeAt(m + 21) === 97 && has(f, m, "pam_unix(sshd:auth): authentication failure;")) {
-        reset(f, R_PAM_UNIX);
-        // rhost= is written by PAM before user=U (attacker text): use it only when it occurs once
-        const at = findIn(s, " rhost=", m, end);
-        if (at < 0) return f;
-        if (findIn(s, " rhost=", at + 7, end) >= 0) {
-          f.ambiguous = true;
-          return f;
-        }
-        const q = tokenAt(s, at + 7, end, f);
-        // the user name, for the connection's "several users" rule: `user=U` after rhost, else `ruser=U`
-        if (q > 0 && has(f, q, "  user=")) {
-          f.userStart = q + 7;
-          f.userEnd = end;
-        } else if (q > 0 && has(f, q, " user=")) {
-          f.userStart = q + 6;
-          f.userEnd = end;
-        } else {
-          const ru = lastFindIn(s, " ruser=", at - 7, m);
-          if (ru >= 0) {
-            f.userStart = ru + 7;
-            f.userEnd = at;
-          }
-        }
-        if (f.userEnd > f.userStart && endsAt(f, f.userEnd, " [preauth]")) f.userEnd -= 10;
-        return f;
-      }
+      if (s.charCodeAt(m + 21) === 97 && has(f, m, "pam_unix(sshd:auth): authentication failure;")) return pamUnix(s, m, end, f);
       return undefined;
     default:
       return undefined;
   }
+}
+
+/**
+ * `pam_unix(sshd:auth): authentication failure; logname= uid=0 euid=0 tty=ssh ruser=R rhost=A[  user=U]`:
+ * a helper (the Failed line counts), whose address and user name serve the connection's rules.
+ */
+function pamUnix(s: string, m: number, end: number, f: Found): Found | undefined {
+  reset(f, R_PAM_UNIX);
+  // rhost= is written by PAM before user=U (attacker text): use it only when it occurs once
+  const at = findIn(s, " rhost=", m, end);
+  if (at < 0) return f;
+  if (findIn(s, " rhost=", at + 7, end) >= 0) {
+    f.ambiguous = true;
+    return f;
+  }
+  const q = tokenAt(s, at + 7, end, f);
+  // the user name, for the connection's "several users" rule: `user=U` after rhost, else `ruser=U`
+  if (q > 0 && has(f, q, "  user=")) {
+    f.userStart = q + 7;
+    f.userEnd = end;
+  } else if (q > 0 && has(f, q, " user=")) {
+    f.userStart = q + 6;
+    f.userEnd = end;
+  } else {
+    // (the common `ruser= rhost=` first: no backward scan)
+    const ru = has(f, at - 7, " ruser=") ? at - 7 : lastFindIn(s, " ruser=", at - 7, m);
+    if (ru >= 0) {
+      f.userStart = ru + 7;
+      f.userEnd = at;
+    }
+  }
+  if (f.userEnd > f.userStart && endsAt(f, f.userEnd, " [preauth]")) f.userEnd -= 10;
+  return f;
+}
+
+/** `ROOT LOGIN REFUSED FROM A[ port P][ [preauth]]` */
+function rootLoginRefused(s: string, m: number, end: number, f: Found): Found | undefined {
+  // older OpenSSH / SunSSH: nothing but the address (and sshd's own suffixes) follows
+  reset(f, R_ROOT_LOGIN_REFUSED);
+  const e = stripTail(f, m, end);
+  return tokenAt(s, m + 24, e, f) === e ? f : undefined;
+}
+
+/** `refused connect from CLIENT (A)` */
+function refusedConnect(s: string, m: number, end: number, f: Found): Found | undefined {
+  // tcpwrappers: `refused connect from CLIENT (ADDR)`; CLIENT may hold an ident user name (attacker
+  // text) and a resolved name: the address is the parenthesised last token
+  reset(f, R_REFUSED_CONNECT);
+  if (s.charCodeAt(end - 1) !== 41 /* ) */) return undefined;
+  const open = lastCharIn(s, 40 /* ( */, end - 2, m + 21);
+  if (open < m + 22 || s.charCodeAt(open - 1) !== 32 || charIn(s, 32, open, end) >= 0) return undefined;
+  f.addrStart = open + 1;
+  f.addrEnd = end - 1;
+  return f;
+}
+
+/** `SSH: Server;Ltype: Version|Kex|Authname;Remote: A-P;…` */
+function sshServerLtype(s: string, m: number, end: number, f: Found): Found | undefined {
+  // a patched sshd's connection log (fail2ban gh-864): `SSH: Server;Ltype: Version|Kex|Authname;Remote:
+  // ADDR-PORT;…` — left-anchored after `Remote: ` (the client's text, e.g. Name: or Client:, follows)
+  let p = m + 19;
+  if (has(f, p, "Version;")) p += 8;
+  else if (has(f, p, "Kex;")) p += 4;
+  else if (has(f, p, "Authname;")) p += 9;
+  else return undefined;
+  if (!has(f, p, "Remote: ")) return undefined;
+  p += 8;
+  const semi = charIn(s, 59 /* ; */, p, Math.min(end, p + 52));
+  if (semi < 0) return undefined;
+  const dash = lastCharIn(s, 45 /* - */, semi - 1, p);
+  if (dash <= p || dash === semi - 1) return undefined;
+  for (let i = dash + 1; i < semi; i++) if (!isDigit(s.charCodeAt(i))) return undefined;
+  reset(f, R_SSH_SERVER_LTYPE);
+  f.addrStart = p;
+  f.addrEnd = dash;
+  return f;
 }
 
 function pamFailure(s: string, m: number, end: number, f: Found): Found | undefined {
