@@ -18,6 +18,7 @@ import {
   DEFAULT_MAX_LINE,
   DEFAULT_MAX_MESSAGE,
   R_ACCEPTED,
+  R_CONNECTION_FROM,
   R_FAILED_AUTH,
   R_FAILED_PUBLICKEY,
   R_OTHER_USER,
@@ -203,9 +204,14 @@ export class SshdFilter implements Filter {
           conn.userHash = h;
         }
       } else if (conn.userHash !== h && (r === R_PAM_UNIX || r === R_ACCEPTED)) {
-        info = this.info[R_OTHER_USER] as RuleInfo;
-        flags = info.flags;
-        f.nofail = false;
+        // the same client only: a record whose address differs is an older connection of a reused pid
+        // (its close line was not seen), and this line starts afresh
+        if (connAddress(conn) === addressAt(s, f.addrStart, f.addrEnd)) {
+          info = this.info[R_OTHER_USER] as RuleInfo;
+          flags = info.flags;
+          f.nofail = false;
+        } else if (r !== R_ACCEPTED) conn.userHash = h;
+        else conn.userSeen = false;
       }
     }
     const success = (flags & 2) !== 0;
@@ -233,6 +239,8 @@ export class SshdFilter implements Filter {
       return this.event("failure", address, pending, f, s, st, false);
     }
     conn ??= st.conns.conn(host, pid);
+    // `Connection from` starts a connection: what an earlier one of this pid tried is not its doing
+    if (r === R_CONNECTION_FROM) conn.userSeen = false;
     const v4 = canonicalV4Value(s, f.addrStart, f.addrEnd);
     if (v4 >= 0) {
       conn.v4 = v4;
