@@ -174,12 +174,12 @@ export class SshdFilter implements Filter {
     if (s.charCodeAt(m) === 80 /* P */ && has(f, m, "PAM: ")) m += 5;
     if (end - m > st.maxMessage) return TOO_LONG;
     if (!classify(s, m, end, f)) return looksLikeFailure(s, m, end) ? MISSED : NOTHING;
-    let info = this.info[f.rule] as RuleInfo; // classify records only R_… numbers
+    const info = this.info[f.rule] as RuleInfo; // classify records only R_… numbers
 
     const pid = pidOf(s, env);
     const host = pid < 0 ? 0 : st.conns.hostHash(s, env);
     if (f.ambiguous && !settle(f, st, host, pid)) return info.ambiguous;
-    let flags = info.flags;
+    const flags = info.flags;
 
     if ((flags & 4) !== 0) {
       if ((flags & 1) === 0) return info.helper;
@@ -191,16 +191,10 @@ export class SshdFilter implements Filter {
     }
 
     if (f.addrStart < 0) return info.helper;
-    // one connection, several user names (fail2ban gh-2070): see otherUser. The record is looked up once
-    // per line (`conn` is reused below).
-    let conn: Conn | undefined;
-    if (pid >= 0 && this.userRule[f.rule] === 1 && f.userEnd > f.userStart) {
-      conn = st.conns.conn(host, pid);
-      if (otherUser(conn, f)) {
-        info = this.info[R_OTHER_USER] as RuleInfo;
-        flags = info.flags;
-        f.nofail = false;
-      }
+    // one connection, several user names (fail2ban gh-2070): see otherUser (the rare event in its own
+    // method: matchAt's size decides what the JIT inlines into it)
+    if (pid >= 0 && this.userRule[f.rule] === 1 && f.userEnd > f.userStart && otherUser(st.conns.conn(host, pid), f)) {
+      return this.otherUserEvent(f, s, st, host, pid);
     }
     const success = (flags & 2) !== 0;
     const failure = !f.nofail && (flags & 1) !== 0;
@@ -210,7 +204,7 @@ export class SshdFilter implements Filter {
       if (pid >= 0) {
         if (f.closes) st.conns.take(host, pid);
         else {
-          conn ??= st.conns.conn(host, pid);
+          const conn = st.conns.conn(host, pid);
           conn.address = address;
           conn.pending = undefined;
         }
@@ -226,7 +220,7 @@ export class SshdFilter implements Filter {
       if (address === undefined) return info.notIp;
       return this.event("failure", address, pending, f, s, st, false);
     }
-    conn ??= st.conns.conn(host, pid);
+    const conn = st.conns.conn(host, pid);
     // `Connection from` starts a connection: what an earlier one of this pid tried is not its doing
     if (f.rule === R_CONNECTION_FROM) conn.userSeen = false;
     const v4 = canonicalV4Value(s, f.addrStart, f.addrEnd);
@@ -242,6 +236,17 @@ export class SshdFilter implements Filter {
     if (pending === undefined) return info.helper;
     conn.pending = undefined;
     return this.event("failure", connAddress(conn) as string, pending, f, s, st, false);
+  }
+
+  /** an other-user failure: this line's address, which is also the connection's */
+  private otherUserEvent(f: Found, s: string, st: SshdState, host: number, pid: number): MatchResult {
+    const info = this.info[R_OTHER_USER] as RuleInfo;
+    const address = addressAt(s, f.addrStart, f.addrEnd);
+    if (address === undefined) return info.notIp;
+    const conn = st.conns.conn(host, pid);
+    conn.address = address;
+    conn.pending = undefined;
+    return this.event("failure", address, info.id, f, s, st, true);
   }
 
   private event(
