@@ -164,6 +164,46 @@ function tag(line: string, p: number, e: number, env: Envelope): boolean {
   return env.progEnd > env.progStart;
 }
 
+/**
+ * The rarer form `TIME [name]: msg` or `TIME [name] msg`, optionally after a host name (no pid; old BSD
+ * syslog — fail2ban's sshd samples hold both). Tried by a caller only when parseEnvelopeAt finds no tag:
+ * kept out of it so the common path stays small enough for the JIT to inline what it calls.
+ */
+export function parseBracketEnvelopeAt(line: string, start: number, end: number, env: Envelope): boolean {
+  env.timeKind = TimeKind.None;
+  env.timeLen = 0;
+  env.hostStart = env.hostEnd = 0;
+  env.pidStart = env.pidEnd = 0;
+  env.text = line;
+  env.end = end;
+  let p = start;
+  let n = syslogTimeLength(line, p);
+  if (n > 0) env.timeKind = TimeKind.Syslog;
+  else if ((n = isoTimeLength(line, p)) > 0) env.timeKind = TimeKind.Iso;
+  if (n > 0) {
+    if (p + n > end || line.charCodeAt(p + n) !== 32) return false;
+    env.timeStart = p;
+    env.timeLen = n;
+    p += n;
+    while (p < end && line.charCodeAt(p) === 32) p++;
+  }
+  let e = charIn(line, 32, p, end);
+  if (e < 0) return false;
+  if (line.charCodeAt(p) !== 91 /* [ */) {
+    env.hostStart = p;
+    env.hostEnd = e;
+    p = e + 1;
+    e = charIn(line, 32, p, end);
+    if (e < 0 || line.charCodeAt(p) !== 91) return false;
+  }
+  const close = line.charCodeAt(e - 1) === 58 /* : */ ? e - 2 : e - 1;
+  if (close <= p + 1 || line.charCodeAt(close) !== 93 /* ] */ || charIn(line, 91, p + 1, close) >= 0) return false;
+  env.progStart = p + 1;
+  env.progEnd = close;
+  env.msgStart = e + 1;
+  return true;
+}
+
 function parseRfc5424(line: string, p: number, end: number, env: Envelope): boolean {
   const n = isoTimeLength(line, p);
   if (n > 0) {

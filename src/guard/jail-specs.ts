@@ -1,11 +1,13 @@
 // Where the daemon's jails come from: the policy's `guard.jails` (built-in filters, or fail2ban filters named
 // `fail2ban:NAME[params]`) and, when `guard.fail2ban: DIR` is set, the enabled jails of a fail2ban
-// configuration run in place. Both become the same JailSpec; a policy jail wins over a fail2ban jail of the
+// configuration run in place. Both resolve their filter names through the one resolver (filters/resolve.ts:
+// an sshd jail runs the built-in sshd filter either way) and become the same JailSpec; a policy jail wins over a fail2ban jail of the
 // same name or filter, so a log is never watched twice for the same thing.
 import type { Logger } from "../core/logger.js";
 import type { Policy } from "../policy/schema.js";
 import type { HostFs } from "../system/hostfs.js";
 import type { Fail2banJail } from "./fail2ban/jails.js";
+import { resolveFilter } from "./filters/resolve.js";
 import type { Filter } from "./filters/types.js";
 
 export const DEFAULT_SSH_LOG = "/var/log/auth.log";
@@ -41,7 +43,6 @@ export interface JailSpec {
 }
 
 export async function jailSpecs(policy: Policy, fs: HostFs, log: Logger): Promise<JailSpec[]> {
-  const { resolveFilter } = await import("./fail2ban/resolve.js");
   const dir = policy.guard.fail2ban ?? "/etc/fail2ban";
   const out: JailSpec[] = [];
   for (const [name, j] of Object.entries(policy.guard.jails)) {
@@ -71,9 +72,13 @@ export async function jailSpecs(policy: Policy, fs: HostFs, log: Logger): Promis
     for (const p of r.problems) log.warn(`fail2ban ${r.dir}: ${p}`);
     for (const fj of r.jails) {
       const spec = fromFail2ban(fj, r.dir);
-      // same name, or the same filter (and mode) on the same log: already watched
+      // a policy jail of the same name, or with the same filter (and mode) on the same log, already watches
+      // it. Two fail2ban jails with one filter on one log both run, as in fail2ban (since they resolve to the
+      // same built-in sshd filter, Debian's [sshd] and a guide's [ssh] would otherwise shadow each other)
       const clash = out.find(
-        (s) => s.name === spec.name || (sameFilter(s, spec) && s.logpath === spec.logpath && s.backend === spec.backend),
+        (s) =>
+          s.origin === "policy" &&
+          (s.name === spec.name || (sameFilter(s, spec) && s.logpath === spec.logpath && s.backend === spec.backend)),
       );
       if (clash) {
         log.info(`fail2ban jail ${fj.name} skipped: jail ${clash.name} (${clash.origin}) already covers it`);

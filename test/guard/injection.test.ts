@@ -49,6 +49,30 @@ const CORPUS: [string, string | null][] = [
   // client version strings come before the address
   [`${P}Bad protocol version identification 'SSH-2.0-x from ${FAKE} port 22' from ${REAL} port 4242`, null /* ddos mode only */],
   [`${P}Connection closed by authenticating user x ${FAKE} port 22 ${REAL} port 4242 [preauth]`, null /* ddos mode */],
+  // text after `ssh2:` / `ssh1:` (auth info, ruser, certificate ids) never chooses the address: the address
+  // is the one before ` port N sshX`, or none when two such places exist and nothing settles which is sshd's
+  [`${P}Failed password for user from ${REAL} port 4242 ssh1: ruser from ${FAKE}`, REAL],
+  [`${P}Failed password for user from ${REAL} port 4242 ssh1: ruser ${"X".repeat(100)} from ${FAKE}`, REAL],
+  // (a ` from A port N ssh2` followed by more than `: ` is no place sshd writes its address)
+  [`${P}Failed password for user from ${REAL} port 4242 ssh2: from ${FAKE} port 22 ssh2 from ${FAKE}`, REAL],
+  [`${P}Failed password for invalid user test from ${REAL} port 4242 ssh2: from ${FAKE} port 55555 ssh2`, null],
+  [`${P}Failed password for invalid user x from ${FAKE} port 1 ssh2: y from ${REAL} port 4242 ssh2`, null],
+  [`${P}Failed keyboard-interactive/pam for a from ${FAKE} port 1 ssh2: b from ${FAKE} port 2 ssh2: c from ${REAL} port 4242 ssh2`, null],
+  [`${P}Failed password for invalid user test from ${REAL} port 4242 ssh2: from ${FAKE}.example port 1 ssh2`, null],
+  // the new formats
+  [`${P}refused connect from (${FAKE})@x (${REAL})`, REAL],
+  [`${P}ROOT LOGIN REFUSED FROM ${REAL} port 4242 [preauth]`, REAL],
+  [`${P}ROOT LOGIN REFUSED FROM ${FAKE} from ${REAL}`, null],
+  [`${P}[ID 800047 auth.info] Failed password for invalid user x from ${FAKE} from ${REAL} port 4242 ssh2`, REAL],
+  [`${P}kernel: [  970.699397] Failed password for invalid user x from ${FAKE} from ${REAL} port 4242 ssh2`, REAL],
+  [
+    `${P}Disconnecting invalid user x ${FAKE} port 1: Change of username or service not allowed: (a,b) -> (c,d) ${REAL} port 4242: Change of username or service not allowed: (e,f) [preauth]`,
+    null,
+  ],
+  [
+    `${P}Disconnecting invalid user x ${FAKE} port 1 ${REAL} port 4242: Change of username or service not allowed: (x,s) -> (y,s) [preauth]`,
+    REAL,
+  ],
   // control characters, NUL, CR
   [`${P}Failed password for invalid user a\u0000from ${FAKE} from ${REAL} port 4242 ssh2`, REAL],
   [
@@ -84,6 +108,31 @@ describe("injection corpus", () => {
       }
     });
   }
+
+  test("an ambiguous line is settled only by an address the same sshd process wrote unambiguously", () => {
+    const f = createFilter("sshd");
+    const st = f.createState({ clock: new FakeClock(Date.UTC(2026, 10, 22, 12)), utcOffsetMinutes: 0 });
+    const at = (line: string) => {
+      const r = f.match(line, st);
+      return r.kind === "none" ? `none:${r.reason ?? ""}` : r.address;
+    };
+    const tail = `ssh2: from ${FAKE} port 55555 ssh2`;
+    // unknown connection: nothing
+    assert.equal(at(`${P}Failed password for invalid user test from ${REAL} port 4242 ${tail}`), "none:ambiguous");
+    // the same process said where it is connected from: that candidate is sshd's
+    const Q = P.replace("[4242]", "[4243]");
+    assert.equal(at(`${Q}Invalid user test from ${REAL} port 4242`), REAL);
+    assert.equal(at(`${Q}Failed password for invalid user test from ${REAL} port 4242 ${tail}`), REAL);
+    // the user name holds the other candidate: the known address is still sshd's
+    assert.equal(at(`${Q}Failed password for invalid user x from ${FAKE} port 1 ssh2: y from ${REAL} port 4242 ssh2`), REAL);
+    // a known address that is neither candidate settles nothing
+    const R = P.replace("[4242]", "[4244]");
+    assert.equal(at(`${R}Connection from 192.0.2.99 port 1 on 192.0.2.10 port 22`), "none:helper");
+    assert.equal(at(`${R}Failed password for invalid user test from ${REAL} port 4242 ${tail}`), "none:ambiguous");
+    // another process's address settles nothing either
+    const S = P.replace("[4242]", "[4245]");
+    assert.equal(at(`${S}Failed password for invalid user test from ${REAL} port 4242 ${tail}`), "none:ambiguous");
+  });
 
   test("ddos/extra-only lines yield the real source in their modes", () => {
     const bad = `${P}Bad protocol version identification 'SSH-2.0-x from ${FAKE} port 22' from ${REAL} port 4242`;

@@ -1,12 +1,18 @@
 // Walks test/fixtures/logs/sshd.log: every annotated line must (not) match as its annotation says, in every
 // mode of the sshd filter; and every rule of the filter must have at least one sample that matches and one
 // that must not (the suite fails when a rule has none — fail2ban's failJSON habit).
+// Then walks fail2ban's own sample logs (Debian's fail2ban package: tests/files/logs/sshd and the
+// sshd-journal file it adds) with the same built-in filter, in every mode each section lists: any missed
+// or wrong-address annotation fails; hosts that are not IPs (names) are the only lines never matched.
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import path from "node:path";
 import { describe, test } from "node:test";
+import { existsSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { FakeClock } from "../../src/core/clock.js";
+import { runBuiltinSshdSamples } from "../../src/guard/fail2ban/builtin-samples.js";
+import { FAIL2BAN_TESTS, TEST_TZ } from "../../src/guard/fail2ban/samples.js";
 import { createFilter } from "../../src/guard/filters/registry.js";
 import { SSHD_MODES, SSHD_RULES } from "../../src/guard/filters/sshd.js";
 
@@ -104,4 +110,36 @@ describe("sshd filter samples (test/fixtures/logs/sshd.log)", () => {
       assert.deepEqual(failures, []);
     });
   }
+});
+
+describe("fail2ban's sshd sample logs with the built-in sshd filter", () => {
+  const logs = `${FAIL2BAN_TESTS}/files/logs`;
+  const skip = existsSync(`${logs}/sshd`) ? false : `fail2ban's sample logs are not installed (${logs}): apt-get install fail2ban`;
+
+  test("every IP-host annotation passes in every listed mode; no wrong address", { skip }, async () => {
+    // fail2ban's annotations are in its test zone; the filter reads syslog times in the local zone
+    const tz = process.env.TZ;
+    process.env.TZ = TEST_TZ;
+    try {
+      const r = await runBuiltinSshdSamples({ logsDir: logs });
+      assert.equal(r.files.length, 2, `both files are walked: ${r.files.join(", ")}`);
+      const bad = r.failures.filter((f) => f.verdict !== "not-ip").map((f) => `${f.file}:${f.line} [${f.mode}] ${f.verdict}: ${f.reason}`);
+      assert.deepEqual(bad, []);
+      assert.equal(r.wrongAddress, 0);
+      assert.equal(r.passed, r.annotated);
+      assert.ok(r.annotated >= 250, `only ${r.annotated} annotated lines: did the sample files change?`);
+      for (const m of SSHD_MODES) {
+        const pm = r.modes[m];
+        assert.ok(pm && pm.checks > 0, `mode ${m} is exercised`);
+        assert.equal(pm.passed, pm.checks, `mode ${m}`);
+      }
+      // the only lines never matched: hosts that are not IPs by core/ip.ts (names; a dotted quad with a
+      // leading zero, which inet_aton reads as octal)
+      const notIp = new Set(r.failures.filter((f) => f.verdict === "not-ip").map((f) => String(f.want.host)));
+      for (const h of notIp) assert.ok(/[a-z]/i.test(h) || /(^|\.)0\d/.test(h), `host ${h} is counted as not an IP`);
+    } finally {
+      if (tz === undefined) delete process.env.TZ;
+      else process.env.TZ = tz;
+    }
+  });
 });

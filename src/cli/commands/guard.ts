@@ -3,7 +3,7 @@
 import { createReadStream } from "node:fs";
 import { stat } from "node:fs/promises";
 import { RampartError } from "../../core/errors.js";
-import { createFilter, filterNames, parseFilterSpec } from "../../guard/filters/registry.js";
+import { resolveFilter } from "../../guard/filters/resolve.js";
 import type { Filter } from "../../guard/filters/types.js";
 import { type ScanMatch, type ScanSummary, scanLog, topAddresses } from "../../guard/scan.js";
 import type { Context } from "../context.js";
@@ -106,17 +106,8 @@ async function guardTest(ctx: Context, spec: string, logfile: string, opts: Guar
   ctx.out(humanReport(spec, logfile, summary, opts.counts === true ? 0 : top));
 }
 
-/**
- * The filter for a spec, resolved like resolveFilter (guard/fail2ban/resolve.ts: a built-in filter first,
- * else a fail2ban one); the fail2ban translator is loaded only for the latter — about 25 ms of start-up,
- * which `guard test` on a large log pays in its lines/s.
- */
-async function testFilter(ctx: Context, spec: string): Promise<Filter> {
-  if (!spec.startsWith("fail2ban:")) {
-    const s = parseFilterSpec(spec);
-    if (filterNames().includes(s.name)) return createFilter(s);
-  }
-  const { resolveFilter } = await import("../../guard/fail2ban/resolve.js");
+/** The filter for a spec, by the one resolver (guard/filters/resolve.ts), as the daemon's jails resolve it. */
+function testFilter(ctx: Context, spec: string): Promise<Filter> {
   return resolveFilter(spec, { fs: ctx.fs("/"), onProblem: (m) => ctx.log.warn(m) });
 }
 

@@ -1,13 +1,13 @@
 // An imported fail2ban filter as a rampart Filter (../filters/types.ts), so `guard test` and the daemon run
-// it unchanged. The address comes only from the <HOST>/<ADDR>/<IP4>/<IP6> capture (or an <F-ID> that is
+// it unchanged; ../filters/resolve.ts (the one resolver of filter names) loads it with loadFail2banFilter. The address comes only from the <HOST>/<ADDR>/<IP4>/<IP6> capture (or an <F-ID> that is
 // an address) and is parsed strictly by src/core/ip.ts; a host name (fail2ban's `usedns` resolves it,
 // rampart never does) gives "not-an-ip". Lines longer than the cap are not matched, and each regex exec is
 // bounded (./bounded.ts); lines that took longer than SLOW_LINE_MS are counted in `slowLines`.
 import { formatIp, tryParseIp } from "../../core/ip.js";
-import type { Filter, FilterFactory, FilterParams, FilterRule, FilterState, FilterStateOptions, MatchResult } from "../filters/types.js";
+import type { Filter, FilterRule, FilterState, FilterStateOptions, MatchResult } from "../filters/types.js";
 import { CompiledFilter, type EngineState } from "./engine.js";
-import { definitionFrom, type FilterDefinition, type ReadFilterOptions, readFilter } from "./filter-config.js";
-import { type ConfFs, configFiles, readConfig } from "./ini.js";
+import { type FilterDefinition, type ReadFilterOptions, readFilter } from "./filter-config.js";
+import type { ConfFs } from "./ini.js";
 
 const DEFAULT_MAX_LINE = 8192;
 export const SLOW_LINE_MS = 50;
@@ -90,22 +90,4 @@ export async function loadFail2banFilter(
 ): Promise<Fail2banFilter> {
   const def = await readFilter(fs, dir, nameOrPath, opts);
   return new Fail2banFilter(new CompiledFilter(def));
-}
-
-/**
- * A FilterFactory for a fail2ban filter (files read once; each `create(params)` applies the parameters,
- * e.g. `{mode: "aggressive"}`), for the filter registry.
- */
-export async function fail2banFilterFactory(
-  fs: ConfFs,
-  dir: string,
-  name: string,
-  registryName = `fail2ban:${name}`,
-): Promise<FilterFactory> {
-  const ini = await readConfig(fs, await configFiles(fs, `${dir.replace(/\/+$/, "")}/filter.d`, name));
-  return {
-    name: registryName,
-    description: `fail2ban filter ${name} (${ini.files.join(", ")})`,
-    create: (params: FilterParams) => new Fail2banFilter(new CompiledFilter(definitionFrom(ini, name, { params })), registryName),
-  };
 }

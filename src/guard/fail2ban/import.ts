@@ -1,13 +1,14 @@
 // `rampart guard import-fail2ban [DIR]`: fail2ban jails → a `guard:` policy snippet, with a report of what
 // was mapped and what was not, per jail and per filter. sshd jails become rampart's built-in sshd filter
-// (same modes, faster, anchored extraction); other jails keep their fail2ban filter as `fail2ban:NAME[…]`,
-// which `resolveFilter` (./resolve.ts) loads from the same directory.
+// (same modes, faster, anchored extraction) — the filter the same jail runs in place (`guard.fail2ban`);
+// other jails keep their fail2ban filter as `fail2ban:NAME[…]`, which resolveFilter (../filters/resolve.ts)
+// loads from the same directory.
 import { stringify } from "yaml";
 import { HostFs } from "../../system/hostfs.js";
+import { isBuiltinFilter } from "../filters/resolve.js";
 import type { ConfFs } from "./ini.js";
 import { type Fail2banJail, type Fail2banJailsResult, loadFail2banJails } from "./jails.js";
 
-const SSHD_MODES = ["normal", "ddos", "extra", "aggressive"];
 const FOREVER = 3650 * 86400;
 
 export interface ImportedJail {
@@ -33,14 +34,11 @@ export interface ImportReport {
 
 function rampartJail(j: Fail2banJail, sharedIgnore: string[] | undefined, notMapped: string[], mapped: string[]): Record<string, unknown> {
   const out: Record<string, unknown> = {};
-  if (j.filterName === "sshd") {
-    const mode = j.filterParams.mode ?? "normal";
-    if (j.name !== "sshd") out.filter = "sshd";
-    if (SSHD_MODES.includes(mode)) out.mode = mode;
-    else notMapped.push(`filter sshd[mode=${mode}]: rampart's sshd has modes ${SSHD_MODES.join(", ")}; using normal`);
-    const extra = Object.keys(j.filterParams).filter((k) => k !== "mode");
-    if (extra.length) notMapped.push(`filter sshd parameters ${extra.join(", ")}: not used by rampart's built-in sshd filter`);
-    mapped.push(`filter sshd → rampart's built-in sshd filter (mode ${SSHD_MODES.includes(mode) ? mode : "normal"})`);
+  if (isBuiltinFilter(j.filterName)) {
+    // the jail's filter was resolved by the one resolver (./jails.ts → filters/resolve.ts): a built-in filter,
+    // with the parameters it does not take already reported in notMapped
+    if (j.name !== j.filterName) out.filter = j.filterName;
+    if (j.filter.mode !== "default") out.mode = j.filter.mode;
   } else {
     out.filter = `fail2ban:${j.filterSpec}`;
     mapped.push(`filter ${j.filterSpec} → fail2ban:${j.filterSpec} (run through rampart's fail2ban filter translation)`);

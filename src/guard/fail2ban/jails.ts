@@ -1,6 +1,7 @@
 // fail2ban jails → rampart jails. Reads jail.conf, jail.d/*.conf, jail.local, jail.d/*.local (with their
 // includes: paths-*.conf) in fail2ban's order and semantics (./ini.ts), resolves each enabled jail's options
-// (%(var)s interpolation, `filter = name[params]`, logpath globs, backend, journalmatch, ignoreip, times
+// (%(var)s interpolation, `filter = name[params]` through the one filter resolver — so an sshd jail runs
+// rampart's built-in sshd filter, run in place or imported alike —, logpath globs, backend, journalmatch, ignoreip, times
 // with fail2ban's abbreviations, bantime.* options), maps old names still found in guides (`[ssh]`,
 // `[ssh-ddos]`, `filter = sshd-ddos`) to today's, and maps actions onto rampart's: firewall actions
 // (iptables*, nftables*, ipset*, firewallcmd*, ufw, shorewall) → rampart's ban sets; the mail actions
@@ -9,9 +10,8 @@
 import { hostname } from "node:os";
 import { formatCidr, tryParseCidr } from "../../core/ip.js";
 import type { Filter } from "../filters/types.js";
-import { Fail2banFilter, filterProblems } from "./filter.js";
-import { CompiledFilter } from "./engine.js";
-import { FilterNotFound, readFilter } from "./filter-config.js";
+import { resolveFilter } from "../filters/resolve.js";
+import { Fail2banFilter } from "./filter.js";
 import { type ConfFs, configFiles, InterpolationError, type IniSet, readConfig } from "./ini.js";
 
 export interface IncrementOptions {
@@ -324,15 +324,27 @@ async function loadJail(ini: IniSet, root: string, name: string, fs: ConfFs, opt
       if (v !== undefined) jailOptions[o] = v;
     }
   }
-  let filter: Fail2banFilter;
-  try {
-    const def = await readFilter(fs, root, spec.name, { params: spec.params, jailOptions, backend });
-    filter = new Fail2banFilter(new CompiledFilter(def));
-  } catch (e) {
-    if (e instanceof FilterNotFound) throw new Error(`${e.message} (filter = ${filterText})`);
-    throw e;
+  // the one resolver: a built-in filter of that name (sshd) runs instead of fail2ban's regexes — the same
+  // filter an imported jail gets — and anything it does not take is reported
+  const filter = await resolveFilter(
+    { name: spec.name, params: spec.params },
+    {
+      fs,
+      dir: root,
+      fromFail2banJail: true,
+      jailOptions,
+      backend,
+      onProblem: (m) => notMapped.push(`filter ${spec.name}: ${m}`),
+    },
+  );
+  const translated = filter instanceof Fail2banFilter ? filter : undefined;
+  if (!translated) {
+    mapped.push(`filter ${filterText} → rampart's built-in ${filter.name} filter (mode ${filter.mode})`);
+    if (jailOptions.journalmatch !== undefined)
+      notMapped.push(
+        `journalmatch = ${jailOptions.journalmatch}: rampart's ${filter.name} jails read ${filter.name}'s own journal entries`,
+      );
   }
-  for (const p of filterProblems(filter)) notMapped.push(`filter ${spec.name}: ${p}`);
   // times
   const time = (o: string, dflt: number): number => {
     const v = get(o);
@@ -400,7 +412,7 @@ async function loadJail(ini: IniSet, root: string, name: string, fs: ConfFs, opt
   if (!["auto", "polling", "pyinotify", "gamin"].includes(backend) && !backend.startsWith("systemd"))
     notMapped.push(`backend = ${backend}: unknown; using auto`);
   if (backend.startsWith("systemd[")) notMapped.push(`backend = ${backend}: journal options ignored (rampart reads the system journal)`);
-  const usedns = (filter.definition.usedns ?? get("usedns") ?? "warn").trim();
+  const usedns = (translated?.definition.usedns ?? get("usedns") ?? "warn").trim();
   if (usedns === "yes")
     notMapped.push("usedns = yes: rampart never resolves host names; lines naming a host instead of an address are not counted");
   // actions
@@ -421,7 +433,7 @@ async function loadJail(ini: IniSet, root: string, name: string, fs: ConfFs, opt
     logpaths,
     backend,
     source,
-    journalmatch: filter.definition.journalmatch,
+    journalmatch: translated?.definition.journalmatch ?? [],
     maxretry,
     findtime,
     bantime,

@@ -64,10 +64,10 @@ interface Active {
   used: Set<number>;
 }
 
-const ANNOTATION = /^#+ ?(failJSON|(?:file|filter)Options|addFILE):(.+)$/;
+export const ANNOTATION = /^#+ ?(failJSON|(?:file|filter)Options|addFILE):(.+)$/;
 
 /** the few Python expressions the sample logs use in `constraint` and `test.condition` */
-function evalCondition(expr: string, name: string, opts: Record<string, unknown>): boolean {
+export function evalCondition(expr: string, name: string, opts: Record<string, unknown>): boolean {
   const m = /^\s*(name|opts\.get\('([\w.-]+)'\))\s*(==|!=)\s*'([^']*)'\s*$/.exec(expr);
   if (!m) return true;
   const left = m[1] === "name" ? name : opts[m[2] as string];
@@ -75,7 +75,7 @@ function evalCondition(expr: string, name: string, opts: Record<string, unknown>
   return m[3] === "==" ? eq : !eq;
 }
 
-function localIsoToEpoch(t: string): number {
+export function localIsoToEpoch(t: string): number {
   const m = /^(\d{4})-(\d\d?)-(\d\d?)T(\d\d?):(\d\d?):(\d\d?)(?:\.(\d+))?$/.exec(t);
   if (!m) return Number.NaN;
   const d = new Date(0);

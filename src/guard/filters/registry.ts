@@ -1,6 +1,6 @@
-// Filters by name, and the `name[key=value,…]` spec syntax fail2ban users know (`sshd[mode=aggressive]`).
-// Adding a built-in filter is adding a file and one line here; imported fail2ban filters (issue 7) will
-// register through `registerFilter`.
+// The built-in filters by name, and the `name[key=value,…]` spec syntax fail2ban users know
+// (`sshd[mode=aggressive]`). Adding a built-in filter is adding a file and one line here. Turning any filter
+// name (built-in or fail2ban's) into a Filter is ./resolve.ts's job: every path goes through it.
 import { RampartError } from "../../core/errors.js";
 import { sshdFilter } from "./sshd.js";
 import type { Filter, FilterFactory, FilterParams } from "./types.js";
@@ -13,6 +13,10 @@ export function registerFilter(factory: FilterFactory): void {
 
 export function filterNames(): string[] {
   return [...factories.keys()].sort();
+}
+
+export function builtinFactory(name: string): FilterFactory | undefined {
+  return factories.get(name);
 }
 
 registerFilter(sshdFilter);
@@ -55,7 +59,7 @@ export function createFilter(spec: string | FilterSpec): Filter {
   const factory = factories.get(s.name);
   if (!factory) {
     throw new RampartError("USAGE", `unknown filter "${s.name}"`, {
-      hint: `Built-in filters: ${filterNames().join(", ")}. fail2ban filter files are planned (issue #7).`,
+      hint: `Built-in filters: ${filterNames().join(", ")}; fail2ban filters resolve through resolveFilter (./resolve.ts).`,
     });
   }
   return factory.create(s.params);

@@ -1,6 +1,6 @@
 // The filter contract: a filter turns one log line into a failure, a success or nothing, with the address
-// it is about. Built-in filters (sshd) and, later, imported fail2ban filters (issue 7) implement it and
-// register in ./registry.ts. A filter keeps per-source state (connections seen, year inference) in the
+// it is about. Built-in filters (sshd) register in ./registry.ts; fail2ban filters (../fail2ban/filter.ts)
+// implement it too; ./resolve.ts turns any filter name into one. A filter keeps per-source state (connections seen, year inference) in the
 // FilterState it creates, so one filter object serves many sources.
 import type { Clock } from "../../core/clock.js";
 
@@ -96,5 +96,10 @@ export type FilterParams = Record<string, string>;
 export interface FilterFactory {
   name: string;
   description: string;
+  /**
+   * Optional: the parameters the filter takes and the values each accepts (sshd: mode ∈ its modes), so a
+   * fail2ban jail's `NAME[params]` can be mapped onto it, leaving out (and reporting) what it does not take.
+   */
+  params?: Readonly<Record<string, readonly string[]>>;
   create(params: FilterParams): Filter;
 }
