@@ -490,6 +490,7 @@ export class BanBook {
   /** Lift bans: out of the state and the kernel; what they held back is loaded. */
   async lift(targets: string[]): Promise<void> {
     if (targets.length === 0) return;
+    this.persist(); // a ban committed in this same turn is written first, so the removal below wins
     this.d.state.removeBans(targets);
     await this.flush();
     try {

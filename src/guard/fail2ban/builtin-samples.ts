@@ -20,7 +20,7 @@ import { createFilter } from "../filters/registry.js";
 import type { Filter, FilterState, MatchResult } from "../filters/types.js";
 import { HostFs } from "../../system/hostfs.js";
 import type { ConfFs } from "./ini.js";
-import { ANNOTATION, evalCondition, FAIL2BAN_TESTS, localIsoToEpoch, TEST_NOW } from "./samples.js";
+import { FAIL2BAN_TESTS, localIsoToEpoch, TEST_NOW, walkSampleLog } from "./samples.js";
 
 export interface BuiltinSampleCheck {
   file: string;
@@ -105,97 +105,60 @@ export async function runBuiltinSshdSamples(opts: BuiltinSampleOptions = {}): Pr
     cache.set(key, a);
     return a;
   };
-  const files = [opts.file ?? name];
-  let commonOpts: Record<string, unknown> = {};
-  let tests: Active[] | undefined;
-  for (let fi = 0; fi < files.length; fi++) {
-    const file = files[fi] as string;
-    const text = await fs.readTextIfExists(`${logsDir}/${file}`);
-    if (text === undefined) throw new Error(`fail2ban sample log ${logsDir}/${file} not found`);
-    result.files.push(`${logsDir}/${file}`);
-    const lines = text.split("\n");
-    if (lines.at(-1) === "") lines.pop();
-    let ignoreBlock = false;
-    for (let ln = 0; ln < lines.length; ln++) {
-      let line = (lines[ln] as string).replace(/\r$/, "");
-      let lineNo = ln + 1;
-      let faildata: Record<string, unknown> = {};
-      let annotated = false;
-      const jm = ANNOTATION.exec(line);
-      if (jm) {
-        const data: unknown = JSON.parse(jm[2] as string);
-        if (jm[1] === "fileOptions") {
-          commonOpts = data as Record<string, unknown>;
-          continue;
+  const walk = walkSampleLog({
+    name,
+    first: opts.file ?? name,
+    read: async (file) => {
+      const text = await fs.readTextIfExists(`${logsDir}/${file}`);
+      if (text === undefined) throw new Error(`fail2ban sample log ${logsDir}/${file} not found`);
+      result.files.push(`${logsDir}/${file}`);
+      return text;
+    },
+    load,
+    problem: (m) => {
+      throw new Error(m);
+    },
+  });
+  for await (const { file, line: lineNo, text: line, faildata, annotated, tests } of walk) {
+    const host = typeof faildata.host === "string" ? faildata.host : undefined;
+    const must = faildata.match === true;
+    const canonical = host === undefined ? undefined : ipHost(host);
+    const notIp = must && host !== undefined && canonical === undefined;
+    let lineOk = true;
+    for (const t of tests) {
+      const got = t.filter.match(line, t.state);
+      const check: BuiltinSampleCheck = {
+        file,
+        line: lineNo,
+        mode: t.mode,
+        text: line,
+        want: must ? { match: true, host: canonical ?? host ?? "" } : { match: false },
+        got,
+        verdict: "pass",
+      };
+      judge(check, faildata, t.opts.logtype === "journal", notIp);
+      if (annotated && !notIp) {
+        result.checks++;
+        const pm = (result.modes[t.mode] ??= { checks: 0, passed: 0 });
+        pm.checks++;
+        if (check.verdict === "pass") {
+          result.checksPassed++;
+          pm.passed++;
         }
-        if (jm[1] === "filterOptions") {
-          tests = [];
-          ignoreBlock = false;
-          for (const fd of Array.isArray(data) ? data : [data]) {
-            const o = { ...commonOpts, ...(fd as Record<string, unknown>) };
-            const cond = o["test.condition"];
-            if (typeof cond === "string") ignoreBlock = !evalCondition(cond, name, o);
-            if (!ignoreBlock) tests.push(load(o));
-          }
-          continue;
-        }
-        if (jm[1] === "addFILE") {
-          files.push(String(data));
-          continue;
-        }
-        faildata = data as Record<string, unknown>;
-        annotated = true;
-        ln++;
-        if (ln >= lines.length) break;
-        line = (lines[ln] as string).replace(/\r$/, "");
-        lineNo = ln + 1;
-      } else if (ignoreBlock || line.startsWith("#") || line.trim() === "") continue;
-      if (ignoreBlock) continue;
-      tests ??= [load({})];
-      const host = typeof faildata.host === "string" ? faildata.host : undefined;
-      const must = faildata.match === true;
-      const canonical = host === undefined ? undefined : ipHost(host);
-      const notIp = must && host !== undefined && canonical === undefined;
-      let lineOk = true;
-      let checked = 0;
-      for (const t of tests) {
-        if (typeof faildata.constraint === "string" && !evalCondition(faildata.constraint, name, t.opts)) continue;
-        checked++;
-        const got = t.filter.match(line, t.state);
-        const check: BuiltinSampleCheck = {
-          file,
-          line: lineNo,
-          mode: t.mode,
-          text: line,
-          want: must ? { match: true, host: canonical ?? host ?? "" } : { match: false },
-          got,
-          verdict: "pass",
-        };
-        judge(check, faildata, t.opts.logtype === "journal", notIp);
-        if (annotated && !notIp) {
-          result.checks++;
-          const pm = (result.modes[t.mode] ??= { checks: 0, passed: 0 });
-          pm.checks++;
-          if (check.verdict === "pass") {
-            result.checksPassed++;
-            pm.passed++;
-          }
-          if (check.verdict === "wrong-address") result.wrongAddress++;
-        }
-        if (check.verdict !== "pass") {
-          lineOk = false;
-          result.failures.push(check);
-        }
+        if (check.verdict === "wrong-address") result.wrongAddress++;
       }
-      if (checked === 0) continue;
-      if (!annotated) {
-        result.unannotated++;
-        if (lineOk) result.unannotatedPassed++;
-      } else if (notIp) result.notIp++;
-      else {
-        result.annotated++;
-        if (lineOk) result.passed++;
+      if (check.verdict !== "pass") {
+        lineOk = false;
+        result.failures.push(check);
       }
+    }
+    if (!annotated) {
+      result.unannotated++;
+      if (lineOk) result.unannotatedPassed++;
+    } else if (notIp) result.notIp++;
+    else {
+      result.annotated++;
+      if (lineOk) result.passed++;
     }
   }
   return result;

@@ -150,6 +150,91 @@ export async function listSampleFilters(opts: SampleRunOptions = {}): Promise<{ 
 }
 
 /** Run one filter's sample log. Undefined when the filter has no sample log. */
+/** One line of a sample log to check, with the option sets (filters) it applies to. */
+export interface SampleLine<A> {
+  file: string;
+  /** 1-based */
+  line: number;
+  text: string;
+  /** the line's failJSON (empty when it has none) */
+  faildata: Record<string, unknown>;
+  annotated: boolean;
+  /** the option sets this line is checked with (its `constraint` applied); never empty */
+  tests: A[];
+}
+
+/**
+ * fail2ban's walk of an annotated sample log (tests/samplestestcase.py), shared by the translated-filter
+ * runner below and the built-in sshd runner (builtin-samples.ts): `# fileOptions:` (defaults for the file),
+ * `# filterOptions:` (the option sets that follow, each loaded once by `load`; `test.condition` skips a
+ * block), `# addFILE:` (more files, walked after), `# failJSON:` (the annotation of the next line), and
+ * `constraint` (an annotation that applies to some option sets only). Comment and blank lines are skipped.
+ */
+export async function* walkSampleLog<A extends { opts: Record<string, unknown> }>(o: {
+  name: string;
+  first: string;
+  read: (file: string) => Promise<string>;
+  load: (opts: Record<string, unknown>) => A | Promise<A>;
+  problem: (message: string) => void;
+}): AsyncGenerator<SampleLine<A>> {
+  const files = [o.first];
+  let commonOpts: Record<string, unknown> = {};
+  let tests: A[] | undefined;
+  for (let fi = 0; fi < files.length; fi++) {
+    const file = files[fi] as string;
+    const lines = (await o.read(file)).split("\n");
+    if (lines.at(-1) === "") lines.pop();
+    let ignoreBlock = false;
+    for (let ln = 0; ln < lines.length; ln++) {
+      let line = (lines[ln] as string).replace(/\r$/, "");
+      let lineNo = ln + 1;
+      let faildata: Record<string, unknown> = {};
+      let annotated = false;
+      const jm = ANNOTATION.exec(line);
+      if (jm) {
+        let data: unknown;
+        try {
+          data = JSON.parse(jm[2] as string);
+        } catch (e) {
+          o.problem(`${file}:${lineNo}: bad JSON in annotation: ${(e as Error).message}`);
+          continue;
+        }
+        if (jm[1] === "fileOptions") {
+          commonOpts = data as Record<string, unknown>;
+          continue;
+        }
+        if (jm[1] === "filterOptions") {
+          tests = [];
+          ignoreBlock = false;
+          for (const fd of Array.isArray(data) ? data : [data]) {
+            const opts = { ...commonOpts, ...(fd as Record<string, unknown>) };
+            const cond = opts["test.condition"];
+            if (typeof cond === "string") ignoreBlock = !evalCondition(cond, o.name, opts);
+            if (!ignoreBlock) tests.push(await o.load(opts));
+          }
+          continue;
+        }
+        if (jm[1] === "addFILE") {
+          files.push(String(data));
+          continue;
+        }
+        faildata = data as Record<string, unknown>;
+        annotated = true;
+        ln++;
+        if (ln >= lines.length) break;
+        line = (lines[ln] as string).replace(/\r$/, "");
+        lineNo = ln + 1;
+      } else if (ignoreBlock || line.startsWith("#") || line.trim() === "") continue;
+      if (ignoreBlock) continue;
+      tests ??= [await o.load({})];
+      const constraint = faildata.constraint;
+      const applicable = typeof constraint === "string" ? tests.filter((t) => evalCondition(constraint, o.name, t.opts)) : tests;
+      if (applicable.length === 0) continue;
+      yield { file, line: lineNo, text: line, faildata, annotated, tests: applicable };
+    }
+  }
+}
+
 export async function runFilterSamples(name: string, base: string, opts: SampleRunOptions = {}): Promise<FilterSampleResult | undefined> {
   const fs = withCommonConf(opts.fs ?? new HostFs("/"), opts.configDir ?? "/etc/fail2ban");
   const logsDir = opts.logsDir ?? `${FAIL2BAN_TESTS}/files/logs`;
@@ -179,76 +264,28 @@ export async function runFilterSamples(name: string, base: string, opts: SampleR
     cache.set(key, a);
     return a;
   };
-  const files = [name];
-  let commonOpts: Record<string, unknown> = {};
-  let tests: Active[] | undefined;
-  for (let fi = 0; fi < files.length; fi++) {
-    const file = files[fi] as string;
-    const text = (await fs.readTextIfExists(`${logsDir}/${file}`)) ?? "";
-    const lines = text.split("\n");
-    if (lines.at(-1) === "") lines.pop();
-    let ignoreBlock = false;
-    for (let ln = 0; ln < lines.length; ln++) {
-      let line = (lines[ln] as string).replace(/\r$/, "");
-      let lineNo = ln + 1;
-      let faildata: Record<string, unknown> = {};
-      let annotated = false;
-      const jm = ANNOTATION.exec(line);
-      if (jm) {
-        let data: unknown;
-        try {
-          data = JSON.parse(jm[2] as string);
-        } catch (e) {
-          result.problems.push(`${file}:${lineNo}: bad JSON in annotation: ${(e as Error).message}`);
-          continue;
-        }
-        if (jm[1] === "fileOptions") {
-          commonOpts = data as Record<string, unknown>;
-          continue;
-        }
-        if (jm[1] === "filterOptions") {
-          tests = [];
-          ignoreBlock = false;
-          for (const fd of Array.isArray(data) ? data : [data]) {
-            const o = { ...commonOpts, ...(fd as Record<string, unknown>) };
-            const cond = o["test.condition"];
-            if (typeof cond === "string") ignoreBlock = !evalCondition(cond, name, o);
-            if (!ignoreBlock) tests.push(await load(o));
-          }
-          continue;
-        }
-        if (jm[1] === "addFILE") {
-          files.push(String(data));
-          continue;
-        }
-        faildata = data as Record<string, unknown>;
-        annotated = true;
-        ln++;
-        if (ln >= lines.length) break;
-        line = (lines[ln] as string).replace(/\r$/, "");
-        lineNo = ln + 1;
-      } else if (ignoreBlock || line.startsWith("#") || line.trim() === "") continue;
-      if (ignoreBlock) continue;
-      tests ??= [await load({})];
-      let lineOk = true;
-      let checked = 0;
-      for (const t of tests) {
-        if (typeof faildata.constraint === "string" && !evalCondition(faildata.constraint, name, t.opts)) continue;
-        checked++;
-        const reason = checkLine(t, line, faildata, ctx);
-        if (reason) {
-          lineOk = false;
-          result.failures.push({ filter: name, file, line: lineNo, options: t.key || "{}", text: line, reason });
-        }
+  const walk = walkSampleLog({
+    name,
+    first: name,
+    read: async (file) => (await fs.readTextIfExists(`${logsDir}/${file}`)) ?? "",
+    load,
+    problem: (m) => result.problems.push(m),
+  });
+  for await (const l of walk) {
+    let lineOk = true;
+    for (const t of l.tests) {
+      const reason = checkLine(t, l.text, l.faildata, ctx);
+      if (reason) {
+        lineOk = false;
+        result.failures.push({ filter: name, file: l.file, line: l.line, options: t.key || "{}", text: l.text, reason });
       }
-      if (checked === 0) continue;
-      if (annotated) {
-        result.annotated++;
-        if (lineOk) result.passed++;
-      } else {
-        result.unannotated++;
-        if (lineOk) result.unannotatedPassed++;
-      }
+    }
+    if (l.annotated) {
+      result.annotated++;
+      if (lineOk) result.passed++;
+    } else {
+      result.unannotated++;
+      if (lineOk) result.unannotatedPassed++;
     }
   }
   for (const a of cache.values()) {
