@@ -5,6 +5,7 @@
 import assert from "node:assert/strict";
 import { CLI_ARGV, REPO } from "../helpers/cli.js";
 import { type Lab, type LabHost, labTest, makeKeyPair } from "../lab/index.js";
+import { tree } from "../lab/tree.js";
 
 const OPS_PASSWORD = "Original-login-9";
 
@@ -133,17 +134,29 @@ labTest("apply hardens sshd and accounts; confirm from a NEW ssh connection keep
   assert.equal((await s.srv.exec(["ls", "/var/lib/rampart/backups"])).stdout, backups);
 });
 
-labTest("rollback 1: not confirmed within --confirm-timeout → the detached timer restores everything", async (lab) => {
-  const s = await setup(lab);
-  const before = await fingerprint(s.srv);
-  const r = await s.srv.rampart(["apply", "--only", "users,ssh", "--yes", "--confirm-timeout", "3", "--no-wait"]);
-  assert.equal(r.code, 0, r.stderr);
-  assert.equal((await opsLogin(s.adm, s.srv)).ok, false, "applied: password login is off");
-  await waitNoPending(s.srv, 20_000);
-  const m = JSON.parse(await s.srv.readFile(`/var/lib/rampart/backups/${/applied (\S+?)\./.exec(r.stdout)?.[1]}/manifest.json`));
-  assert.equal(m.state, "rolled-back");
-  await assertRolledBack(s, before);
-});
+labTest(
+  "rollback 1: not confirmed within --confirm-timeout → the detached timer restores everything (users, ssh, firewall)",
+  async (lab) => {
+    const s = await setup(lab);
+    const before = await fingerprint(s.srv);
+    // every part that changes access, at once: all of /etc, /var/lib (but rampart's own backups) and the
+    // loaded ruleset must be exactly as before — boot hooks, drop-ins, tables and all
+    const etc = await tree(s.srv, "/etc");
+    const varLib = await tree(s.srv, "/var/lib", "/var/lib/rampart");
+    const ruleset = (await s.srv.exec(["nft", "list", "ruleset"])).stdout;
+    const r = await s.srv.rampart(["apply", "--only", "users,ssh,firewall", "--yes", "--confirm-timeout", "3", "--no-wait"]);
+    assert.equal(r.code, 0, r.stderr);
+    assert.equal((await opsLogin(s.adm, s.srv)).ok, false, "applied: password login is off");
+    assert.match((await s.srv.exec(["nft", "list", "ruleset"])).stdout, /table inet rampart/, "applied: the firewall is loaded");
+    await waitNoPending(s.srv, 20_000);
+    const m = JSON.parse(await s.srv.readFile(`/var/lib/rampart/backups/${/applied (\S+?)\./.exec(r.stdout)?.[1]}/manifest.json`));
+    assert.equal(m.state, "rolled-back");
+    await assertRolledBack(s, before);
+    assert.equal(await tree(s.srv, "/etc"), etc, "/etc exactly as before");
+    assert.equal(await tree(s.srv, "/var/lib", "/var/lib/rampart"), varLib, "/var/lib exactly as before");
+    assert.equal((await s.srv.exec(["nft", "list", "ruleset"])).stdout, ruleset, "the ruleset exactly as before");
+  },
+);
 
 labTest("rollback 2: the applying process killed with SIGHUP while it waits → still rolled back", async (lab) => {
   const s = await setup(lab);

@@ -20,6 +20,7 @@ import { readdirSync, readlinkSync } from "node:fs";
 import path from "node:path";
 import { CLI_ARGV, REPO } from "../helpers/cli.js";
 import type { Lab, LabHost } from "../lab/index.js";
+import { tree } from "../lab/tree.js";
 import { DOCKER_SHAPED } from "./fixtures.js";
 
 export type Backend = "nftables" | "iptables";
@@ -133,20 +134,6 @@ async function persisted(srv: LabHost): Promise<string> {
     out.push(`== ${f}\n${r.code === 0 ? r.stdout : "-"}`);
   }
   return out.join("\n");
-}
-
-/**
- * A tree as it is (path, type, mode, owner, size, link target, and every file's sha256) for "exactly as
- * before": a rollback must leave nothing behind, not even rampart's boot hook. `skip` prunes a subtree.
- */
-async function tree(srv: LabHost, dir: string, skip?: string): Promise<string> {
-  const prune = skip ? ["(", "-path", skip, "-prune", ")", "-o"] : [];
-  const meta = await srv.exec(["find", dir, ...prune, "-printf", "%p %y %m %U:%G %s %l\\n"], { maxOutput: 64 * 1024 * 1024 });
-  const sums = await srv.exec(["find", dir, ...prune, "-type", "f", "-readable", "-exec", "sha256sum", "--", "{}", "+"], {
-    okCodes: "any",
-    maxOutput: 64 * 1024 * 1024,
-  });
-  return `${meta.stdout.split("\n").sort().join("\n")}\n${sums.stdout.split("\n").sort().join("\n")}`;
 }
 
 async function waitFor(what: string, cond: () => Promise<boolean>, ms: number): Promise<void> {
