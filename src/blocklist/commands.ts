@@ -10,6 +10,7 @@ import { resolvePolicy } from "../policy/load.js";
 import { parseList } from "./parse.js";
 import { readState, statePath } from "./state.js";
 import { updateBlocklists } from "./update.js";
+import { setBackendOf } from "../firewall/sets.js";
 
 export async function updateCommand(ctx: Context, opts: UpdateOpts): Promise<void> {
   const fs = ctx.fs();
@@ -20,7 +21,7 @@ export async function updateCommand(ctx: Context, opts: UpdateOpts): Promise<voi
       hint: 'Add sources, e.g. blocklists: { sources: [{ name: spamhaus-drop, url: "https://www.spamhaus.org/drop/drop.txt" }] }',
     });
   }
-  const backend = opts.backend ?? (policy.firewall.backend === "iptables" ? "ipset" : "nftables");
+  const backend = opts.backend ?? setBackendOf(policy.firewall.backend);
   const deps = {
     fs,
     run: ctx.run,

@@ -10,6 +10,7 @@
 import { createHash } from "node:crypto";
 import { formatIp } from "../core/ip.js";
 import type { ParsedList, Ranges4, Ranges6 } from "./parse.js";
+import { BLOCK_SET, NFT_TABLE } from "../firewall/sets.js";
 
 /** Normalised IPv4 ranges: sorted by start, disjoint, never adjacent; ends inclusive. */
 export interface Set4 {
@@ -359,7 +360,8 @@ export interface SetNames {
   v6: string;
 }
 
-export const DEFAULT_SET_NAMES: SetNames = { table: "rampart", v4: "rampart_block_v4", v6: "rampart_block_v6" };
+/** The blocklist sets of rampart's firewall (their names have one owner: firewall/sets.ts). */
+export const DEFAULT_SET_NAMES: SetNames = { table: NFT_TABLE, v4: BLOCK_SET[4], v6: BLOCK_SET[6] };
 
 /** ipset sizes from the data: maxelem with room to grow, hashsize a power of two near n/4. */
 export function ipsetSizing(cidrs: number): { maxelem: number; hashsize: number } {

@@ -9,9 +9,11 @@
 //    never a huge number the kernel would refuse.
 // Pure functions: the guard's BanBook, `policy check` and the fleet receiver all call these.
 import { type Cidr, type Family, cidrRange, formatCidr, tryParseCidr } from "../core/ip.js";
+import type { SetBackend } from "./sets.js";
 
-/** The set backends and the largest per-element timeout each accepts (seconds). */
-export type SetBackend = "nftables" | "ipset";
+export type { SetBackend };
+
+/** The largest per-element timeout each set backend accepts (seconds). */
 export const MAX_TIMEOUT_SEC: Record<SetBackend, number> = {
   // nft parses "Ns" into a 32-bit-milliseconds-checked value on some versions (100,000,000 s is refused by
   // nft 1.0.6): a year is accepted by every nft/kernel pair we support

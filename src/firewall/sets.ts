@@ -18,3 +18,8 @@ export function namedSets(): NamedSet[] {
     { name: BLOCK_SET[6], family: 6, kind: "block" },
   ];
 }
+
+/** Where the named sets live for a firewall backend: nftables sets, or ipsets beside the iptables chains. */
+export type SetBackend = "nftables" | "ipset";
+export const setBackendOf = (firewallBackend: "nftables" | "iptables"): SetBackend =>
+  firewallBackend === "iptables" ? "ipset" : "nftables";

@@ -15,6 +15,7 @@ import { type BanEnforcer, IpsetEnforcer, NftEnforcer } from "./enforce.js";
 import { Notifier } from "./notify.js";
 import { startShare } from "./share/start.js";
 import { GuardState, STATE_DB } from "./state.js";
+import { setBackendOf } from "../firewall/sets.js";
 
 export const GUARD_LOG = "/var/log/rampart/guard.log";
 export const GUARD_PID = "/run/rampart/guard.pid";
@@ -30,7 +31,7 @@ export interface RunGuardOptions {
 }
 
 export function enforcerFor(policy: Policy, run: Runner): BanEnforcer {
-  return policy.firewall.backend === "iptables" ? new IpsetEnforcer(run) : new NftEnforcer(run);
+  return setBackendOf(policy.firewall.backend) === "ipset" ? new IpsetEnforcer(run) : new NftEnforcer(run);
 }
 
 /** Start the daemon; resolves with it once it is reading. */

@@ -3,6 +3,7 @@
 // concerns so load.ts can point at file:line:column.
 import { cidrContains, tryParseCidr, tryParseIp } from "../core/ip.js";
 import { MAX_TIMEOUT_SEC } from "../firewall/gate.js";
+import { setBackendOf } from "../firewall/sets.js";
 import type { Policy } from "./schema.js";
 import { formatDuration } from "./units.js";
 
@@ -201,7 +202,7 @@ export function checkRules(p: Policy, now: Date): RuleResult[] {
 
 /** Bans must fit the gate: jail prefixes no wider than guard.minPrefix; durations the backend can hold. */
 function checkBanLimits(p: Policy, out: RuleResult[]): void {
-  const backend = p.firewall.backend === "iptables" ? "ipset" : "nftables";
+  const backend = setBackendOf(p.firewall.backend);
   const max = MAX_TIMEOUT_SEC[backend];
   for (const [name, j] of Object.entries(p.guard.jails)) {
     if (j.ipv6Prefix < p.guard.minPrefix.ipv6) {

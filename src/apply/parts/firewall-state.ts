@@ -11,6 +11,7 @@ import { readlinkSync } from "node:fs";
 import { RampartError, messageOf } from "../../core/errors.js";
 import { type BackendName, type FirewallBackend, type RenderedRuleset, createBackend } from "../../firewall/index.js";
 import { type Runner, startProcess } from "../../system/exec.js";
+import { NFT_FAMILY, NFT_TABLE } from "../../firewall/sets.js";
 
 /** The comparable listing of rampart's loaded firewall; undefined when nothing of it is loaded. */
 export async function loadedState(run: Runner, backend: BackendName): Promise<string | undefined> {
@@ -18,7 +19,7 @@ export async function loadedState(run: Runner, backend: BackendName): Promise<st
 }
 
 async function nftState(run: Runner): Promise<string | undefined> {
-  const r = await run(["nft", "list", "table", "inet", "rampart"], { okCodes: "any", timeoutMs: 15_000 });
+  const r = await run(["nft", "list", "table", NFT_FAMILY, NFT_TABLE], { okCodes: "any", timeoutMs: 15_000 });
   if (r.code !== 0) {
     if (/No such file or directory|does not exist/i.test(r.stderr)) return undefined;
     throw new RampartError("EXEC", `cannot read the loaded rampart table: ${r.stderr.trim()}`, {
