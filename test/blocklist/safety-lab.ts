@@ -106,7 +106,7 @@ export async function blocklistSafetySuite(lab: Lab, backend: FirewallBackend): 
       "  inbound:",
       `    - { ports: [${PORT}] }`,
       "guard:",
-      `  share: { postgres: "postgres://rampart@db.lab.test:${DB_PORT}/rampart" }`,
+      `  share: { postgres: "postgres://rampart@db.lab.test:${DB_PORT}/rampart", insecure: true }`,
       "blocklists:",
       "  sources:",
       `    - { name: lab-https, url: "https://${web.v4}:${WEB_PORT}/list.txt" }`,
