@@ -7,5 +7,5 @@ import { firewallApplySuite } from "./apply-lab.js";
 labTest(
   "firewall apply (iptables): refusal, rollback on timeout / SIGHUP / kill -9 / reboot, confirmed apply, traffic v4+v6",
   (lab) => firewallApplySuite(lab, "iptables", (s) => console.log(`# iptables: ${s}`)),
-  { timeout: 120_000, needs: ["nft", "iptables-restore", "ip6tables-restore", "ipset"] },
+  { timeout: 300_000, needs: ["nft", "iptables-restore", "ip6tables-restore", "ipset"] },
 );

@@ -7,5 +7,5 @@ import { firewallApplySuite } from "./apply-lab.js";
 labTest(
   "firewall apply (nftables): refusal, rollback on timeout / SIGHUP / kill -9 / reboot, confirmed apply, traffic v4+v6",
   (lab) => firewallApplySuite(lab, "nftables", (s) => console.log(`# nftables: ${s}`)),
-  { timeout: 120_000, needs: ["nft"] },
+  { timeout: 300_000, needs: ["nft"] },
 );
