@@ -55,8 +55,11 @@ export class GuardState {
 
   /** Open or create; a corrupt file is moved aside (reported through log) and a fresh one created. */
   static open(file: string, log: Logger): GuardState {
-    // 0700/0600 whatever existed before: the state holds who was banned and the fleet's outbox
-    privateDirSync(path.dirname(file));
+    // 0700/0600 whatever existed before: the state holds who was banned and the fleet's outbox. The
+    // directory is made private when it is rampart's own (/var/lib/rampart, or one created here); a directory
+    // named by `--state` that holds other things (/tmp/x) keeps its mode — only the files are rampart's
+    const dir = path.dirname(file);
+    if (!existsSync(dir) || path.basename(dir) === "rampart") privateDirSync(dir);
     try {
       const state = new GuardState(GuardState.init(new Database(file)), file);
       privateFileSync(file);

@@ -70,7 +70,7 @@ labTest(
     const playbook = (extra: string[] = []) =>
       adm.exec(["ansible-playbook", "-i", path.join(dir, "inventory.json"), "-e", `@${path.join(dir, "vars.json")}`, ...extra, SITE], {
         okCodes: "any",
-        timeoutMs: 120_000,
+        timeoutMs: 240_000,
         env: {
           HOME: path.join(dir, "home"),
           ANSIBLE_HOME: path.join(dir, "home"),
@@ -130,5 +130,5 @@ labTest(
     for (const s of servers) assert.equal(recap(second.stdout)[s.name]?.changed, 0, `${s.name} unchanged:\n${second.stdout}`);
     for (const s of servers) assert.equal((await s.exec(["ls", "/var/lib/rampart/backups"])).stdout.trim().split("\n").length, 1);
   },
-  { timeout: 180_000, needs: ["ansible-playbook"] },
+  { timeout: 360_000, needs: ["ansible-playbook"] },
 );

@@ -157,5 +157,5 @@ labTest(
       assert.doesNotMatch(g.stderr, new RegExp(pgServer.password), "the password is never logged");
     }
   },
-  { timeout: 90_000, needs: ["nft", "setpriv", "unshare"] },
+  { timeout: 180_000, needs: ["nft", "setpriv", "unshare"] },
 );
