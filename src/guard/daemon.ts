@@ -20,7 +20,7 @@ import { Jail } from "./jail.js";
 import { DEFAULT_SSH_LOG, type JailSpec, jailSpecs } from "./jail-specs.js";
 import { renderMetrics } from "./metrics.js";
 import type { Notifier } from "./notify.js";
-import type { ChannelStatus } from "./report/queue.js";
+import type { ReportsStatus } from "./report/queue.js";
 import { type AcceptRules, acceptDecision } from "./share/accept.js";
 import type { Decision, DecisionSink, ShareStatus } from "./share/types.js";
 import { openSource } from "./sources/open.js";
@@ -491,7 +491,7 @@ export interface GuardStatus {
   jails: { name: string; filter: string; source: string; tracked: number; matches: number; bans: number }[];
   notifications: { sent: number; failed: number } | undefined;
   /** guard.report: per reporter, reports sent, failed (given up), throttled (limits), waiting */
-  reports: { skipped: number; reporters: ChannelStatus[] } | undefined;
+  reports: ReportsStatus | undefined;
   share: (ShareStatus & { refused: number }) | undefined;
 }
 

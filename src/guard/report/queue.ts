@@ -188,6 +188,14 @@ export class ReportChannel {
   }
 }
 
+export interface ReportsStatus {
+  /** bans not reported (received, private, documentation, ignored, own, no evidence) */
+  skipped: number;
+  reporters: ChannelStatus[];
+  /** reporters configured but not running, with why */
+  disabled?: { name: string; error: string }[];
+}
+
 /** What a ban notice brings (notify.ts BanNotice). */
 export interface Offered extends Candidate {
   reason: string;
@@ -205,6 +213,8 @@ export class Reports {
     private readonly eligible: Eligible,
     private readonly scrubber: CommentScrubber,
     private readonly log: Logger,
+    /** reporters configured but not running (their key could not be used), with why */
+    private readonly disabled: readonly { name: string; error: string }[] = [],
   ) {}
 
   offer(n: Offered): void {
@@ -232,8 +242,12 @@ export class Reports {
     while (!this.channels.every((c) => c.idle) && Date.now() < end) await new Promise((r) => setTimeout(r, 20));
   }
 
-  status(): { skipped: number; reporters: ChannelStatus[] } {
-    return { skipped: this.skipped, reporters: this.channels.map((c) => c.status()) };
+  status(): ReportsStatus {
+    return {
+      skipped: this.skipped,
+      reporters: this.channels.map((c) => c.status()),
+      ...(this.disabled.length ? { disabled: [...this.disabled] } : {}),
+    };
   }
 
   close(): void {

@@ -11,6 +11,7 @@ import { FakeClock, systemClock } from "../../core/clock.js";
 import { RampartError } from "../../core/errors.js";
 import { silentLogger } from "../../core/logger.js";
 import { policySchema } from "../../policy/schema.js";
+import { readCredentials } from "../share/credentials.js";
 import { CommentScrubber, COMMENT_MAX, loginUsers } from "./comment.js";
 import { Eligible } from "./eligible.js";
 import { ReportChannel, Reports } from "./queue.js";
@@ -326,29 +327,43 @@ test("an endpoint that is down or answers 503/429 is a failure to retry", async 
   assert.ok(e2 instanceof ReportFailure && e2.retry, "connection refused");
 });
 
-test("a key file others can read is refused with the chmod that fixes it; the key is never in the message", () => {
+test("a key file others can read is refused with the chmod that fixes it: that reporter is disabled, the guard runs on", () => {
   const dir = mkdtempSync(path.join(os.tmpdir(), "rampart-report-"));
   try {
     const key = path.join(dir, "abuseipdb.key");
     writeFileSync(key, "very-secret-key\n");
     chmodSync(key, 0o644);
-    const policy = policySchema.parse({ guard: { report: { abuseipdb: { keyFile: key } } } });
-    const start = () =>
-      startReports({ policy, clock: systemClock, log: silentLogger, hostname: "web1", own: [], passwd: "", uid: process.getuid?.() ?? 0 });
-    assert.throws(start, (e: unknown) => {
-      assert.ok(e instanceof RampartError);
-      assert.equal(e.code, "PERMISSION");
-      assert.match(e.message, /readable by others \(mode 0644\)/);
-      assert.match(e.hint ?? "", /chmod 600/);
-      assert.doesNotMatch(`${e.message} ${e.hint}`, /very-secret-key/);
-      return true;
+    const uid = process.getuid?.() ?? 0;
+    assert.throws(
+      () => readCredentials(key, uid, "the AbuseIPDB API key"),
+      (e: unknown) =>
+        e instanceof RampartError &&
+        e.code === "PERMISSION" &&
+        /readable by others \(mode 0644\)/.test(e.message) &&
+        /chmod 600/.test(e.hint ?? ""),
+    );
+    const policy = policySchema.parse({
+      guard: { report: { abuseipdb: { keyFile: key }, webhook: { url: "https://hooks.example.org/x" } } },
     });
+    const start = () => startReports({ policy, clock: systemClock, log: silentLogger, hostname: "web1", own: [], passwd: "", uid });
+    const refused = start();
+    const st = refused?.status();
+    assert.deepEqual(
+      st?.reporters.map((r) => r.name),
+      ["webhook"],
+      "the other reporters run",
+    );
+    assert.equal(st?.disabled?.[0]?.name, "abuseipdb");
+    assert.match(st?.disabled?.[0]?.error ?? "", /readable by others \(mode 0644\): refusing to use it \(chmod 600/);
+    assert.doesNotMatch(JSON.stringify(st), /very-secret-key/);
+    refused?.close();
     chmodSync(key, 0o600);
     const reports = start();
     assert.deepEqual(
       reports?.status().reporters.map((r) => r.name),
-      ["abuseipdb"],
+      ["abuseipdb", "webhook"],
     );
+    assert.equal(reports?.status().disabled, undefined);
     reports?.close();
     assert.equal(
       startReports({ policy: policySchema.parse({}), clock: systemClock, log: silentLogger, hostname: "web1", own: [], passwd: "" }),

@@ -1,6 +1,8 @@
 // guard.report → the report queues, built once at the guard's start. The key files are read here (root-only
-// files; a group- or world-readable one is refused with the chmod that fixes it, and the guard does not
-// start), the extra CA is read once, and the scrubber learns this host's names, addresses and accounts.
+// files; a group- or world-readable one is refused with the chmod that fixes it). A reporter whose key cannot
+// be used is disabled — logged as an error and shown by `guard status` (which then exits 1) — while the guard
+// runs on: a reporting problem must never cost the host its bans. The extra CA is read once, and the
+// scrubber learns this host's names, addresses and accounts.
 import { readFileSync } from "node:fs";
 import os from "node:os";
 import type { Clock } from "../../core/clock.js";
@@ -39,21 +41,30 @@ export function startReports(d: ReportDeps): Reports | undefined {
     giveUpAfterMs: r.retry.giveUpAfter * 1000,
   };
   const channels: ReportChannel[] = [];
+  const disabled: { name: string; error: string }[] = [];
+  const withKey = (name: string, file: string, what: string, make: (key: string) => void) => {
+    try {
+      make(readCredentials(file, uid, what));
+    } catch (e) {
+      if (!(e instanceof RampartError)) throw e;
+      disabled.push({ name, error: `${e.message}${e.hint ? ` (${e.hint})` : ""}` });
+      d.log.error(`not reporting to ${name}: ${e.message}`, { hint: e.hint });
+    }
+  };
   const add = (rep: Reporter, l: { rateLimit: string; dailyCap: number; sameAddressEvery: number }) => {
     const limits: ChannelLimits = { rate: parseRate(l.rateLimit) as Rate, dailyCap: l.dailyCap, sameAddressEvery: l.sameAddressEvery };
     channels.push(new ReportChannel(rep, limits, retry, d.clock, d.log));
   };
-  if (r.abuseipdb) {
-    const key = keyOf(r.abuseipdb.keyFile, uid, "the AbuseIPDB API key");
-    add(abuseIpdb({ key, baseUrl: r.abuseipdb.baseUrl, categories: r.abuseipdb.categories }, http), r.abuseipdb);
-  }
-  if (r.blocklistDe) {
-    const key = keyOf(r.blocklistDe.keyFile, uid, "the blocklist.de server API key");
-    add(
-      blocklistDe({ email: r.blocklistDe.email, key, service: r.blocklistDe.service, baseUrl: r.blocklistDe.baseUrl }, http),
-      r.blocklistDe,
+  const ab = r.abuseipdb;
+  if (ab)
+    withKey("abuseipdb", ab.keyFile, "the AbuseIPDB API key", (key) =>
+      add(abuseIpdb({ key, baseUrl: ab.baseUrl, categories: ab.categories }, http), ab),
     );
-  }
+  const bl = r.blocklistDe;
+  if (bl)
+    withKey("blocklist.de", bl.keyFile, "the blocklist.de server API key", (key) =>
+      add(blocklistDe({ email: bl.email, key, service: bl.service, baseUrl: bl.baseUrl }, http), bl),
+    );
   if (r.webhook) add(webhook({ url: r.webhook.url }, http), r.webhook);
   const g = d.policy.guard;
   const eligible = new Eligible({
@@ -70,12 +81,8 @@ export function startReports(d: ReportDeps): Reports | undefined {
   });
   if (r.reportDocumentationRanges)
     d.log.warn("guard.report.reportDocumentationRanges is on: documentation addresses are reported (for labs only)");
-  d.log.info(`reporting bans to ${channels.map((c) => c.name).join(", ")}`);
-  return new Reports(channels, eligible, scrubber, d.log);
-}
-
-function keyOf(file: string, uid: number, what: string): string {
-  return readCredentials(file, uid, what);
+  if (channels.length) d.log.info(`reporting bans to ${channels.map((c) => c.name).join(", ")}`);
+  return new Reports(channels, eligible, scrubber, d.log, disabled);
 }
 
 function readCa(file: string): string {
