@@ -166,8 +166,9 @@ export class ReportChannel {
     });
   }
 
+  /** nothing waiting or in flight (a closed channel is idle: shutdown does not wait on a dead endpoint) */
   get idle(): boolean {
-    return this.queue.length === 0 && !this.busy;
+    return this.closed || (this.queue.length === 0 && !this.busy);
   }
 
   status(): ChannelStatus {

@@ -15,7 +15,7 @@ import { readCredentials } from "../share/credentials.js";
 import { CommentScrubber, COMMENT_MAX, loginUsers } from "./comment.js";
 import { Eligible } from "./eligible.js";
 import { ReportChannel, Reports } from "./queue.js";
-import { abuseIpdb, blocklistDe, blocklistRefusal, type Report, ReportFailure, type Reporter } from "./reporters.js";
+import { abuseIpdb, blocklistDe, blocklistRefusal, type Report, ReportFailure, type Reporter, webhook } from "./reporters.js";
 import { startReports } from "./start.js";
 
 const scrub = new CommentScrubber({
@@ -309,6 +309,41 @@ test("blocklist.de gets POST /en/httpreports.html with server, apikey, ip, servi
   assert.equal(blocklistRefusal("OK"), undefined);
   assert.equal(blocklistRefusal('{"status":"success"}'), undefined);
   assert.match(blocklistRefusal('{"status":"error","error":{"ip":"invalid"}}') ?? "", /invalid/);
+});
+
+test("the report webhook gets the report as JSON", async () => {
+  let got: unknown;
+  const server = http.createServer((req, res) => {
+    let body = "";
+    req.on("data", (c) => (body += c));
+    req.on("end", () => {
+      got = { method: req.method, url: req.url, type: req.headers["content-type"], body: JSON.parse(body) };
+      res.writeHead(204).end();
+    });
+  });
+  await new Promise<void>((r) => server.listen(0, "127.0.0.1", () => r()));
+  try {
+    const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/hook`;
+    await webhook({ url }, {}).send({ ...report("8.8.4.4"), comment: "Failed password for [user]\\x1b" });
+    assert.deepEqual(got, {
+      method: "POST",
+      url: "/hook",
+      type: "application/json",
+      body: {
+        event: "report",
+        host: "web1",
+        address: "8.8.4.4",
+        target: "8.8.4.4",
+        jail: "sshd",
+        reason: "3 failures",
+        offense: 1,
+        startedAt: "2026-12-06T00:00:00.000Z",
+        comment: "Failed password for [user]\\x1b",
+      },
+    });
+  } finally {
+    server.close();
+  }
 });
 
 test("an endpoint that is down or answers 503/429 is a failure to retry", async () => {
