@@ -36,7 +36,11 @@ export function registerGuardDaemon(guard: Command, context: () => Context): voi
       if (!file) ctx.log.warn("no policy file: guarding with the built-in baseline (sshd jail)");
       await runGuardForeground({ policy, fs, run: ctx.run, clock: ctx.clock, log: ctx.log, socketPath: o.socket, stateFile: o.state });
     }),
-    ["rampart guard run", "rampart --log-format json guard run --policy /etc/rampart/policy.yaml"],
+    [
+      "rampart guard run",
+      "rampart --log-format json guard run --policy /etc/rampart/policy.yaml",
+      "# guard.report (AbuseIPDB, blocklist.de, webhook): key files must be chmod 600; see `rampart guard status`",
+    ],
   );
 
   socketOption(
