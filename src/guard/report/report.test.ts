@@ -40,6 +40,11 @@ test("the comment takes out this host's addresses, names and accounts, and keeps
     "192.0.2.10 is not 192.0.2.1",
   );
   assert.equal(lines[3], "malice bob.smith [user]@x Accepted for [user]", "whole names only");
+  assert.equal(
+    scrub.line("to 2001:DB8:0:1:0:0:0:10 and ::ffff:192.0.2.1, not 2001:db8:0:1::100 nor 07:28:38 nor 192.0.2.1.5"),
+    "to [this host] and [this host], not 2001:db8:0:1::100 nor 07:28:38 nor 192.0.2.1.5",
+    "any spelling of an own address; nothing that only looks like one",
+  );
 });
 
 test("the comment makes control characters visible and fits AbuseIPDB's limit", () => {
