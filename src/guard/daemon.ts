@@ -179,8 +179,7 @@ export class GuardDaemon {
     await this.book.flush();
     this.book.close();
     await new Promise<void>((resolve) => (this.server ? this.server.close(() => resolve()) : resolve()));
-    await this.d.notifier?.drain(5000);
-    this.d.notifier?.close();
+    await this.d.notifier?.stop(5000);
   }
 
   private async sourceFor(spec: JailSpec): Promise<LogSource> {

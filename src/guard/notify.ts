@@ -74,8 +74,11 @@ export class Notifier {
     await this.reports?.drain(Math.max(0, end - Date.now()));
   }
 
-  close(): void {
-    this.reports?.close();
+  /** At shutdown: mail queue drained, reports in flight finished, then the reporters stopped. */
+  async stop(timeoutMs: number): Promise<void> {
+    const end = Date.now() + timeoutMs;
+    while ((this.queue.length || this.busy) && Date.now() < end) await new Promise((r) => setTimeout(r, 20));
+    await this.reports?.stop(Math.max(0, end - Date.now()));
   }
 
   private async pump(): Promise<void> {

@@ -59,6 +59,8 @@ export class ReportChannel {
   private day = "";
   private today = 0;
   private busy = false;
+  /** a request is in flight */
+  private sending = false;
   private timer: NodeJS.Timeout | undefined;
   private wake: (() => void) | undefined;
   private closed = false;
@@ -121,6 +123,7 @@ export class ReportChannel {
           continue;
         }
         this.window.push(now);
+        this.sending = true;
         try {
           await this.reporter.send(item.report);
           this.sent++;
@@ -131,6 +134,8 @@ export class ReportChannel {
           });
         } catch (e) {
           this.settleFailure(item, e);
+        } finally {
+          this.sending = false;
         }
       }
     } finally {
@@ -169,6 +174,11 @@ export class ReportChannel {
   /** nothing waiting or in flight (a closed channel is idle: shutdown does not wait on a dead endpoint) */
   get idle(): boolean {
     return this.closed || (this.queue.length === 0 && !this.busy);
+  }
+
+  /** no request in flight (reports may still wait for their turn or retry) */
+  get settled(): boolean {
+    return this.closed || !this.sending;
   }
 
   status(): ChannelStatus {
@@ -249,6 +259,20 @@ export class Reports {
       reporters: this.channels.map((c) => c.status()),
       ...(this.disabled.length ? { disabled: [...this.disabled] } : {}),
     };
+  }
+
+  /**
+   * At shutdown: let requests in flight finish (up to the timeout), then stop. Reports still waiting are lost
+   * (they live in memory) and said so: waiting out a retry delay would hold up the guard's stop.
+   */
+  async stop(timeoutMs: number): Promise<void> {
+    const end = Date.now() + timeoutMs;
+    while (!this.channels.every((c) => c.settled) && Date.now() < end) await new Promise((r) => setTimeout(r, 20));
+    for (const c of this.channels) {
+      const left = c.status().queued;
+      if (left) this.log.warn(`${left} report(s) to ${c.name} not sent: the guard is stopping`);
+    }
+    this.close();
   }
 
   close(): void {
