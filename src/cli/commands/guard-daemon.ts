@@ -43,51 +43,49 @@ export function registerGuardDaemon(guard: Command, context: () => Context): voi
     ],
   );
 
-  socketOption(
-    guard
-      .command("status")
-      .description("sources, jails, counters, ban latency, reports sent/failed/throttled")
-      .option("--json", "JSON output"),
-  ).action(async (o: { json?: boolean; socket: string }) => {
-    const ctx = context();
-    const s = (await call({ cmd: "status" }, o.socket)) as StatusView;
-    if (o.json) return ctx.out(JSON.stringify(s, null, 2));
-    ctx.out(`guard running since ${s.startedAt}; ${s.lines} lines read; ${s.activeBans} active bans (${s.enforcer})`);
-    if (s.latencyMs.p50 !== undefined) ctx.out(`ban latency: p50 ${s.latencyMs.p50} ms, p99 ${s.latencyMs.p99} ms`);
-    for (const src of s.sources) {
-      const flag = src.state === "reading" ? "ok" : src.state.toUpperCase();
-      const dropped = [src.tooLong ? `${src.tooLong} too long` : "", src.untrusted ? `${src.untrusted} from untrusted senders` : ""]
-        .filter(Boolean)
-        .join(", ");
-      ctx.out(
-        `source ${src.target} [${src.kind}]: ${flag}, ${src.lines} lines${dropped ? ` (dropped: ${dropped})` : ""}${src.error ? ` — ${src.error}` : ""}`,
-      );
-    }
-    for (const j of s.jails) ctx.out(`jail ${j.name} (${j.filter}): ${j.matches} failures, ${j.bans} bans, ${j.tracked} sources counted`);
-    if (s.share) {
-      const sh = s.share;
-      ctx.out(
-        `share ${sh.url}: ${sh.connected ? "connected" : `DISCONNECTED${sh.lastError ? ` (${sh.lastError})` : ""}`}, last id ${sh.lastId}, outbox ${sh.outbox}, ${sh.published} published, ${sh.received} received${sh.ignored ? `, ${sh.ignored} ignored` : ""}`,
-      );
-    }
-    for (const r of s.reports?.reporters ?? [])
-      ctx.out(
-        `report ${r.name}: ${r.sent} sent, ${r.failed} failed, ${r.throttled} throttled, ${r.queued} waiting${r.lastError ? ` (last error: ${r.lastError})` : ""}`,
-      );
-    if (s.reports?.skipped) ctx.out(`reports skipped (private, documentation, ignored, own or received bans): ${s.reports.skipped}`);
-    if (s.adminSessions.length) ctx.out(`never banned (admin sessions): ${s.adminSessions.join(", ")}`);
-    if (s.kernel.kernelErrors)
-      ctx.out(`WARNING: ${s.kernel.kernelErrors} kernel error(s), last: ${s.kernel.lastKernelError ?? "see the guard's log"}`);
-    if (s.kernel.refused) {
-      ctx.out(`refused bans: ${s.kernel.refused}; the latest:`);
-      for (const r of s.kernel.recentRefusals.slice(-5)) ctx.out(`  ${r.at}  ${r.target}: ${r.reason}`);
-    }
-    if (s.quarantined.length) {
-      ctx.out(`quarantined (stored, never loaded; \`rampart guard unban TARGET\` removes one): ${s.kernel.quarantined}`);
-      for (const q of s.quarantined.slice(0, 10)) ctx.out(`  ${q.target} [${q.jail}]: ${q.problem}`);
-    }
-    if (s.sources.some((x) => x.state !== "reading")) process.exitCode = 1;
-  });
+  socketOption(guard.command("status").description("sources, jails, counters, latency, reports").option("--json", "JSON output")).action(
+    async (o: { json?: boolean; socket: string }) => {
+      const ctx = context();
+      const s = (await call({ cmd: "status" }, o.socket)) as StatusView;
+      if (o.json) return ctx.out(JSON.stringify(s, null, 2));
+      ctx.out(`guard running since ${s.startedAt}; ${s.lines} lines read; ${s.activeBans} active bans (${s.enforcer})`);
+      if (s.latencyMs.p50 !== undefined) ctx.out(`ban latency: p50 ${s.latencyMs.p50} ms, p99 ${s.latencyMs.p99} ms`);
+      for (const src of s.sources) {
+        const flag = src.state === "reading" ? "ok" : src.state.toUpperCase();
+        const dropped = [src.tooLong ? `${src.tooLong} too long` : "", src.untrusted ? `${src.untrusted} from untrusted senders` : ""]
+          .filter(Boolean)
+          .join(", ");
+        ctx.out(
+          `source ${src.target} [${src.kind}]: ${flag}, ${src.lines} lines${dropped ? ` (dropped: ${dropped})` : ""}${src.error ? ` — ${src.error}` : ""}`,
+        );
+      }
+      for (const j of s.jails) ctx.out(`jail ${j.name} (${j.filter}): ${j.matches} failures, ${j.bans} bans, ${j.tracked} sources counted`);
+      if (s.share) {
+        const sh = s.share;
+        ctx.out(
+          `share ${sh.url}: ${sh.connected ? "connected" : `DISCONNECTED${sh.lastError ? ` (${sh.lastError})` : ""}`}, last id ${sh.lastId}, outbox ${sh.outbox}, ${sh.published} published, ${sh.received} received${sh.ignored ? `, ${sh.ignored} ignored` : ""}`,
+        );
+      }
+      for (const r of s.reports?.reporters ?? [])
+        ctx.out(
+          `report ${r.name}: ${r.sent} sent, ${r.failed} failed, ${r.throttled} throttled, ${r.queued} waiting${r.lastError ? ` (last error: ${r.lastError})` : ""}`,
+        );
+      for (const r of s.reports?.disabled ?? []) ctx.out(`report ${r.name}: DISABLED — ${r.error}`);
+      if (s.reports?.skipped) ctx.out(`reports skipped (private, documentation, ignored, own or received bans): ${s.reports.skipped}`);
+      if (s.adminSessions.length) ctx.out(`never banned (admin sessions): ${s.adminSessions.join(", ")}`);
+      if (s.kernel.kernelErrors)
+        ctx.out(`WARNING: ${s.kernel.kernelErrors} kernel error(s), last: ${s.kernel.lastKernelError ?? "see the guard's log"}`);
+      if (s.kernel.refused) {
+        ctx.out(`refused bans: ${s.kernel.refused}; the latest:`);
+        for (const r of s.kernel.recentRefusals.slice(-5)) ctx.out(`  ${r.at}  ${r.target}: ${r.reason}`);
+      }
+      if (s.quarantined.length) {
+        ctx.out(`quarantined (stored, never loaded; \`rampart guard unban TARGET\` removes one): ${s.kernel.quarantined}`);
+        for (const q of s.quarantined.slice(0, 10)) ctx.out(`  ${q.target} [${q.jail}]: ${q.problem}`);
+      }
+      if (s.sources.some((x) => x.state !== "reading") || s.reports?.disabled?.length) process.exitCode = 1;
+    },
+  );
 
   socketOption(guard.command("bans").description("active bans").option("--json", "JSON output")).action(
     async (o: { json?: boolean; socket: string }) => {
