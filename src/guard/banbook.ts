@@ -33,6 +33,8 @@ export interface BanBookDeps {
   share?: DecisionSink | undefined;
   /** the log lines that led to a ban (for the mail) */
   linesOf?: (target: string) => string[];
+  /** the address whose failures led to a ban (for the reports of prefix bans) */
+  addressOf?: (target: string) => string | undefined;
 }
 
 export interface CommitOptions {
@@ -287,7 +289,13 @@ export class BanBook {
       reason: r.reason,
       ...(r.origin !== this.d.hostname ? { origin: r.origin } : {}),
     });
-    this.d.notifier?.notify({ ...r, lines: this.d.linesOf?.(r.target) ?? [], hostname: this.d.hostname });
+    // queued only: the mail and the reports are sent later, off this path
+    this.d.notifier?.notify({
+      ...r,
+      lines: this.d.linesOf?.(r.target) ?? [],
+      hostname: this.d.hostname,
+      address: this.d.addressOf?.(r.target),
+    });
   }
 
   /**

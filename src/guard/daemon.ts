@@ -20,6 +20,7 @@ import { Jail } from "./jail.js";
 import { DEFAULT_SSH_LOG, type JailSpec, jailSpecs } from "./jail-specs.js";
 import { renderMetrics } from "./metrics.js";
 import type { Notifier } from "./notify.js";
+import type { ReportsStatus } from "./report/queue.js";
 import { type AcceptRules, acceptDecision } from "./share/accept.js";
 import type { Decision, DecisionSink, ShareStatus } from "./share/types.js";
 import { openSource } from "./sources/open.js";
@@ -75,6 +76,8 @@ export class GuardDaemon {
   private server: import("node:net").Server | undefined;
   private sweepTimer: NodeJS.Timeout | undefined;
   private readonly recent = new Map<string, string[]>();
+  /** the last failing address per ban target (a /64 ban is reported as the address in it) */
+  private readonly recentAddress = new Map<string, string>();
   /** admin login sources → last seen (ms) */
   private readonly sessions = new Map<string, number>();
   private lines = 0;
@@ -106,6 +109,7 @@ export class GuardDaemon {
       notifier: d.notifier,
       share: d.share,
       linesOf: (t) => this.recent.get(t) ?? [],
+      addressOf: (t) => this.recentAddress.get(t),
     });
   }
 
@@ -175,7 +179,7 @@ export class GuardDaemon {
     await this.book.flush();
     this.book.close();
     await new Promise<void>((resolve) => (this.server ? this.server.close(() => resolve()) : resolve()));
-    await this.d.notifier?.drain(5000);
+    await this.d.notifier?.stop(5000);
   }
 
   private async sourceFor(spec: JailSpec): Promise<LogSource> {
@@ -218,9 +222,9 @@ export class GuardDaemon {
   private failure(j: JailRuntime, address: string, time: number, rule: string, text: string, start: number, end: number): void {
     const decision = j.jail.failure(address, time);
     // the lines are kept for the mail only: without a notifier, no string is made per failure
-    if (decision.action === "count" && this.d.notifier) this.remember(decision.target, text.slice(start, end));
+    if (decision.action === "count" && this.d.notifier) this.remember(decision.target, text.slice(start, end), address);
     if (decision.action !== "ban") return;
-    if (this.d.notifier) this.remember(decision.target, text.slice(start, end));
+    if (this.d.notifier) this.remember(decision.target, text.slice(start, end), address);
     j.bans++;
     const now = this.d.clock.now();
     const r = this.book.commit(
@@ -264,13 +268,18 @@ export class GuardDaemon {
   }
 
   /** The last lines seen per target (for the mail), bounded. */
-  private remember(target: string, line: string): void {
+  private remember(target: string, line: string, address: string): void {
     const list = this.recent.get(target) ?? [];
     list.push(line.length > 2000 ? `${line.slice(0, 2000)}…` : line);
     if (list.length > 10) list.shift();
     this.recent.delete(target);
     this.recent.set(target, list);
-    if (this.recent.size > 10_000) this.recent.delete(this.recent.keys().next().value as string);
+    this.recentAddress.set(target, address);
+    if (this.recent.size > 10_000) {
+      const oldest = this.recent.keys().next().value as string;
+      this.recent.delete(oldest);
+      this.recentAddress.delete(oldest);
+    }
   }
 
   /** At start: every valid stored ban back into the kernel in one transaction; bad rows quarantined. */
@@ -438,6 +447,7 @@ export class GuardDaemon {
         bans: j.bans,
       })),
       notifications: this.d.notifier ? { sent: this.d.notifier.sent, failed: this.d.notifier.failed } : undefined,
+      reports: this.d.notifier?.reports?.status(),
       share: this.d.share ? { ...this.d.share.status(), refused: this.shareRefused } : undefined,
     };
   }
@@ -479,6 +489,8 @@ export interface GuardStatus {
   sources: SourceStatus[];
   jails: { name: string; filter: string; source: string; tracked: number; matches: number; bans: number }[];
   notifications: { sent: number; failed: number } | undefined;
+  /** guard.report: per reporter, reports sent, failed (given up), throttled (limits), waiting */
+  reports: ReportsStatus | undefined;
   share: (ShareStatus & { refused: number }) | undefined;
 }
 

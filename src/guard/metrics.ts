@@ -42,6 +42,27 @@ export function renderMetrics(s: GuardStatus): string {
       "1 when the log source is being read.",
       s.sources.map((x) => `rampart_guard_source_up{source="${label(x.target)}"} ${x.state === "reading" ? 1 : 0}`),
     ),
+    ...(s.reports
+      ? [
+          ...counter(
+            "rampart_guard_reports_total",
+            "Community reports per reporter: sent, failed (given up or refused), throttled (rate, daily cap, same address).",
+            s.reports.reporters.flatMap((r) =>
+              (["sent", "failed", "throttled"] as const).map(
+                (k) => `rampart_guard_reports_total{reporter="${label(r.name)}",result="${k}"} ${r[k]}`,
+              ),
+            ),
+          ),
+          ...gauge(
+            "rampart_guard_reports_queued",
+            "Reports waiting (paced by the rate limit, or retried).",
+            s.reports.reporters.map((r) => `rampart_guard_reports_queued{reporter="${label(r.name)}"} ${r.queued}`),
+          ),
+          ...counter("rampart_guard_reports_skipped_total", "Bans not reported: private, documentation, ignored, own or received.", [
+            `rampart_guard_reports_skipped_total ${s.reports.skipped}`,
+          ]),
+        ]
+      : []),
     ...(s.share
       ? counter(
           "rampart_guard_share_refused_total",

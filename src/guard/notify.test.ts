@@ -17,6 +17,7 @@ const notice: BanNotice = {
   offense: 2,
   lines: ["Failed password for invalid user x\r\nSubject: forged\u001b[31m from 198.51.100.7 port 1 ssh2"],
   hostname: "web1",
+  origin: "web1",
 };
 
 test("attacker text is made visible, never interpreted", () => {

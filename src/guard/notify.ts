@@ -1,11 +1,14 @@
 // Notifications of bans: e-mail over SMTP (nodemailer) and webhooks (JSON POST). They run on a queue with
 // retries and backoff, off the ban path: a slow or failing mail server never delays a ban. Attacker text
 // (the matching log lines) only ever goes into the body, with control characters made visible; headers
-// carry only values rampart chose (the address it parsed, the jail name from the policy).
+// carry only values rampart chose (the address it parsed, the jail name from the policy). The community
+// reporters (guard.report: AbuseIPDB, blocklist.de, a report webhook) are offered every ban here too; they
+// keep their own queues with limits and retries (report/queue.ts), so neither delays the other nor a ban.
 import nodemailer from "nodemailer";
 import type { Logger } from "../core/logger.js";
 import type { Policy } from "../policy/schema.js";
 import type { Runner } from "../system/exec.js";
+import type { Reports } from "./report/queue.js";
 
 export interface BanNotice {
   target: string;
@@ -17,6 +20,10 @@ export interface BanNotice {
   /** the log lines that decided it (attacker-influenced text) */
   lines: string[];
   hostname: string;
+  /** the host that decided the ban (another one for a ban received from the fleet) */
+  origin: string;
+  /** the address whose failures decided it (for a prefix ban, the address inside it) */
+  address?: string | undefined;
 }
 
 type Notify = Policy["guard"]["notify"];
@@ -33,6 +40,7 @@ export class Notifier {
     private readonly log: Logger,
     private readonly run: Runner,
     private readonly retryDelayMs = 5000,
+    readonly reports?: Reports | undefined,
   ) {
     if (config.email) {
       this.transport = nodemailer.createTransport(config.email.smtp, { connectionTimeout: 10_000, socketTimeout: 20_000 } as never);
@@ -40,12 +48,17 @@ export class Notifier {
   }
 
   get enabled(): boolean {
+    return this.mails || this.reports !== undefined;
+  }
+
+  private get mails(): boolean {
     return this.config.email !== undefined || this.config.webhook !== undefined;
   }
 
   /** Queue a notice; returns at once. */
   notify(notice: BanNotice): void {
-    if (!this.enabled) return;
+    this.reports?.offer(notice);
+    if (!this.mails) return;
     if (this.queue.length > 1000) {
       this.failed++;
       return; // a flood of bans must not grow memory without bound; the bans themselves are in the log
@@ -58,6 +71,14 @@ export class Notifier {
   async drain(timeoutMs = 30_000): Promise<void> {
     const end = Date.now() + timeoutMs;
     while ((this.queue.length || this.busy) && Date.now() < end) await new Promise((r) => setTimeout(r, 20));
+    await this.reports?.drain(Math.max(0, end - Date.now()));
+  }
+
+  /** At shutdown: mail queue drained, reports in flight finished, then the reporters stopped. */
+  async stop(timeoutMs: number): Promise<void> {
+    const end = Date.now() + timeoutMs;
+    while ((this.queue.length || this.busy) && Date.now() < end) await new Promise((r) => setTimeout(r, 20));
+    await this.reports?.stop(Math.max(0, end - Date.now()));
   }
 
   private async pump(): Promise<void> {

@@ -1,6 +1,7 @@
 // `rampart guard run`: wire the daemon from the policy and run it until SIGTERM/SIGINT. `--detach` (machines
 // without systemd; cron @reboot) starts the same command as a detached process logging to a file.
 import { mkdirSync, openSync, writeFileSync } from "node:fs";
+import os from "node:os";
 import type { Clock } from "../core/clock.js";
 import type { Logger } from "../core/logger.js";
 import type { Policy } from "../policy/schema.js";
@@ -13,6 +14,7 @@ import { GuardDaemon } from "./daemon.js";
 import { jailSpecs } from "./jail-specs.js";
 import { type BanEnforcer, IpsetEnforcer, NftEnforcer } from "./enforce.js";
 import { Notifier } from "./notify.js";
+import { startReports } from "./report/start.js";
 import { startShare } from "./share/start.js";
 import { GuardState, STATE_DB } from "./state.js";
 import { setBackendOf } from "../firewall/sets.js";
@@ -52,7 +54,16 @@ export async function startGuard(o: RunGuardOptions): Promise<{ daemon: GuardDae
     o.policy.guard.notify.email || !f2bMail
       ? o.policy.guard.notify
       : { ...o.policy.guard.notify, email: { ...f2bMail, smtp: "smtp://127.0.0.1:25" } };
-  const notifier = new Notifier(notify, o.log, o.run);
+  // community reports (guard.report): a key file others can read stops the start here, before any ban
+  const reports = startReports({
+    policy: o.policy,
+    clock: o.clock,
+    log: o.log,
+    hostname: os.hostname(),
+    own,
+    passwd: await o.fs.readText("/etc/passwd").catch(() => ""),
+  });
+  const notifier = new Notifier(notify, o.log, o.run, undefined, reports);
   const daemon = new GuardDaemon({
     policy: o.policy,
     fs: o.fs,

@@ -133,6 +133,7 @@ export function checkRules(p: Policy, now: Date): RuleResult[] {
   });
   checkBanLimits(p, out);
   checkShare(p, out);
+  checkReport(p, out);
   const notify = p.guard.notify.email;
   if (notify && !/^[^@\s]+@[^@\s]+$/.test(notify.to)) {
     out.push({ severity: "error", path: ["guard", "notify", "email", "to"], message: `"${notify.to}" is not an e-mail address` });
@@ -223,6 +224,45 @@ function checkBanLimits(p: Policy, out: RuleResult[]): void {
       });
     }
   }
+}
+
+/**
+ * guard.report: an API key never crosses the network in clear; the jails it names exist; the lab switch for
+ * documentation addresses is loud.
+ */
+function checkReport(p: Policy, out: RuleResult[]): void {
+  const r = p.guard.report;
+  for (const [name, c] of [
+    ["abuseipdb", r.abuseipdb],
+    ["blocklistDe", r.blocklistDe],
+  ] as const) {
+    if (!c || !URL.canParse(c.baseUrl)) continue;
+    const u = new URL(c.baseUrl);
+    const local = u.hostname === "localhost" || /^127\./.test(u.hostname) || u.hostname === "[::1]";
+    if (u.protocol === "http:" && !local)
+      out.push({
+        severity: "error",
+        path: ["guard", "report", name, "baseUrl"],
+        message: `guard.report.${name}.baseUrl is plain http (${c.baseUrl}): the API key would cross the network in clear`,
+        hint: "Use an https:// URL (for a lab's own server, trust its CA with guard.report.caFile).",
+      });
+  }
+  (r.jails ?? []).forEach((j, i) => {
+    if (!(j in p.guard.jails))
+      out.push({
+        severity: "error",
+        path: ["guard", "report", "jails", i],
+        message: `guard.report.jails names \`${j}\`, which is not a jail`,
+        hint: `Use one of guard.jails (${Object.keys(p.guard.jails).join(", ") || "none"}).`,
+      });
+  });
+  if (r.reportDocumentationRanges)
+    out.push({
+      severity: "warning",
+      path: ["guard", "report", "reportDocumentationRanges"],
+      message: "documentation addresses (192.0.2.0/24, 198.51.100.0/24, 203.0.113.0/24, 2001:db8::/32) will be reported",
+      hint: "This is for labs only; remove it on a real server.",
+    });
 }
 
 /** The fleet database: a remote one only over verified TLS, unless the policy says insecure. */

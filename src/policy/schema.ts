@@ -231,6 +231,72 @@ const guard = z.strictObject({
     })
     .prefault({}),
   /**
+   * report this host's bans to the community (AbuseIPDB, blocklist.de) or a webhook: sent from a queue with
+   * retries, never delaying a ban; never for ignored, private, documentation or own addresses, nor for bans
+   * received from the fleet (their origin reports them)
+   */
+  report: z
+    .strictObject({
+      abuseipdb: z
+        .strictObject({
+          /** the API key, alone in a file readable by root only (chmod 600) */
+          keyFile: z.string().regex(/^\//, "an absolute path"),
+          /** AbuseIPDB categories: 18 brute-force, 22 SSH */
+          categories: z.array(z.number().int().min(1).max(99)).min(1).default([18, 22]),
+          /** the API's base; /report is appended (change it only for a lab or a proxy) */
+          baseUrl: z
+            .string()
+            .regex(/^https?:\/\//, "an http(s) URL")
+            .default("https://api.abuseipdb.com/api/v2"),
+          rateLimit: rate.default("30/minute"),
+          /** reports per UTC day (AbuseIPDB's free plan: 1000) */
+          dailyCap: z.number().int().min(1).default(1000),
+          /** one report per address in this time (AbuseIPDB refuses more often than every 15 minutes) */
+          sameAddressEvery: duration.default(900),
+        })
+        .optional(),
+      blocklistDe: z
+        .strictObject({
+          /** the server's e-mail address as registered at blocklist.de */
+          email: z.string().regex(/^[^@\s]+@[^@\s]+$/, "an e-mail address"),
+          /** the server's API key, alone in a file readable by root only (chmod 600) */
+          keyFile: z.string().regex(/^\//, "an absolute path"),
+          /** the service name blocklist.de files reports under (default: ssh) */
+          service: z
+            .string()
+            .regex(/^[a-z0-9-]{1,32}$/, "a service name such as ssh, imap, ftp")
+            .default("ssh"),
+          /** the site's base; /en/httpreports.html is appended (change it only for a lab or a proxy) */
+          baseUrl: z
+            .string()
+            .regex(/^https?:\/\//, "an http(s) URL")
+            .default("https://www.blocklist.de"),
+          rateLimit: rate.default("30/minute"),
+          dailyCap: z.number().int().min(1).default(1000),
+          sameAddressEvery: duration.default(900),
+        })
+        .optional(),
+      webhook: z
+        .strictObject({
+          url: z.string().regex(/^https?:\/\//, "an http(s) URL"),
+          rateLimit: rate.default("60/minute"),
+          dailyCap: z.number().int().min(1).default(10000),
+          sameAddressEvery: duration.default(0),
+        })
+        .optional(),
+      /** report only these jails' bans (default: every jail; bans by hand are never reported: no evidence) */
+      jails: z.array(z.string()).optional(),
+      /** a PEM file of extra CAs trusted for the report endpoints (a lab's or a proxy's own CA) */
+      caFile: z.string().regex(/^\//, "an absolute path").optional(),
+      /** FOR LABS ONLY: report addresses in the documentation ranges (192.0.2.0/24, 198.51.100.0/24, 203.0.113.0/24, 2001:db8::/32) */
+      reportDocumentationRanges: z.boolean().default(false),
+      /** a failed report is retried with a growing delay, from `initial` up to `max`, for `giveUpAfter` */
+      retry: z
+        .strictObject({ initial: duration.default(10), max: duration.default(900), giveUpAfter: duration.default(86400) })
+        .prefault({}),
+    })
+    .prefault({}),
+  /**
    * the shortest prefix any ban may have (manual, jail, restored, fleet): the gate refuses wider ones, so no
    * ban can cover a large part of the Internet
    */

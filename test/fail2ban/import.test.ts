@@ -88,6 +88,35 @@ test("rampart guard import-fail2ban writes a guard: snippet the policy schema ac
   assert.match(human.stdout, /everything was mapped/);
 });
 
+test("abuseipdb and blocklist_de actions map to guard.report, for their jail only, without copying the keys", { skip }, async () => {
+  const dir = guideDir();
+  made.push(dir);
+  cpSync(path.join(here, "fixtures/report/jail.local"), `${dir}/jail.local`);
+  const out = path.join(dir, "guard.yaml");
+  const res = await runCli(["guard", "import-fail2ban", dir, "--json", "--output", out]);
+  assert.equal(res.code, 0, res.stderr);
+  const text = readFileSync(out, "utf8");
+  for (const secret of ["bl-secret-0001", "ab-secret-0002"]) {
+    assert.ok(!text.includes(secret) && !res.stdout.includes(secret), `${secret} copied out`);
+  }
+  const snippet = parse(text);
+  assert.deepEqual(snippet.guard.report, {
+    abuseipdb: { keyFile: "/etc/rampart/abuseipdb.key", categories: [18, 22] },
+    blocklistDe: { email: "fail2ban@example.com", keyFile: "/etc/rampart/blocklist-de.key", service: "ssh" },
+    jails: ["sshd"],
+  });
+  const report = JSON.parse(res.stdout) as { jails: { name: string; mapped: string[]; notMapped: string[] }[] };
+  const sshd = report.jails.find((j) => j.name === "sshd");
+  assert.ok(sshd);
+  assert.ok(sshd.mapped.some((m) => /abuseipdb → guard\.report\.abuseipdb \(categories 18,22\)/.test(m)));
+  assert.ok(sshd.mapped.some((m) => /blocklist_de → guard\.report\.blocklistDe \(server fail2ban@example\.com, service ssh\)/.test(m)));
+  assert.ok(sshd.notMapped.some((m) => m.includes("write it to /etc/rampart/abuseipdb.key")));
+  assert.ok(!sshd.notMapped.some((m) => /no rampart equivalent/.test(m)), sshd.notMapped.join("; "));
+  const policy = parsePolicy(text, out);
+  assert.deepEqual(policy.errors, []);
+  assert.deepEqual(policy.policy?.guard.report.jails, ["sshd"]);
+});
+
 test("guard test accepts a fail2ban filter name with parameters, and a filter file", { skip }, async () => {
   const log = "/usr/lib/python3/dist-packages/fail2ban/tests/files/logs/nginx-http-auth";
   if (!existsSync(log)) return;

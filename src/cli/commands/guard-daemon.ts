@@ -36,10 +36,14 @@ export function registerGuardDaemon(guard: Command, context: () => Context): voi
       if (!file) ctx.log.warn("no policy file: guarding with the built-in baseline (sshd jail)");
       await runGuardForeground({ policy, fs, run: ctx.run, clock: ctx.clock, log: ctx.log, socketPath: o.socket, stateFile: o.state });
     }),
-    ["rampart guard run", "rampart --log-format json guard run --policy /etc/rampart/policy.yaml"],
+    [
+      "rampart guard run",
+      "rampart --log-format json guard run --policy /etc/rampart/policy.yaml",
+      "# guard.report (AbuseIPDB, blocklist.de, webhook): key files must be chmod 600; see `rampart guard status`",
+    ],
   );
 
-  socketOption(guard.command("status").description("sources, jails, counters, ban latency").option("--json", "JSON output")).action(
+  socketOption(guard.command("status").description("sources, jails, counters, latency, reports").option("--json", "JSON output")).action(
     async (o: { json?: boolean; socket: string }) => {
       const ctx = context();
       const s = (await call({ cmd: "status" }, o.socket)) as StatusView;
@@ -62,6 +66,12 @@ export function registerGuardDaemon(guard: Command, context: () => Context): voi
           `share ${sh.url}: ${sh.connected ? "connected" : `DISCONNECTED${sh.lastError ? ` (${sh.lastError})` : ""}`}, last id ${sh.lastId}, outbox ${sh.outbox}, ${sh.published} published, ${sh.received} received${sh.ignored ? `, ${sh.ignored} ignored` : ""}`,
         );
       }
+      for (const r of s.reports?.reporters ?? [])
+        ctx.out(
+          `report ${r.name}: ${r.sent} sent, ${r.failed} failed, ${r.throttled} throttled, ${r.queued} waiting${r.lastError ? ` (last error: ${r.lastError})` : ""}`,
+        );
+      for (const r of s.reports?.disabled ?? []) ctx.out(`report ${r.name}: DISABLED — ${r.error}`);
+      if (s.reports?.skipped) ctx.out(`reports skipped (private, documentation, ignored, own or received bans): ${s.reports.skipped}`);
       if (s.adminSessions.length) ctx.out(`never banned (admin sessions): ${s.adminSessions.join(", ")}`);
       if (s.kernel.kernelErrors)
         ctx.out(`WARNING: ${s.kernel.kernelErrors} kernel error(s), last: ${s.kernel.lastKernelError ?? "see the guard's log"}`);
@@ -73,7 +83,7 @@ export function registerGuardDaemon(guard: Command, context: () => Context): voi
         ctx.out(`quarantined (stored, never loaded; \`rampart guard unban TARGET\` removes one): ${s.kernel.quarantined}`);
         for (const q of s.quarantined.slice(0, 10)) ctx.out(`  ${q.target} [${q.jail}]: ${q.problem}`);
       }
-      if (s.sources.some((x) => x.state !== "reading")) process.exitCode = 1;
+      if (s.sources.some((x) => x.state !== "reading") || s.reports?.disabled?.length) process.exitCode = 1;
     },
   );
 
@@ -121,7 +131,7 @@ export function registerGuardDaemon(guard: Command, context: () => Context): voi
     ctx.out(lifted.length ? `unbanned ${lifted.join(", ")}` : "no bans to lift");
   });
 
-  socketOption(guard.command("metrics").description("Prometheus metrics: lines, matches, bans, ban latency")).action(
+  socketOption(guard.command("metrics").description("Prometheus metrics: lines, matches, bans, ban latency, reports")).action(
     async (o: { socket: string }) => {
       context().out((await call({ cmd: "metrics" }, o.socket)) as string);
     },

@@ -31,7 +31,9 @@ export const registerGuard: RegisterCommand = (program, context) => {
   );
   guard
     .command("import-fail2ban")
-    .description("read fail2ban jails and filters into rampart")
+    .description(
+      "read fail2ban jails and filters into rampart (firewall actions → ban sets, mail → guard.notify, abuseipdb/blocklist_de → guard.report; API keys are never copied)",
+    )
     .argument("[dir]", "fail2ban configuration directory", "/etc/fail2ban")
     .option("--json", "JSON output: {jails:[{name, fail2ban, rampart, mapped, notMapped}], policy, yaml, …}")
     .option("--output <file>", "write the guard: policy snippet (YAML) to this file")

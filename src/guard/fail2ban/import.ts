@@ -9,6 +9,17 @@ import { isBuiltinFilter } from "../filters/resolve.js";
 import type { ConfFs } from "./ini.js";
 import { type Fail2banJail, type Fail2banJailsResult, loadFail2banJails } from "./jails.js";
 
+/** Where the imported policy expects the report keys: fail2ban keeps them in jail.local, rampart in root-only files. */
+export const ABUSEIPDB_KEY_FILE = "/etc/rampart/abuseipdb.key";
+export const BLOCKLIST_DE_KEY_FILE = "/etc/rampart/blocklist-de.key";
+/** blocklist.de files SSH reports under "ssh"; fail2ban passes the jail's name (sshd) */
+const blocklistService = (s: string | undefined) =>
+  !s || /^(sshd?|ssh-ddos)$/.test(s)
+    ? "ssh"
+    : s
+        .toLowerCase()
+        .replace(/[^a-z0-9-]/g, "-")
+        .slice(0, 32);
 const FOREVER = 3650 * 86400;
 
 export interface ImportedJail {
@@ -83,6 +94,8 @@ export function buildImport(r: Fail2banJailsResult): ImportReport {
   const jails: ImportedJail[] = [];
   const rampartJails: Record<string, unknown> = {};
   let email: Record<string, unknown> | undefined;
+  const report: Record<string, unknown> = {};
+  const reportJails = new Set<string>();
   for (const j of r.jails) {
     const mapped = [...j.mapped];
     const notMapped = [...j.notMapped];
@@ -92,7 +105,37 @@ export function buildImport(r: Fail2banJailsResult): ImportReport {
     rampartJails[name] = rj;
     for (const a of j.actions) {
       if (a.kind === "ban") mapped.push(`action ${a.from} → rampart ban sets (nftables/ipset with timeouts)`);
-      else {
+      else if (a.kind === "abuseipdb") {
+        reportJails.add(name);
+        const c: Record<string, unknown> = { keyFile: ABUSEIPDB_KEY_FILE };
+        if (a.categories) c.categories = a.categories;
+        if (report.abuseipdb && JSON.stringify(report.abuseipdb) !== JSON.stringify(c))
+          notMapped.push(
+            `action ${a.from}: categories ${a.categories?.join(",")}; rampart reports every jail with one list (kept the first jail's)`,
+          );
+        report.abuseipdb ??= c;
+        mapped.push(`action ${a.from} → guard.report.abuseipdb (categories ${(a.categories ?? [18, 22]).join(",")})`);
+        notMapped.push(
+          `action ${a.from}: the API key is not copied${a.hasKey ? " from the fail2ban configuration" : " (none was set)"}; write it to ${ABUSEIPDB_KEY_FILE} (install -m 600 -o root)`,
+        );
+      } else if (a.kind === "blocklist_de") {
+        reportJails.add(name);
+        const c: Record<string, unknown> = {
+          email: a.email ?? "root@localhost",
+          keyFile: BLOCKLIST_DE_KEY_FILE,
+          service: blocklistService(a.service ?? j.name),
+        };
+        if (report.blocklistDe && JSON.stringify(report.blocklistDe) !== JSON.stringify(c))
+          notMapped.push(
+            `action ${a.from}: service ${String(c.service)}; rampart reports every jail under one service (kept the first jail's)`,
+          );
+        report.blocklistDe ??= c;
+        mapped.push(`action ${a.from} → guard.report.blocklistDe (server ${String(c.email)}, service ${String(c.service)})`);
+        if (!a.email) notMapped.push(`action ${a.from}: no server e-mail (email=/sender); set guard.report.blocklistDe.email`);
+        notMapped.push(
+          `action ${a.from}: the API key is not copied${a.hasKey ? " from the fail2ban configuration" : " (none was set)"}; write it to ${BLOCKLIST_DE_KEY_FILE} (install -m 600 -o root)`,
+        );
+      } else {
         const e: Record<string, unknown> = { to: a.to ?? "root@localhost" };
         if (a.sender) e.from = a.sender;
         if (a.whois) e.whois = true;
@@ -116,6 +159,11 @@ export function buildImport(r: Fail2banJailsResult): ImportReport {
   const guard: Record<string, unknown> = {};
   if (shared?.length) guard.ignore = shared;
   if (email) guard.notify = { email };
+  if (Object.keys(report).length) {
+    // fail2ban reports per jail; rampart reports the listed jails (all of them when every jail reported)
+    if (reportJails.size < Object.keys(rampartJails).length) report.jails = [...reportJails];
+    guard.report = report;
+  }
   guard.jails = rampartJails;
   return {
     dir: r.dir,

@@ -184,6 +184,8 @@ export class IniSet {
       let raw: string | undefined;
       let ctx = section;
       if (name === "__name__") raw = section;
+      // set by fail2ban itself at run time (only its user agent string, action_blocklist_de's, reads it)
+      else if (name === "fail2ban_version" && this.raw(section, name, vars) === undefined) raw = "rampart-import";
       else {
         const slash = /^([\w-]+)\/(.+)$/.exec(name);
         if (slash && vars?.get(name) === undefined) {

@@ -5,7 +5,8 @@
 // with fail2ban's abbreviations, bantime.* options), maps old names still found in guides (`[ssh]`,
 // `[ssh-ddos]`, `filter = sshd-ddos`) to today's, and maps actions onto rampart's: firewall actions
 // (iptables*, nftables*, ipset*, firewallcmd*, ufw, shorewall) → rampart's ban sets; the mail actions
-// (action_mw / action_mwl: sendmail-whois[-lines], mail-whois[-lines]) → rampart mail. Anything else is
+// (action_mw / action_mwl: sendmail-whois[-lines], mail-whois[-lines]) → rampart mail; the report actions
+// (abuseipdb, blocklist_de) → guard.report (their API keys are never copied out). Anything else is
 // listed in `notMapped` and never run: rampart does not execute fail2ban's shell action templates.
 import { hostname } from "node:os";
 import { formatCidr, tryParseCidr } from "../../core/ip.js";
@@ -28,7 +29,10 @@ export interface IncrementOptions {
 
 export type MappedAction =
   | { kind: "ban"; from: string; ports?: string; protocol?: string }
-  | { kind: "mail"; from: string; to?: string; sender?: string; whois: boolean; lines: boolean };
+  | { kind: "mail"; from: string; to?: string; sender?: string; whois: boolean; lines: boolean }
+  /** a community report; `hasKey`: the configuration holds the API key (rampart wants it in a root-only file) */
+  | { kind: "abuseipdb"; from: string; categories?: number[]; hasKey: boolean }
+  | { kind: "blocklist_de"; from: string; email?: string; service?: string; hasKey: boolean };
 
 export interface Fail2banJail {
   name: string;
@@ -216,6 +220,26 @@ function mapAction(spec: string, jailOpts: (o: string) => string | undefined): {
     const a: MappedAction = { kind: "mail", from: name, whois: name.includes("whois"), lines: name.includes("lines") };
     if (to !== undefined) a.to = to;
     if (sender !== undefined) a.sender = sender;
+    return { action: a };
+  }
+  if (name === "abuseipdb") {
+    const cat = p.params.abuseipdb_category ?? jailOpts("abuseipdb_category");
+    const key = p.params.abuseipdb_apikey ?? jailOpts("abuseipdb_apikey");
+    const a: MappedAction = { kind: "abuseipdb", from: name, hasKey: Boolean(key?.trim()) };
+    const ids = (cat ?? "")
+      .split(/[\s,]+/)
+      .filter(Boolean)
+      .map(Number);
+    if (ids.length && ids.every((n) => Number.isInteger(n) && n >= 1 && n <= 99)) a.categories = ids;
+    return { action: a };
+  }
+  if (name === "blocklist_de") {
+    const email = p.params.email ?? jailOpts("sender");
+    const service = p.params.service ?? jailOpts("blocklist_de_service");
+    const key = p.params.apikey ?? jailOpts("blocklist_de_apikey");
+    const a: MappedAction = { kind: "blocklist_de", from: name, hasKey: Boolean(key?.trim()) };
+    if (email?.trim()) a.email = email.trim().replace(/<fq-hostname>/g, hostname());
+    if (service?.trim()) a.service = service.trim();
     return { action: a };
   }
   return { problem: `action "${name}": no rampart equivalent (not run; rampart never runs fail2ban's shell actions)` };

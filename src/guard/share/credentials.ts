@@ -32,8 +32,8 @@ export function resolveConnection(o: CredentialOptions): ShareConnection {
   return { connectionString, display: redactUrl(connectionString) };
 }
 
-/** Read the secret, refusing a file others can read. */
-export function readCredentials(file: string, uid: number): string {
+/** Read the secret (the first line), refusing a file others can read. `what` names it in the hints. */
+export function readCredentials(file: string, uid: number, what = "the database password"): string {
   let st: import("node:fs").Stats;
   try {
     st = statSync(file);
@@ -42,7 +42,7 @@ export function readCredentials(file: string, uid: number): string {
       "NOT_FOUND",
       `credentials file ${file} cannot be read: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`,
       {
-        hint: `write the database password into it: install -m 600 -o root /dev/null ${file} && editor ${file}`,
+        hint: `write ${what} into it: install -m 600 -o root /dev/null ${file} && editor ${file}`,
       },
     );
   }
@@ -59,8 +59,7 @@ export function readCredentials(file: string, uid: number): string {
     });
   }
   const text = readFileSync(file, "utf8").trim();
-  if (!text)
-    throw new RampartError("INPUT", `credentials file ${file} is empty`, { hint: "write the database password into it (one line)" });
+  if (!text) throw new RampartError("INPUT", `credentials file ${file} is empty`, { hint: `write ${what} into it (one line)` });
   return text.split("\n")[0]?.trim() ?? "";
 }
 
