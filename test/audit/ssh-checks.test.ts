@@ -128,12 +128,26 @@ describe("ssh checks on fixture roots", () => {
     assert.match(get(r, "SSH-PASSWORD-AUTH").reason ?? "", /--root: sshd -T not run/);
   });
 
-  test("openssh-server not installed: every check skips with that reason", async () => {
-    const r = await audit({ noSshd: true });
+  test("openssh-server not installed (no binary, no sshd_config): every check skips with that reason", async () => {
+    const dir = await buildRoot({ noSshd: true });
+    await rm(path.join(dir, "etc/ssh"), { recursive: true, force: true });
+    const r = await runChecks(testContext({ root: dir }), checks);
     for (const c of checks) {
       assert.equal(get(r, c.id).status, "skip", c.id);
       assert.equal(get(r, c.id).reason, "openssh-server not installed");
     }
+  });
+
+  test("a config tree (sshd_config, no sshd binary) is judged from the files, never skipped", async () => {
+    const r = await audit({ noSshd: true, drop: ["PasswordAuthentication"], cloud: "PasswordAuthentication yes\n" });
+    const pw = get(r, "SSH-PASSWORD-AUTH");
+    assert.equal(pw.status, "fail");
+    assert.equal(pw.source, `${CLOUD}:1`);
+    assert.match(pw.reason ?? "", /judged from the files: no sshd binary in the image/);
+    for (const c of checks) assert.notEqual(get(r, c.id).status, "skip", `${c.id}: ${JSON.stringify(get(r, c.id))}`);
+    // the hardened rest still passes from the files alone; Terrapin cannot tell without the binary and says so
+    assert.equal(get(r, "SSH-ROOT-LOGIN").status, "pass");
+    assert.equal(get(r, "SSH-TERRAPIN").status, "warn");
   });
 
   const cases: { name: string; v: Variant; id: string; status: Outcome["status"]; source: string; observed?: RegExp }[] = [

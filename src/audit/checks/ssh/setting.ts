@@ -9,10 +9,13 @@ import { setting } from "../../../sshd/effective.js";
 
 export const NOT_INSTALLED = "openssh-server not installed";
 
-/** Load the facts or say why the check cannot run. */
+/**
+ * Load the facts or say why the check cannot run. A config tree under --root (sshd_config, no binary) is
+ * judged from its files: the views then carry CONFIG_TREE_NOTE, so every verdict says how it was reached.
+ */
 export async function factsOrSkip(ctx: AuditContext): Promise<SshdFacts | Outcome> {
   const f = await sshdFacts(ctx);
-  if (!f.installed) return skip(NOT_INSTALLED);
+  if (!f.installed && !f.configTree) return skip(NOT_INSTALLED);
   return f;
 }
 
