@@ -68,41 +68,40 @@ async function realVersions(): Promise<Map<string, string[]>> {
 
 const HAVE_DPKG = existsSync("/usr/bin/dpkg") && existsSync("/usr/lib/apt/apt-helper");
 
-test(
-  "agrees with dpkg --compare-versions on thousands of real version pairs",
-  { skip: HAVE_DPKG ? false : "needs dpkg and apt (a Debian/Ubuntu machine)", timeout: 600_000 },
-  async () => {
-    const byPkg = await realVersions();
-    const all = [...new Set([...byPkg.values()].flat())].sort();
-    assert.ok(all.length > 500, `only ${all.length} distinct versions on this machine`);
-    const pairs: [string, string][] = [];
-    // versions of the same package (the comparison the audit makes: installed vs candidate)
-    for (const vs of byPkg.values()) for (let i = 1; i < vs.length; i++) pairs.push([vs[0] as string, vs[i] as string]);
-    // neighbours in plain string order: the closest, most confusable pairs (1.0~rc1 / 1.0 / 1.0+b1 …)
-    for (let i = 1; i < all.length; i += Math.max(1, Math.floor(all.length / 1500))) pairs.push([all[i - 1] as string, all[i] as string]);
-    // and a deterministic spread of unrelated pairs
-    let seed = 17;
-    const next = () => {
-      seed = (seed * 1103515245 + 12345) % 2 ** 31;
-      return seed % all.length;
-    };
-    for (let i = 0; i < 800; i++) pairs.push([all[next()] as string, all[next()] as string]);
-    const sample = pairs.slice(0, 2500);
-    assert.ok(sample.length >= 2000, `${sample.length} pairs`);
-    const dpkgSays = async (a: string, op: string, b: string) =>
-      (await run(["dpkg", "--compare-versions", a, op, b], { okCodes: "any", timeoutMs: 10_000 })).code === 0;
-    const wrong: string[] = [];
-    let i = 0;
-    const worker = async () => {
-      while (i < sample.length) {
-        const [a, b] = sample[i++] as [string, string];
-        // one dpkg call per pair proves the whole answer: ask dpkg whether our relation holds
-        const ours = Math.sign(compareDebVersions(a, b));
-        const op = ours < 0 ? "lt" : ours > 0 ? "gt" : "eq";
-        if (!(await dpkgSays(a, op, b))) wrong.push(`${a} vs ${b}: rampart says ${op}, dpkg does not`);
-      }
-    };
-    await Promise.all([worker(), worker(), worker(), worker()]);
-    assert.deepEqual(wrong, [], `${wrong.length} of ${sample.length} disagree`);
-  },
-);
+test("agrees with dpkg --compare-versions on thousands of real version pairs", {
+  skip: HAVE_DPKG ? false : "needs dpkg and apt (a Debian/Ubuntu machine)",
+  timeout: 600_000,
+}, async () => {
+  const byPkg = await realVersions();
+  const all = [...new Set([...byPkg.values()].flat())].sort();
+  assert.ok(all.length > 500, `only ${all.length} distinct versions on this machine`);
+  const pairs: [string, string][] = [];
+  // versions of the same package (the comparison the audit makes: installed vs candidate)
+  for (const vs of byPkg.values()) for (let i = 1; i < vs.length; i++) pairs.push([vs[0] as string, vs[i] as string]);
+  // neighbours in plain string order: the closest, most confusable pairs (1.0~rc1 / 1.0 / 1.0+b1 …)
+  for (let i = 1; i < all.length; i += Math.max(1, Math.floor(all.length / 1500))) pairs.push([all[i - 1] as string, all[i] as string]);
+  // and a deterministic spread of unrelated pairs
+  let seed = 17;
+  const next = () => {
+    seed = (seed * 1103515245 + 12345) % 2 ** 31;
+    return seed % all.length;
+  };
+  for (let i = 0; i < 800; i++) pairs.push([all[next()] as string, all[next()] as string]);
+  const sample = pairs.slice(0, 2500);
+  assert.ok(sample.length >= 2000, `${sample.length} pairs`);
+  const dpkgSays = async (a: string, op: string, b: string) =>
+    (await run(["dpkg", "--compare-versions", a, op, b], { okCodes: "any", timeoutMs: 10_000 })).code === 0;
+  const wrong: string[] = [];
+  let i = 0;
+  const worker = async () => {
+    while (i < sample.length) {
+      const [a, b] = sample[i++] as [string, string];
+      // one dpkg call per pair proves the whole answer: ask dpkg whether our relation holds
+      const ours = Math.sign(compareDebVersions(a, b));
+      const op = ours < 0 ? "lt" : ours > 0 ? "gt" : "eq";
+      if (!(await dpkgSays(a, op, b))) wrong.push(`${a} vs ${b}: rampart says ${op}, dpkg does not`);
+    }
+  };
+  await Promise.all([worker(), worker(), worker(), worker()]);
+  assert.deepEqual(wrong, [], `${wrong.length} of ${sample.length} disagree`);
+});
