@@ -131,17 +131,16 @@ function parseInstalled(text: string): Map<string, Installed[]> {
 }
 
 const PACKAGE_AT_LINE_START = Buffer.from("\nPackage: ");
-const PARAGRAPH_END = Buffer.from("\n\n");
 
 /** Add every version a list offers for an installed package (same architecture, or "all"). */
 function addOffers(buf: Buffer, rel: Release, installed: Map<string, Installed[]>): void {
-  // one pass over tens of MB kept as bytes (Buffer.indexOf is native): only the paragraphs of installed
-  // packages are decoded
+  // one pass over tens of MB kept as bytes: a single native search per paragraph (its next "Package:"
+  // line), and only the paragraphs of installed packages are decoded
   const first = buf.subarray(0, 9).toString("latin1") === "Package: " ? 0 : buf.indexOf(PACKAGE_AT_LINE_START);
   let pos = first <= 0 ? first : first + 1;
   while (pos !== -1) {
-    const end = buf.indexOf(PARAGRAPH_END, pos);
-    const stop = end === -1 ? buf.length : end;
+    const next = buf.indexOf(PACKAGE_AT_LINE_START, pos + 9);
+    const stop = next === -1 ? buf.length : next;
     const eol = buf.indexOf(10, pos);
     const name = buf.toString("latin1", pos + 9, eol === -1 || eol > stop ? stop : eol).trim();
     const mine = installed.get(name);
@@ -156,7 +155,6 @@ function addOffers(buf: Buffer, rel: Release, installed: Map<string, Installed[]
         } else p.offers.set(f.Version, { priority: rel.priority, origins: [rel.label] });
       }
     }
-    const next = buf.indexOf(PACKAGE_AT_LINE_START, stop);
     pos = next === -1 ? -1 : next + 1;
   }
 }
