@@ -106,7 +106,7 @@ describe("KERN-SYSCTL-PERSISTED", () => {
     );
     assert.equal(c.evidence.source, "/etc/sysctl.d/60-rampart.conf");
   });
-  it("on a kernel without Yama, kernel.yama.ptrace_scope is left out (named), not reported as \"not set\"", async () => {
+  it('on a kernel without Yama, kernel.yama.ptrace_scope is left out (named), not reported as "not set"', async () => {
     const r = await root("persist-no-yama", async (r) => {
       await r.remove("/proc/sys/kernel/yama");
       const text = await readFile(r.p("/etc/sysctl.d/60-rampart.conf"), "utf8");

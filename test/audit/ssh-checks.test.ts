@@ -15,19 +15,22 @@ import { run } from "../../src/system/exec.js";
 import { runChecks, testContext } from "./ssh-context.js";
 
 const dirs: string[] = [];
-let keys: { ed25519: string; rsa2048: string; ed25519pub: string; rsa2048pub: string };
+let keys: { ed25519: string; rsa2048: string; ed25519pub: string; rsa2048pub: string; ecdsa: string; ecdsapub: string };
 
 before(async () => {
   const dir = await mkdtemp(path.join(tmpdir(), "rampart-sshkeys-"));
   dirs.push(dir);
   await run(["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-C", "host", "-f", path.join(dir, "ed")]);
   await run(["ssh-keygen", "-q", "-t", "rsa", "-b", "2048", "-N", "", "-C", "host", "-f", path.join(dir, "rsa")]);
+  await run(["ssh-keygen", "-q", "-t", "ecdsa", "-b", "256", "-N", "", "-C", "host", "-f", path.join(dir, "ecdsa")]);
   const { readFile } = await import("node:fs/promises");
   keys = {
     ed25519: await readFile(path.join(dir, "ed"), "utf8"),
     ed25519pub: await readFile(path.join(dir, "ed.pub"), "utf8"),
     rsa2048: await readFile(path.join(dir, "rsa"), "utf8"),
     rsa2048pub: await readFile(path.join(dir, "rsa.pub"), "utf8"),
+    ecdsa: await readFile(path.join(dir, "ecdsa"), "utf8"),
+    ecdsapub: await readFile(path.join(dir, "ecdsa.pub"), "utf8"),
   };
 });
 after(async () => {
@@ -148,6 +151,42 @@ describe("ssh checks on fixture roots", () => {
     // the hardened rest still passes from the files alone; Terrapin cannot tell without the binary and says so
     assert.equal(get(r, "SSH-ROOT-LOGIN").status, "pass");
     assert.equal(get(r, "SSH-TERRAPIN").status, "warn");
+  });
+
+  test("SSH-HOSTKEY-ALGOS judges what sshd offers (its host keys), not the whole configured list", async () => {
+    // the default list names ECDSA P-256/384/521, their certificates and sk-* forms; an ed25519-only server offers none
+    const edOnly = get(await audit({ drop: ["HostKeyAlgorithms"] }), "SSH-HOSTKEY-ALGOS");
+    assert.equal(edOnly.status, "pass", JSON.stringify(edOnly));
+    assert.deepEqual(edOnly.observed, ["ssh-ed25519"]);
+    assert.match(
+      edOnly.reason ?? "",
+      /configured algorithm\(s\) not offered: no host key of that type \(host keys: \/etc\/ssh\/ssh_host_ed25519_key \(ssh-ed25519\)\)/,
+    );
+    // add a P-256 key: only ecdsa-sha2-nistp256 is offered and warned about — not P-384, P-521, certs or sk-*
+    const withEcdsa = get(
+      await audit({
+        drop: ["HostKeyAlgorithms"],
+        mainTail: "HostKey /etc/ssh/ssh_host_ecdsa_key\n",
+        files: { "/etc/ssh/ssh_host_ecdsa_key": keys.ecdsa, "/etc/ssh/ssh_host_ecdsa_key.pub": keys.ecdsapub },
+        modes: { "/etc/ssh/ssh_host_ecdsa_key": 0o600 },
+      }),
+      "SSH-HOSTKEY-ALGOS",
+    );
+    assert.equal(withEcdsa.status, "warn");
+    assert.deepEqual(
+      (withEcdsa.observed as string[]).map((o) => o.split(" ")[0]),
+      ["ecdsa-sha2-nistp256"],
+    );
+  });
+
+  test("SSH-PASSWORD-AUTH's fix names only files that exist", async () => {
+    const plain = get(await audit({ drop: ["PasswordAuthentication"] }), "SSH-PASSWORD-AUTH");
+    assert.equal(plain.status, "fail");
+    assert.equal(plain.remediation, undefined, "the general fix, which names no cloud-init file");
+    const general = checks.find((c) => c.id === "SSH-PASSWORD-AUTH")?.remediation ?? "";
+    assert.doesNotMatch(general, /cloud-init/);
+    const cloud = get(await audit({ drop: ["PasswordAuthentication"], cloud: "PasswordAuthentication yes\n" }), "SSH-PASSWORD-AUTH");
+    assert.match(cloud.remediation ?? "", /wins over \/etc\/ssh\/sshd_config.d\/50-cloud-init.conf:1\)/);
   });
 
   const cases: { name: string; v: Variant; id: string; status: Outcome["status"]; source: string; observed?: RegExp }[] = [
@@ -309,8 +348,20 @@ describe("ssh checks on fixture roots", () => {
       source: `${CLOUD}:1`,
     },
     {
-      name: "ssh-rsa host key algorithm",
+      name: "ssh-rsa configured but no RSA host key: not offered, not a finding",
       v: { drop: ["HostKeyAlgorithms"], cloud: "HostKeyAlgorithms ssh-rsa,ssh-ed25519\n" },
+      id: "SSH-HOSTKEY-ALGOS",
+      status: "pass",
+      source: `${CLOUD}:1`,
+    },
+    {
+      name: "ssh-rsa host key algorithm (with an RSA host key to sign it)",
+      v: {
+        drop: ["HostKeyAlgorithms"],
+        cloud: "HostKeyAlgorithms ssh-rsa,ssh-ed25519\n",
+        mainTail: "HostKey /etc/ssh/ssh_host_rsa_key\n",
+        files: { "/etc/ssh/ssh_host_rsa_key.pub": "ssh-rsa AAAAB3NzaC1yc2E host\n", "/etc/ssh/ssh_host_rsa_key": "private\n" },
+      },
       id: "SSH-HOSTKEY-ALGOS",
       status: "fail",
       source: `${CLOUD}:1`,

@@ -66,7 +66,10 @@ export const sysctlPersisted: Check = {
         observed,
         expected,
         source: [...new Set(wrongSources)].join(", ") || files,
-        reason: [`${wrong.length} key(s) not persisted with a hardened value${unset ? ` (${unset} not set anywhere)` : ""}: ${wrong.join(", ")}`, notInKernel]
+        reason: [
+          `${wrong.length} key(s) not persisted with a hardened value${unset ? ` (${unset} not set anywhere)` : ""}: ${wrong.join(", ")}`,
+          notInKernel,
+        ]
           .filter(Boolean)
           .join(" — "),
       };

@@ -35,11 +35,13 @@ export interface SettingCheckSpec extends CheckMeta {
   who?: "all" | "root";
   expected: string | ((ctx: AuditContext) => string);
   judge(value: string, ctx: AuditContext, view: EffectiveView): Judgement;
+  /** a fix naming this host's own files, for a finding (default: the general remediation) */
+  remediationFor?(f: SshdFacts): string | undefined;
 }
 
 /** A check judging one effective setting across the probed connections. */
 export function settingCheck(spec: SettingCheckSpec): Check {
-  const { key, who, expected, judge, ...meta } = spec;
+  const { key, who, expected, judge, remediationFor, ...meta } = spec;
   return {
     ...meta,
     async run(ctx) {
@@ -67,6 +69,8 @@ export function settingCheck(spec: SettingCheckSpec): Check {
         source: worst.source,
       };
       if (reason) out.reason = reason;
+      const fix = out.status !== "pass" ? remediationFor?.(f) : undefined;
+      if (fix) out.remediation = fix;
       return out;
     },
   };
