@@ -54,6 +54,8 @@ const HARDENED: Record<string, string> = {
   MACs: "hmac-sha2-512-etm@openssh.com,hmac-sha2-256-etm@openssh.com,umac-128-etm@openssh.com",
   HostKeyAlgorithms: "ssh-ed25519,rsa-sha2-512,rsa-sha2-256",
   HostKey: "/etc/ssh/ssh_host_ed25519_key",
+  IgnoreUserKnownHosts: "yes",
+  ClientAliveInterval: "300",
 };
 
 interface Variant {
@@ -411,6 +413,98 @@ describe("ssh checks on fixture roots", () => {
       source: "/etc/ssh/sshd_config:6",
     },
   ];
+
+  // one planted weakness per check added for dev-sec ssh-baseline coverage (#17): each fails exactly its own check
+  const C = (key: string, value: string) => ({ drop: [key], cloud: `${key} ${value}\n` });
+  const GEX = "curve25519-sha256,diffie-hellman-group-exchange-sha256";
+  const MODULI_WEAK =
+    "# Time Type Tests Tries Size Generator Modulus\n20230101000000 2 6 100 1535 2 F00D\n20230101000000 2 6 100 3071 2 BEEF\n";
+  const planted: { name: string; v: Variant; id: string; status: Outcome["status"]; source: string; observed?: RegExp }[] = [
+    { name: "StrictModes no", v: C("StrictModes", "no"), id: "SSH-STRICT-MODES", status: "fail", source: `${CLOUD}:1` },
+    { name: "MaxSessions 64", v: C("MaxSessions", "64"), id: "SSH-MAX-SESSIONS", status: "fail", source: `${CLOUD}:1` },
+    { name: "MaxStartups 100:30:200", v: C("MaxStartups", "100:30:200"), id: "SSH-MAX-STARTUPS", status: "fail", source: `${CLOUD}:1` },
+    { name: "IgnoreRhosts no", v: C("IgnoreRhosts", "no"), id: "SSH-IGNORE-RHOSTS", status: "fail", source: `${CLOUD}:1` },
+    {
+      name: "IgnoreUserKnownHosts no",
+      v: C("IgnoreUserKnownHosts", "no"),
+      id: "SSH-IGNORE-USER-KNOWN-HOSTS",
+      status: "fail",
+      source: `${CLOUD}:1`,
+    },
+    { name: "KerberosAuthentication yes", v: C("KerberosAuthentication", "yes"), id: "SSH-KERBEROS", status: "fail", source: `${CLOUD}:1` },
+    { name: "GSSAPIAuthentication yes", v: C("GSSAPIAuthentication", "yes"), id: "SSH-GSSAPI", status: "fail", source: `${CLOUD}:1` },
+    {
+      name: "no ClientAliveInterval (default 0)",
+      v: { drop: ["ClientAliveInterval"] },
+      id: "SSH-CLIENT-ALIVE",
+      status: "fail",
+      source: "default (assumed)",
+    },
+    {
+      name: "ClientAliveInterval 1h",
+      v: C("ClientAliveInterval", "1h"),
+      id: "SSH-CLIENT-ALIVE",
+      status: "fail",
+      source: `${CLOUD}:1`,
+      observed: /^3600$/,
+    },
+    {
+      name: "ClientAliveCountMax 0",
+      v: { mainTail: "ClientAliveCountMax 0\n" },
+      id: "SSH-CLIENT-ALIVE",
+      status: "fail",
+      source: `${OURS}:18`,
+    },
+    { name: "PermitTunnel yes", v: C("PermitTunnel", "yes"), id: "SSH-PERMIT-TUNNEL", status: "fail", source: `${CLOUD}:1` },
+    {
+      name: "GatewayPorts clientspecified",
+      v: C("GatewayPorts", "clientspecified"),
+      id: "SSH-GATEWAY-PORTS",
+      status: "fail",
+      source: `${CLOUD}:1`,
+    },
+    {
+      name: "a 1536-bit modulus with group exchange offered",
+      v: { drop: ["KexAlgorithms"], cloud: `KexAlgorithms ${GEX}\n`, files: { "/etc/ssh/moduli": MODULI_WEAK } },
+      id: "SSH-DH-MODULI",
+      status: "fail",
+      source: "/etc/ssh/moduli:2",
+      observed: /^1 weak moduli \(1536 bits\)$/,
+    },
+    {
+      name: "a 1536-bit modulus, group exchange not offered (latent)",
+      v: { files: { "/etc/ssh/moduli": MODULI_WEAK } },
+      id: "SSH-DH-MODULI",
+      status: "warn",
+      source: "/etc/ssh/moduli:2",
+    },
+    {
+      name: "/etc/ssh writable by others",
+      v: { modes: { "/etc/ssh": 0o777 } },
+      id: "SSH-CONFIG-MODES",
+      status: "fail",
+      source: "/etc/ssh",
+    },
+  ];
+  for (const c of planted) {
+    test(`planted: ${c.name} fails exactly ${c.id}`, async () => {
+      const r = await audit(c.v);
+      const o = get(r, c.id);
+      assert.equal(o.status, c.status, JSON.stringify(o));
+      assert.equal(o.source, c.source, JSON.stringify(o));
+      if (c.observed) assert.match(JSON.stringify(o.observed).replace(/^"|"$/g, ""), c.observed, JSON.stringify(o.observed));
+      const others = [...r].filter(([id, x]) => id !== c.id && x.status !== "pass").map(([id, x]) => `${id} ${x.status}`);
+      assert.deepEqual(others, [], "every other check still passes");
+    });
+  }
+  test("a strong /etc/ssh/moduli passes SSH-DH-MODULI", async () => {
+    const o = get(
+      await audit({ files: { "/etc/ssh/moduli": "20230101000000 2 6 100 3071 2 BEEF\n20230101000000 2 6 100 4095 5 CAFE\n" } }),
+      "SSH-DH-MODULI",
+    );
+    assert.equal(o.status, "pass");
+    assert.equal(o.source, "/etc/ssh/moduli");
+  });
 
   for (const c of cases) {
     test(`${c.id} ${c.status}: ${c.name}`, async () => {
