@@ -144,7 +144,7 @@ async function runOne(check: Check, ctx: AuditContext, timeoutMs: number): Promi
       expected: outcome.expected ?? null,
       source: outcome.source ?? "",
     },
-    remediation: check.remediation,
+    remediation: outcome.remediation ?? check.remediation,
     refs: check.refs,
     durationMs: Math.round((performance.now() - t) * 10) / 10,
   };

@@ -31,6 +31,8 @@ export interface Outcome {
   source?: string;
   /** for skip/error: why; for fail/warn: optional extra detail shown under the title */
   reason?: string;
+  /** the fix for this host (naming only files that exist), replacing the check's general remediation */
+  remediation?: string;
 }
 
 export interface CheckMeta {

@@ -7,7 +7,10 @@ export interface ReportSummary extends Record<Status, number> {
   /** fail/warn results that a policy waiver covers (not counted in fail/warn) */
   waived: number;
   total: number;
-  /** 0-100: severity-weighted share of passing checks (warn counts half; skip, error and waived excluded) */
+  /**
+   * 0-100: severity-weighted share of passing checks among those judged (warn counts half; skip, error and
+   * waived excluded). Nothing judged scores 0, not 100: a skip is never a pass.
+   */
   score: number;
 }
 
@@ -48,7 +51,7 @@ export function summarize(checks: readonly CheckResult[]): ReportSummary {
     if (c.status === "pass") got += w;
     else if (c.status === "warn") got += w / 2;
   }
-  s.score = max === 0 ? 100 : Math.round((100 * got) / max);
+  s.score = max === 0 ? 0 : Math.round((100 * got) / max);
   return s;
 }
 

@@ -150,6 +150,15 @@ export const BUILTIN_DEFAULTS: Readonly<Record<string, string>> = {
   hostbasedauthentication: "no",
   permituserenvironment: "no",
   ignorerhosts: "yes",
+  ignoreuserknownhosts: "no",
+  strictmodes: "yes",
+  maxstartups: "10:30:100",
+  kerberosauthentication: "no",
+  gssapiauthentication: "no",
+  clientaliveinterval: "0",
+  clientalivecountmax: "3",
+  permittunnel: "no",
+  gatewayports: "no",
   ciphers: "chacha20-poly1305@openssh.com,aes128-ctr,aes192-ctr,aes256-ctr,aes128-gcm@openssh.com,aes256-gcm@openssh.com",
   kexalgorithms:
     "sntrup761x25519-sha512,sntrup761x25519-sha512@openssh.com,curve25519-sha256,curve25519-sha256@libssh.org,ecdh-sha2-nistp256,ecdh-sha2-nistp384,ecdh-sha2-nistp521,diffie-hellman-group-exchange-sha256,diffie-hellman-group16-sha512,diffie-hellman-group18-sha512,diffie-hellman-group14-sha256",
@@ -164,7 +173,7 @@ export function normalizeValue(key: string, value: string): string {
   const v = value.toLowerCase();
   if (key === "permitrootlogin" && v === "without-password") return "prohibit-password";
   if (key === "loglevel") return value.toUpperCase();
-  if (key === "logingracetime") {
+  if (key === "logingracetime" || key === "clientaliveinterval") {
     const secs = parseSshdTime(value);
     return secs === undefined ? value : String(secs);
   }

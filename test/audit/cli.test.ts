@@ -111,6 +111,29 @@ describe("rampart audit (CLI)", () => {
     assert.doesNotMatch(out.stdout, /\u001b\[/, "no colour when not a TTY");
   });
 
+  it("a config tree (sshd_config, no sshd binary) fails the SSH checks it should; --fail-on high exits 1", async () => {
+    const r = await root("cli-config-tree", async (x) => {
+      await x.write("/etc/ssh/sshd_config", "Include /etc/ssh/sshd_config.d/*.conf\nPasswordAuthentication yes\nPermitRootLogin yes\n");
+    });
+    const out = await runCli(["audit", "--root", r.dir, "--only", "ssh", "--format", "json", "--fail-on", "high"]);
+    assert.equal(out.code, 1, out.stderr);
+    const j = JSON.parse(out.stdout);
+    const pw = j.checks.find((c: { id: string }) => c.id === "SSH-PASSWORD-AUTH");
+    assert.equal(pw.status, "fail");
+    assert.equal(pw.evidence.source, "/etc/ssh/sshd_config:2");
+    assert.match(pw.reason, /judged from the files: no sshd binary in the image/);
+    assert.equal(j.checks.find((c: { id: string }) => c.id === "SSH-ROOT-LOGIN").status, "fail");
+    assert.ok(j.summary.score < 100, `score ${j.summary.score}`);
+  });
+
+  it("nothing judged scores 0, not 100: a skip is never a pass", async () => {
+    const r = await root("cli-all-skip");
+    const out = await runCli(["audit", "--root", r.dir, "--only", "ssh", "--format", "json"]);
+    const j = JSON.parse(out.stdout);
+    assert.equal(j.summary.pass + j.summary.fail + j.summary.warn, 0, "no sshd_config and no sshd: everything skips");
+    assert.equal(j.summary.score, 0);
+  });
+
   it("--output writes the report to a file", async () => {
     const r = await root("cli-out");
     const file = r.p("report.json");

@@ -2,6 +2,7 @@
 // its keys is wrong (naming the /proc/sys path); ip_forward is judged with context; persistence follows
 // systemd-sysctl's file order and names the file:line that sets each key.
 import assert from "node:assert/strict";
+import { readFile } from "node:fs/promises";
 import { after, describe, it } from "node:test";
 import { SYSCTL_GROUPS } from "../../src/audit/checks/kernel/recommended.js";
 import { buildPersisted } from "../../src/audit/facts/sysctl.js";
@@ -104,6 +105,21 @@ describe("KERN-SYSCTL-PERSISTED", () => {
       /^1 \(\/etc\/sysctl\.d\/60-rampart\.conf:\d+\)$/,
     );
     assert.equal(c.evidence.source, "/etc/sysctl.d/60-rampart.conf");
+  });
+  it('on a kernel without Yama, kernel.yama.ptrace_scope is left out (named), not reported as "not set"', async () => {
+    const r = await root("persist-no-yama", async (r) => {
+      await r.remove("/proc/sys/kernel/yama");
+      const text = await readFile(r.p("/etc/sysctl.d/60-rampart.conf"), "utf8");
+      await r.write("/etc/sysctl.d/60-rampart.conf", text.replace(/^kernel\.yama\.ptrace_scope.*\n/m, ""));
+    });
+    const c = await check(r, "KERN-SYSCTL-PERSISTED", { live: true });
+    assert.equal(c.status, "pass", JSON.stringify(c));
+    assert.ok(!("kernel.yama.ptrace_scope" in (c.evidence.observed as object)));
+    assert.match(c.reason ?? "", /not in this kernel, not judged: \/proc\/sys\/kernel\/yama\/ptrace_scope missing/);
+    // the same image judged from its files only (--root): the kernel is unknown, so the key still counts
+    const offline = await check(r, "KERN-SYSCTL-PERSISTED", { live: false });
+    assert.equal(offline.status, "fail");
+    assert.equal((offline.evidence.observed as Record<string, string>)["kernel.yama.ptrace_scope"], "not set");
   });
   it("fails when nothing persists the values (kernel defaults still count)", async () => {
     const c = await check(await root("persist-none", (r) => r.remove("/etc/sysctl.d/60-rampart.conf")), "KERN-SYSCTL-PERSISTED", {

@@ -15,19 +15,22 @@ import { run } from "../../src/system/exec.js";
 import { runChecks, testContext } from "./ssh-context.js";
 
 const dirs: string[] = [];
-let keys: { ed25519: string; rsa2048: string; ed25519pub: string; rsa2048pub: string };
+let keys: { ed25519: string; rsa2048: string; ed25519pub: string; rsa2048pub: string; ecdsa: string; ecdsapub: string };
 
 before(async () => {
   const dir = await mkdtemp(path.join(tmpdir(), "rampart-sshkeys-"));
   dirs.push(dir);
   await run(["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-C", "host", "-f", path.join(dir, "ed")]);
   await run(["ssh-keygen", "-q", "-t", "rsa", "-b", "2048", "-N", "", "-C", "host", "-f", path.join(dir, "rsa")]);
+  await run(["ssh-keygen", "-q", "-t", "ecdsa", "-b", "256", "-N", "", "-C", "host", "-f", path.join(dir, "ecdsa")]);
   const { readFile } = await import("node:fs/promises");
   keys = {
     ed25519: await readFile(path.join(dir, "ed"), "utf8"),
     ed25519pub: await readFile(path.join(dir, "ed.pub"), "utf8"),
     rsa2048: await readFile(path.join(dir, "rsa"), "utf8"),
     rsa2048pub: await readFile(path.join(dir, "rsa.pub"), "utf8"),
+    ecdsa: await readFile(path.join(dir, "ecdsa"), "utf8"),
+    ecdsapub: await readFile(path.join(dir, "ecdsa.pub"), "utf8"),
   };
 });
 after(async () => {
@@ -51,6 +54,8 @@ const HARDENED: Record<string, string> = {
   MACs: "hmac-sha2-512-etm@openssh.com,hmac-sha2-256-etm@openssh.com,umac-128-etm@openssh.com",
   HostKeyAlgorithms: "ssh-ed25519,rsa-sha2-512,rsa-sha2-256",
   HostKey: "/etc/ssh/ssh_host_ed25519_key",
+  IgnoreUserKnownHosts: "yes",
+  ClientAliveInterval: "300",
 };
 
 interface Variant {
@@ -128,12 +133,62 @@ describe("ssh checks on fixture roots", () => {
     assert.match(get(r, "SSH-PASSWORD-AUTH").reason ?? "", /--root: sshd -T not run/);
   });
 
-  test("openssh-server not installed: every check skips with that reason", async () => {
-    const r = await audit({ noSshd: true });
+  test("openssh-server not installed (no binary, no sshd_config): every check skips with that reason", async () => {
+    const dir = await buildRoot({ noSshd: true });
+    await rm(path.join(dir, "etc/ssh"), { recursive: true, force: true });
+    const r = await runChecks(testContext({ root: dir }), checks);
     for (const c of checks) {
       assert.equal(get(r, c.id).status, "skip", c.id);
       assert.equal(get(r, c.id).reason, "openssh-server not installed");
     }
+  });
+
+  test("a config tree (sshd_config, no sshd binary) is judged from the files, never skipped", async () => {
+    const r = await audit({ noSshd: true, drop: ["PasswordAuthentication"], cloud: "PasswordAuthentication yes\n" });
+    const pw = get(r, "SSH-PASSWORD-AUTH");
+    assert.equal(pw.status, "fail");
+    assert.equal(pw.source, `${CLOUD}:1`);
+    assert.match(pw.reason ?? "", /judged from the files: no sshd binary in the image/);
+    for (const c of checks) assert.notEqual(get(r, c.id).status, "skip", `${c.id}: ${JSON.stringify(get(r, c.id))}`);
+    // the hardened rest still passes from the files alone; Terrapin cannot tell without the binary and says so
+    assert.equal(get(r, "SSH-ROOT-LOGIN").status, "pass");
+    assert.equal(get(r, "SSH-TERRAPIN").status, "warn");
+  });
+
+  test("SSH-HOSTKEY-ALGOS judges what sshd offers (its host keys), not the whole configured list", async () => {
+    // the default list names ECDSA P-256/384/521, their certificates and sk-* forms; an ed25519-only server offers none
+    const edOnly = get(await audit({ drop: ["HostKeyAlgorithms"] }), "SSH-HOSTKEY-ALGOS");
+    assert.equal(edOnly.status, "pass", JSON.stringify(edOnly));
+    assert.deepEqual(edOnly.observed, ["ssh-ed25519"]);
+    assert.match(
+      edOnly.reason ?? "",
+      /configured algorithm\(s\) not offered: no host key of that type \(host keys: \/etc\/ssh\/ssh_host_ed25519_key \(ssh-ed25519\)\)/,
+    );
+    // add a P-256 key: only ecdsa-sha2-nistp256 is offered and warned about — not P-384, P-521, certs or sk-*
+    const withEcdsa = get(
+      await audit({
+        drop: ["HostKeyAlgorithms"],
+        mainTail: "HostKey /etc/ssh/ssh_host_ecdsa_key\n",
+        files: { "/etc/ssh/ssh_host_ecdsa_key": keys.ecdsa, "/etc/ssh/ssh_host_ecdsa_key.pub": keys.ecdsapub },
+        modes: { "/etc/ssh/ssh_host_ecdsa_key": 0o600 },
+      }),
+      "SSH-HOSTKEY-ALGOS",
+    );
+    assert.equal(withEcdsa.status, "warn");
+    assert.deepEqual(
+      (withEcdsa.observed as string[]).map((o) => o.split(" ")[0]),
+      ["ecdsa-sha2-nistp256"],
+    );
+  });
+
+  test("SSH-PASSWORD-AUTH's fix names only files that exist", async () => {
+    const plain = get(await audit({ drop: ["PasswordAuthentication"] }), "SSH-PASSWORD-AUTH");
+    assert.equal(plain.status, "fail");
+    assert.equal(plain.remediation, undefined, "the general fix, which names no cloud-init file");
+    const general = checks.find((c) => c.id === "SSH-PASSWORD-AUTH")?.remediation ?? "";
+    assert.doesNotMatch(general, /cloud-init/);
+    const cloud = get(await audit({ drop: ["PasswordAuthentication"], cloud: "PasswordAuthentication yes\n" }), "SSH-PASSWORD-AUTH");
+    assert.match(cloud.remediation ?? "", /wins over \/etc\/ssh\/sshd_config.d\/50-cloud-init.conf:1\)/);
   });
 
   const cases: { name: string; v: Variant; id: string; status: Outcome["status"]; source: string; observed?: RegExp }[] = [
@@ -295,8 +350,20 @@ describe("ssh checks on fixture roots", () => {
       source: `${CLOUD}:1`,
     },
     {
-      name: "ssh-rsa host key algorithm",
+      name: "ssh-rsa configured but no RSA host key: not offered, not a finding",
       v: { drop: ["HostKeyAlgorithms"], cloud: "HostKeyAlgorithms ssh-rsa,ssh-ed25519\n" },
+      id: "SSH-HOSTKEY-ALGOS",
+      status: "pass",
+      source: `${CLOUD}:1`,
+    },
+    {
+      name: "ssh-rsa host key algorithm (with an RSA host key to sign it)",
+      v: {
+        drop: ["HostKeyAlgorithms"],
+        cloud: "HostKeyAlgorithms ssh-rsa,ssh-ed25519\n",
+        mainTail: "HostKey /etc/ssh/ssh_host_rsa_key\n",
+        files: { "/etc/ssh/ssh_host_rsa_key.pub": "ssh-rsa AAAAB3NzaC1yc2E host\n", "/etc/ssh/ssh_host_rsa_key": "private\n" },
+      },
       id: "SSH-HOSTKEY-ALGOS",
       status: "fail",
       source: `${CLOUD}:1`,
@@ -346,6 +413,98 @@ describe("ssh checks on fixture roots", () => {
       source: "/etc/ssh/sshd_config:6",
     },
   ];
+
+  // one planted weakness per check added for dev-sec ssh-baseline coverage (#17): each fails exactly its own check
+  const C = (key: string, value: string) => ({ drop: [key], cloud: `${key} ${value}\n` });
+  const GEX = "curve25519-sha256,diffie-hellman-group-exchange-sha256";
+  const MODULI_WEAK =
+    "# Time Type Tests Tries Size Generator Modulus\n20230101000000 2 6 100 1535 2 F00D\n20230101000000 2 6 100 3071 2 BEEF\n";
+  const planted: { name: string; v: Variant; id: string; status: Outcome["status"]; source: string; observed?: RegExp }[] = [
+    { name: "StrictModes no", v: C("StrictModes", "no"), id: "SSH-STRICT-MODES", status: "fail", source: `${CLOUD}:1` },
+    { name: "MaxSessions 64", v: C("MaxSessions", "64"), id: "SSH-MAX-SESSIONS", status: "fail", source: `${CLOUD}:1` },
+    { name: "MaxStartups 100:30:200", v: C("MaxStartups", "100:30:200"), id: "SSH-MAX-STARTUPS", status: "fail", source: `${CLOUD}:1` },
+    { name: "IgnoreRhosts no", v: C("IgnoreRhosts", "no"), id: "SSH-IGNORE-RHOSTS", status: "fail", source: `${CLOUD}:1` },
+    {
+      name: "IgnoreUserKnownHosts no",
+      v: C("IgnoreUserKnownHosts", "no"),
+      id: "SSH-IGNORE-USER-KNOWN-HOSTS",
+      status: "fail",
+      source: `${CLOUD}:1`,
+    },
+    { name: "KerberosAuthentication yes", v: C("KerberosAuthentication", "yes"), id: "SSH-KERBEROS", status: "fail", source: `${CLOUD}:1` },
+    { name: "GSSAPIAuthentication yes", v: C("GSSAPIAuthentication", "yes"), id: "SSH-GSSAPI", status: "fail", source: `${CLOUD}:1` },
+    {
+      name: "no ClientAliveInterval (default 0)",
+      v: { drop: ["ClientAliveInterval"] },
+      id: "SSH-CLIENT-ALIVE",
+      status: "fail",
+      source: "default (assumed)",
+    },
+    {
+      name: "ClientAliveInterval 1h",
+      v: C("ClientAliveInterval", "1h"),
+      id: "SSH-CLIENT-ALIVE",
+      status: "fail",
+      source: `${CLOUD}:1`,
+      observed: /^3600$/,
+    },
+    {
+      name: "ClientAliveCountMax 0",
+      v: { mainTail: "ClientAliveCountMax 0\n" },
+      id: "SSH-CLIENT-ALIVE",
+      status: "fail",
+      source: `${OURS}:18`,
+    },
+    { name: "PermitTunnel yes", v: C("PermitTunnel", "yes"), id: "SSH-PERMIT-TUNNEL", status: "fail", source: `${CLOUD}:1` },
+    {
+      name: "GatewayPorts clientspecified",
+      v: C("GatewayPorts", "clientspecified"),
+      id: "SSH-GATEWAY-PORTS",
+      status: "fail",
+      source: `${CLOUD}:1`,
+    },
+    {
+      name: "a 1536-bit modulus with group exchange offered",
+      v: { drop: ["KexAlgorithms"], cloud: `KexAlgorithms ${GEX}\n`, files: { "/etc/ssh/moduli": MODULI_WEAK } },
+      id: "SSH-DH-MODULI",
+      status: "fail",
+      source: "/etc/ssh/moduli:2",
+      observed: /^1 weak moduli \(1536 bits\)$/,
+    },
+    {
+      name: "a 1536-bit modulus, group exchange not offered (latent)",
+      v: { files: { "/etc/ssh/moduli": MODULI_WEAK } },
+      id: "SSH-DH-MODULI",
+      status: "warn",
+      source: "/etc/ssh/moduli:2",
+    },
+    {
+      name: "/etc/ssh writable by others",
+      v: { modes: { "/etc/ssh": 0o777 } },
+      id: "SSH-CONFIG-MODES",
+      status: "fail",
+      source: "/etc/ssh",
+    },
+  ];
+  for (const c of planted) {
+    test(`planted: ${c.name} fails exactly ${c.id}`, async () => {
+      const r = await audit(c.v);
+      const o = get(r, c.id);
+      assert.equal(o.status, c.status, JSON.stringify(o));
+      assert.equal(o.source, c.source, JSON.stringify(o));
+      if (c.observed) assert.match(JSON.stringify(o.observed).replace(/^"|"$/g, ""), c.observed, JSON.stringify(o.observed));
+      const others = [...r].filter(([id, x]) => id !== c.id && x.status !== "pass").map(([id, x]) => `${id} ${x.status}`);
+      assert.deepEqual(others, [], "every other check still passes");
+    });
+  }
+  test("a strong /etc/ssh/moduli passes SSH-DH-MODULI", async () => {
+    const o = get(
+      await audit({ files: { "/etc/ssh/moduli": "20230101000000 2 6 100 3071 2 BEEF\n20230101000000 2 6 100 4095 5 CAFE\n" } }),
+      "SSH-DH-MODULI",
+    );
+    assert.equal(o.status, "pass");
+    assert.equal(o.source, "/etc/ssh/moduli");
+  });
 
   for (const c of cases) {
     test(`${c.id} ${c.status}: ${c.name}`, async () => {

@@ -1,5 +1,7 @@
-// APT facts for the updates checks: the pending upgrades from one `apt-get -s dist-upgrade` simulation
-// (memoised; it is the slowest program the audit runs — about 0.3 s with apt's binary cache, 1.3-1.9 s on
+// APT facts for the updates checks: the pending upgrades, read from the package lists and dpkg's status
+// directly (apt-lists.ts, about 0.2 s); only where apt's configuration decides more than those files say
+// (a preferences pin on these lists, APT::Default-Release, no lists at all) from one `apt-get -s
+// dist-upgrade` simulation instead (memoised; it is the slowest program the audit runs — about 0.3 s with apt's binary cache, 1.3-1.9 s on
 // Docker-style images that disable pkgcache.bin — so it starts as soon as the first check asks and runs in
 // parallel with the rest; its parsed result is cached in /var/cache/rampart/apt-simulation.json keyed on the
 // size and mtime of every input apt reads — dpkg status, the package lists, sources and preferences — so a
@@ -7,19 +9,13 @@
 // parsed in apt's own order so each value names the file:line that set it, cross-checked on the live system
 // against `apt-config dump` (what apt really uses).
 import type { AuditContext } from "../types.js";
+import { type PendingPackage, pendingFromLists } from "./apt-lists.js";
+import { isSecurityOrigin } from "./apt-lists.js";
+
+export { isSecurityOrigin, type PendingPackage } from "./apt-lists.js";
 import { tryTool } from "./firewall.js";
 
 export const APT_SIM_ARGV = ["apt-get", "-s", "-o", "Debug::NoLocking=1", "dist-upgrade"] as const;
-
-export interface PendingPackage {
-  name: string;
-  /** installed version, when apt printed it */
-  from?: string;
-  to: string;
-  /** "Debian-Security:12/oldstable-security", … */
-  origins: string[];
-  security: boolean;
-}
 
 export type AptSimulation = { ok: true; pending: PendingPackage[]; durationMs: number; source: string } | { ok: false; reason: string };
 
@@ -33,6 +29,19 @@ export function aptSimulation(ctx: AuditContext): Promise<AptSimulation> {
     const cached = await readCache(ctx, key);
     if (cached) return cached;
     const t0 = performance.now();
+    const cfg = await aptConfig(ctx);
+    const fromLists = await pendingFromLists(ctx, cfg.scalars.get(aptKey("APT::Default-Release"))?.value || undefined);
+    if (fromLists.ok) {
+      const sim: AptSimulation = {
+        ok: true,
+        pending: fromLists.pending,
+        durationMs: Math.round(performance.now() - t0),
+        source: fromLists.source,
+      };
+      await writeCache(ctx, key, sim);
+      return sim;
+    }
+    ctx.log.debug("pending updates: asking apt", { why: fromLists.reason });
     const r = await tryTool(ctx, APT_SIM_ARGV, 20_000);
     const durationMs = Math.round(performance.now() - t0);
     if (r.state === "missing") return { ok: false, reason: "apt-get is not installed (not a Debian/Ubuntu system)" };
@@ -41,13 +50,18 @@ export function aptSimulation(ctx: AuditContext): Promise<AptSimulation> {
       return { ok: false, reason: `${APT_SIM_ARGV.join(" ")}: unexpected output (no "N upgraded, N newly installed" summary)` };
     }
     ctx.log.debug("apt simulation", { durationMs });
-    const sim: AptSimulation = { ok: true, pending: parseAptSimulation(r.stdout), durationMs, source: APT_SIM_ARGV.join(" ") };
-    if (key && ctx.live) {
-      await ctx.fs.writeAtomic(APT_SIM_CACHE, `${JSON.stringify({ key, pending: sim.pending })}\n`, { mode: 0o644 }).catch((e: unknown) => {
-        ctx.log.debug("apt simulation cache not written", { error: String(e) });
-      });
-    }
+    const source = `${APT_SIM_ARGV.join(" ")} (apt asked: ${fromLists.reason})`;
+    const sim: AptSimulation = { ok: true, pending: parseAptSimulation(r.stdout), durationMs, source };
+    await writeCache(ctx, key, sim);
     return sim;
+  });
+}
+
+async function writeCache(ctx: AuditContext, key: string | undefined, sim: AptSimulation & { ok: true }): Promise<void> {
+  if (!key || !ctx.live) return;
+  const text = `${JSON.stringify({ key, pending: sim.pending, source: sim.source })}\n`;
+  await ctx.fs.writeAtomic(APT_SIM_CACHE, text, { mode: 0o644 }).catch((e: unknown) => {
+    ctx.log.debug("apt simulation cache not written", { error: String(e) });
   });
 }
 
@@ -68,13 +82,14 @@ async function readCache(ctx: AuditContext, key: string | undefined): Promise<Ap
   const text = await ctx.fs.readTextIfExists(APT_SIM_CACHE).catch(() => undefined);
   if (!text) return undefined;
   try {
-    const c = JSON.parse(text) as { key?: unknown; pending?: unknown };
+    const c = JSON.parse(text) as { key?: unknown; pending?: unknown; source?: unknown };
     if (c.key !== key || !Array.isArray(c.pending)) return undefined;
+    const was = typeof c.source === "string" ? c.source : APT_SIM_ARGV.join(" ");
     return {
       ok: true,
       pending: c.pending as PendingPackage[],
       durationMs: 0,
-      source: `${APT_SIM_ARGV.join(" ")} (cached in ${APT_SIM_CACHE}; inputs unchanged)`,
+      source: `${was} (cached in ${APT_SIM_CACHE}; inputs unchanged)`,
     };
   } catch {
     return undefined;
@@ -97,12 +112,6 @@ export function parseAptSimulation(text: string): PendingPackage[] {
     out.push(p);
   }
   return out;
-}
-
-/** "Debian-Security:12/stable-security", "Ubuntu:22.04/jammy-security" */
-export function isSecurityOrigin(origin: string): boolean {
-  const [label = "", suite = ""] = origin.split("/");
-  return /-security$/i.test(suite) || /security$/i.test(label.split(":")[0] ?? "");
 }
 
 // ---- APT configuration ------------------------------------------------------------------------------------

@@ -21,6 +21,9 @@ export const UNKNOWN_USER = "rampart-no-such-user";
 /** The connection's address for `sshd -T -C`: from outside (a documentation address), so `Match Address` for LANs does not apply. */
 export const PROBE_ADDR = "203.0.113.1";
 
+/** The note every ssh verdict carries when an image has sshd_config but no sshd binary. */
+export const CONFIG_TREE_NOTE = "judged from the files: no sshd binary in the image";
+
 export interface Admins {
   names: string[];
   /** where the names came from */
@@ -29,6 +32,11 @@ export interface Admins {
 
 export interface SshdFacts {
   installed: boolean;
+  /**
+   * under --root, an sshd_config with no sshd binary beside it (a config tree, an image built in layers):
+   * still judged from the files, never skipped — a skip there would read as a clean bill of health
+   */
+  configTree: boolean;
   /** target path of the sshd binary */
   binary?: string;
   config: SshdConfig;
@@ -83,6 +91,7 @@ async function loadFacts(ctx: AuditContext): Promise<SshdFacts> {
   const users: { label: string; user: string }[] = [];
   if (admins.names[0]) users.push({ label: `admin ${admins.names[0]}`, user: admins.names[0] });
   users.push({ label: "root", user: "root" }, { label: "unknown user", user: UNKNOWN_USER });
+  const configTree = !binary && !ctx.live && config.files.has(config.main);
   const opts = { sshd: binary, live: ctx.live };
   const [views, version, supported, strictKex] = await Promise.all([
     Promise.all(users.map(async (u) => ({ label: u.label, view: await effectiveView(ctx.run, config, conn(u.user), opts) }))),
@@ -90,7 +99,9 @@ async function loadFacts(ctx: AuditContext): Promise<SshdFacts> {
     ctx.live ? querySupported(ctx.run) : Promise.resolve(undefined),
     binary ? binaryHasStrictKex(ctx, binary) : Promise.resolve(undefined),
   ]);
-  const facts: SshdFacts = { installed: binary !== undefined, config, admins, views, version, supported, strictKex };
+  // say in every verdict that the values come from the files alone (there is no sshd to ask)
+  if (configTree) for (const v of views) v.view.note = CONFIG_TREE_NOTE;
+  const facts: SshdFacts = { installed: binary !== undefined, configTree, config, admins, views, version, supported, strictKex };
   if (binary) facts.binary = binary;
   return facts;
 }

@@ -1,7 +1,9 @@
 // KERN-SYSCTL-PERSISTED: the recommended values survive a reboot — each key is set by /etc/sysctl.conf or a
 // sysctl.d file (the last assignment in systemd-sysctl's order wins) or is already right by kernel default.
 // File-based, so it also judges an image under --root. Evidence names the file:line that sets each key.
-import { persistedSysctl } from "../../facts/sysctl.js";
+// On the running system, keys the kernel does not have (no Yama LSM, IPv6 disabled: no /proc/sys path)
+// are left out and named in the reason — "not set" would ask for a setting the kernel cannot take.
+import { persistedSysctl, procPath, runtimeSysctl } from "../../facts/sysctl.js";
 import type { Check } from "../../types.js";
 import { forwardingContext } from "./forwarding.js";
 import { accepts, describeWant, SYSCTL_GROUPS, type SysctlKey } from "./recommended.js";
@@ -24,6 +26,17 @@ export const sysctlPersisted: Check = {
       if (!known.has(key)) keys.push({ key, want: { equals: String(value) } });
     }
     if (keys.length === 0) return { status: "skip", reason: "the policy expects no sysctl values (sysctl: none)" };
+    const absent: string[] = [];
+    if (ctx.live) {
+      const present = await Promise.all(keys.map(async (k) => (await runtimeSysctl(ctx, k.key)) !== undefined));
+      for (let i = keys.length - 1; i >= 0; i--)
+        if (!present[i]) {
+          absent.unshift(procPath((keys[i] as SysctlKey).key));
+          keys.splice(i, 1);
+        }
+      if (keys.length === 0) return { status: "skip", reason: `the kernel has none of the expected keys (${absent.join(", ")} missing)` };
+    }
+    const notInKernel = absent.length ? `not in this kernel, not judged: ${absent.join(", ")} missing` : undefined;
 
     const observed: Record<string, string> = {};
     const expected: Record<string, string> = {};
@@ -53,9 +66,14 @@ export const sysctlPersisted: Check = {
         observed,
         expected,
         source: [...new Set(wrongSources)].join(", ") || files,
-        reason: `${wrong.length} key(s) not persisted with a hardened value${unset ? ` (${unset} not set anywhere)` : ""}: ${wrong.join(", ")}`,
+        reason: [
+          `${wrong.length} key(s) not persisted with a hardened value${unset ? ` (${unset} not set anywhere)` : ""}: ${wrong.join(", ")}`,
+          notInKernel,
+        ]
+          .filter(Boolean)
+          .join(" — "),
       };
     }
-    return { status: "pass", observed, expected, source: files };
+    return { status: "pass", observed, expected, source: files, ...(notInKernel ? { reason: notInKernel } : {}) };
   },
 };

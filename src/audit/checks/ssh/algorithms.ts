@@ -1,9 +1,46 @@
 // SSH-CIPHERS, SSH-KEX, SSH-MACS, SSH-HOSTKEY-ALGOS: the algorithm lists sshd offers, rated as ssh-audit
 // rates them (src/sshd/crypto.ts). One concern, four lists: a small factory keeps them identical in shape.
+// Host key algorithms are judged as offered, not as configured: sshd advertises only the algorithms its
+// loaded host keys (and HostCertificates) can sign with, so the default list's ECDSA-P384 or sk-* entries
+// are not offered by a server with an ed25519 and an RSA key, and listing them would be wrong evidence.
+import type { SshdFacts } from "../../facts/sshd.js";
 import { type AlgoKind, rateList, worst } from "../../../sshd/crypto.js";
 import { setting } from "../../../sshd/effective.js";
-import type { Check, CheckMeta } from "../../types.js";
+import type { AuditContext, Check, CheckMeta } from "../../types.js";
+import { hostKeyFiles } from "./hostkey-files.js";
 import { CIS, DEVSEC, LYNIS, factsOrSkip, isOutcome, viewFor, viewNotes } from "./setting.js";
+
+/** The signature algorithms a host key of this type gives (the type is the .pub file's first word). */
+const SIGNS_WITH: Record<string, string[]> = {
+  "ssh-rsa": ["rsa-sha2-512", "rsa-sha2-256", "ssh-rsa"],
+  "ssh-ed25519": ["ssh-ed25519"],
+  "ssh-dss": ["ssh-dss"],
+  "ecdsa-sha2-nistp256": ["ecdsa-sha2-nistp256"],
+  "ecdsa-sha2-nistp384": ["ecdsa-sha2-nistp384"],
+  "ecdsa-sha2-nistp521": ["ecdsa-sha2-nistp521"],
+};
+
+/**
+ * What sshd can offer given its host keys, or why that cannot be told (a key without a readable .pub of a
+ * known type, or no key at all): then the configured list is judged as it stands, and the note says so.
+ */
+async function offerable(ctx: AuditContext, f: SshdFacts): Promise<{ algs: Set<string>; keys: string[] } | { note: string }> {
+  const { present } = await hostKeyFiles(ctx, f);
+  if (present.length === 0) return { note: "no host key file exists: judged on the configured list" };
+  const algs = new Set<string>();
+  const keys: string[] = [];
+  for (const k of present) {
+    const type = (await ctx.fs.readTextIfExists(`${k.path}.pub`))?.trim().split(/\s+/)[0] ?? "";
+    const signs = SIGNS_WITH[type];
+    if (!signs) return { note: `cannot tell the type of ${k.path} (no readable ${k.path}.pub): judged on the configured list` };
+    keys.push(`${k.path} (${type})`);
+    for (const a of signs) algs.add(a);
+  }
+  // HostCertificate: each certified key also offers its -cert-v01 form
+  if (setting(viewFor(f, "unknown user"), "HostCertificate")?.values.some(Boolean))
+    for (const a of [...algs]) algs.add(`${a}-cert-v01@openssh.com`);
+  return { algs, keys };
+}
 
 function algorithmCheck(kind: AlgoKind, key: string, meta: Omit<CheckMeta, "area">): Check {
   return {
@@ -14,7 +51,21 @@ function algorithmCheck(kind: AlgoKind, key: string, meta: Omit<CheckMeta, "area
       if (isOutcome(f)) return f;
       const s = setting(viewFor(f, "unknown user"), key);
       if (!s?.values[0]) return { status: "error", reason: `sshd did not report ${key}` };
-      const ratings = rateList(kind, s.values[0]);
+      let list = s.values[0];
+      const notes = viewNotes(f);
+      if (kind === "hostkey") {
+        const o = await offerable(ctx, f);
+        if ("note" in o) notes.unshift(o.note);
+        else {
+          const configured = list.split(",").filter(Boolean);
+          const offered = configured.filter((a) => o.algs.has(a));
+          const left = configured.length - offered.length;
+          if (left)
+            notes.unshift(`${left} configured algorithm(s) not offered: no host key of that type (host keys: ${o.keys.join(", ")})`);
+          list = offered.join(",");
+        }
+      }
+      const ratings = rateList(kind, list);
       const bad = ratings.filter((r) => r.rating !== "ok");
       const w = worst(ratings);
       const out = {
@@ -23,7 +74,6 @@ function algorithmCheck(kind: AlgoKind, key: string, meta: Omit<CheckMeta, "area
         expected: `no ${kind === "hostkey" ? "host key algorithm" : kind} rated fail or warn by ssh-audit`,
         source: s.source,
       };
-      const notes = viewNotes(f);
       return notes.length ? { ...out, reason: notes.join(" — ") } : out;
     },
   };

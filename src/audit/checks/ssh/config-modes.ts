@@ -1,5 +1,5 @@
-// SSH-CONFIG-MODES: sshd_config, every file it includes and the drop-in directory are root-owned and not
-// writable by group or others — whoever can write them can open root logins.
+// SSH-CONFIG-MODES: /etc/ssh, sshd_config, every file it includes and the drop-in directory are root-owned
+// and not writable by group or others — whoever can write them can open root logins.
 import path from "node:path";
 import { configFiles } from "../../../sshd/load.js";
 import type { Check } from "../../types.js";
@@ -8,17 +8,21 @@ import { CIS, DEVSEC, factsOrSkip, isOutcome } from "./setting.js";
 export const configModes: Check = {
   id: "SSH-CONFIG-MODES",
   area: "ssh",
-  title: "sshd_config and its drop-ins are root-owned and not group/world-writable",
+  title: "/etc/ssh, sshd_config and its drop-ins are root-owned and not group/world-writable",
   severity: "high",
   remediation:
-    "`chown root:root /etc/ssh/sshd_config /etc/ssh/sshd_config.d/*.conf && chmod go-w /etc/ssh/sshd_config /etc/ssh/sshd_config.d /etc/ssh/sshd_config.d/*.conf`",
-  refs: [CIS("5.2.1", "permissions on /etc/ssh/sshd_config"), DEVSEC("sshd-05")],
+    "`chown root:root /etc/ssh /etc/ssh/sshd_config /etc/ssh/sshd_config.d/*.conf && chmod go-w /etc/ssh /etc/ssh/sshd_config /etc/ssh/sshd_config.d /etc/ssh/sshd_config.d/*.conf`",
+  refs: [CIS("5.2.1", "permissions on /etc/ssh/sshd_config"), DEVSEC("sshd-04"), DEVSEC("sshd-05")],
   async run(ctx) {
     const f = await factsOrSkip(ctx);
     if (isOutcome(f)) return f;
     const files = configFiles(f.config);
     if (files.length === 0) return { status: "skip", reason: `${f.config.main} does not exist` };
-    const dirs = new Set(f.config.includes.flatMap((i) => i.files.map((p) => path.posix.dirname(p))));
+    // the directory of the main file too: whoever can write /etc/ssh can replace sshd_config itself
+    const dirs = new Set([
+      path.posix.dirname(f.config.main),
+      ...f.config.includes.flatMap((i) => i.files.map((p) => path.posix.dirname(p))),
+    ]);
     const observed: string[] = [];
     const bad: string[] = [];
     for (const p of [...files, ...dirs]) {

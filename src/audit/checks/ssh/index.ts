@@ -2,6 +2,17 @@
 // shared facts (parsed config, sshd -T views) come from ../../facts/sshd.ts.
 import type { Check } from "../../types.js";
 import { agentForwarding } from "./agent-forwarding.js";
+import { clientAlive } from "./client-alive.js";
+import { dhModuli } from "./dh-moduli.js";
+import { gatewayPorts } from "./gateway-ports.js";
+import { gssapi } from "./gssapi.js";
+import { ignoreRhosts } from "./ignore-rhosts.js";
+import { ignoreUserKnownHosts } from "./ignore-user-known-hosts.js";
+import { kerberos } from "./kerberos.js";
+import { maxSessions } from "./max-sessions.js";
+import { maxStartups } from "./max-startups.js";
+import { permitTunnel } from "./permit-tunnel.js";
+import { strictModes } from "./strict-modes.js";
 import { ciphers, hostKeyAlgorithms, kex, macs } from "./algorithms.js";
 import { allowUsers } from "./allow-users.js";
 import { configModes } from "./config-modes.js";
@@ -34,9 +45,19 @@ export const checks: Check[] = [
   allowUsers,
   maxAuthTries,
   loginGrace,
+  maxSessions,
+  maxStartups,
+  clientAlive,
+  strictModes,
+  ignoreRhosts,
+  ignoreUserKnownHosts,
+  kerberos,
+  gssapi,
   x11Forwarding,
   tcpForwarding,
   agentForwarding,
+  permitTunnel,
+  gatewayPorts,
   logLevel,
   hostbasedAuth,
   userEnvironment,
@@ -45,6 +66,7 @@ export const checks: Check[] = [
   macs,
   hostKeyAlgorithms,
   terrapin,
+  dhModuli,
   hostKeySize,
   configModes,
   hostKeyModes,

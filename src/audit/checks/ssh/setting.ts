@@ -9,10 +9,13 @@ import { setting } from "../../../sshd/effective.js";
 
 export const NOT_INSTALLED = "openssh-server not installed";
 
-/** Load the facts or say why the check cannot run. */
+/**
+ * Load the facts or say why the check cannot run. A config tree under --root (sshd_config, no binary) is
+ * judged from its files: the views then carry CONFIG_TREE_NOTE, so every verdict says how it was reached.
+ */
 export async function factsOrSkip(ctx: AuditContext): Promise<SshdFacts | Outcome> {
   const f = await sshdFacts(ctx);
-  if (!f.installed) return skip(NOT_INSTALLED);
+  if (!f.installed && !f.configTree) return skip(NOT_INSTALLED);
   return f;
 }
 
@@ -32,11 +35,13 @@ export interface SettingCheckSpec extends CheckMeta {
   who?: "all" | "root";
   expected: string | ((ctx: AuditContext) => string);
   judge(value: string, ctx: AuditContext, view: EffectiveView): Judgement;
+  /** a fix naming this host's own files, for a finding (default: the general remediation) */
+  remediationFor?(f: SshdFacts): string | undefined;
 }
 
 /** A check judging one effective setting across the probed connections. */
 export function settingCheck(spec: SettingCheckSpec): Check {
-  const { key, who, expected, judge, ...meta } = spec;
+  const { key, who, expected, judge, remediationFor, ...meta } = spec;
   return {
     ...meta,
     async run(ctx) {
@@ -64,6 +69,8 @@ export function settingCheck(spec: SettingCheckSpec): Check {
         source: worst.source,
       };
       if (reason) out.reason = reason;
+      const fix = out.status !== "pass" ? remediationFor?.(f) : undefined;
+      if (fix) out.remediation = fix;
       return out;
     },
   };

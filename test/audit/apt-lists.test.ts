@@ -1,0 +1,164 @@
+// Pending updates read from the package lists and dpkg's status (no apt run): candidates by apt's default
+// priorities, the security flag from the list's Release, holds, multi-arch, NotAutomatic suites; apt itself
+// asked only when a pin can change the answer; and, on a Debian machine, the same answer as
+// `apt-get -s dist-upgrade` for every package it would upgrade.
+import assert from "node:assert/strict";
+import { existsSync } from "node:fs";
+import { describe, test } from "node:test";
+import { gzipSync } from "node:zlib";
+import { updPending } from "../../src/audit/checks/updates/pending.js";
+import { updSecurityPending } from "../../src/audit/checks/updates/security-pending.js";
+import { pendingFromLists } from "../../src/audit/facts/apt-lists.js";
+import { APT_SIM_ARGV, parseAptSimulation } from "../../src/audit/facts/apt.js";
+import { run } from "../../src/system/exec.js";
+import { buildRoot, ctxFor, fakeRunner } from "./firewall.fixture.js";
+import { testContext } from "./ssh-context.js";
+
+const SIM = APT_SIM_ARGV.join(" ");
+const L = "/var/lib/apt/lists";
+const installed = (name: string, version: string, arch = "amd64", want = "install") =>
+  `Package: ${name}\nStatus: ${want} ok installed\nPriority: optional\nArchitecture: ${arch}\nVersion: ${version}\nDescription: ${name}\n more text\n`;
+const offer = (name: string, version: string, arch = "amd64") =>
+  `Package: ${name}\nVersion: ${version}\nInstalled-Size: 10\nArchitecture: ${arch}\nDescription: ${name}\n Package: not-a-field continuation\n`;
+const release = (fields: string) =>
+  `-----BEGIN PGP SIGNED MESSAGE-----\nHash: SHA512\n\n${fields}Date: Sat, 01 Nov 2026 10:00:00 UTC\nSHA256:\n 0123 10 main/binary-amd64/Packages\n-----BEGIN PGP SIGNATURE-----\n`;
+
+function files(extra: Record<string, string> = {}) {
+  return {
+    "/var/lib/dpkg/status": [
+      installed("openssh-server", "1:9.2p1-2+deb12u2"),
+      installed("libc6", "2.36-9+deb12u9"),
+      installed("libc6", "2.36-9+deb12u9", "i386"),
+      installed("tzdata", "2024a-0+deb12u1", "all"),
+      installed("held-thing", "1.0-1", "amd64", "hold"),
+      installed("gone-from-lists", "3.0-1"),
+    ].join("\n"),
+    [`${L}/deb.debian.org_debian_dists_bookworm_InRelease`]: release(
+      "Origin: Debian\nLabel: Debian\nSuite: oldstable\nVersion: 12.12\nCodename: bookworm\n",
+    ),
+    [`${L}/deb.debian.org_debian_dists_bookworm_main_binary-amd64_Packages`]: [
+      offer("openssh-server", "1:9.2p1-2+deb12u2"),
+      offer("libc6", "2.36-9+deb12u10"),
+      offer("tzdata", "2024a-0+deb12u1~1", "all"), // older: ~ sorts first
+      offer("held-thing", "1.0-2"),
+      offer("not-installed", "9.9-9"),
+    ].join("\n"),
+    [`${L}/deb.debian.org_debian_dists_bookworm_main_binary-i386_Packages`]: offer("libc6", "2.36-9+deb12u9", "i386"),
+    [`${L}/deb.debian.org_debian-security_dists_bookworm-security_InRelease`]: release(
+      "Origin: Debian\nLabel: Debian-Security\nSuite: oldstable-security\nVersion: 12\nCodename: bookworm-security\n",
+    ),
+    [`${L}/deb.debian.org_debian_dists_bookworm-backports_InRelease`]: release(
+      "Origin: Debian Backports\nLabel: Debian Backports\nSuite: oldstable-backports\nCodename: bookworm-backports\nNotAutomatic: yes\nButAutomaticUpgrades: yes\n",
+    ),
+    [`${L}/deb.debian.org_debian_dists_bookworm-backports_main_binary-amd64_Packages`]: offer("libc6", "2.40-1~bpo12+1"),
+    [`${L}/deb.debian.org_debian_dists_experimental_InRelease`]: release(
+      "Origin: Debian\nLabel: Debian\nSuite: experimental\nNotAutomatic: yes\n",
+    ),
+    [`${L}/deb.debian.org_debian_dists_experimental_main_binary-amd64_Packages`]: offer("openssh-server", "1:10.0p1-1"),
+    ...extra,
+  };
+}
+
+/** the security list is gzip-compressed (read in-process), as apt stores it with Acquire::GzipIndexes */
+async function rootWith(extra: Record<string, string> = {}) {
+  const b = await buildRoot(files(extra));
+  const { writeFile } = await import("node:fs/promises");
+  await writeFile(
+    `${b.root}${L}/deb.debian.org_debian-security_dists_bookworm-security_main_binary-amd64_Packages.gz`,
+    gzipSync(offer("openssh-server", "1:9.2p1-2+deb12u3")),
+  );
+  return b;
+}
+
+describe("pending updates from the package lists", () => {
+  test("candidates by apt's default priorities; security from the list's Release; no apt run", async () => {
+    const { root, cleanup } = await rootWith();
+    try {
+      const run = fakeRunner({});
+      const ctx = ctxFor({ root, run });
+      const r = await pendingFromLists(ctx, undefined);
+      assert.ok(r.ok, JSON.stringify(r));
+      assert.deepEqual(
+        r.pending.map((p) => [p.name, p.from, p.to, p.security, p.origins.join(" "), p.held ?? false]),
+        [
+          ["held-thing", "1.0-1", "1.0-2", false, "Debian:12.12/oldstable", true],
+          // backports (priority 100) and the i386 list do not count; the main list's newer version does
+          ["libc6", "2.36-9+deb12u9", "2.36-9+deb12u10", false, "Debian:12.12/oldstable", false],
+          // experimental (NotAutomatic, priority 1) does not count; the security list (gzip) does
+          ["openssh-server", "1:9.2p1-2+deb12u2", "1:9.2p1-2+deb12u3", true, "Debian-Security:12/oldstable-security", false],
+        ],
+      );
+      const sec = await updSecurityPending.run(ctx);
+      assert.equal(sec.status, "fail");
+      assert.match(String(sec.observed), /^1 pending: openssh-server 1:9.2p1-2\+deb12u2 → 1:9.2p1-2\+deb12u3$/);
+      assert.match(String(sec.source), /\/var\/lib\/apt\/lists\/\*_Packages and \/var\/lib\/dpkg\/status \(read directly/);
+      assert.equal((await updPending.run(ctx)).status, "warn");
+      assert.ok(!run.calls.some((c) => c.startsWith("apt-get")), run.calls.join("; "));
+    } finally {
+      await cleanup();
+    }
+  });
+
+  test("a pin apt would apply to these lists: apt itself is asked, and the evidence says why", async () => {
+    const { root, cleanup } = await rootWith({
+      "/etc/apt/preferences.d/stable": "Package: *\nPin: release a=oldstable\nPin-Priority: 900\n",
+    });
+    try {
+      const run = fakeRunner({ [SIM]: { stdout: "0 upgraded, 0 newly installed, 0 to remove and 0 not upgraded.\n" } });
+      const o = await updSecurityPending.run(ctxFor({ root, run }));
+      assert.equal(o.status, "pass");
+      assert.match(String(o.source), /^apt-get -s .* \(apt asked: apt preferences pin in \/etc\/apt\/preferences.d\/stable:2\)$/);
+      assert.ok(run.calls.includes(SIM));
+    } finally {
+      await cleanup();
+    }
+  });
+
+  test("a pin on an origin no list comes from (a removed source) changes nothing: no apt run", async () => {
+    const { root, cleanup } = await rootWith({
+      "/etc/apt/preferences.d/nodejs": "Package: nodejs\nPin: origin deb.nodesource.com\nPin-Priority: 600\n",
+    });
+    try {
+      const run = fakeRunner({});
+      const o = await updSecurityPending.run(ctxFor({ root, run }));
+      assert.equal(o.status, "fail");
+      assert.ok(!run.calls.includes(SIM));
+    } finally {
+      await cleanup();
+    }
+  });
+
+  test("APT::Default-Release set: apt itself is asked", async () => {
+    const { root, cleanup } = await rootWith({ "/etc/apt/apt.conf.d/99release": 'APT::Default-Release "bookworm";\n' });
+    try {
+      const run = fakeRunner({ [SIM]: { stdout: "0 upgraded, 0 newly installed, 0 to remove and 0 not upgraded.\n" } });
+      const o = await updPending.run(ctxFor({ root, run }));
+      assert.match(String(o.source), /apt asked: APT::Default-Release is set \(bookworm\)/);
+    } finally {
+      await cleanup();
+    }
+  });
+});
+
+const DEBIAN = existsSync("/usr/bin/apt-get") && existsSync("/var/lib/dpkg/status") && existsSync(L);
+
+test("this machine: the same upgrades, versions and security flags as apt-get -s dist-upgrade", {
+  skip: DEBIAN ? false : "needs a Debian/Ubuntu machine with package lists",
+  timeout: 120_000,
+}, async () => {
+  const ctx = testContext({ live: true });
+  const mine = await pendingFromLists(ctx, undefined);
+  if (!mine.ok) return test.skip?.(`lists not usable here: ${mine.reason}`);
+  const sim = await run([...APT_SIM_ARGV], { env: { ...process.env, LC_ALL: "C" }, timeoutMs: 60_000 });
+  // apt's upgrades of installed packages (Inst lines with [old]); new dependencies are not "pending updates"
+  const theirs = parseAptSimulation(sim.stdout).filter((p) => p.from !== undefined);
+  const key = (p: { name: string; from?: string; to: string; security: boolean }) =>
+    `${p.name} ${p.from} → ${p.to}${p.security ? " (security)" : ""}`;
+  assert.deepEqual(
+    mine.pending
+      .filter((p) => !p.held)
+      .map(key)
+      .sort(),
+    theirs.map(key).sort(),
+  );
+});
