@@ -92,6 +92,9 @@ labTest(
     const h = await lab.host("deb", { role: "server" });
     await h.exec(["rm", "-f", "/usr/bin/node", "/usr/bin/nodejs", "/usr/local/bin/node", "/usr/bin/npm", "/usr/bin/npx"]);
     await h.exec(["mount", "-t", "tmpfs", "-o", "size=1m,mode=755", "rampart-no-checkout", "/work"]);
+    // a host that never ran rampart: what earlier runs of a checkout left on this machine is hidden (overlays:
+    // the machine's own files are untouched)
+    await h.exec(["rm", "-rf", "/var/cache/rampart", "/var/lib/rampart", "/var/log/rampart", "/etc/rampart"]);
     assert.notEqual((await h.exec(["sh", "-c", "command -v node"], { okCodes: "any" })).code, 0, "the machine's node is hidden");
     assert.equal((await h.exec(["ls", "-A", "/work"])).stdout, "", "the checkout is hidden");
     assert.notEqual((await h.exec(["dpkg", "-L", "rampart"], { okCodes: "any" })).code, 0, "not installed before");
