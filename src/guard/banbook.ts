@@ -158,8 +158,8 @@ export class BanBook {
 
   /**
    * Write committed bans to the state database (one transaction) and the fleet outbox. Called before the
-   * kernel sees them, and by the sources after each chunk before they save their position: a crash at any
-   * point loses neither a ban nor the lines that led to it.
+   * kernel sees them, and with each source position save (same transaction): a crash at any point loses
+   * neither a ban nor the lines that led to it.
    */
   persist(): void {
     if (this.unwritten.length) {

@@ -183,7 +183,7 @@ export class GuardDaemon {
   }
 
   private async sourceFor(spec: JailSpec): Promise<LogSource> {
-    const source = this.d.makeSource?.(spec) ?? (await openSource(spec, this.d));
+    const source = this.d.makeSource?.(spec) ?? (await openSource(spec, { ...this.d, checkpoint: (save) => this.checkpoint(save) }));
     // two jails on the same log share one reader
     const existing = this.sources.get(source.key);
     if (existing) return existing;
@@ -215,7 +215,6 @@ export class GuardDaemon {
       tooLong: () => {
         this.lines++;
       },
-      chunkEnd: () => this.book.persist(),
     };
   }
 
@@ -240,6 +239,17 @@ export class GuardDaemon {
       { arrivedAt: performance.now(), publish: true },
     );
     if ("refused" in r) j.jail.unban(decision.target); // counted again if it goes on
+  }
+
+  /**
+   * A source moves its saved position: in the same transaction, the bans decided from the lines before it
+   * are written first — a crash then neither loses a ban nor re-reads more than the last chunk.
+   */
+  private checkpoint(save: () => void): void {
+    this.d.state.transaction(() => {
+      this.book.persist();
+      save();
+    });
   }
 
   /** An admin logged in from `address`: it (and any prefix holding it) is never banned while it is recent. */

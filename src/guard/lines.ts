@@ -15,11 +15,6 @@ export interface LineSink {
   line(text: string, start: number, end: number): void;
   /** a line longer than maxBytes was skipped */
   tooLong(): void;
-  /**
-   * the lines of one chunk were delivered; a source calls this before it saves its position, so what the
-   * sink decided from those lines is durable first
-   */
-  chunkEnd?(): void;
 }
 
 export class LineSplitter {

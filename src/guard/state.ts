@@ -1,6 +1,7 @@
 // The guard's durable state in SQLite (/var/lib/rampart/state.db): active bans (so they are restored into
-// the kernel at start), every past ban (for the repeat-offender rule), and where each log source stopped
-// reading (file offset + inode, or journald cursor) so a restart neither misses nor recounts lines.
+// the kernel at start, with their offence count for the repeat-offender rule), quarantined rows (kept, never
+// loaded), and where each log source stopped reading (file offset + inode, or journald cursor) so a restart
+// neither misses nor recounts lines.
 // A ban is committed here BEFORE it goes to the kernel: a crash at any point loses no ban (start-up
 // restores what is committed). A corrupt database is moved aside with a clear message and the daemon
 // starts fresh rather than dying (the kernel still holds the bans, with their timeouts).
@@ -86,8 +87,6 @@ export class GuardState {
     db.exec(`
       CREATE TABLE IF NOT EXISTS bans (target TEXT PRIMARY KEY, jail TEXT NOT NULL, reason TEXT NOT NULL, origin TEXT NOT NULL,
         started INTEGER NOT NULL, expires INTEGER NOT NULL, offense INTEGER NOT NULL) WITHOUT ROWID;
-      CREATE TABLE IF NOT EXISTS history (id INTEGER PRIMARY KEY, target TEXT NOT NULL, jail TEXT NOT NULL, started INTEGER NOT NULL, expires INTEGER NOT NULL);
-      CREATE INDEX IF NOT EXISTS history_target ON history (target, started);
       CREATE TABLE IF NOT EXISTS sources (key TEXT PRIMARY KEY, inode INTEGER, offset INTEGER, cursor TEXT) WITHOUT ROWID;
     `);
     // a quarantined ban (the gate or the kernel refused it) keeps its row, with why, and is never loaded
@@ -104,11 +103,9 @@ export class GuardState {
         "ON CONFLICT(target) DO UPDATE SET jail=excluded.jail, reason=excluded.reason, origin=excluded.origin, started=excluded.started, " +
         "expires=max(expires, excluded.expires), offense=max(offense, excluded.offense), problem=NULL",
     );
-    const hist = this.q("INSERT INTO history (target, jail, started, expires) VALUES (?, ?, ?, ?)");
     this.db.transaction(() => {
       for (const b of bans) {
         put.run(b);
-        hist.run(b.target, b.jail, b.startedAt, b.expiresAt);
       }
     })();
   }
@@ -144,6 +141,11 @@ export class GuardState {
       | undefined;
   }
 
+  /** Run fn in one transaction (a position save and the bans decided before it). */
+  transaction(fn: () => void): void {
+    this.db.transaction(fn)();
+  }
+
   /** How many bans run at `now` (for status: no rows are read). */
   activeCount(now: number): number {
     return (this.q("SELECT count(*) AS n FROM bans WHERE expires > ? AND problem IS NULL").get(now) as { n: number }).n;
@@ -165,11 +167,6 @@ export class GuardState {
 
   quarantinedCount(): number {
     return (this.q("SELECT count(*) AS n FROM bans WHERE problem IS NOT NULL").get() as { n: number }).n;
-  }
-
-  /** How many times this target was banned since `since` (for bantime increments). */
-  pastBans(target: string, since: number): number {
-    return (this.q("SELECT count(*) AS n FROM history WHERE target = ? AND started >= ?").get(target, since) as { n: number }).n;
   }
 
   position(key: string): SourcePosition | undefined {

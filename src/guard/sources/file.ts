@@ -2,7 +2,7 @@
 // polling fallback; survives rename rotation (drains the old file, then opens the new one) and
 // copytruncate (size below our offset → start over); resumes from a persisted (inode, offset) after a
 // restart without counting old lines twice; starts at the end on first run. Bytes go through the one
-// LineSplitter in 1 MiB reads; the persisted offset is the start of the first line not yet delivered, so a
+// LineSplitter in 256 KiB reads; the persisted offset is the start of the first line not yet delivered, so a
 // crash re-reads at most one unfinished line, and a line over the cap is dropped whole, never split.
 import { type FSWatcher, watch } from "node:fs";
 import { type FileHandle, open, stat } from "node:fs/promises";
@@ -36,9 +36,9 @@ export class FileSource implements LogSource {
   private pending = false;
   private stopped = false;
   private st: SourceStatus;
-  // 64 KiB reads: each chunk is decoded into one string, and strings over ~128 KiB live in V8's large-object
-  // space until a full GC — 1 MiB chunks during a flood grew the daemon's RSS past 200 MiB
-  private readonly buf = Buffer.allocUnsafe(64 << 10);
+  // 256 KiB reads: each chunk costs one decode and one position save (with the bans decided, one SQLite
+  // transaction); 1 MiB chunks made 1 MiB strings that wait in V8's large-object space for a full GC
+  private readonly buf = Buffer.allocUnsafe(256 << 10);
 
   constructor(private readonly o: FileSourceOptions) {
     this.key = `file:${o.path}`;
@@ -153,7 +153,6 @@ export class FileSource implements LogSource {
       splitter.push(this.buf.subarray(0, bytesRead));
       this.readPos += bytesRead;
       if (this.st.lines !== before) this.st.lastLineAt = (this.o.now ?? Date.now)();
-      this.sink?.chunkEnd?.();
       this.save();
       if (bytesRead < this.buf.length) break;
     }

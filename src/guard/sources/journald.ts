@@ -71,7 +71,6 @@ export class JournalSource implements LogSource {
       this.o.maxLineBytes ?? MAX_LINE_BYTES,
     );
     this.spawnJournal(splitter, () => {
-      inner.chunkEnd?.(); // what the lines decided is durable before the cursor moves
       if (!last) return;
       const m = /"__CURSOR"\s*:\s*"([^"\\]*)"/.exec(last.text.slice(last.start, last.end));
       if (m) this.cursor = m[1];

@@ -17,6 +17,8 @@ export interface OpenSourceDeps {
   log: Logger;
   /** extra journalctl arguments (tests point it at their own journal) */
   journalArgs?: string[] | undefined;
+  /** run a position save (the daemon writes what the lines before it decided, in the same transaction) */
+  checkpoint?: (save: () => void) => void;
 }
 
 export async function openSource(spec: JailSpec, d: OpenSourceDeps): Promise<LogSource> {
@@ -27,12 +29,13 @@ export async function openSource(spec: JailSpec, d: OpenSourceDeps): Promise<Log
     d.log.info(`jail ${spec.name}: backend auto chose ${backend === "file" ? path : `the systemd journal (${path} does not exist)`}`);
   }
   const now = () => d.clock.now();
+  const checkpoint = d.checkpoint ?? ((save: () => void) => save());
   if (backend === "file") {
     const key = `file:${path}`;
     return new FileSource({
       path: await d.fs.real(path),
       position: d.state.position(key),
-      savePosition: (p) => d.state.savePosition({ ...p, key }),
+      savePosition: (p) => checkpoint(() => d.state.savePosition({ ...p, key })),
       now,
     });
   }
@@ -43,5 +46,5 @@ export async function openSource(spec: JailSpec, d: OpenSourceDeps): Promise<Log
     now,
   };
   const key = new JournalSource(options).key;
-  return new JournalSource({ ...options, position: d.state.position(key), savePosition: (p) => d.state.savePosition(p) });
+  return new JournalSource({ ...options, position: d.state.position(key), savePosition: (p) => checkpoint(() => d.state.savePosition(p)) });
 }

@@ -44,8 +44,5 @@ export function countingSink(sink: LineSink, st: SourceStatus): LineSink {
       st.tooLong++;
       sink.tooLong();
     },
-    chunkEnd() {
-      sink.chunkEnd?.();
-    },
   };
 }
