@@ -82,6 +82,8 @@ export interface BanBookStatus {
 class KernelUnavailable extends Error {}
 
 const RETRY_MIN_MS = 2000;
+/** kernel calls slower than this pace the next one (see schedule) */
+const PACE_ABOVE_MS = 50;
 const RETRY_MAX_MS = 60_000;
 
 export class BanBook {
@@ -139,8 +141,8 @@ export class BanBook {
   }
 
   /**
-   * The next flush: at once, unless the last kernel call was slow — then no sooner than that long after it
-   * ended. nft (1.0.6) reads every element of the ruleset on each call, so with large sets a call costs
+   * The next flush: at once, unless the last kernel call was slow (over PACE_ABOVE_MS) — then no sooner than
+   * that long after it ended. nft (1.0.6) reads every element of the ruleset on each call, so with large sets a call costs
    * hundreds of ms of CPU; back to back during a flood they would take a core from reading the log. Waiting
    * as long as the last call took keeps the kernel work under half the time and makes each batch bigger.
    */
@@ -151,7 +153,8 @@ export class BanBook {
       this.flushScheduled = false;
       void this.flush();
     };
-    const wait = this.lastCallEnd + this.lastCallMs - performance.now();
+    // only a slow call paces (large sets): a quick one (tens of ms) costs less than the latency pacing adds
+    const wait = this.lastCallMs > PACE_ABOVE_MS ? this.lastCallEnd + this.lastCallMs - performance.now() : 0;
     if (wait > 5) setTimeout(run, wait).unref?.();
     else setImmediate(run);
   }
