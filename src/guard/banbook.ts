@@ -160,20 +160,32 @@ export class BanBook {
   }
 
   /**
-   * Write committed bans to the state database (one transaction) and the fleet outbox. Called before the
-   * kernel sees them, and with each source position save (same transaction): a crash at any point loses
-   * neither a ban nor the lines that led to it.
+   * Write committed bans to the state database and hand them to the fleet outbox. Called before the kernel
+   * sees them; the state part also runs inside each source position save (see writeState).
    */
   persist(): void {
-    if (this.unwritten.length) {
-      this.d.state.addBans(this.unwritten);
-      this.unwritten = [];
-    }
-    if (this.unpublished.length) {
-      // fleet: into the share's local outbox (SQLite), sent later; never waits on the network
-      this.d.share?.publish(this.unpublished.map((r) => ({ action: "ban" as const, ...r })));
-      this.unpublished = [];
-    }
+    this.writeState();
+    this.publishQueued();
+  }
+
+  /**
+   * Committed bans into the state database (one transaction, or part of the caller's: the daemon runs it in
+   * the same transaction as a source's position save, so a crash loses neither a ban nor its lines).
+   */
+  writeState(): void {
+    if (this.unwritten.length === 0) return;
+    this.d.state.addBans(this.unwritten);
+    this.unwritten = [];
+  }
+
+  /**
+   * Fleet: into the share's local outbox, sent later; never waits on the network. Never inside a state
+   * transaction: the outbox is another connection to the same SQLite file and would wait on our lock.
+   */
+  publishQueued(): void {
+    if (this.unpublished.length === 0) return;
+    this.d.share?.publish(this.unpublished.map((r) => ({ action: "ban" as const, ...r })));
+    this.unpublished = [];
   }
 
   /** Send what is queued to the kernel; one flush at a time. */

@@ -247,9 +247,10 @@ export class GuardDaemon {
    */
   private checkpoint(save: () => void): void {
     this.d.state.transaction(() => {
-      this.book.persist();
+      this.book.writeState();
       save();
     });
+    this.book.publishQueued();
   }
 
   /** An admin logged in from `address`: it (and any prefix holding it) is never banned while it is recent. */
