@@ -140,8 +140,9 @@ try {
         }
         const base = path.basename(src);
         if (base.startsWith(".")) return false; // .npmignore, .gitattributes …: packaging leftovers
-        // only a module's top-level test and example folders: deeper ones (yaml's dist/doc) can be code
-        if (isDir) return !(r === base && /^(test|tests|examples?)$/.test(base));
+        // only a module's top-level test, example and coverage-report folders: deeper ones (yaml's dist/doc)
+        // can be code (pngjs ships its coverage report, images lintian rightly flags in /usr/lib)
+        if (isDir) return !(r === base && /^(test|tests|examples?|coverage)$/.test(base));
         if (bins.has(path.resolve(src))) return false; // a module's own command-line tool (#!/usr/bin/env node)
         if (/^(LICEN[CS]E|COPYING|NOTICE)([.-].*)?$/i.test(base)) {
           // licence texts go to /usr/share/doc/rampart/copyright, as Debian wants them
