@@ -110,6 +110,14 @@ export function cidrContains(c: Cidr, ip: IpAddress): boolean {
 }
 
 /** The prefix of `prefix` bits that holds ip (e.g. its /64 for IPv6 ban aggregation). */
+/** Do two prefixes share an address (either holds the other)? */
+export function cidrsOverlap(a: Cidr, b: Cidr): boolean {
+  if (a.family !== b.family) return false;
+  const [a0, a1] = cidrRange(a);
+  const [b0, b1] = cidrRange(b);
+  return a0 <= b1 && b0 <= a1;
+}
+
 export function cidrOf(ip: IpAddress, prefix: number): Cidr {
   return { family: ip.family, value: ip.value & prefixMask(ip.family, prefix), prefix };
 }

@@ -8,7 +8,7 @@
 //    loaded with the largest one and kept alive by the guard's sweep; "permanent" is no timeout at all,
 //    never a huge number the kernel would refuse.
 // Pure functions: the guard's BanBook, `policy check` and the fleet receiver all call these.
-import { type Cidr, type Family, cidrRange, formatCidr, tryParseCidr } from "../core/ip.js";
+import { type Cidr, cidrsOverlap, type Family, formatCidr, tryParseCidr } from "../core/ip.js";
 import type { SetBackend } from "./sets.js";
 
 export type { SetBackend };
@@ -54,16 +54,9 @@ export function protect(texts: readonly string[], why: string): Protected[] {
   return out;
 }
 
-export function overlaps(a: Cidr, b: Cidr): boolean {
-  if (a.family !== b.family) return false;
-  const [a0, a1] = cidrRange(a);
-  const [b0, b1] = cidrRange(b);
-  return a0 <= b1 && b0 <= a1;
-}
-
 /** The first protected entry the element overlaps, if any. */
 export function protectedBy(c: Cidr, rules: GateRules): Protected | undefined {
-  return rules.protect.find((p) => overlaps(p.cidr, c));
+  return rules.protect.find((p) => cidrsOverlap(p.cidr, c));
 }
 
 /** Check one element (text or parsed). The target in the verdict is canonical text. */

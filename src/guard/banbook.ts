@@ -15,7 +15,7 @@
 import type { Clock } from "../core/clock.js";
 import { type Cidr, cidrOf, formatCidr, parseCidr } from "../core/ip.js";
 import type { Logger } from "../core/logger.js";
-import { checkElement, type GateRules, kernelTimeout } from "../firewall/gate.js";
+import { checkElement, type GateRules, kernelTimeout, type Verdict } from "../firewall/gate.js";
 import { type BanEnforcer, type KernelBan, setMissing } from "./enforce.js";
 import type { Notifier } from "./notify.js";
 import type { DecisionSink } from "./share/types.js";
@@ -31,10 +31,8 @@ export interface BanBookDeps {
   rules: () => GateRules;
   notifier?: Notifier | undefined;
   share?: DecisionSink | undefined;
-  /** the log lines that led to a ban (for the mail) */
-  linesOf?: (target: string) => string[];
-  /** the address whose failures led to a ban (for the reports of prefix bans) */
-  addressOf?: (target: string) => string | undefined;
+  /** the log lines that led to a ban and the address that failed (for the mail and the reports) */
+  evidenceOf?: (target: string) => { lines: string[]; address: string } | undefined;
 }
 
 export interface CommitOptions {
@@ -118,11 +116,8 @@ export class BanBook {
    * says no (nothing is written); else a promise of the outcome once the kernel answered.
    */
   commit(record: BanRecord, o: CommitOptions = {}): { refused: string } | { landing: Promise<Outcome> } {
-    const v = checkElement(record.target, this.d.rules());
-    const now = this.d.clock.now();
+    const v = this.check(record, this.d.rules(), this.d.clock.now());
     if (!v.ok) return { refused: this.refuse(record.target, v.reason) };
-    if (kernelTimeout(record.expiresAt, now, this.d.enforcer.backend) === undefined)
-      return { refused: this.refuse(record.target, `its end (${String(record.expiresAt)}) is not a time in the future`) };
     const rec = { ...record, target: v.target };
     this.unwritten.push(rec);
     if (o.publish) this.unpublished.push(rec);
@@ -305,12 +300,8 @@ export class BanBook {
       ...(r.origin !== this.d.hostname ? { origin: r.origin } : {}),
     });
     // queued only: the mail and the reports are sent later, off this path
-    this.d.notifier?.notify({
-      ...r,
-      lines: this.d.linesOf?.(r.target) ?? [],
-      hostname: this.d.hostname,
-      address: this.d.addressOf?.(r.target),
-    });
+    const seen = this.d.evidenceOf?.(r.target);
+    this.d.notifier?.notify({ ...r, lines: seen?.lines ?? [], hostname: this.d.hostname, address: seen?.address });
   }
 
   /**
@@ -393,25 +384,18 @@ export class BanBook {
    * Rows of the state that may be loaded: each one passes the gate again (rules may have changed, a row may
    * be damaged); a bad row is quarantined with why, never the reason others are missing.
    */
-  validRows(now: number): BanRecord[] {
+  validRows(now: number): Valid[] {
     const rules = this.d.rules();
-    const ok: BanRecord[] = [];
+    const ok: Valid[] = [];
     const bad: string[] = [];
     for (const r of this.d.state.activeBans(now)) {
-      const v = typeof r.target === "string" ? checkElement(r.target, rules) : undefined;
-      const why = !v
-        ? "the target is not text"
-        : !v.ok
-          ? v.reason
-          : kernelTimeout(r.expiresAt, now, this.d.enforcer.backend) === undefined
-            ? `its end (${String(r.expiresAt)}) is not a time`
-            : undefined;
-      if (why !== undefined || !v?.ok) {
-        this.d.state.quarantine(String(r.target), why ?? "refused");
-        bad.push(`${String(r.target)}: ${why}`);
+      const v = this.check(r, rules, now);
+      if (!v.ok) {
+        this.d.state.quarantine(String(r.target), v.reason);
+        bad.push(`${String(r.target)}: ${v.reason}`);
         continue;
       }
-      ok.push(v.target === r.target ? r : { ...r, target: v.target });
+      ok.push({ record: v.target === r.target ? r : { ...r, target: v.target }, cidr: v.cidr });
     }
     if (bad.length) {
       this.refused += bad.length;
@@ -422,11 +406,19 @@ export class BanBook {
     return ok;
   }
 
+  /** The gate's verdict on a ban, and whether its end is a time the backend can load. */
+  private check(r: BanRecord, rules: GateRules, now: number): Verdict {
+    if (typeof r.target !== "string") return { ok: false, rule: "malformed", reason: "the target is not text" };
+    const v = checkElement(r.target, rules);
+    if (v.ok && kernelTimeout(r.expiresAt, now, this.d.enforcer.backend) === undefined)
+      return { ok: false, rule: "expired", reason: `its end (${String(r.expiresAt)}) is not a time in the future` };
+    return v;
+  }
+
   /** The rows to load: valid, and not covered by a broader valid row (the kernel set holds no overlaps). */
-  private desired(rows: BanRecord[]): ElementView {
+  private desired(rows: Valid[]): ElementView {
     const want = new ElementView();
-    const sorted = rows.map((r) => ({ r, cidr: parseCidr(r.target) })).sort((a, b) => a.cidr.prefix - b.cidr.prefix);
-    for (const { r, cidr } of sorted) {
+    for (const { record: r, cidr } of [...rows].sort((a, b) => a.cidr.prefix - b.cidr.prefix)) {
       const cover = want.covering(cidr);
       if (cover) {
         if (r.expiresAt > cover.expiresAt) this.revealLater(cover.expiresAt);
@@ -451,10 +443,11 @@ export class BanBook {
         if (c !== undefined) inKernel.set(c, left);
       }
     } catch {
-      return { added: 0, rows: this.validRows(now) }; // the kernel could not be read: try again next time
+      return { added: 0, rows: this.validRows(now).map((v) => v.record) }; // the kernel could not be read: try again next time
     }
-    const rows = this.validRows(now);
-    const want = this.desired(rows);
+    const valid = this.validRows(now);
+    const rows = valid.map((v) => v.record);
+    const want = this.desired(valid);
     const backend = this.d.enforcer.backend;
     const queued = new Set(this.pending.map((p) => p.record.target));
     const adds: KernelBan[] = [];
@@ -545,6 +538,12 @@ export class BanBook {
     if (this.retryTimer) clearTimeout(this.retryTimer);
     if (this.revealTimer) clearTimeout(this.revealTimer);
   }
+}
+
+/** A stored ban that passed the gate, with its parsed target. */
+interface Valid {
+  record: BanRecord;
+  cidr: Cidr;
 }
 
 interface Element {

@@ -6,9 +6,9 @@
 import os from "node:os";
 import type { Clock } from "../core/clock.js";
 import { RampartError } from "../core/errors.js";
-import { type Cidr, cidrContains, formatCidr, parseIp, tryParseCidr } from "../core/ip.js";
+import { type Cidr, cidrContains, cidrsOverlap, formatCidr, parseIp, tryParseCidr } from "../core/ip.js";
 import type { Logger } from "../core/logger.js";
-import { expiresAfter, type GateRules, LOOPBACK, overlaps, type Protected, protect } from "../firewall/gate.js";
+import { expiresAfter, type GateRules, LOOPBACK, type Protected, protect } from "../firewall/gate.js";
 import type { Policy } from "../policy/schema.js";
 import { parseDuration } from "../policy/units.js";
 import type { HostFs } from "../system/hostfs.js";
@@ -75,9 +75,9 @@ export class GuardDaemon {
   private readonly startedAt: number;
   private server: import("node:net").Server | undefined;
   private sweepTimer: NodeJS.Timeout | undefined;
-  private readonly recent = new Map<string, string[]>();
-  /** the last failing address per ban target (a /64 ban is reported as the address in it) */
-  private readonly recentAddress = new Map<string, string>();
+  /** per ban target, for the mail and the reports: its last lines and the last failing address (a /64 ban is
+   * reported as the address in it); bounded, least recently failed first */
+  private readonly recent = new Map<string, { lines: string[]; address: string }>();
   /** admin login sources → last seen (ms) */
   private readonly sessions = new Map<string, number>();
   private lines = 0;
@@ -108,8 +108,7 @@ export class GuardDaemon {
       rules: () => this.rules(),
       notifier: d.notifier,
       share: d.share,
-      linesOf: (t) => this.recent.get(t) ?? [],
-      addressOf: (t) => this.recentAddress.get(t),
+      evidenceOf: (t) => this.recent.get(t),
     });
   }
 
@@ -264,7 +263,7 @@ export class GuardDaemon {
 
   /** Does a prefix hold a protected address (for the jails' IPv6 aggregation)? */
   private protects(net: Cidr): boolean {
-    return this.rules().protect.some((p) => overlaps(p.cidr, net));
+    return this.rules().protect.some((p) => cidrsOverlap(p.cidr, net));
   }
 
   /** The gate's rules now: the policy's minimum prefixes, the static protected list and the recent sessions. */
@@ -280,17 +279,13 @@ export class GuardDaemon {
 
   /** The last lines seen per target (for the mail), bounded. */
   private remember(target: string, line: string, address: string): void {
-    const list = this.recent.get(target) ?? [];
-    list.push(line.length > 2000 ? `${line.slice(0, 2000)}…` : line);
-    if (list.length > 10) list.shift();
+    const seen = this.recent.get(target) ?? { lines: [], address };
+    seen.lines.push(line.length > 2000 ? `${line.slice(0, 2000)}…` : line);
+    if (seen.lines.length > 10) seen.lines.shift();
+    seen.address = address;
     this.recent.delete(target);
-    this.recent.set(target, list);
-    this.recentAddress.set(target, address);
-    if (this.recent.size > 10_000) {
-      const oldest = this.recent.keys().next().value as string;
-      this.recent.delete(oldest);
-      this.recentAddress.delete(oldest);
-    }
+    this.recent.set(target, seen);
+    if (this.recent.size > 10_000) this.recent.delete(this.recent.keys().next().value as string);
   }
 
   /** At start: every valid stored ban back into the kernel in one transaction; bad rows quarantined. */

@@ -6,7 +6,17 @@
 // No I/O here: the daemon feeds failures in and carries decisions out (kernel sets, state, mail).
 import type { Clock } from "../core/clock.js";
 import { RampartError } from "../core/errors.js";
-import { type Cidr, cidrContains, cidrOf, cidrRange, formatCidr, formatIp, type IpAddress, tryParseCidr, tryParseIp } from "../core/ip.js";
+import {
+  type Cidr,
+  cidrContains,
+  cidrOf,
+  cidrsOverlap,
+  formatCidr,
+  formatIp,
+  type IpAddress,
+  tryParseCidr,
+  tryParseIp,
+} from "../core/ip.js";
 
 export interface JailIncrement {
   /** each further ban lasts `factor` times the previous (default 2) */
@@ -165,7 +175,7 @@ export class Jail {
   targetOf(ip: IpAddress): string {
     if (ip.family === 6 && this.o.ipv6Prefix < 128) {
       const net = cidrOf(ip, this.o.ipv6Prefix);
-      if (!this.ignore.some((c) => overlaps(c, net)) && !this.protects?.(net)) return formatCidr(net, true);
+      if (!this.ignore.some((c) => cidrsOverlap(c, net)) && !this.protects?.(net)) return formatCidr(net, true);
     }
     return formatIp(ip);
   }
@@ -212,13 +222,6 @@ export class Jail {
     if (this.bans.size <= this.o.maxTracked) return;
     for (const [k, b] of this.bans) if (b.until <= now) this.bans.delete(k);
   }
-}
-
-function overlaps(a: Cidr, b: Cidr): boolean {
-  if (a.family !== b.family) return false;
-  const [a0, a1] = cidrRange(a);
-  const [b0, b1] = cidrRange(b);
-  return a0 <= b1 && b0 <= a1;
 }
 
 function policyError(jail: string, message: string): RampartError {

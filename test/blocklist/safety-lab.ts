@@ -10,9 +10,9 @@
 //   - a plain http:// source without `insecure`/`sha256` is refused by `policy check` and `blocklist update`
 //     (exit 2) with a message saying how to allow it.
 import assert from "node:assert/strict";
-import { spawnSync } from "node:child_process";
 import path from "node:path";
 import { REPO } from "../helpers/cli.js";
+import { selfSignedCert } from "../helpers/tls.js";
 import type { Lab, LabHost } from "../lab/index.js";
 import { type FirewallBackend, loadFirewall } from "./kernel-lab.js";
 
@@ -64,26 +64,7 @@ export async function blocklistSafetySuite(lab: Lab, backend: FirewallBackend): 
   // an HTTPS list server with a certificate for its address, trusted by rampart through NODE_EXTRA_CA_CERTS
   const cert = path.join(lab.dir, "web-cert.pem");
   const key = path.join(lab.dir, "web-key.pem");
-  const made = spawnSync("openssl", [
-    "req",
-    "-x509",
-    "-newkey",
-    "ec",
-    "-pkeyopt",
-    "ec_paramgen_curve:prime256v1",
-    "-nodes",
-    "-days",
-    "1",
-    "-subj",
-    "/CN=rampart-lab-web",
-    "-addext",
-    `subjectAltName=IP:${web.v4}`,
-    "-keyout",
-    key,
-    "-out",
-    cert,
-  ]);
-  assert.equal(made.status, 0, String(made.stderr));
+  await selfSignedCert({ cert, key, ip: web.v4, name: "rampart-lab-web" });
   const listFile = path.join(lab.dir, "served.list");
   const serve = async (text: string) => web.writeFile(listFile, text);
   await serve("198.51.100.0/24\n");

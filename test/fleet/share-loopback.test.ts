@@ -8,6 +8,7 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { after, before, test } from "node:test";
 import pg from "pg";
+import { selfSignedCert } from "../helpers/tls.js";
 import { makePostgres, machine, PG_BIN, type PgServer } from "./postgres-server.js";
 import { type Node, startNode, until } from "./nodes.js";
 
@@ -28,26 +29,7 @@ before(async () => {
   // TLS: a self-signed certificate for 127.0.0.1 (the guard verifies it with sslmode=verify-full)
   const tls = path.join(dir, "tls");
   await machine.exec(["mkdir", "-p", tls]);
-  await machine.exec([
-    "openssl",
-    "req",
-    "-x509",
-    "-newkey",
-    "ec",
-    "-pkeyopt",
-    "ec_paramgen_curve:prime256v1",
-    "-nodes",
-    "-days",
-    "1",
-    "-subj",
-    "/CN=127.0.0.1",
-    "-addext",
-    "subjectAltName=IP:127.0.0.1",
-    "-keyout",
-    `${tls}/key.pem`,
-    "-out",
-    `${tls}/cert.pem`,
-  ]);
+  await selfSignedCert({ cert: `${tls}/cert.pem`, key: `${tls}/key.pem`, ip: "127.0.0.1", name: "127.0.0.1" });
   await machine.exec(["chown", "-R", "postgres:postgres", tls]);
   await machine.exec(["chmod", "600", `${tls}/key.pem`]);
   cert = `${tls}/cert.pem`;

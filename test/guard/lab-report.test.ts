@@ -7,8 +7,8 @@
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import path from "node:path";
-import { run } from "../../src/system/exec.js";
 import { REPO } from "../helpers/cli.js";
+import { selfSignedCert } from "../helpers/tls.js";
 import { until } from "../helpers/wait.js";
 import { labTest } from "../lab/index.js";
 import { guardReady, setup } from "./lab-guard.js";
@@ -41,29 +41,7 @@ labTest(
     // the endpoint's certificate, its own CA (files in the lab's directory: /tmp is shared with the hosts)
     const cert = path.join(lab.dir, "report-cert.pem");
     const certKey = path.join(lab.dir, "report-key.pem");
-    await run(
-      [
-        "openssl",
-        "req",
-        "-x509",
-        "-newkey",
-        "ec",
-        "-pkeyopt",
-        "ec_paramgen_curve:prime256v1",
-        "-nodes",
-        "-keyout",
-        certKey,
-        "-out",
-        cert,
-        "-days",
-        "1",
-        "-subj",
-        "/CN=rampart-lab-report",
-        "-addext",
-        `subjectAltName=IP:${api.v4}`,
-      ],
-      { timeoutMs: 20_000 },
-    );
+    await selfSignedCert({ cert, key: certKey, ip: api.v4, name: "rampart-lab-report" });
     const seenFile = path.join(lab.dir, "reports.jsonl");
     const sinkArgv = [
       process.execPath,

@@ -51,15 +51,19 @@ export class JournalSource implements LogSource {
   }
 
   async start(sink: LineSink): Promise<void> {
-    // the cursor of the last entry seen is read from that entry only, after each chunk
-    let last: { text: string; start: number; end: number } | undefined;
+    // the cursor of the last entry seen is read from that entry only, after each chunk (no object per line)
+    let lastText: string | undefined;
+    let lastStart = 0;
+    let lastEnd = 0;
     const trusted = this.o.trustedPrograms;
     const inner = countingSink(sink, this.st);
     const splitter = new LineSplitter(
       {
         line: (text, start, end) => {
           if (end === start) return;
-          last = { text, start, end };
+          lastText = text;
+          lastStart = start;
+          lastEnd = end;
           if (trusted && !sentBy(text, start, end, trusted)) {
             this.untrusted++;
             return;
@@ -71,10 +75,10 @@ export class JournalSource implements LogSource {
       this.o.maxLineBytes ?? MAX_LINE_BYTES,
     );
     this.spawnJournal(splitter, () => {
-      if (!last) return;
-      const m = /"__CURSOR"\s*:\s*"([^"\\]*)"/.exec(last.text.slice(last.start, last.end));
+      if (lastText === undefined) return;
+      const m = /"__CURSOR"\s*:\s*"([^"\\]*)"/.exec(lastText.slice(lastStart, lastEnd));
       if (m) this.cursor = m[1];
-      last = undefined;
+      lastText = undefined;
     });
   }
 

@@ -287,13 +287,7 @@ export function classify(s: string, m: number, end: number, f: Found): Found | u
     case 73: // I
     case 105: // i
       if (has(f, m, "Invalid user ") || has(f, m, "Illegal user ") || has(f, m, "illegal user ")) {
-        reset(f, R_INVALID_USER);
-        const e = stripTail(f, m, end);
-        const k = lastToken(s, m + 12, e, " from ", f);
-        if (k < 0) return undefined;
-        f.userStart = m + 13;
-        f.userEnd = Math.max(k, m + 13);
-        return f;
+        return userFrom(s, m, m + 13, end, f, R_INVALID_USER);
       }
       return undefined;
     case 85: // U
@@ -315,13 +309,7 @@ export function classify(s: string, m: number, end: number, f: Found): Found | u
       return undefined;
     case 109: // m
       if (has(f, m, "maximum authentication attempts exceeded for ")) {
-        reset(f, R_MAX_AUTH_ATTEMPTS);
-        const e = stripTail(f, m, end);
-        const k = lastToken(s, m + 44, e, " from ", f);
-        if (k < 0) return undefined;
-        f.userStart = m + 45;
-        f.userEnd = Math.max(k, m + 45);
-        return f;
+        return userFrom(s, m, m + 45, end, f, R_MAX_AUTH_ATTEMPTS);
       }
       return undefined;
     case 68: // D
@@ -466,6 +454,17 @@ function sshServerLtype(s: string, m: number, end: number, f: Found): Found | un
   reset(f, R_SSH_SERVER_LTYPE);
   f.addrStart = p;
   f.addrEnd = dash;
+  return f;
+}
+
+/** "PREFIX USER from A port N": the rule, the user from `userAt` up to the last " from ", and the address. */
+function userFrom(s: string, m: number, userAt: number, end: number, f: Found, rule: number): Found | undefined {
+  reset(f, rule);
+  const e = stripTail(f, m, end);
+  const k = lastToken(s, userAt - 1, e, " from ", f);
+  if (k < 0) return undefined;
+  f.userStart = userAt;
+  f.userEnd = Math.max(k, userAt);
   return f;
 }
 
