@@ -12,7 +12,22 @@ export const SEVERITIES = ["info", "low", "medium", "high", "critical"] as const
 export type Severity = (typeof SEVERITIES)[number];
 export const STATUSES = ["pass", "fail", "warn", "skip", "error"] as const;
 export type Status = (typeof STATUSES)[number];
-export const AREAS = ["ssh", "accounts", "firewall", "updates", "kernel", "services", "mac", "defence", "integrity", "policy"] as const;
+export const AREAS = [
+  "ssh",
+  "accounts",
+  "firewall",
+  "updates",
+  "kernel",
+  "services",
+  "mac",
+  "files",
+  "logging",
+  "boot",
+  "system",
+  "defence",
+  "integrity",
+  "policy",
+] as const;
 export type Area = (typeof AREAS)[number];
 
 export interface Evidence {
@@ -47,6 +62,8 @@ export interface CheckMeta {
   refs: string[];
   /** true when the check needs the running system (skipped under --root) */
   live?: boolean;
+  /** what `audit.profile: strict` demands beyond the baseline, when the check has a stricter threshold */
+  strict?: string;
 }
 
 export interface Check extends CheckMeta {

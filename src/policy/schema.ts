@@ -383,6 +383,13 @@ const integrity = z.strictObject({
   exclude: z.array(z.string()).default([]),
 });
 
+// Which bar the audit holds the host to: `baseline` (the default) is what a hardened general-purpose server
+// meets; `strict` adds the stricter thresholds of dev-sec and Lynis (e.g. sshd LogLevel VERBOSE, sshd_config
+// 0600). Each check that differs says what `strict` demands in its `strict` note (`rampart audit --coverage`).
+const audit = z.strictObject({
+  profile: z.enum(["baseline", "strict"]).default("baseline"),
+});
+
 const waiver = z.strictObject({
   check: z.string().regex(/^[A-Z0-9]+(-[A-Z0-9]+)+$/, "a check ID such as FW-OUTBOUND-DENY"),
   reason: z.string().min(3, "say why the check is waived"),
@@ -401,6 +408,7 @@ export const policySchema = z.strictObject({
   guard: guard.prefault({}),
   blocklists: blocklists.prefault({}),
   integrity: integrity.prefault({}),
+  audit: audit.prefault({}),
   waivers: z.array(waiver).default([]),
 });
 

@@ -1,0 +1,5 @@
+// The logging area's checks (system logs kept and sent on (journald/rsyslog), auditd, process accounting, time sync), in report order. Each check lives in its own small module
+// beside this file.
+import type { Check } from "../../types.js";
+
+export const checks: Check[] = [];

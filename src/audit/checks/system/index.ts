@@ -1,0 +1,5 @@
+// The system area's checks (host-wide hardening that fits no other area: core dumps, login banners, shell timeouts, cron permissions, compilers), in report order. Each check lives in its own small module
+// beside this file.
+import type { Check } from "../../types.js";
+
+export const checks: Check[] = [];
