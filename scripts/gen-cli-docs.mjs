@@ -19,7 +19,7 @@ const date = dateAt >= 0 ? args[dateAt + 1] : new Date().toISOString().slice(0, 
 
 const { buildProgram } = await import(pathToFileURL(path.join(root, "dist/cli/main.js")).href);
 const { commands } = await import(pathToFileURL(path.join(root, "dist/cli/commands/index.js")).href);
-const { VERSION } = await import(pathToFileURL(path.join(root, "dist/cli/version.js")).href);
+const { VERSION } = await import(pathToFileURL(path.join(root, "dist/core/version.js")).href);
 const registrations = await Promise.all(commands.map((c) => c.load()));
 const program = buildProgram(() => {
   throw new Error("gen-cli-docs: no command runs here");

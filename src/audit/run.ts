@@ -6,7 +6,7 @@ import { RampartError } from "../core/errors.js";
 import type { Clock } from "../core/clock.js";
 import type { Logger } from "../core/logger.js";
 import type { Policy } from "../policy/schema.js";
-import { VERSION } from "../cli/version.js";
+import { VERSION } from "../core/version.js";
 import type { Runner } from "../system/exec.js";
 import type { HostFs } from "../system/hostfs.js";
 import { type AuditReport, compareResults, summarize } from "../report/model.js";

@@ -3,7 +3,7 @@
 import { readdir, readFile } from "node:fs/promises";
 import path from "node:path";
 import type { UpdateOpts } from "../cli/commands/blocklist.js";
-import type { Context } from "../cli/context.js";
+import type { Context } from "../system/context.js";
 import { formatIp, parseIp } from "../core/ip.js";
 import { RampartError } from "../core/errors.js";
 import { resolvePolicy } from "../policy/load.js";

@@ -2,7 +2,7 @@
 // code. RampartErrors print what, where and how to fix; anything else is a bug and asks for a report.
 import { ExitCode, type ExitCodeValue, exitCodeFor, isRampartError } from "../core/errors.js";
 import { formatDiagnostic, PolicyInvalidError } from "../policy/diagnostics.js";
-import { VERSION } from "./version.js";
+import { VERSION } from "../core/version.js";
 
 export const REPORT_URL = "https://github.com/rampart-sec/rampart/issues";
 

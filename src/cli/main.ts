@@ -5,9 +5,9 @@ import { Command, CommanderError, Option } from "commander";
 import { ExitCode } from "../core/errors.js";
 import { commandsFor } from "./commands/index.js";
 import type { RegisterCommand } from "./commands/types.js";
-import { type Context, createContext, type GlobalOptions } from "./context.js";
+import { type Context, createContext, type GlobalOptions } from "../system/context.js";
 import { reportError } from "./errors.js";
-import { VERSION } from "./version.js";
+import { VERSION } from "../core/version.js";
 
 export function buildProgram(getContext: () => Context, registrations: RegisterCommand[]): Command {
   const program = new Command("rampart")

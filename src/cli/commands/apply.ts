@@ -18,7 +18,7 @@ import {
 } from "../../apply/transaction.js";
 import { checkId } from "../../apply/backup.js";
 import { selfInvocation } from "../../system/self.js";
-import type { Context } from "../context.js";
+import type { Context } from "../../system/context.js";
 import { PARTS, csv, examples, type RegisterCommand } from "./types.js";
 
 interface PlanOpts {

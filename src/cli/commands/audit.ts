@@ -8,7 +8,7 @@ import { renderHtml } from "../../report/html.js";
 import { renderJson } from "../../report/json.js";
 import { failingAtOrAbove } from "../../report/model.js";
 import { renderText } from "../../report/text.js";
-import { type Context, writeOutput } from "../context.js";
+import { type Context, writeOutput } from "../../system/context.js";
 import { csv, examples, type RegisterCommand } from "./types.js";
 
 interface AuditOptions {

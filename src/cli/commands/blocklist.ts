@@ -6,7 +6,7 @@ import { RampartError } from "../../core/errors.js";
 import { type IpSet, intersect, OUTPUT_FORMATS, type OutputFormat, render, subtract, union, fromParsed } from "../../blocklist/merge.js";
 import { type ParsedList, parseList } from "../../blocklist/parse.js";
 import { examples, type RegisterCommand } from "./types.js";
-import type { Context } from "../context.js";
+import type { Context } from "../../system/context.js";
 
 export const registerBlocklist: RegisterCommand = (program, context) => {
   const bl = program.command("blocklist").description("public lists of bad networks: fetch, merge, load into the kernel");

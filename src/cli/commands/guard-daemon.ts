@@ -3,7 +3,7 @@
 import type { Command } from "commander";
 import { RampartError } from "../../core/errors.js";
 import { PERMANENT } from "../../firewall/gate.js";
-import type { Context } from "../context.js";
+import type { Context } from "../../system/context.js";
 import { examples } from "./types.js";
 
 // what the daemon answers (type-only imports: the CLI does not load the daemon to talk to it)

@@ -6,7 +6,7 @@ import { RampartError } from "../../core/errors.js";
 import { resolveFilter } from "../../guard/filters/resolve.js";
 import type { Filter } from "../../guard/filters/types.js";
 import { type ScanMatch, type ScanSummary, scanLog, topAddresses } from "../../guard/scan.js";
-import type { Context } from "../context.js";
+import type { Context } from "../../system/context.js";
 import { registerGuardDaemon } from "./guard-daemon.js";
 import { examples, type RegisterCommand } from "./types.js";
 

@@ -4,7 +4,7 @@ import path from "node:path";
 import { RampartError } from "../../core/errors.js";
 import { gatherHostFacts, renderInitPolicy } from "../../policy/init.js";
 import { parsePolicy } from "../../policy/load.js";
-import { writeOutput } from "../context.js";
+import { writeOutput } from "../../system/context.js";
 import { examples, type RegisterCommand } from "./types.js";
 
 export const registerInit: RegisterCommand = (program, context) => {

@@ -4,7 +4,7 @@ import { formatDuration } from "../../policy/units.js";
 import { resolvePolicy } from "../../policy/load.js";
 import { integrityCheck, integrityInit, type Progress } from "../../integrity/integrity.js";
 import type { Difference } from "../../integrity/compare.js";
-import type { Context } from "../context.js";
+import type { Context } from "../../system/context.js";
 import { csv, examples, type RegisterCommand } from "./types.js";
 
 interface Opts {

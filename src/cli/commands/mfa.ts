@@ -7,7 +7,7 @@ import { RampartError } from "../../core/errors.js";
 import { enroll } from "../../mfa/enroll.js";
 import { mfaStatus } from "../../mfa/status.js";
 import { resolvePolicy } from "../../policy/load.js";
-import type { Context } from "../context.js";
+import type { Context } from "../../system/context.js";
 import { examples, type RegisterCommand } from "./types.js";
 
 interface EnrollOpts {

@@ -5,7 +5,7 @@ import { readFile } from "node:fs/promises";
 import { Option } from "commander";
 import { RampartError } from "../../core/errors.js";
 import { buildFleetReport, type FleetInput, renderFleetHtml, renderFleetJson } from "../../report/fleet.js";
-import { writeOutput } from "../context.js";
+import { writeOutput } from "../../system/context.js";
 import { examples, type RegisterCommand } from "./types.js";
 
 interface FleetOptions {

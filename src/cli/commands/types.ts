@@ -1,6 +1,6 @@
 // The shape of a command module: it adds itself (and its subcommands) to the program.
 import type { Command } from "commander";
-import type { Context } from "../context.js";
+import type { Context } from "../../system/context.js";
 
 export type RegisterCommand = (program: Command, context: () => Context) => void;
 

@@ -2,7 +2,7 @@
 // src/cli/commands/guard.ts): prints what was mapped and what was not, and writes the `guard:` snippet.
 import { writeOutputFile } from "../../system/output.js";
 import { RampartError } from "../../core/errors.js";
-import type { Context } from "../../cli/context.js";
+import type { Context } from "../../system/context.js";
 import { humanImport, importFail2ban, policyYaml } from "./import.js";
 
 export interface ImportOptions {

@@ -1,4 +1,5 @@
-// The version, read once from package.json (shipped beside dist/).
+// The version, read once from package.json (shipped beside dist/). In core/ because the audit report and the
+// cli both print it.
 import { readFileSync } from "node:fs";
 
 export const VERSION: string = (() => {

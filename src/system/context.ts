@@ -1,11 +1,12 @@
 // What every command receives from the global options: the logger, the clock, the runner and the file
 // view (--root). Commands take their collaborators from here rather than importing globals, so the same
-// code runs live, against an image, and in tests.
+// code runs live, against an image, and in tests. Built once by the cli (src/cli/main.ts); domain code that
+// needs the bundle takes it as a parameter (it lives in system/ so nothing outside cli/ imports cli/).
 import type { Clock } from "../core/clock.js";
 import { systemClock } from "../core/clock.js";
 import { type LogFormat, type LogLevel, type Logger, createLogger, setLogger } from "../core/logger.js";
-import { run as realRun, type Runner } from "../system/exec.js";
-import { HostFs } from "../system/hostfs.js";
+import { run as realRun, type Runner } from "./exec.js";
+import { HostFs } from "./hostfs.js";
 
 export interface GlobalOptions {
   logFormat?: LogFormat;
@@ -46,6 +47,6 @@ export function createContext(g: GlobalOptions): Context {
 
 /** Write a command's result to --output FILE; returns the absolute path (see src/system/output.ts). */
 export async function writeOutput(file: string, text: string, mode = 0o640): Promise<string> {
-  const { writeOutputFile } = await import("../system/output.js");
+  const { writeOutputFile } = await import("./output.js");
   return writeOutputFile(file, text, mode);
 }
