@@ -8,14 +8,13 @@
 // A refresh whose merged result did not change does no kernel work: the caller compares `setHash` with the
 // state (see needsLoad).
 import { RampartError } from "../core/errors.js";
+import type { SetBackend } from "../firewall/sets.js";
 import type { Runner } from "../system/exec.js";
 import { ByteOut, DEFAULT_SET_NAMES, type IpSet, type SetNames, stats, writeIpsetRestore, writeNftScript } from "./merge.js";
 import type { LoadedState } from "./state.js";
 
-export type Backend = "nftables" | "ipset";
-
 export interface LoadResult {
-  backend: Backend;
+  backend: SetBackend;
   /** what ran (argv), for --dry-run style reporting */
   commands: string[][];
   durationMs: number;
@@ -24,7 +23,7 @@ export interface LoadResult {
 }
 
 /** Should this merged result be loaded? Not when it is what the kernel already holds (same hash, same boot). */
-export function needsLoad(loaded: LoadedState | undefined, hash: string, backend: Backend, bootId: string | undefined): boolean {
+export function needsLoad(loaded: LoadedState | undefined, hash: string, backend: SetBackend, bootId: string | undefined): boolean {
   if (!loaded) return true;
   return loaded.hash !== hash || loaded.backend !== backend || (bootId !== undefined && loaded.bootId !== bootId);
 }
@@ -112,6 +111,6 @@ export async function loadIpset(run: Runner, set: IpSet, names: { v4: string; v6
   return { backend: "ipset", commands, durationMs: performance.now() - started, created };
 }
 
-export function load(run: Runner, backend: Backend, set: IpSet, names: SetNames = DEFAULT_SET_NAMES): Promise<LoadResult> {
+export function load(run: Runner, backend: SetBackend, set: IpSet, names: SetNames = DEFAULT_SET_NAMES): Promise<LoadResult> {
   return backend === "ipset" ? loadIpset(run, set, names) : loadNft(run, set, names);
 }

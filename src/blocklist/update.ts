@@ -10,11 +10,12 @@ import { RampartError, messageOf } from "../core/errors.js";
 import type { Logger } from "../core/logger.js";
 import { plainHttpRefusal } from "../policy/rules.js";
 import type { Policy } from "../policy/schema.js";
+import { type SetBackend, setBackendOf } from "../firewall/sets.js";
 import type { Runner } from "../system/exec.js";
 import type { HostFs } from "../system/hostfs.js";
 import { type Resolver, resolveHost } from "../system/keepalive.js";
 import { fetchList } from "./fetch.js";
-import { type Backend, load, needsLoad } from "./load.js";
+import { load, needsLoad } from "./load.js";
 import { type IpSet, type SetStats, fromParsed, setHash, stats, union } from "./merge.js";
 import { applyNever, neverEntries, type Removal } from "./never.js";
 import { type InvalidLine, type ParsedList, parseList } from "./parse.js";
@@ -43,7 +44,7 @@ export interface UpdateInput {
   sources: readonly Source[];
   never: readonly string[];
   allowPrivate: boolean;
-  backend: Backend;
+  backend: SetBackend;
   dryRun?: boolean;
   force?: boolean;
   /** a list whose own header date is older than this is flagged stale (default 7 days) */
@@ -65,6 +66,29 @@ export interface UpdateReport {
   refused: { list: string; rule: Refusal["rule"]; detail: string }[];
   loadMs?: number;
   errors: string[];
+}
+
+/**
+ * What `blocklist update` loads, from the policy: its sources, never-block entries and limits, into the kernel
+ * sets of the policy's firewall backend (setBackendOf) unless `backend` overrides it.
+ */
+export function policyInput(policy: Policy, o: { backend?: SetBackend; dryRun?: boolean; force?: boolean } = {}): UpdateInput {
+  const bl = policy.blocklists;
+  if (bl.sources.length === 0) {
+    throw new RampartError("POLICY", "the policy lists no blocklists (blocklists.sources is empty)", {
+      hint: 'Add sources, e.g. blocklists: { sources: [{ name: spamhaus-drop, url: "https://www.spamhaus.org/drop/drop.txt" }] }',
+    });
+  }
+  return {
+    sources: bl.sources,
+    never: bl.never,
+    allowPrivate: bl.allowPrivate,
+    backend: o.backend ?? setBackendOf(policy.firewall.backend),
+    dryRun: o.dryRun === true,
+    force: o.force === true,
+    limits: bl.limits,
+    fleetDatabase: policy.guard.share?.postgres,
+  };
 }
 
 const sha = (b: Uint8Array) => createHash("sha256").update(b).digest("hex");

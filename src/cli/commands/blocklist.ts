@@ -1,5 +1,6 @@
 // `rampart blocklist merge|check|status|update`: public lists of bad networks, merged in userspace and loaded
-// into the kernel in one transaction. The work lives in src/blocklist/; this module parses options and prints.
+// into the kernel in one transaction. The work lives in src/blocklist/; this module parses options and prints
+// (update, check and status print from blocklist-run.ts, loaded only when run).
 import { readFile } from "node:fs/promises";
 import { Option } from "commander";
 import { RampartError } from "../../core/errors.js";
@@ -7,6 +8,7 @@ import { type IpSet, intersect, OUTPUT_FORMATS, type OutputFormat, render, subtr
 import { type ParsedList, parseList } from "../../blocklist/parse.js";
 import { examples, type RegisterCommand } from "./types.js";
 import type { Context } from "../../system/context.js";
+import type { UpdateOpts } from "./blocklist-run.js";
 
 export const registerBlocklist: RegisterCommand = (program, context) => {
   const bl = program.command("blocklist").description("public lists of bad networks: fetch, merge, load into the kernel");
@@ -22,7 +24,7 @@ export const registerBlocklist: RegisterCommand = (program, context) => {
       .addOption(new Option("--backend <backend>", "kernel sets to load").choices(["nftables", "ipset"]))
       .option("--json", "JSON summary")
       .action(async (opts: UpdateOpts) => {
-        const { updateCommand } = await import("../../blocklist/commands.js");
+        const { updateCommand } = await import("./blocklist-run.js");
         await updateCommand(context(), opts);
       }),
     ["rampart blocklist update --dry-run", "rampart blocklist update"],
@@ -57,7 +59,7 @@ export const registerBlocklist: RegisterCommand = (program, context) => {
       .option("--cache-dir <dir>", "where the downloaded lists are", "/var/cache/rampart/blocklists")
       .option("--json", "JSON output")
       .action(async (ip: string, opts: { cacheDir: string; json?: boolean }) => {
-        const { checkCommand } = await import("../../blocklist/commands.js");
+        const { checkCommand } = await import("./blocklist-run.js");
         await checkCommand(context(), ip, opts);
       }),
     ["rampart blocklist check 203.0.113.7", "rampart blocklist check 2001:db8::1 --json"],
@@ -67,20 +69,10 @@ export const registerBlocklist: RegisterCommand = (program, context) => {
     .option("--state-dir <dir>", "rampart's state directory", "/var/lib/rampart")
     .option("--json", "JSON output")
     .action(async (opts: { stateDir: string; json?: boolean }) => {
-      const { statusCommand } = await import("../../blocklist/commands.js");
+      const { statusCommand } = await import("./blocklist-run.js");
       await statusCommand(context(), opts);
     });
 };
-
-export interface UpdateOpts {
-  policy?: string;
-  cacheDir?: string;
-  stateDir?: string;
-  dryRun?: boolean;
-  force?: boolean;
-  backend?: "nftables" | "ipset";
-  json?: boolean;
-}
 
 async function readSets(ctx: Context, files: readonly string[]): Promise<IpSet[]> {
   const sets: IpSet[] = [];
@@ -92,7 +84,7 @@ async function readSets(ctx: Context, files: readonly string[]): Promise<IpSet[]
   return sets;
 }
 
-export function warnInvalid(ctx: Context, list: ParsedList): void {
+function warnInvalid(ctx: Context, list: ParsedList): void {
   if (list.invalid === 0) return;
   ctx.log.warn(`${list.name}: ${list.invalid} invalid line(s) skipped`, { list: list.name, format: list.format });
   for (const s of list.samples) ctx.log.warn(`${list.name}:${s.line}: ${s.reason}: ${s.text}`);

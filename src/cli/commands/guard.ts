@@ -39,7 +39,7 @@ export const registerGuard: RegisterCommand = (program, context) => {
     .option("--output <file>", "write the guard: policy snippet (YAML) to this file")
     .action(async (dir: string, opts: { json?: boolean; output?: string }) => {
       // loaded on use: the fail2ban importer pulls in the YAML library and the regex translator
-      const { importFail2banCommand } = await import("../../guard/fail2ban/command.js");
+      const { importFail2banCommand } = await import("./guard-import.js");
       return importFail2banCommand(context(), dir, opts);
     });
 };

@@ -1,9 +1,9 @@
-// The action of `rampart guard import-fail2ban [DIR] [--json] [--output FILE]` (hooked up in
-// src/cli/commands/guard.ts): prints what was mapped and what was not, and writes the `guard:` snippet.
+// The action of `rampart guard import-fail2ban [DIR] [--json] [--output FILE]` (options parsed in guard.ts,
+// loaded only when run): prints what was mapped and what was not, and writes the `guard:` snippet.
 import { writeOutputFile } from "../../system/output.js";
 import { RampartError } from "../../core/errors.js";
 import type { Context } from "../../system/context.js";
-import { humanImport, importFail2ban, policyYaml } from "./import.js";
+import { humanImport, importFail2ban, policyYaml } from "../../guard/fail2ban/import.js";
 
 export interface ImportOptions {
   json?: boolean;

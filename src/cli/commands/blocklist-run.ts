@@ -1,27 +1,30 @@
-// The work behind `rampart blocklist update|check|status` (src/cli/commands/blocklist.ts parses options and
-// calls these; they are imported lazily so that `blocklist merge` starts fast).
-import { readdir, readFile } from "node:fs/promises";
-import path from "node:path";
-import type { UpdateOpts } from "../cli/commands/blocklist.js";
-import type { Context } from "../system/context.js";
-import { formatIp, parseIp } from "../core/ip.js";
-import { RampartError } from "../core/errors.js";
-import { resolvePolicy } from "../policy/load.js";
-import { parseList } from "./parse.js";
-import { readState, statePath } from "./state.js";
-import { updateBlocklists } from "./update.js";
-import { setBackendOf } from "../firewall/sets.js";
+// The actions behind `rampart blocklist update|check|status`: call src/blocklist/ and print. Kept apart from
+// blocklist.ts (which parses the options) and imported lazily, so that `blocklist merge` starts fast.
+import type { Context } from "../../system/context.js";
+import { resolvePolicy } from "../../policy/load.js";
+import { checkAddress } from "../../blocklist/check.js";
+import { readState, statePath } from "../../blocklist/state.js";
+import { policyInput, type UpdateDeps, updateBlocklists } from "../../blocklist/update.js";
+
+export interface UpdateOpts {
+  policy?: string;
+  cacheDir?: string;
+  stateDir?: string;
+  dryRun?: boolean;
+  force?: boolean;
+  backend?: "nftables" | "ipset";
+  json?: boolean;
+}
 
 export async function updateCommand(ctx: Context, opts: UpdateOpts): Promise<void> {
   const fs = ctx.fs();
   const { policy } = await resolvePolicy(fs, opts.policy);
-  const bl = policy.blocklists;
-  if (bl.sources.length === 0) {
-    throw new RampartError("POLICY", "the policy lists no blocklists (blocklists.sources is empty)", {
-      hint: 'Add sources, e.g. blocklists: { sources: [{ name: spamhaus-drop, url: "https://www.spamhaus.org/drop/drop.txt" }] }',
-    });
-  }
-  const backend = opts.backend ?? setBackendOf(policy.firewall.backend);
+  const input = policyInput(policy, {
+    ...(opts.backend ? { backend: opts.backend } : {}),
+    dryRun: opts.dryRun === true,
+    force: opts.force === true,
+  });
+  const backend = input.backend;
   const deps = {
     fs,
     run: ctx.run,
@@ -31,19 +34,7 @@ export async function updateCommand(ctx: Context, opts: UpdateOpts): Promise<voi
     ...(opts.stateDir ? { stateDir: opts.stateDir } : {}),
     ...(process.stderr.isTTY && !opts.json ? { progress: await downloadBar() } : {}),
   };
-  const r = await updateBlocklists(
-    {
-      sources: bl.sources,
-      never: bl.never,
-      allowPrivate: bl.allowPrivate,
-      backend,
-      dryRun: opts.dryRun === true,
-      force: opts.force === true,
-      limits: bl.limits,
-      fleetDatabase: policy.guard.share?.postgres,
-    },
-    deps,
-  );
+  const r = await updateBlocklists(input, deps);
   if (opts.json) {
     ctx.out(JSON.stringify(r, null, 2));
   } else {
@@ -71,35 +62,10 @@ export async function updateCommand(ctx: Context, opts: UpdateOpts): Promise<voi
   if (r.errors.length) process.exitCode = 1;
 }
 
-export interface CheckHit {
-  list: string;
-  line: number;
-  entry: string;
-  ref?: string;
-}
-
 export async function checkCommand(ctx: Context, ip: string, opts: { cacheDir: string; json?: boolean }): Promise<void> {
-  const addr = parseIp(ip);
-  let files: string[];
-  try {
-    files = (await readdir(opts.cacheDir)).filter((f) => f.endsWith(".list")).sort();
-  } catch {
-    throw new RampartError("NOT_FOUND", `no cached blocklists in ${opts.cacheDir}`, {
-      hint: "Run `rampart blocklist update` first, or pass --cache-dir DIR.",
-    });
-  }
-  const hits: CheckHit[] = [];
-  for (const f of files) {
-    const list = parseList(await readFile(path.join(opts.cacheDir, f)), { name: f.slice(0, -5), keepRefs: true });
-    for (const r of list.refs ?? []) {
-      if (r.family === addr.family && r.start <= addr.value && addr.value <= r.end) {
-        hits.push(r.ref ? { list: list.name, line: r.line, entry: r.text, ref: r.ref } : { list: list.name, line: r.line, entry: r.text });
-      }
-    }
-  }
-  const shown = formatIp(addr);
-  if (opts.json) ctx.out(JSON.stringify({ ip: shown, listed: hits.length > 0, lists: files.length, hits }, null, 2));
-  else if (!hits.length) ctx.out(`${shown} is in none of the ${files.length} cached list(s)`);
+  const { ip: shown, lists, hits } = await checkAddress(ip, opts.cacheDir);
+  if (opts.json) ctx.out(JSON.stringify({ ip: shown, listed: hits.length > 0, lists, hits }, null, 2));
+  else if (!hits.length) ctx.out(`${shown} is in none of the ${lists} cached list(s)`);
   else for (const h of hits) ctx.out(`${shown} is in ${h.list} (line ${h.line}: ${h.entry}${h.ref ? ` ; ${h.ref}` : ""})`);
 }
 
@@ -126,7 +92,7 @@ export async function statusCommand(ctx: Context, opts: { stateDir: string; json
 }
 
 /** A progress bar on stderr for one download at a time (terminal only). */
-async function downloadBar(): Promise<NonNullable<import("./update.js").UpdateDeps["progress"]>> {
+async function downloadBar(): Promise<NonNullable<UpdateDeps["progress"]>> {
   const { default: cliProgress } = await import("cli-progress");
   const bar = new cliProgress.SingleBar(
     { stream: process.stderr, format: " {name} [{bar}] {value}/{total} KiB", hideCursor: true, clearOnComplete: true },
