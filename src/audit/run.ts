@@ -9,7 +9,7 @@ import type { Policy } from "../policy/schema.js";
 import { VERSION } from "../core/version.js";
 import type { Runner } from "../system/exec.js";
 import type { HostFs } from "../system/hostfs.js";
-import { type AuditReport, compareResults, summarize } from "../report/model.js";
+import { type AuditReport, compareResults, summarize } from "./report.js";
 import { hostInfo } from "./host.js";
 import { allChecks } from "./registry.js";
 import { AREAS, type Area, type AuditContext, type Check, type CheckResult, type Outcome, STATUSES } from "./types.js";

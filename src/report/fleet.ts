@@ -7,7 +7,7 @@ import { z } from "zod";
 import { SEVERITIES, type Severity, STATUSES, type Status } from "../audit/types.js";
 import { RampartError } from "../core/errors.js";
 import { CSS, escapeHtml as e } from "./html.js";
-import { severityRank } from "./model.js";
+import { severityRank } from "../audit/report.js";
 
 const auditJson = z.object({
   tool: z.object({ name: z.literal("rampart"), version: z.string() }),

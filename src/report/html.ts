@@ -2,9 +2,10 @@
 // both) that reads well offline and in print: summary counts, the score, top fixes, open findings by
 // severity with evidence and fix, then every check by area. Every string is escaped — file names, user
 // names and sudoers lines come from the host and may be attacker-chosen.
-import type { CheckResult, Severity } from "../audit/types.js";
+import { AREAS, type CheckResult, SEVERITIES, type Severity } from "../audit/types.js";
+import type { AuditReport } from "../audit/report.js";
 import { valueLines } from "./format.js";
-import { AREAS, type AuditReport, isOpenFinding, SEVERITIES, topFixes } from "./model.js";
+import { isOpenFinding, topFixes } from "./model.js";
 
 const ESC: Record<string, string> = { "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" };
 export function escapeHtml(s: string): string {

@@ -1,5 +1,5 @@
 // `--format json`: the DESIGN.md shape, keys in the documented order, extra fields after them.
-import type { AuditReport } from "./model.js";
+import type { AuditReport } from "../audit/report.js";
 
 export function renderJson(r: AuditReport): string {
   const ordered = {

@@ -2,9 +2,10 @@
 // their remediation), then every check grouped by area. Colour only when asked (a TTY); host-supplied text
 // is stripped of control characters so a crafted file name cannot drive the terminal.
 import { createColors } from "picocolors";
-import type { CheckResult, Status } from "../audit/types.js";
+import { AREAS, type CheckResult, type Status } from "../audit/types.js";
+import type { AuditReport } from "../audit/report.js";
 import { formatValue, safeText } from "./format.js";
-import { AREAS, type AuditReport, isOpenFinding, topFixes } from "./model.js";
+import { isOpenFinding, topFixes } from "./model.js";
 
 export interface TextOptions {
   color: boolean;

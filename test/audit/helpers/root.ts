@@ -15,7 +15,7 @@ import { FakeClock } from "../../../src/core/clock.js";
 import { silentLogger } from "../../../src/core/logger.js";
 import { defaultPolicy, parsePolicy } from "../../../src/policy/load.js";
 import type { Policy } from "../../../src/policy/schema.js";
-import type { AuditReport } from "../../../src/report/model.js";
+import type { AuditReport } from "../../../src/audit/report.js";
 import type { Runner } from "../../../src/system/exec.js";
 import { HostFs } from "../../../src/system/hostfs.js";
 
