@@ -1,6 +1,6 @@
-// The FirewallBackend contract and its registry. A backend spells the neutral rule model in one dialect
-// (nftables, iptables) and drives the kernel through the injected Runner. The shared apply machinery
-// (src/apply/) calls, in this order:
+// The FirewallBackend contract; the registry of its implementations is backends/index.ts. A backend spells the
+// neutral rule model in one dialect (nftables, iptables) and drives the kernel through the injected Runner. The
+// shared apply machinery (src/apply/) calls, in this order:
 //   const before = await backend.snapshot();       // serialisable; apply writes it to disk
 //   const ruleset = backend.render(compile(policy, facts));
 //   await backend.check(ruleset);                  // the real tool validates (nft -c, iptables-restore --test)
@@ -9,9 +9,6 @@
 // Backends own only what is rampart's: `table inet rampart`, or the RAMPART-* chains, their jumps and the
 // rampart_* ipsets. They never flush another table or chain.
 import { RampartError } from "../core/errors.js";
-import type { Runner } from "../system/exec.js";
-import { IptablesBackend, type IptablesOptions } from "./backends/iptables.js";
-import { NftablesBackend } from "./backends/nftables.js";
 import type { RuleModel } from "./model.js";
 
 export type BackendName = "nftables" | "iptables";
@@ -45,19 +42,6 @@ export interface FirewallBackend {
   load(ruleset: RenderedRuleset): Promise<void>;
   snapshot(): Promise<FirewallSnapshot>;
   restore(snapshot: FirewallSnapshot): Promise<void>;
-}
-
-export interface BackendOptions {
-  iptables?: IptablesOptions;
-}
-
-export function createBackend(name: BackendName, run: Runner, options: BackendOptions = {}): FirewallBackend {
-  switch (name) {
-    case "nftables":
-      return new NftablesBackend(run);
-    case "iptables":
-      return new IptablesBackend(run, options.iptables);
-  }
 }
 
 /** All files of a rendering as one text, each under a header line (what `firewall render` prints). */

@@ -2,8 +2,8 @@
 // check, load, snapshot, restore. See backend.ts for the order apply calls them in.
 export { compile, type FirewallPolicy, type HostFacts } from "./compile.js";
 export type { RuleModel, Rule, Chain, NamedSet } from "./model.js";
+export { createBackend } from "./backends/index.js";
 export {
-  createBackend,
   renderedText,
   type BackendName,
   type FirewallBackend,

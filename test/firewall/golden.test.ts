@@ -5,7 +5,8 @@ import assert from "node:assert/strict";
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { test } from "node:test";
-import { createBackend, renderedText } from "../../src/firewall/backend.js";
+import { renderedText } from "../../src/firewall/backend.js";
+import { createBackend } from "../../src/firewall/backends/index.js";
 import type { Runner } from "../../src/system/exec.js";
 import { GOLDEN_FILE, caseNames, loadCase } from "./fixtures.js";
 

@@ -5,7 +5,7 @@ import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import path from "node:path";
 import { test } from "node:test";
-import { createBackend } from "../../src/firewall/backend.js";
+import { createBackend } from "../../src/firewall/backends/index.js";
 import { GOLDEN_FILE, caseNames, loadCase } from "./fixtures.js";
 import { createNetns, skipUnlessNetns } from "./netns.js";
 
