@@ -9,8 +9,20 @@
 // The results are checked against a brute-force reference in merge.test.ts (fast-check).
 import { createHash } from "node:crypto";
 import { formatIp } from "../core/ip.js";
-import type { ParsedList, Ranges4, Ranges6 } from "./parse.js";
 import { BLOCK_SET, NFT_TABLE } from "../firewall/sets.js";
+
+/** Growable Uint32 start/end pairs (inclusive ends), as read (parse.ts), unsorted. */
+export interface Ranges4 {
+  starts: Uint32Array;
+  ends: Uint32Array;
+  length: number;
+}
+
+/** IPv6 ranges as bigint pairs (inclusive ends), as read (parse.ts), unsorted. */
+export interface Ranges6 {
+  starts: bigint[];
+  ends: bigint[];
+}
 
 /** Normalised IPv4 ranges: sorted by start, disjoint, never adjacent; ends inclusive. */
 export interface Set4 {
@@ -290,7 +302,8 @@ export function eachCidr6(s: bigint, e: bigint, fn: (net: bigint, prefix: number
 
 // ---- whole sets
 
-export function fromParsed(list: ParsedList): IpSet {
+/** The set of a parsed list (parse.ts ParsedList). */
+export function fromParsed(list: { v4: Ranges4; v6: Ranges6 }): IpSet {
   return { v4: normalize4(list.v4), v6: normalize6(list.v6) };
 }
 

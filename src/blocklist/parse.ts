@@ -11,6 +11,7 @@
 // through the strict reference grammar `parseEntry`, built on src/core/ip.ts; a property test checks that the
 // fast path agrees with it.
 import { type Family, cidrRange, tryParseCidr, tryParseIp } from "../core/ip.js";
+import type { Ranges4, Ranges6 } from "./merge.js";
 import { type PrefixLimits, maxSpan4, tooWide } from "./sanity.js";
 
 export const LIST_FORMATS = ["plain", "netset", "spamhaus", "spamhaus-json", "dshield", "zone"] as const;
@@ -41,19 +42,6 @@ export interface EntryRef {
   text: string;
   /** the list's own reference for it (Spamhaus SBL id, DShield name), if any */
   ref?: string;
-}
-
-/** Growable Uint32 start/end pairs (inclusive ends), in file order. */
-export interface Ranges4 {
-  starts: Uint32Array;
-  ends: Uint32Array;
-  length: number;
-}
-
-/** IPv6 ranges as bigint pairs (inclusive ends), in file order. */
-export interface Ranges6 {
-  starts: bigint[];
-  ends: bigint[];
 }
 
 export interface ParsedList {
