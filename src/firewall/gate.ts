@@ -11,8 +11,6 @@
 import { type Cidr, cidrsOverlap, type Family, formatCidr, tryParseCidr } from "../core/ip.js";
 import type { SetBackend } from "./sets.js";
 
-export type { SetBackend };
-
 /** The largest per-element timeout each set backend accepts (seconds). */
 export const MAX_TIMEOUT_SEC: Record<SetBackend, number> = {
   // nft parses "Ns" into a 32-bit-milliseconds-checked value on some versions (100,000,000 s is refused by

@@ -4,8 +4,7 @@
 // applied in ONE process call (a batch): during a flood there is never one process per ban. Only the
 // BanBook (banbook.ts) calls an enforcer, and only with elements the gate (firewall/gate.ts) accepted.
 import { cidrRange, formatCidr, parseCidr } from "../core/ip.js";
-import type { SetBackend } from "../firewall/gate.js";
-import { BAN_SET, NFT_FAMILY, NFT_TABLE } from "../firewall/sets.js";
+import { BAN_SET, NFT_FAMILY, NFT_TABLE, type SetBackend } from "../firewall/sets.js";
 import type { Runner } from "../system/exec.js";
 
 export interface KernelBan {
@@ -155,9 +154,9 @@ export class MemoryEnforcer implements BanEnforcer {
     for (const b of bans) {
       const e = element(b.target);
       const refused = this.refuse.get(e);
-      if (refused) throw new Error(`Error: ${refused}\nadd element inet rampart set { ${e} }`);
+      if (refused) throw new Error(`Error: ${refused}\nadd element ${NFT_FAMILY} ${NFT_TABLE} set { ${e} }`);
       if (this.backend === "nftables" && !b.refresh && !this.kernel.has(e) && this.overlapsAny(e, adding))
-        throw new Error(`Error: interval overlaps with an existing one\nadd element inet rampart set { ${e} }`);
+        throw new Error(`Error: interval overlaps with an existing one\nadd element ${NFT_FAMILY} ${NFT_TABLE} set { ${e} }`);
       adding.set(e, b.timeoutSec || undefined);
     }
     for (const [k, v] of adding) this.kernel.set(k, v);

@@ -8,6 +8,7 @@
 import path from "node:path";
 import type { BackendName, RenderedRuleset } from "../../firewall/index.js";
 import { fileOf } from "../../firewall/backend.js";
+import { NFT_FAMILY, NFT_TABLE } from "../../firewall/sets.js";
 import type { Change, PartContext } from "../plan.js";
 import { systemdRunning } from "../timer.js";
 
@@ -60,7 +61,7 @@ export function unitText(backend: BackendName): string {
     "# Installed by rampart (`rampart apply --only firewall`): loads rampart's firewall before the network is up.",
     "# The saved ruleset is rewritten by every apply; do not edit it by hand (edit the policy).",
     "[Unit]",
-    `Description=rampart firewall (${backend === "nftables" ? "table inet rampart" : "RAMPART-* chains and rampart_* ipsets"})`,
+    `Description=rampart firewall (${backend === "nftables" ? `table ${NFT_FAMILY} ${NFT_TABLE}` : "RAMPART-* chains and rampart_* ipsets"})`,
     `Documentation=${backend === "nftables" ? "man:nft(8)" : "man:iptables-restore(8) man:ipset(8)"}`,
     "DefaultDependencies=no",
     "Wants=network-pre.target",
@@ -90,7 +91,7 @@ export function ifupHookText(backend: BackendName): string {
     return `${[
       ...head,
       `[ -r ${file} ] || exit 0`,
-      `${NFT} list table inet rampart >/dev/null 2>&1 && exit 0`,
+      `${NFT} list table ${NFT_FAMILY} ${NFT_TABLE} >/dev/null 2>&1 && exit 0`,
       `exec ${NFT} -f ${file}`,
     ].join("\n")}\n`;
   }

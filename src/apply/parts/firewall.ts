@@ -13,6 +13,8 @@ import { parseProcNet } from "../../audit/facts/listening.js";
 import {
   type BackendName,
   type FirewallSnapshot,
+  NFT_FAMILY,
+  NFT_TABLE,
   type RenderedRuleset,
   type RuleModel,
   compile,
@@ -98,7 +100,7 @@ async function planned(ctx: PartContext): Promise<Planned> {
 }
 
 function kernelChange(p: Planned, current: string | undefined): KernelChange {
-  const label = p.backend === "nftables" ? "table inet rampart" : "RAMPART-* chains and rampart_* ipsets";
+  const label = p.backend === "nftables" ? `table ${NFT_FAMILY} ${NFT_TABLE}` : "RAMPART-* chains and rampart_* ipsets";
   const detail =
     current === undefined
       ? renderedText(p.ruleset).trimEnd()
@@ -109,7 +111,7 @@ function kernelChange(p: Planned, current: string | undefined): KernelChange {
   return {
     kind: "kernel",
     part: PART,
-    key: p.backend === "nftables" ? "nft:table inet rampart" : "iptables:RAMPART",
+    key: p.backend === "nftables" ? `nft:table ${NFT_FAMILY} ${NFT_TABLE}` : "iptables:RAMPART",
     summary: `${current === undefined ? "load" : "replace"} ${label} (${p.backend}, one transaction${p.backend === "iptables" ? " per family" : ""})`,
     detail,
     async snapshot(ctx) {
