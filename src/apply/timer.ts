@@ -13,6 +13,7 @@ import type { Clock } from "../core/clock.js";
 import { type Runner, startDetached } from "../system/exec.js";
 import type { HostFs } from "../system/hostfs.js";
 import { selfInvocation } from "../system/self.js";
+import { shellWord, systemdWord } from "../system/systemd.js";
 import { STATE_DIR } from "./backup.js";
 import type { Pending, TimerRef } from "./pending.js";
 import { parseStat } from "./session.js";
@@ -24,13 +25,6 @@ export const BOOT_CRON = "/etc/cron.d/rampart-rollback";
 /** How this program is started again, for the timer and the boot hook (the one rule: system/self.ts). */
 export function selfArgv(): string[] {
   return selfInvocation().argv;
-}
-
-/** sd_booted(): systemd is PID 1 when /run/systemd/system exists. */
-export async function systemdRunning(fs: HostFs): Promise<boolean> {
-  if (!fs.live) return false;
-  const st = await fs.stat("/run/systemd/system");
-  return st?.isDirectory() === true;
 }
 
 export interface ArmOptions {
@@ -132,15 +126,6 @@ export function bootDecision(p: Pick<Pending, "deadline">, now: number): { actio
 }
 
 // ---- the boot hook
-
-/** systemd's ExecStart quoting: words with spaces, quotes or backslashes in double quotes. */
-export function systemdWord(w: string): string {
-  return /^[\w@%+=:,./-]+$/.test(w) ? w : `"${w.replace(/\\/g, "\\\\").replace(/"/g, '\\"')}"`;
-}
-
-export function shellWord(w: string): string {
-  return /^[\w@%+=:,./-]+$/.test(w) ? w : `'${w.replace(/'/g, `'\\''`)}'`;
-}
 
 /** The files the hook runs (node and the script): absolute paths only (loader flags are not files). */
 function hookFiles(self: string[]): string[] {

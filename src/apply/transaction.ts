@@ -24,17 +24,8 @@ import {
 import type { Change, Owner, Part, PartContext, Plan } from "./plan.js";
 import { claimPending, type Pending, readPending, releaseClaim, unfinishedRollback, writePending } from "./pending.js";
 import { compareSessions, type SessionInfo } from "./session.js";
-import {
-  armTimer,
-  bootDecision,
-  cancelTimer,
-  installBootHook,
-  realSleep,
-  removeBootHook,
-  type Sleep,
-  systemdRunning,
-  waitForDeadline,
-} from "./timer.js";
+import { armTimer, bootDecision, cancelTimer, installBootHook, realSleep, removeBootHook, type Sleep, waitForDeadline } from "./timer.js";
+import { systemdRunning } from "../system/systemd.js";
 
 export interface ApplyOptions {
   confirmTimeoutSec: number;

@@ -2,7 +2,7 @@
 // without systemd a cron @reboot line plus a detached start. The unit keeps only what banning needs:
 // CAP_NET_ADMIN (nft/ipset), CAP_DAC_READ_SEARCH (read logs and the journal), writes only to
 // /var/lib/rampart and /run/rampart.
-import { shellWord, systemdWord } from "../apply/timer.js";
+import { shellWord, systemdWord } from "../system/systemd.js";
 
 export interface UnitOptions {
   /** argv that starts rampart (node, its flags, the entry script) */

@@ -4,7 +4,7 @@
 import { formatDuration } from "../../policy/units.js";
 import type { Part, PartContext, PartPlan } from "../plan.js";
 import { selfInvocation } from "../../system/self.js";
-import { shellWord, systemdWord } from "../timer.js";
+import { shellWord, systemdWord } from "../../system/systemd.js";
 import { noChecks, serviceChanges } from "./service-files.js";
 
 export const BLOCKLIST_SERVICE = "rampart-blocklist.service";

@@ -10,7 +10,7 @@ import type { BackendName, RenderedRuleset } from "../../firewall/index.js";
 import { fileOf } from "../../firewall/backend.js";
 import { NFT_FAMILY, NFT_TABLE } from "../../firewall/sets.js";
 import type { Change, PartContext } from "../plan.js";
-import { systemdRunning } from "../timer.js";
+import { systemdRunning } from "../../system/systemd.js";
 
 export const PERSIST_DIR = "/etc/rampart";
 export const UNIT_NAME = "rampart-firewall.service";

@@ -4,7 +4,7 @@
 import { INTEGRITY_DB } from "../../integrity/store.js";
 import type { Part, PartContext, PartPlan } from "../plan.js";
 import { selfInvocation } from "../../system/self.js";
-import { shellWord, systemdWord } from "../timer.js";
+import { shellWord, systemdWord } from "../../system/systemd.js";
 import { noChecks, serviceChanges } from "./service-files.js";
 
 export const INTEGRITY_SERVICE = "rampart-integrity.service";

@@ -8,7 +8,7 @@ import path from "node:path";
 import { macState } from "../../audit/checks/mac/state.js";
 import { which } from "../../system/exec.js";
 import type { Change, Note, Part, PartContext, PartPlan, Refusal } from "../plan.js";
-import { systemdRunning } from "../timer.js";
+import { systemdRunning } from "../../system/systemd.js";
 import { auditFacts } from "./audit-facts.js";
 
 const PART = "mac";

@@ -5,7 +5,7 @@
 // `systemd-analyze verify` in the tests. The plan notes what they call (system/self.ts: package or checkout).
 import type { Change, Note, Part, PartContext } from "../plan.js";
 import { describeSelf, selfInvocation } from "../../system/self.js";
-import { systemdRunning } from "../timer.js";
+import { systemdRunning } from "../../system/systemd.js";
 
 export interface ServiceSpec {
   part: string;

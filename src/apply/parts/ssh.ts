@@ -13,7 +13,7 @@ import { querySupported, type Supported } from "../../sshd/effective.js";
 import { which } from "../../system/exec.js";
 import { groupsOf, readAccounts } from "../accounts.js";
 import type { Candidate, Change, Note, Part, PartContext, PartPlan, Refusal, Validation } from "../plan.js";
-import { systemdRunning } from "../timer.js";
+import { systemdRunning } from "../../system/systemd.js";
 import { packages } from "../../audit/facts/packages.js";
 import { secretFileOf } from "../../mfa/enroll.js";
 import { secretProblem } from "../../mfa/status.js";

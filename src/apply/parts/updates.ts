@@ -11,7 +11,7 @@ import { packages } from "../../audit/facts/packages.js";
 import { enabledUnits } from "../../audit/checks/firewall/persisted.js";
 import { which } from "../../system/exec.js";
 import type { Change, CommandChange, Note, Part, PartContext, PartPlan, Validation } from "../plan.js";
-import { systemdRunning } from "../timer.js";
+import { systemdRunning } from "../../system/systemd.js";
 import { installArgv } from "./apt-commands.js";
 import { auditFacts } from "./audit-facts.js";
 import { familyOf, ORIGINS_FILE, originsText, PERIODIC_FILE, periodicText, readOsRelease } from "./unattended-config.js";

@@ -1,0 +1,21 @@
+// What every writer of a systemd unit, a cron line or a boot hook needs (the apply parts, the rollback timer,
+// the guard's unit): whether systemd is the init system, and how a word is quoted in an ExecStart= line or a
+// /bin/sh command line. One quoting rule for all of them, so an argv written by one is read the same by all.
+import type { HostFs } from "./hostfs.js";
+
+/** sd_booted(): systemd is PID 1 when /run/systemd/system exists. */
+export async function systemdRunning(fs: HostFs): Promise<boolean> {
+  if (!fs.live) return false;
+  const st = await fs.stat("/run/systemd/system");
+  return st?.isDirectory() === true;
+}
+
+/** systemd's ExecStart quoting: words with spaces, quotes or backslashes in double quotes. */
+export function systemdWord(w: string): string {
+  return /^[\w@%+=:,./-]+$/.test(w) ? w : `"${w.replace(/\\/g, "\\\\").replace(/"/g, '\\"')}"`;
+}
+
+/** /bin/sh quoting: words other than plain ones in single quotes. */
+export function shellWord(w: string): string {
+  return /^[\w@%+=:,./-]+$/.test(w) ? w : `'${w.replace(/'/g, `'\\''`)}'`;
+}
