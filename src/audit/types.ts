@@ -4,12 +4,12 @@
 // facts (sshd -T, /etc/passwd, the nft ruleset) are loaded once per audit through ctx.memo in facts/*.ts.
 import type { Clock } from "../core/clock.js";
 import type { Logger } from "../core/logger.js";
+import { SEVERITIES, type Severity } from "../core/severity.js";
 import type { Policy } from "../policy/schema.js";
 import type { Runner } from "../system/exec.js";
 import type { HostFs } from "../system/hostfs.js";
 
-export const SEVERITIES = ["info", "low", "medium", "high", "critical"] as const;
-export type Severity = (typeof SEVERITIES)[number];
+export { SEVERITIES, type Severity };
 export const STATUSES = ["pass", "fail", "warn", "skip", "error"] as const;
 export type Status = (typeof STATUSES)[number];
 export const AREAS = [

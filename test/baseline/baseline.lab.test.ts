@@ -8,7 +8,7 @@
 // the exact argv its plan would run.
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
-import { SYSCTL_GROUPS } from "../../src/baseline/sysctl.js";
+import { SYSCTL_GROUPS } from "../../src/policy/sysctl.js";
 import { type LabHost, labTest } from "../lab/index.js";
 
 const WANTS = "/etc/systemd/system/timers.target.wants";

@@ -10,7 +10,7 @@ import type { PartContext } from "../../src/apply/plan.js";
 import { type PolicyInput, policySchema } from "../../src/policy/schema.js";
 import { run, type Runner } from "../../src/system/exec.js";
 import { HostFs } from "../../src/system/hostfs.js";
-import { SYSCTL_GROUPS } from "../../src/baseline/sysctl.js";
+import { SYSCTL_GROUPS } from "../../src/policy/sysctl.js";
 
 export const DEBIAN_OS = 'PRETTY_NAME="Debian GNU/Linux 12 (bookworm)"\nID=debian\nVERSION_CODENAME=bookworm\n';
 export const UBUNTU_OS = 'PRETTY_NAME="Ubuntu 24.04 LTS"\nID=ubuntu\nID_LIKE=debian\nVERSION_CODENAME=noble\n';

@@ -1,10 +1,10 @@
-// What /etc/sysctl.d/60-rampart.conf should hold for a policy: the recommended set (src/baseline/sysctl.ts,
+// What /etc/sysctl.d/60-rampart.conf should hold for a policy: the recommended set (src/policy/sysctl.ts,
 // the same list the audit judges), the policy's `sysctl.set` overrides, IP forwarding decided with context
 // (routing and container hosts keep it on, and say why) and, when the policy asks as the second guide does,
 // IPv6 turned off. Pure functions of the policy and a few facts, so the file text is easy to test.
 import { RampartError } from "../../core/errors.js";
 import type { Policy } from "../../policy/schema.js";
-import { SYSCTL_GROUPS, writeValue } from "../../baseline/sysctl.js";
+import { SYSCTL_GROUPS, writeValue } from "../../policy/sysctl.js";
 
 export const SYSCTL_FILE = "/etc/sysctl.d/60-rampart.conf";
 export const FORWARD_KEYS = ["net.ipv4.ip_forward", "net.ipv6.conf.all.forwarding"] as const;

@@ -1,2 +1,2 @@
-// The recommended kernel parameters live in src/baseline/sysctl.ts (shared with `rampart apply --only sysctl`).
-export * from "../../../baseline/sysctl.js";
+// The recommended kernel parameters live in src/policy/sysctl.ts (shared with `rampart apply --only sysctl`).
+export * from "../../../policy/sysctl.js";

@@ -1,11 +1,11 @@
-// The recommended kernel parameters — ONE list for the audit (src/audit/checks/kernel: one check per group,
+// The recommended kernel parameters (policy `sysctl: recommended`) — ONE list for the audit (src/audit/checks/kernel: one check per group,
 // KERN-SYSCTL-PERSISTED) and for `rampart apply --only sysctl` (src/apply/parts/sysctl.ts writes them to
 // /etc/sysctl.d/60-rampart.conf): the dev-sec linux-baseline sysctl-* controls and the CIS Debian network
 // and process-hardening sections, grouped one concern per check. Data, not code: adding a key here adds it
 // to the runtime check of its group, to KERN-SYSCTL-PERSISTED and to the file apply writes. `kernelDefault`
 // is the upstream default, which counts as persisted when no file sets the key. ip_forward is judged
 // separately (with context: routing hosts keep it on).
-import type { Severity } from "../audit/types.js";
+import type { Severity } from "../core/severity.js";
 
 export type Want = { equals: string } | { oneOf: string[] };
 
