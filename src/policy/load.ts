@@ -16,7 +16,8 @@ import { type Policy, policySchema } from "./schema.js";
 
 export const DEFAULT_POLICY_PATH = "/etc/rampart/policy.yaml";
 
-export interface LoadResult {
+/** What reading a policy file gives: the policy (undefined when there are errors) and the diagnostics. */
+export interface ParsedPolicy {
   /** undefined when there are errors */
   policy: Policy | undefined;
   errors: Diagnostic[];
@@ -31,10 +32,10 @@ const MAX_FLOW_DEPTH = 64;
 const MAX_ALIAS_COUNT = 100;
 
 /** Parse policy text; `file` is used in messages only. */
-export function parsePolicy(text: string, file: string, now: Date = new Date()): LoadResult {
+export function parsePolicy(text: string, file: string, now: Date = new Date()): ParsedPolicy {
   const errors: Diagnostic[] = [];
   const warnings: Diagnostic[] = [];
-  const limit = (message: string, line: number, column: number, hint: string): LoadResult => ({
+  const limit = (message: string, line: number, column: number, hint: string): ParsedPolicy => ({
     policy: undefined,
     errors: [{ severity: "error", message, file, line, column, path: "", hint }],
     warnings,

@@ -416,5 +416,5 @@ export const policySchema = z.strictObject({
 export type Policy = z.output<typeof policySchema>;
 export type PolicyInput = z.input<typeof policySchema>;
 export type InboundRule = Policy["firewall"]["inbound"][number];
-export type Jail = Policy["guard"]["jails"][string];
+export type JailPolicy = Policy["guard"]["jails"][string];
 export type Admin = Policy["admins"][number];
