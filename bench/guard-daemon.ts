@@ -13,7 +13,7 @@ import { spawnSync } from "node:child_process";
 import { closeSync, existsSync, mkdirSync, openSync, readdirSync, readFileSync, readSync, statSync, writeSync } from "node:fs";
 import path from "node:path";
 import { callGuard } from "../src/guard/control.js";
-import type { GuardStatus } from "../src/guard/daemon.js";
+import type { GuardStatus } from "../src/guard/status.js";
 import { CLI_ARGV, REPO } from "../test/helpers/cli.js";
 import { Lab } from "../test/lab/index.js";
 import { generateAuthLog } from "./guard-gen.mjs";

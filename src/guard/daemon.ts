@@ -12,19 +12,19 @@ import { expiresAfter, type GateRules, LOOPBACK, type Protected, protect } from 
 import type { Policy } from "../policy/schema.js";
 import { parseDuration } from "../policy/units.js";
 import type { HostFs } from "../system/hostfs.js";
-import { BanBook, type BanBookStatus, type Outcome } from "./banbook.js";
+import { BanBook, type Outcome } from "./banbook.js";
 import { CONTROL_SOCKET, type ControlRequest, serveControl } from "./control.js";
 import type { BanEnforcer } from "./enforce.js";
 import type { Filter, FilterState } from "./filters/types.js";
 import { Jail } from "./jail.js";
 import { DEFAULT_SSH_LOG, type JailSpec, jailSpecs } from "./jail-specs.js";
 import { renderMetrics } from "./metrics.js";
+import type { GuardStatus } from "./status.js";
 import type { Notifier } from "./notify.js";
-import type { ReportsStatus } from "./report/queue.js";
 import { type AcceptRules, acceptDecision } from "./share/accept.js";
-import type { Decision, DecisionSink, ShareStatus } from "./share/types.js";
+import type { Decision, DecisionSink } from "./share/types.js";
 import { openSource } from "./sources/open.js";
-import type { LineSink, LogSource, SourceStatus } from "./sources/types.js";
+import type { LineSink, LogSource } from "./sources/types.js";
 import type { BanRecord, GuardState } from "./state.js";
 
 export { DEFAULT_SSH_LOG };
@@ -478,26 +478,6 @@ export class GuardDaemon {
         throw new RampartError("USAGE", `unknown request ${(req as { cmd: string }).cmd}`);
     }
   }
-}
-
-export interface GuardStatus {
-  startedAt: string;
-  enforcer: string;
-  lines: number;
-  activeBans: number;
-  kernelErrors: number;
-  latencyMs: { p50: number | undefined; p99: number | undefined };
-  /** the BanBook: refusals, quarantine, kernel errors */
-  kernel: BanBookStatus;
-  quarantined: { target: string; jail: string; problem: string }[];
-  /** admin login sources protected now */
-  adminSessions: string[];
-  sources: SourceStatus[];
-  jails: { name: string; filter: string; source: string; tracked: number; matches: number; bans: number }[];
-  notifications: { sent: number; failed: number } | undefined;
-  /** guard.report: per reporter, reports sent, failed (given up), throttled (limits), waiting */
-  reports: ReportsStatus | undefined;
-  share: (ShareStatus & { refused: number }) | undefined;
 }
 
 /** Does the banned prefix `cidr` hold the address `address`? */

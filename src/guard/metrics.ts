@@ -1,6 +1,6 @@
 // The guard's Prometheus metrics (`rampart guard status --metrics` / the control socket's "metrics"): a
 // text rendering of the status, so a figure in the metrics and in `guard status` can never disagree.
-import type { GuardStatus } from "./daemon.js";
+import type { GuardStatus } from "./status.js";
 
 /** Label values are ours or canonical addresses, but a path or peer name could hold quotes or newlines. */
 const label = (v: string) => v.replace(/["\\\n]/g, "_");

@@ -6,7 +6,8 @@ import type { AddressInfo } from "node:net";
 import { test } from "node:test";
 import { silentLogger } from "../core/logger.js";
 import { run } from "../system/exec.js";
-import { type BanNotice, mailBody, Notifier, visible } from "./notify.js";
+import { type BanNotice, mailBody, Notifier } from "./notify.js";
+import { visible } from "./visible.js";
 
 const notice: BanNotice = {
   target: "198.51.100.7",

@@ -9,6 +9,7 @@ import type { Logger } from "../core/logger.js";
 import type { Policy } from "../policy/schema.js";
 import type { Runner } from "../system/exec.js";
 import type { Reports } from "./report/queue.js";
+import { visible } from "./visible.js";
 
 export interface BanNotice {
   target: string;
@@ -148,16 +149,6 @@ export class Notifier {
       return undefined;
     }
   }
-}
-
-/** Control characters (other than tab) shown as \xNN: a log line cannot forge lines or terminal escapes in a mail. */
-export function visible(s: string): string {
-  let out = "";
-  for (const ch of s.slice(0, 2000)) {
-    const c = ch.codePointAt(0) as number;
-    out += (c < 0x20 && c !== 9) || c === 0x7f || (c >= 0x80 && c < 0xa0) ? `\\x${c.toString(16).padStart(2, "0")}` : ch;
-  }
-  return out;
 }
 
 export function mailBody(n: BanNotice, whois?: string): string {

@@ -7,7 +7,7 @@ import type { Context } from "../../system/context.js";
 import { examples } from "./types.js";
 
 // what the daemon answers (type-only imports: the CLI does not load the daemon to talk to it)
-type StatusView = import("../../guard/daemon.js").GuardStatus;
+type StatusView = import("../../guard/status.js").GuardStatus;
 type BanView = import("../../guard/state.js").BanRecord;
 
 const socketOption = (c: Command) => c.option("--socket <path>", "control socket", "/run/rampart/guard.sock");

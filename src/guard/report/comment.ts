@@ -4,7 +4,7 @@
 // here ("invalid user admin") is evidence and stays. Control characters are made visible (notify.ts), so a
 // log line cannot forge lines in an abuse desk's view, and the whole fits AbuseIPDB's 1024 characters.
 import { formatIp, tryParseIp } from "../../core/ip.js";
-import { visible } from "../notify.js";
+import { visible } from "../visible.js";
 
 export interface Scrub {
   /** this host's names (the full name and its first label) */
