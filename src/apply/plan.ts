@@ -1,3 +1,5 @@
+// src/apply/ — plan, apply, confirm, rollback, and the parts. Imports the layers below (and the guard,
+// integrity and mfa pieces it installs); imported by cli/ (and mfa/ for accounts).
 // The one contract every part that changes the system implements (users, ssh, firewall, sysctl …), and the
 // plan they produce together. A part only *describes* changes — file writes, commands, kernel-state swaps —
 // and checks them (preflight: lock-out rules; validate: the real tool on candidate files). The transaction

@@ -1,3 +1,5 @@
+// src/audit/ — the checks, their engine and the report model. Imports the layers below (and mfa/,
+// integrity/ beside it); imported by report/ and cli/. audit/checks is imported only inside audit/.
 // The audit engine: run every selected check concurrently against one context, with a per-audit memo so
 // shared facts (passwd, sshd -T, the ruleset) are loaded once; turn throws into `error` results and
 // live-only checks under --root into `skip`; apply the policy's waivers; order the results stably (area,

@@ -1,3 +1,5 @@
+// src/blocklist/ — public lists of bad networks: fetch, parse, merge, never-block, load, check. Imports the
+// layers below; imported by cli/ only.
 // One refresh of the configured lists: fetch each (https, or http with a pinned sha256 or `insecure: true`; or
 // read its file), keep the last good copy when a download fails, is empty, shrank to under half, or breaks a
 // sanity rule (sanity.ts: an entry wider than the minimum prefix, or more of the public address space than the

@@ -1,3 +1,4 @@
+// src/cli/ — parses arguments and prints, nothing else. Imports any layer; nothing imports cli/.
 // rampart's entry: global options, the command tree, and the single error → exit-code handler.
 // Each command lives in src/cli/commands/<name>.ts and only parses options and prints; the work is done
 // in the domain modules (src/audit, src/firewall, …).

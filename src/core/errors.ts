@@ -1,3 +1,5 @@
+// src/core/ — what every layer shares (errors, logger, clock, ip, severity, version). Imports nothing of
+// ours; anyone may import it.
 // Typed errors for every part of rampart, and the single mapping from error to exit code.
 // A RampartError says what went wrong (message), where to look (optional location) and how to fix it (hint).
 // Anything that is not a RampartError is a bug: the CLI's one handler (src/cli/main.ts) reports it with exit 3.

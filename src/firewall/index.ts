@@ -1,3 +1,5 @@
+// src/firewall/ — kernel rulesets and sets: compile, backends, set names, the gate. Imports core/,
+// system/, facts/ and policy/ (its input); imported by audit/, apply/, guard/, blocklist/, cli/.
 // The firewall part's public surface: compile a policy to the neutral model, pick a backend, render,
 // check, load, snapshot, restore. See backend.ts for the order apply calls them in.
 export { compile, type FirewallPolicy, type HostFacts } from "./compile.js";

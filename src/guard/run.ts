@@ -1,3 +1,5 @@
+// src/guard/ — the ban daemon: sources, filters, jails, the BanBook, enforcers, sharing and reports.
+// Imports the layers below; imported by cli/ (and apply/'s guard part, which installs its unit).
 // `rampart guard run`: wire the daemon from the policy and run it until SIGTERM/SIGINT. `--detach` (machines
 // without systemd; cron @reboot) starts the same command as a detached process logging to a file.
 import { mkdirSync, openSync, writeFileSync } from "node:fs";

@@ -1,3 +1,4 @@
+// src/integrity/ — the file baseline. Imports core/ and system/; imported by apply/, audit/ and cli/.
 // `rampart integrity init | check`: record a baseline of hashes, modes and owners of system files, then
 // report what was added, removed and changed since — and whether the package manager made each change.
 import path from "node:path";

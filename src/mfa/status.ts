@@ -1,3 +1,5 @@
+// src/mfa/ — the TOTP second factor for SSH. Imports the layers below (and apply/accounts); imported by
+// audit/, apply/ and cli/.
 // Per user: is a second factor required (what sshd will really ask, `sshd -T -C user=…` plus the PAM
 // stack) and is the user enrolled (a TOTP secret file the PAM module will accept: a regular file owned by
 // the user, not readable by group or others, time-based). Read-only; the secret itself is never kept.

@@ -1,3 +1,5 @@
+// src/policy/ — the policy file: schema, load, rules, init, the recommended sysctl values. Imports core/,
+// system/ and firewall/ (the gate's rules); every layer above may import it.
 // The policy schema: every key a user may write in /etc/rampart/policy.yaml, its type and its default.
 // Defaults are the two guides' baseline, modernised: a sudo admin, key-only SSH without root login,
 // default-deny inbound, an sshd jail, automatic security updates. Objects are strict (unknown keys are

@@ -1,3 +1,5 @@
+// src/report/ — renderers of the audit report and fleet reports. Imports audit/ and core/; imported by
+// cli/ only.
 // What the renderers (text, HTML) and the CLI ask of an audit report (src/audit/report.ts): which findings are
 // open, which fixes come first, which findings make `--fail-on` exit 1.
 import type { CheckResult, Severity } from "../audit/types.js";

@@ -1,3 +1,5 @@
+// src/sshd/ — sshd_config as written and as sshd -T sees it. Imports core/, system/ (and facts/);
+// imported by audit/, apply/ and mfa/.
 // Lossless lexer for one sshd_config file. Every line is kept as written (text + its own line ending), so
 // `serializeConfig(parseConfigText(t)) === t` for any input, and an editor can change one directive while
 // every other byte stays the same. Tokenising follows OpenSSH exactly (misc.c strdelim + argv_split):

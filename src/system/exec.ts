@@ -1,3 +1,5 @@
+// src/system/ — the host as programs and files (this runner, hostfs, the command context, systemd,
+// output). Imports only core/; every layer above may import it.
 // The one process runner. Every program rampart drives (sshd, nft, iptables-restore, ipset, apt, systemctl …)
 // is started here: argv arrays only, never a shell, a timeout on every call, stdout/stderr captured, and a
 // typed error that keeps stderr so the user sees what the program said. Attacker text (log lines, user
