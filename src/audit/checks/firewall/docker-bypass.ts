@@ -3,7 +3,7 @@
 // is a filter in the forward path: rules in Docker's DOCKER-USER chain, or rampart's forward sets.
 import { NFT_TABLE } from "../../../firewall/sets.js";
 import type { Check } from "../../types.js";
-import type { Chain } from "./model.js";
+import type { Chain } from "../../../firewall/observed/model.js";
 import { isOutcome, loadRuleset } from "./state.js";
 
 export const fwDockerBypass: Check = {
