@@ -6,7 +6,7 @@
 // contributes nothing; a tool that fails (no permission, unexpected output) is recorded so checks can report
 // an error instead of judging half a ruleset.
 import { parseIptablesSave } from "./iptables-save.js";
-import { emptyRuleset, type Family, type Origin, type Ruleset } from "./model.js";
+import { emptyRuleset, type Family, type Origin, type ObservedRuleset } from "./model.js";
 import { countSetElements, parseNftJson } from "./nft-json.js";
 import type { FactContext } from "../../facts/context.js";
 import { tryTool, type ToolOutput } from "../../facts/tool.js";
@@ -21,7 +21,7 @@ export const SAVE_ARGV = {
 
 export interface FirewallState {
   /** every chain and set the kernel has, from all tools */
-  ruleset: Ruleset;
+  ruleset: ObservedRuleset;
   /** which tools were read, and how that went */
   tools: Record<"nft" | keyof typeof SAVE_ARGV, ToolOutput>;
   /** failures that make a verdict unsafe (e.g. nft present but not permitted) */
@@ -52,7 +52,7 @@ export function buildFirewallState(tools: FirewallState["tools"]): FirewallState
   const answered: string[] = [];
   // tables iptables-nft manages (with chains): read from its own save output, not from nft's JSON
   const xnftTables = new Set<string>();
-  const xnft: Ruleset[] = [];
+  const xnft: ObservedRuleset[] = [];
   for (const [k, v] of [
     ["xnft4", 4],
     ["xnft6", 6],
