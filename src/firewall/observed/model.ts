@@ -1,3 +1,9 @@
+// src/firewall/observed/ — the packet filter as the kernel has it loaded (not as the policy wants it: that is
+// firewall/model.ts): its readers (loaded.ts runs nft and the iptables-save tools once per run; nft-json.ts and
+// iptables-save.ts parse), this model, and the one evaluator of "would this packet be admitted" (input-path.ts)
+// that the audit's firewall checks and apply's anti-lockout refusal both ask (from-model.ts feeds it the
+// compiled policy). Imported by audit and apply; it imports core/, facts/ and firewall/model.ts only.
+//
 // A neutral model of a loaded packet filter, built from `nft -j list ruleset` and from `iptables-save`
 // output, so that the firewall checks judge nftables, iptables-nft and iptables-legacy with one evaluator.
 // Only what the checks need is modelled: base chains (hook, policy), rules as a list of matches the
