@@ -7,6 +7,7 @@
 // gets the same safety: backup, atomic writes, detached rollback timer, confirm from a new connection.
 import type { Clock } from "../core/clock.js";
 import type { Logger } from "../core/logger.js";
+import { type FactContext, factContext } from "../facts/context.js";
 import type { Policy } from "../policy/schema.js";
 import type { Runner } from "../system/exec.js";
 import type { HostFs } from "../system/hostfs.js";
@@ -110,6 +111,14 @@ export interface PartContext {
   session: SessionInfo;
   /** also install pending package updates (`rampart apply --upgrade`) */
   upgrade?: boolean;
+}
+
+/**
+ * The host's facts (src/facts/) for a part: a fresh memo per call, so a plan reads each fact once and a later
+ * step (validate, verify after the change) reads the host as it is then.
+ */
+export function partFacts(ctx: PartContext): FactContext {
+  return factContext({ fs: ctx.fs, run: ctx.run, live: ctx.live, log: ctx.log });
 }
 
 /** The planned files materialised in a private temp tree, for validators (`sshd -t`, `visudo -c`, `nft -c`). */

@@ -8,7 +8,7 @@ import path from "node:path";
 import { RampartError, messageOf } from "../core/errors.js";
 import { describe } from "../system/exec.js";
 import type { HostFs } from "../system/hostfs.js";
-import { readAccounts, resolveOwner } from "./accounts.js";
+import { readAccounts, resolveOwner } from "../facts/accounts.js";
 import {
   type Manifest,
   changedSince,

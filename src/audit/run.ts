@@ -8,6 +8,7 @@ import { RampartError } from "../core/errors.js";
 import type { Clock } from "../core/clock.js";
 import type { Logger } from "../core/logger.js";
 import type { Policy } from "../policy/schema.js";
+import { factContext } from "../facts/context.js";
 import { VERSION } from "../core/version.js";
 import type { Runner } from "../system/exec.js";
 import type { HostFs } from "../system/hostfs.js";
@@ -40,24 +41,7 @@ export interface RunAuditOptions {
 
 /** The context checks run in: what they read from, plus a per-audit memo so each fact is loaded once. */
 export function auditContext(o: Omit<AuditContext, "memo">): AuditContext {
-  const facts = new Map<string, Promise<unknown>>();
-  return {
-    fs: o.fs,
-    run: o.run,
-    live: o.live,
-    policy: o.policy,
-    policyFromFile: o.policyFromFile,
-    clock: o.clock,
-    log: o.log,
-    memo<T>(key: string, load: () => Promise<T>): Promise<T> {
-      let p = facts.get(key) as Promise<T> | undefined;
-      if (!p) {
-        p = load();
-        facts.set(key, p);
-      }
-      return p;
-    },
-  };
+  return { ...factContext(o), policy: o.policy, policyFromFile: o.policyFromFile, clock: o.clock };
 }
 
 export const NEEDS_LIVE = "needs the running system (not available under --root)";

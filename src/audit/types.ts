@@ -1,13 +1,11 @@
 // The audit's plug-in contract: a Check is a small object with stable metadata and one `run` that returns
 // an Outcome. Checks never print and never throw for an expected condition: "sshd not installed" is a
 // skip with a reason, "unexpected output" is an error with why — never a false pass. Shared, expensive
-// facts (sshd -T, /etc/passwd, the nft ruleset) are loaded once per audit through ctx.memo in facts/*.ts.
+// facts (sshd -T, /etc/passwd, the nft ruleset) are loaded once per audit through ctx.memo in src/facts/.
 import type { Clock } from "../core/clock.js";
-import type { Logger } from "../core/logger.js";
 import { SEVERITIES, type Severity } from "../core/severity.js";
+import type { FactContext } from "../facts/context.js";
 import type { Policy } from "../policy/schema.js";
-import type { Runner } from "../system/exec.js";
-import type { HostFs } from "../system/hostfs.js";
 
 export { SEVERITIES, type Severity };
 export const STATUSES = ["pass", "fail", "warn", "skip", "error"] as const;
@@ -70,18 +68,12 @@ export interface Check extends CheckMeta {
   run(ctx: AuditContext): Promise<Outcome>;
 }
 
-export interface AuditContext {
-  fs: HostFs;
-  run: Runner;
-  /** true on the running system; false for --root DIR */
-  live: boolean;
+/** What a check reads the host through (the facts' context: fs, run, live, log, memo) plus the policy. */
+export interface AuditContext extends FactContext {
   policy: Policy;
   /** true when the policy came from a file (not the built-in baseline) */
   policyFromFile: boolean;
   clock: Clock;
-  log: Logger;
-  /** load a shared fact once per audit (keyed), e.g. memo("sshd:T:root", () => …) */
-  memo<T>(key: string, load: () => Promise<T>): Promise<T>;
 }
 
 export interface CheckResult {

@@ -6,7 +6,7 @@ import path from "node:path";
 import { RampartError } from "../core/errors.js";
 import { USERNAME_RE } from "../policy/schema.js";
 import type { HostFs } from "../system/hostfs.js";
-import { readAccounts } from "../apply/accounts.js";
+import { readAccounts } from "../facts/accounts.js";
 import { TOTP_FILE_MODE, TOTP_FILE_NAME, newEnrolment, otpauthUri, totpFileText } from "../sshd/totp.js";
 
 export interface Enrolled {

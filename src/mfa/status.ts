@@ -5,9 +5,9 @@
 // the user, not readable by group or others, time-based). Read-only; the secret itself is never kept.
 // Shared by the audit (SSH-MFA) and `rampart mfa status`.
 import path from "node:path";
-import { accounts } from "../audit/facts/passwd.js";
-import { PROBE_ADDR, sshdFacts } from "../audit/facts/sshd.js";
-import type { AuditContext } from "../audit/types.js";
+import { accounts } from "../facts/passwd.js";
+import { PROBE_ADDR, sshdInstall } from "../facts/sshd.js";
+import type { FactContext } from "../facts/context.js";
 import { effectiveView, setting } from "../sshd/effective.js";
 import type { Connection } from "../sshd/match.js";
 import type { HostFs } from "../system/hostfs.js";
@@ -36,15 +36,15 @@ export interface MfaUserStatus {
 const OTP_MODULES = [TOTP_MODULE, "pam_oath.so"];
 
 /** Does sshd's PAM stack run a one-time-code module (in auth)? */
-export function pamTotp(ctx: AuditContext): Promise<boolean> {
+export function pamTotp(ctx: FactContext): Promise<boolean> {
   return ctx.memo("pam:sshd:totp", async () => {
     const text = (await ctx.fs.readTextIfExists(PAM_SSHD)) ?? "";
     return OTP_MODULES.some((m) => pamUsesModule(text, m));
   });
 }
 
-export async function mfaStatus(ctx: AuditContext, users: readonly string[]): Promise<MfaUserStatus[]> {
-  const [facts, db, pam] = await Promise.all([sshdFacts(ctx), accounts(ctx), pamTotp(ctx)]);
+export async function mfaStatus(ctx: FactContext, users: readonly string[]): Promise<MfaUserStatus[]> {
+  const [facts, db, pam] = await Promise.all([sshdInstall(ctx), accounts(ctx), pamTotp(ctx)]);
   const out: MfaUserStatus[] = [];
   for (const user of users) {
     const u = db.user(user);

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { type HostFacts, parseAuthorizedKeys, renderInitPolicy } from "./init.js";
+import { type InitFacts, parseAuthorizedKeys, renderInitPolicy } from "./init.js";
 import { parsePolicy } from "./load.js";
 
 const KEY = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIG9fexamplekeyexamplekeyexamplekey alice@laptop";
@@ -11,7 +11,7 @@ test("authorized_keys: options stripped, junk skipped", () => {
 });
 
 test("the generated policy is valid and carries the host's facts", () => {
-  const facts: HostFacts = {
+  const facts: InitFacts = {
     hostname: "web1",
     admin: { name: "alice", how: "SUDO_USER", keys: [KEY], keysSource: "/home/alice/.ssh/authorized_keys" },
     sshPort: 2222,

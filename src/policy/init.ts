@@ -1,14 +1,20 @@
 // `rampart init`: a policy tailored to the running host, as YAML with comments a person can edit.
 // Facts are gathered first (who the admin is, their keys, the SSH port, what listens, our addresses, the
-// admin's source address) and rendered second, so rendering is tested without a live host.
+// admin's source address) and rendered second, so rendering is tested without a live host. The account
+// databases and the listening sockets are the same facts the audit reads (src/facts/).
 import { tryParseCidr } from "../core/ip.js";
 import type { Logger } from "../core/logger.js";
+import { type FactContext, factContext } from "../facts/context.js";
+import { listeningSockets } from "../facts/listening.js";
+import { accounts } from "../facts/passwd.js";
+import { socketOwners } from "../facts/processes.js";
 import type { Runner } from "../system/exec.js";
 import type { HostFs } from "../system/hostfs.js";
 import { hostAddresses, sessionSource } from "../system/net.js";
 import { SSH_KEY_TYPES, USERNAME_RE } from "./schema.js";
 
-export interface HostFacts {
+/** What `rampart init` learns about the host before it writes the policy. */
+export interface InitFacts {
   hostname: string;
   admin?: { name: string; how: string; keys: string[]; keysSource: string } | undefined;
   sshPort: number;
@@ -31,12 +37,13 @@ const WELL_KNOWN: Record<number, string> = {
   123: "ntp",
 };
 
-export async function gatherHostFacts(fs: HostFs, run: Runner, log: Logger, env: NodeJS.ProcessEnv = process.env): Promise<HostFacts> {
+export async function gatherHostFacts(fs: HostFs, run: Runner, log: Logger, env: NodeJS.ProcessEnv = process.env): Promise<InitFacts> {
+  const facts = factContext({ fs, run, live: fs.live, log });
   const notes: string[] = [];
   const hostname = (await fs.readTextIfExists("/etc/hostname"))?.trim() || "localhost";
-  const admin = await findAdmin(fs, env, notes);
+  const admin = await findAdmin(facts, env, notes);
   const { port, source } = await sshPort(fs, run);
-  const listening = (await listeningSockets(run, log)).filter((s) => s.port !== port && !isLoopback(s.address));
+  const listening = await listeningServices(facts, port);
   const ownAddresses = await hostAddresses(run).catch((e: Error) => {
     log.debug("ip addr failed; own addresses not listed", { error: e.message });
     return [] as string[];
@@ -46,35 +53,23 @@ export async function gatherHostFacts(fs: HostFs, run: Runner, log: Logger, env:
 }
 
 /** SUDO_USER, else the SSH session's user if not root, else the only member of sudo/admin with a home. */
-async function findAdmin(fs: HostFs, env: NodeJS.ProcessEnv, notes: string[]): Promise<HostFacts["admin"]> {
-  const passwd = (await fs.readTextIfExists("/etc/passwd")) ?? "";
-  const users = new Map(
-    passwd
-      .split("\n")
-      .filter((l) => l && !l.startsWith("#"))
-      .map((l) => l.split(":"))
-      .map((f) => [f[0] ?? "", { uid: Number(f[2]), home: f[5] ?? "" }] as const),
-  );
+async function findAdmin(facts: FactContext, env: NodeJS.ProcessEnv, notes: string[]): Promise<InitFacts["admin"]> {
+  const db = await accounts(facts);
   const candidates: [string | undefined, string][] = [
     [env.SUDO_USER, "SUDO_USER"],
     [env.USER !== "root" && env.SSH_CONNECTION ? env.USER : undefined, "the SSH session's user"],
   ];
-  const group = ((await fs.readTextIfExists("/etc/group")) ?? "").split("\n");
   for (const g of ["sudo", "admin", "wheel"]) {
-    const members =
-      group
-        .find((l) => l.startsWith(`${g}:`))
-        ?.split(":")[3]
-        ?.split(",")
-        .filter(Boolean) ?? [];
+    const members = db.group(g)?.members ?? [];
     if (members.length === 1) candidates.push([members[0], `the only member of group ${g}`]);
     else if (members.length > 1) notes.push(`group ${g} has several members (${members.join(", ")}): list the other admins yourself`);
   }
   for (const [name, how] of candidates) {
-    if (!name || name === "root" || !USERNAME_RE.test(name) || !users.has(name)) continue;
-    const home = users.get(name)?.home ?? `/home/${name}`;
+    const user = name ? db.user(name) : undefined;
+    if (!name || name === "root" || !USERNAME_RE.test(name) || !user) continue;
+    const home = user.home;
     const keysPath = `${home}/.ssh/authorized_keys`;
-    const keys = parseAuthorizedKeys((await fs.readTextIfExists(keysPath)) ?? "");
+    const keys = parseAuthorizedKeys((await facts.fs.readTextIfExists(keysPath)) ?? "");
     if (keys.length === 0) notes.push(`${name} has no valid key in ${keysPath}: add one before turning passwords off`);
     return { name, how, keys, keysSource: keysPath };
   }
@@ -114,34 +109,26 @@ async function sshPort(fs: HostFs, run: Runner): Promise<{ port: number; source:
   return m ? { port: Number(m[1]), source: "/etc/ssh/sshd_config" } : { port: 22, source: "default" };
 }
 
-async function listeningSockets(run: Runner, log: Logger): Promise<HostFacts["listening"]> {
-  try {
-    const r = await run(["ss", "-H", "-tulnp"], { timeoutMs: 5000 });
-    const out: HostFacts["listening"] = [];
-    for (const line of r.stdout.split("\n")) {
-      const f = line.trim().split(/\s+/);
-      if (f.length < 5) continue;
-      const local = f[4] ?? "";
-      const i = local.lastIndexOf(":");
-      const address = local
-        .slice(0, i)
-        .replace(/^\[|\]$/g, "")
-        .replace(/%.*$/, "");
-      const port = Number(local.slice(i + 1));
-      const proc = /users:\(\("([^"]+)"/.exec(line)?.[1];
-      if (Number.isInteger(port) && port > 0) out.push({ proto: f[0] === "udp" ? "udp" : "tcp", port, address, process: proc });
-    }
-    const seen = new Set<string>();
-    return out.filter((s) => {
-      const k = `${s.proto}/${s.port}`;
-      if (seen.has(k)) return false;
-      seen.add(k);
-      return true;
-    });
-  } catch (e) {
-    log.debug("ss failed; listening services not listed", { error: (e as Error).message });
-    return [];
+/**
+ * Services listening on a non-loopback address, ssh's port aside: one per protocol and port, with the program
+ * that holds the socket (from /proc, like `ss -tulnp`; other users' programs are named only when run as root).
+ */
+async function listeningServices(facts: FactContext, sshPort: number): Promise<InitFacts["listening"]> {
+  const [sockets, owners] = await Promise.all([
+    listeningSockets(facts),
+    facts.live ? socketOwners(facts).catch(() => new Map<number, string>()) : Promise.resolve(new Map<number, string>()),
+  ]);
+  const out: InitFacts["listening"] = [];
+  const seen = new Set<string>();
+  for (const s of sockets) {
+    const k = `${s.proto}/${s.port}`;
+    if (s.port === sshPort || isLoopback(s.address) || seen.has(k)) continue;
+    seen.add(k);
+    // "nginx[812]" → "nginx"
+    const process = owners.get(s.inode)?.replace(/\[\d+\]$/, "");
+    out.push({ proto: s.proto, port: s.port, address: s.address, process });
   }
+  return out;
 }
 
 function isLoopback(address: string): boolean {
@@ -151,7 +138,7 @@ function isLoopback(address: string): boolean {
 const q = (s: string) => JSON.stringify(s);
 
 /** Render the policy YAML. Everything the user may want to change is commented. */
-export function renderInitPolicy(f: HostFacts, now: Date): string {
+export function renderInitPolicy(f: InitFacts, now: Date): string {
   const L: string[] = [];
   L.push(`# rampart policy for ${f.hostname}, written by \`rampart init\` on ${now.toISOString().slice(0, 10)}.`);
   L.push("# Check it with `rampart policy check`, see the changes with `rampart plan`, apply with `rampart apply`.");

@@ -11,8 +11,8 @@ import { fwIpv6Parity } from "../../src/audit/checks/firewall/ipv6-parity.js";
 import { fwOutboundDeny } from "../../src/audit/checks/firewall/outbound.js";
 import { fwPersisted } from "../../src/audit/checks/firewall/persisted.js";
 import { fwRampartTable } from "../../src/audit/checks/firewall/rampart-table.js";
-import { reach } from "../../src/audit/checks/firewall/input-path.js";
-import { parseNftJson } from "../../src/audit/checks/firewall/nft-json.js";
+import { reach } from "../../src/firewall/observed/input-path.js";
+import { parseNftJson } from "../../src/firewall/observed/nft-json.js";
 import { checks } from "../../src/audit/checks/firewall/index.js";
 import { type Answer, type FileSpec, fakeRunner, recorded, runCheck } from "./firewall.fixture.js";
 

@@ -5,7 +5,7 @@ import assert from "node:assert/strict";
 import { readFile } from "node:fs/promises";
 import { after, describe, it } from "node:test";
 import { SYSCTL_GROUPS } from "../../src/audit/checks/kernel/recommended.js";
-import { buildPersisted } from "../../src/audit/facts/sysctl.js";
+import { buildPersisted } from "../../src/facts/sysctl.js";
 import { check, dpkgEntry, type FixtureRoot, goodRoot } from "./helpers/root.js";
 
 const roots: FixtureRoot[] = [];

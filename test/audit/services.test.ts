@@ -2,8 +2,8 @@
 // or its port listens (/proc/net, live), warns on a client alone, and passes on a clean host.
 import assert from "node:assert/strict";
 import { after, describe, it } from "node:test";
-import { parseProcNet } from "../../src/audit/facts/listening.js";
-import { parseDpkgStatus } from "../../src/audit/facts/packages.js";
+import { parseProcNet } from "../../src/facts/listening.js";
+import { parseDpkgStatus } from "../../src/facts/packages.js";
 import { check, dpkgEntry, type FixtureRoot, goodRoot, PROC_NET_HEADER, tcpListenLine } from "./helpers/root.js";
 
 const roots: FixtureRoot[] = [];

@@ -9,7 +9,7 @@ import { updRebootRequired } from "../../src/audit/checks/updates/reboot-require
 import { updSecurityOrigin } from "../../src/audit/checks/updates/security-origin.js";
 import { updSecurityPending } from "../../src/audit/checks/updates/security-pending.js";
 import { updUnattendedEnabled } from "../../src/audit/checks/updates/unattended.js";
-import { isSecurityOrigin, parseAptSimulation } from "../../src/audit/facts/apt.js";
+import { isSecurityOrigin, parseAptSimulation } from "../../src/facts/apt.js";
 import { type FileSpec, fakeRunner, recorded, runCheck } from "./firewall.fixture.js";
 
 const SIM = "apt-get -s -o Debug::NoLocking=1 dist-upgrade";

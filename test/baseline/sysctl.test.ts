@@ -1,19 +1,24 @@
 // Part `sysctl` against fixture roots (--root): the file it writes (the audit's recommended list, policy
 // overrides, forwarding with context, IPv6 off with a warning), keys the kernel lacks left out, the audit
 // passing on the result, idempotence and rollback through the shared transaction.
+import { auditContext } from "../../src/audit/run.js";
+import type { PartContext } from "../../src/apply/plan.js";
 import assert from "node:assert/strict";
 import { existsSync, readFileSync } from "node:fs";
 import { afterEach, beforeEach, test } from "node:test";
 import { sysctlPersisted } from "../../src/audit/checks/kernel/persisted.js";
 import { SYSCTL_GROUPS } from "../../src/audit/checks/kernel/recommended.js";
 import { sysctlPart } from "../../src/apply/parts/sysctl.js";
-import { auditFacts } from "../../src/apply/parts/audit-facts.js";
 import { designSysctl, SYSCTL_FILE, sysctlValue } from "../../src/apply/parts/sysctl-values.js";
 import { loadableLive } from "../../src/apply/parts/sysctl-runtime.js";
 import { preparePlan } from "../../src/apply/prepare.js";
 import { applyPlan, rollbackById } from "../../src/apply/transaction.js";
 import { policySchema } from "../../src/policy/schema.js";
 import { Root } from "./fixture.js";
+
+/** The audit's context over the same host a part planned on (the check judges what apply wrote). */
+const auditOf = (ctx: PartContext) =>
+  auditContext({ fs: ctx.fs, run: ctx.run, live: ctx.live, policy: ctx.policy, policyFromFile: true, clock: ctx.clock, log: ctx.log });
 
 const opts = { confirmTimeoutSec: 120, self: ["/bin/false"], cwd: "/" };
 let root: Root;
@@ -107,7 +112,7 @@ test("apply → the audit's KERN-SYSCTL-PERSISTED passes → second plan is empt
   const r = await applyPlan(ctx, [sysctlPart], plan, opts);
   assert.equal(r.deadline, undefined, "under --root: committed at once");
   assert.match(fileOf(), /^net\.ipv4\.tcp_syncookies = 1$/m);
-  const audit = await sysctlPersisted.run(auditFacts(ctx));
+  const audit = await sysctlPersisted.run(auditOf(ctx));
   assert.equal(audit.status, "pass", JSON.stringify(audit));
   const again = await preparePlan(root.ctx(), [sysctlPart]);
   assert.deepEqual(again.changes, []);

@@ -1,12 +1,13 @@
 // Part `updates` against fixture roots: the install command (chrooted under --root), the two APT drop-ins
 // per distribution and policy, apt-config accepting them, the timers linked by the real `systemctl --root`,
 // idempotence, `off`, a later file that would turn updates off again, and rollback.
+import { auditContext } from "../../src/audit/run.js";
+import type { PartContext } from "../../src/apply/plan.js";
 import assert from "node:assert/strict";
 import { existsSync, lstatSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { afterEach, beforeEach, test } from "node:test";
 import { updUnattendedEnabled } from "../../src/audit/checks/updates/unattended.js";
-import { auditFacts } from "../../src/apply/parts/audit-facts.js";
 import { ORIGINS_FILE, PERIODIC_FILE, parseOsRelease } from "../../src/apply/parts/unattended-config.js";
 import { updatesPart } from "../../src/apply/parts/updates.js";
 import { progressOf } from "../../src/apply/parts/upgrade.js";
@@ -15,6 +16,10 @@ import { preparePlan } from "../../src/apply/prepare.js";
 import { applyPlan, rollbackById } from "../../src/apply/transaction.js";
 import { which } from "../../src/system/exec.js";
 import { Root, UBUNTU_OS } from "./fixture.js";
+
+/** The audit's context over the same host a part planned on (the check judges what apply wrote). */
+const auditOf = (ctx: PartContext) =>
+  auditContext({ fs: ctx.fs, run: ctx.run, live: ctx.live, policy: ctx.policy, policyFromFile: true, clock: ctx.clock, log: ctx.log });
 
 /** apt's own ${name} syntax (not a template) */
 const aptVar = (name: string) => ["$", "{", name, "}"].join("");
@@ -72,7 +77,7 @@ test("apply (package present) → timers linked by systemctl --root, audit passe
   assert.match(readFileSync(root.path(PERIODIC_FILE), "utf8"), /^APT::Periodic::Unattended-Upgrade "1";$/m);
   assert.ok(lstatSync(root.path(`${WANTS}/apt-daily.timer`)).isSymbolicLink());
   assert.ok(lstatSync(root.path(`${WANTS}/apt-daily-upgrade.timer`)).isSymbolicLink());
-  const audit = await updUnattendedEnabled.run(auditFacts(root.ctx()));
+  const audit = await updUnattendedEnabled.run(auditOf(root.ctx()));
   assert.equal(audit.status, "pass", JSON.stringify(audit));
   const again = await preparePlan(root.ctx(), [updatesPart]);
   assert.deepEqual(again.changes, [], "idempotent");

@@ -1,10 +1,12 @@
-// Would the compiled firewall let a NEW connection in? Evaluates the neutral model's input chain for one
-// packet (first matching rule wins, else the chain policy), for the anti-lockout refusal (the admin's
-// next SSH login) and the plan's warnings (listening services nobody could reach any more). Unknown facts
-// are answered conservatively: a rule that needs an interface or destination we do not know, or a source
-// port, does not count as admitting; ban/block sets are taken as empty; rate limits as not exceeded.
-import { cidrContains, parseCidr, tryParseIp } from "../../core/ip.js";
-import type { AddressFamily, Rule, RuleModel } from "../../firewall/model.js";
+// Would the compiled firewall let a NEW connection in? Asked for the anti-lockout refusal (the admin's next
+// SSH login) and the plan's warnings (listening services nobody could reach any more), of the same evaluator
+// the audit uses on the loaded ruleset (firewall/observed/input-path.ts), over the model's input chain. First
+// matching rule wins, else the chain policy. Unknown facts are answered conservatively: a rule that needs an
+// interface or destination we do not know, or a source port, does not count as admitting; named sets are
+// taken as empty; rate limits as not exceeded. A rule limited to sources admits "some source" (onlyFrom).
+import { observedInput } from "../../firewall/observed/from-model.js";
+import { walk } from "../../firewall/observed/input-path.js";
+import type { AddressFamily, RuleModel } from "../../firewall/model.js";
 
 export interface Probe {
   family: AddressFamily;
@@ -16,7 +18,7 @@ export interface Probe {
   iif?: string | undefined;
 }
 
-export interface Verdict {
+export interface Admission {
   admitted: boolean;
   /** the deciding rule's comment, or "chain policy drop" */
   by: string;
@@ -24,39 +26,23 @@ export interface Verdict {
   onlyFrom?: string[] | undefined;
 }
 
-type Tri = "yes" | "no";
-
-function matches(r: Rule, p: Probe): Tri {
-  const m = r.match;
-  if (m.family !== undefined && m.family !== p.family) return "no";
-  if (m.iif !== undefined && m.iif !== p.iif) return "no";
-  if (m.notIif !== undefined && (p.iif === undefined || p.iif === m.notIif)) return "no";
-  if (m.oif !== undefined || m.daddr !== undefined || m.sports !== undefined) return "no";
-  if (m.saddrSet !== undefined) return "no";
-  if (m.icmp || m.icmp6 || m.hopLimit !== undefined) return "no";
-  if (m.ct && !m.ct.includes("new")) return "no";
-  if (r.overSourceRate) return "no";
-  if (m.proto !== undefined && m.proto !== p.proto) return "no";
-  if (m.dports && !m.dports.some((d) => p.port >= d.from && p.port <= d.to)) return "no";
-  if (m.saddr && p.saddr !== undefined) {
-    const a = tryParseIp(p.saddr);
-    if (!a.ok || !m.saddr.some((c) => cidrContains(parseCidr(c), a.value))) return "no";
-  }
-  return "yes";
-}
-
 /** The input chain's verdict for a new connection. */
-export function admits(model: RuleModel, p: Probe): Verdict {
+export function admits(model: RuleModel, p: Probe): Admission {
   if (p.family === 6 && !model.ipv6) return { admitted: false, by: "firewall.ipv6: false" };
-  for (const r of model.chains.input.rules) {
-    if (matches(r, p) === "no") continue;
-    if (r.verdict === "accept") {
-      const onlyFrom = p.saddr === undefined && r.match.saddr ? r.match.saddr : undefined;
-      return { admitted: true, by: r.comment, onlyFrom };
-    }
-    // a drop/reject limited to some sources does not decide for "some source"
-    if (p.saddr === undefined && r.match.saddr) continue;
-    return { admitted: false, by: r.comment };
+  const input = observedInput(model);
+  const path = walk(
+    { chains: [input], sets: [], tables: [] },
+    input,
+    { v: p.family, proto: p.proto, port: p.port, saddr: p.saddr, iif: p.iif },
+    0,
+  );
+  // an accept limited to some sources, for "some source": the first one on the path decides (first match wins)
+  const fromSome = path.maybe.find((m) => m.restricted);
+  if (fromSome?.rule) {
+    const saddr = fromSome.rule.matches.find((m) => m.kind === "saddr");
+    return { admitted: true, by: fromSome.rule.text, onlyFrom: saddr?.kind === "saddr" ? saddr.cidrs : undefined };
   }
-  return { admitted: model.chains.input.policy === "accept", by: `chain policy ${model.chains.input.policy}` };
+  if (path.end !== "fallthrough") return { admitted: path.end === "accept", by: path.rule?.text ?? path.by };
+  const policy = model.chains.input.policy;
+  return { admitted: policy === "accept", by: `chain policy ${policy}` };
 }

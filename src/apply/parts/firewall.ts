@@ -9,7 +9,7 @@
 import { readFileSync } from "node:fs";
 import { RampartError, messageOf } from "../../core/errors.js";
 import { tryParseIp } from "../../core/ip.js";
-import { parseProcNet } from "../../audit/facts/listening.js";
+import { parseProcNet } from "../../facts/listening.js";
 import {
   type BackendName,
   type FirewallSnapshot,

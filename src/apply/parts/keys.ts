@@ -2,7 +2,7 @@
 // same key with another comment or options is not added twice). Token scanning, no regex over the line.
 import { SSH_KEY_TYPES } from "../../policy/schema.js";
 import type { HostFs } from "../../system/hostfs.js";
-import type { Accounts } from "../accounts.js";
+import type { Accounts } from "../../facts/accounts.js";
 
 const TYPES = new Set<string>(SSH_KEY_TYPES);
 const BLOB = /^AAAA[A-Za-z0-9+/]{16,16384}={0,3}$/;

@@ -5,11 +5,10 @@
 // guide's choice, which the plan warns against — through rampart's own GRUB drop-in with `apparmor=0`,
 // effective after `update-grub` and a reboot.
 import path from "node:path";
-import { macState } from "../../audit/checks/mac/state.js";
+import { macState } from "../../facts/mac.js";
 import { which } from "../../system/exec.js";
-import type { Change, Note, Part, PartContext, PartPlan, Refusal } from "../plan.js";
+import { type Change, type Note, type Part, type PartContext, type PartPlan, type Refusal, partFacts } from "../plan.js";
 import { systemdRunning } from "../../system/systemd.js";
-import { auditFacts } from "./audit-facts.js";
 
 const PART = "mac";
 export const GRUB_DROPIN = "/etc/default/grub.d/rampart-apparmor.cfg";
@@ -86,7 +85,7 @@ export const macPart: Part = {
     const mode = ctx.policy.mac.apparmor;
     const se = await selinuxNote(ctx);
     if (se) note(se);
-    const state = ctx.live ? await macState(auditFacts(ctx)) : {};
+    const state = ctx.live ? await macState(partFacts(ctx)) : {};
     if (ctx.live) {
       if (!state.apparmor) note("AppArmor: not in this kernel");
       else {

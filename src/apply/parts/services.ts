@@ -4,8 +4,8 @@
 // audit's legacy-service checks (one table for both). Refused, with the reason and the fix, when the policy
 // also says the service is needed: a firewall inbound rule opens its port. `services.keep` keeps a package.
 // A purge cannot be rolled back byte for byte: the plan says so and apply asks for --yes.
-import { listeningSockets, socketsOn } from "../../audit/facts/listening.js";
-import { packages } from "../../audit/facts/packages.js";
+import { listeningSockets, socketsOn } from "../../facts/listening.js";
+import { packages } from "../../facts/packages.js";
 import { ftp } from "../../audit/checks/services/ftp.js";
 import { inetd } from "../../audit/checks/services/inetd.js";
 import type { LegacySpec } from "../../audit/checks/services/legacy.js";
@@ -15,9 +15,8 @@ import { talk } from "../../audit/checks/services/talk.js";
 import { telnet } from "../../audit/checks/services/telnet.js";
 import { tftp } from "../../audit/checks/services/tftp.js";
 import type { Policy } from "../../policy/schema.js";
-import type { Change, CommandChange, Note, Part, PartPlan, Refusal } from "../plan.js";
+import { type Change, type CommandChange, type Note, type Part, type PartPlan, type Refusal, partFacts } from "../plan.js";
 import { purgeArgv } from "./apt-commands.js";
-import { auditFacts } from "./audit-facts.js";
 
 const PART = "services";
 const PACKAGE_RE = /^[a-z0-9][a-z0-9+.-]+$/;
@@ -50,7 +49,7 @@ export const servicesPart: Part = {
     const changes: Change[] = [];
     const notes: Note[] = [];
     const note = (message: string) => notes.push({ part: PART, message });
-    const db = await packages(auditFacts(ctx));
+    const db = await packages(partFacts(ctx));
     if (!db.present) {
       note("no dpkg database (/var/lib/dpkg/status): not a Debian/Ubuntu system, nothing to do");
       return { changes, notes };
@@ -86,7 +85,7 @@ export const servicesPart: Part = {
     const refusals: Refusal[] = [];
     const purges = changes.filter((c): c is CommandChange => c.part === PART && c.kind === "command");
     if (purges.length === 0) return refusals;
-    const sockets = ctx.live ? await listeningSockets(auditFacts(ctx)).catch(() => []) : [];
+    const sockets = ctx.live ? await listeningSockets(partFacts(ctx)).catch(() => []) : [];
     for (const c of purges) {
       const pkg = packageOf(c);
       const spec = LEGACY_BY_PACKAGE.get(pkg);

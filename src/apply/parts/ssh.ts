@@ -11,15 +11,24 @@ import { messageOf } from "../../core/errors.js";
 import type { Policy } from "../../policy/schema.js";
 import { querySupported, type Supported } from "../../sshd/effective.js";
 import { which } from "../../system/exec.js";
-import { groupsOf, readAccounts } from "../accounts.js";
-import type { Candidate, Change, Note, Part, PartContext, PartPlan, Refusal, Validation } from "../plan.js";
+import { groupsOf, readAccounts } from "../../facts/accounts.js";
+import {
+  type Candidate,
+  type Change,
+  type Note,
+  type Part,
+  type PartContext,
+  type PartPlan,
+  type Refusal,
+  type Validation,
+  partFacts,
+} from "../plan.js";
 import { systemdRunning } from "../../system/systemd.js";
-import { packages } from "../../audit/facts/packages.js";
+import { packages } from "../../facts/packages.js";
 import { secretFileOf } from "../../mfa/enroll.js";
 import { secretProblem } from "../../mfa/status.js";
 import { PAM_SSHD, TOTP_PACKAGE, pamBlockOf, totpBlock, withPamBlock } from "../../sshd/pam.js";
 import { installArgv } from "./apt-commands.js";
-import { auditFacts } from "./audit-facts.js";
 import { hostKeys, keyIdentity } from "./keys.js";
 import {
   DROPIN,
@@ -225,7 +234,7 @@ async function pamChanges(ctx: PartContext): Promise<{ changes: Change[]; notes:
   const current = await ctx.fs.readTextIfExists(PAM_SSHD);
   const want = ctx.policy.ssh.mfa === "totp";
   if (want) {
-    const db = await packages(auditFacts(ctx));
+    const db = await packages(partFacts(ctx));
     if (!db.packages.get(TOTP_PACKAGE)?.installed) {
       changes.push({
         kind: "command",
@@ -442,7 +451,7 @@ export const sshPart: Part = {
       } else {
         pamBlockOf((await ctx.fs.readTextIfExists(PAM_SSHD)) ?? "", ctx.fs.display(PAM_SSHD)); // a damaged block throws, with where and how
       }
-      const db = await packages(auditFacts(ctx));
+      const db = await packages(partFacts(ctx));
       if (!db.packages.get(TOTP_PACKAGE)?.installed && !(ctx.live ? await which("apt-get") : await ctx.fs.exists("/usr/bin/apt-get"))) {
         refuse(
           `${TOTP_PACKAGE} (the PAM module for ssh.mfa: totp) is not installed and there is no apt-get to install it`,

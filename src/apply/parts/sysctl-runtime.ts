@@ -5,7 +5,7 @@
 // they are persisted in the file only and take effect at the machine's next boot.
 import { promises as fsp } from "node:fs";
 import { RampartError, messageOf } from "../../core/errors.js";
-import { procPath } from "../../audit/facts/sysctl.js";
+import { procPath } from "../../facts/sysctl.js";
 import type { HostFs } from "../../system/hostfs.js";
 import { isNetKey } from "./sysctl-values.js";
 

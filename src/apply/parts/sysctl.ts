@@ -5,10 +5,9 @@
 // Network settings can cut remote access (rp_filter on a multi-homed host, IPv6 off), so the apply is kept
 // only after `rampart confirm`.
 import path from "node:path";
-import { persistedSysctl } from "../../audit/facts/sysctl.js";
-import { forwardingContext } from "../../audit/checks/kernel/forwarding.js";
-import type { Change, KernelChange, Note, Part, PartContext, PartPlan, Refusal } from "../plan.js";
-import { auditFacts } from "./audit-facts.js";
+import { persistedSysctl } from "../../facts/sysctl.js";
+import { forwardingContext } from "../../facts/forwarding.js";
+import { type Change, type KernelChange, type Note, type Part, type PartContext, type PartPlan, type Refusal, partFacts } from "../plan.js";
 import { type NetnsScope, loadableLive, netnsScope, readRuntime, writeRuntime } from "./sysctl-runtime.js";
 import { designSysctl, IPV6_OFF_KEYS, renderSysctlFile, SYSCTL_FILE, type SysctlSetting } from "./sysctl-values.js";
 
@@ -24,8 +23,11 @@ async function kernelHas(ctx: PartContext): Promise<((key: string) => Promise<bo
 
 /** The settings to write, with notes; shared by plan and the runtime change. */
 async function wanted(ctx: PartContext): Promise<{ settings: SysctlSetting[]; notes: string[] }> {
-  const facts = auditFacts(ctx);
-  const design = designSysctl(ctx.policy, await forwardingContext(facts));
+  const facts = partFacts(ctx);
+  const design = designSysctl(
+    ctx.policy,
+    await forwardingContext(facts, { ipForward: ctx.policy.sysctl.ipForward, forward: ctx.policy.firewall.forward }),
+  );
   const notes = [...design.notes];
   const has = await kernelHas(ctx);
   if (!has) {
@@ -45,7 +47,7 @@ async function wanted(ctx: PartContext): Promise<{ settings: SysctlSetting[]; no
 
 /** Later sysctl.d files (or /etc/sysctl.conf) that would set a key back at boot. */
 async function laterOverrides(ctx: PartContext, settings: readonly SysctlSetting[]): Promise<string[]> {
-  const persisted = await persistedSysctl(auditFacts(ctx));
+  const persisted = await persistedSysctl(partFacts(ctx));
   const ours = path.posix.basename(SYSCTL_FILE);
   const out: string[] = [];
   for (const s of settings) {

@@ -6,14 +6,22 @@
 // updates themselves are installed only when asked: `rampart apply --only updates --upgrade`.
 import { promises as fsp } from "node:fs";
 import path from "node:path";
-import { type AptConfig, aptKey, aptSimulation, type PendingPackage, parseAptConf } from "../../audit/facts/apt.js";
-import { packages } from "../../audit/facts/packages.js";
-import { enabledUnits } from "../../audit/checks/firewall/persisted.js";
+import { type AptConfig, aptKey, aptSimulation, type PendingPackage, parseAptConf } from "../../facts/apt.js";
+import { packages } from "../../facts/packages.js";
+import { enabledUnits } from "../../facts/units.js";
 import { which } from "../../system/exec.js";
-import type { Change, CommandChange, Note, Part, PartContext, PartPlan, Validation } from "../plan.js";
+import {
+  type Change,
+  type CommandChange,
+  type Note,
+  type Part,
+  type PartContext,
+  type PartPlan,
+  type Validation,
+  partFacts,
+} from "../plan.js";
 import { systemdRunning } from "../../system/systemd.js";
 import { installArgv } from "./apt-commands.js";
-import { auditFacts } from "./audit-facts.js";
 import { familyOf, ORIGINS_FILE, originsText, PERIODIC_FILE, periodicText, readOsRelease } from "./unattended-config.js";
 import { upgradeChange } from "./upgrade.js";
 
@@ -52,7 +60,7 @@ async function aptAfter(ctx: PartContext, planned: Map<string, string | null>): 
 }
 
 async function timerChange(ctx: PartContext, notes: Note[]): Promise<CommandChange | undefined> {
-  const enabled = await enabledUnits(auditFacts(ctx));
+  const enabled = await enabledUnits(partFacts(ctx));
   const missing = TIMERS.filter((t) => !enabled.has(t));
   if (missing.length === 0) return undefined;
   const hasUnit = async (t: string) => {
@@ -111,7 +119,7 @@ async function updateNotes(ctx: PartContext, notes: Note[]): Promise<PendingPack
   let pending: PendingPackage[] = [];
   if (!ctx.live) note("pending updates are not checked under --root (apt would describe this machine, not the image)");
   else {
-    const sim = await aptSimulation(auditFacts(ctx));
+    const sim = await aptSimulation(partFacts(ctx));
     if (!sim.ok) note(`pending updates unknown: ${sim.reason}`);
     else {
       pending = sim.pending;
@@ -150,7 +158,7 @@ export const updatesPart: Part = {
     const notes: Note[] = [];
     const note = (message: string) => notes.push({ part: PART, message });
     const u = ctx.policy.updates;
-    const db = await packages(auditFacts(ctx));
+    const db = await packages(partFacts(ctx));
     if (!db.present) {
       note("no dpkg database (/var/lib/dpkg/status): not a Debian/Ubuntu system, nothing to do");
       return { changes, notes };

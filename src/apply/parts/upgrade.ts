@@ -6,7 +6,7 @@
 // records the versions before, but a package upgrade is not rolled back — restore only says so.
 import { promises as fsp } from "node:fs";
 import { RampartError } from "../../core/errors.js";
-import type { PendingPackage } from "../../audit/facts/apt.js";
+import type { PendingPackage } from "../../facts/apt.js";
 import { startProcess } from "../../system/exec.js";
 import type { KernelChange, PartContext } from "../plan.js";
 

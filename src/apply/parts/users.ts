@@ -7,7 +7,7 @@
 import { RampartError } from "../../core/errors.js";
 import { USERNAME_RE } from "../../policy/schema.js";
 import { which } from "../../system/exec.js";
-import { type Accounts, groupsOf, ownerNames, readAccounts } from "../accounts.js";
+import { type Accounts, groupsOf, ownerNames, readAccounts } from "../../facts/accounts.js";
 import type { Change, CommandChange, Note, Part, PartContext, PartPlan, Refusal, Validation } from "../plan.js";
 import { homeOf, keyIdentity } from "./keys.js";
 

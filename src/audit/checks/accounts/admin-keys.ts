@@ -3,7 +3,7 @@
 // group- or world-writable. With keys in the policy, each admin's policy key should be on the host.
 import type { Stats } from "node:fs";
 import path from "node:path";
-import { accounts } from "../../facts/passwd.js";
+import { accounts } from "../../../facts/passwd.js";
 import type { AuditContext, Check, Outcome } from "../../types.js";
 import { adminNames } from "./admins.js";
 import { keyIdentity, parseKeyLine } from "./authorized-keys.js";

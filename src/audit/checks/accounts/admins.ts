@@ -1,7 +1,7 @@
 // Who the admins are, as sudo sees them: users granted ALL commands by /etc/sudoers (directly, through a
 // User_Alias, or through a %group such as sudo/admin/wheel). Shared by ACC-ADMIN-SUDO and ACC-ADMIN-KEYS.
-import { type AccountDb, accounts } from "../../facts/passwd.js";
-import { type Sudoers, sudoers } from "../../facts/sudoers.js";
+import { type AccountDb, accounts } from "../../../facts/passwd.js";
+import { type Sudoers, sudoers } from "../../../facts/sudoers.js";
 import type { AuditContext } from "../../types.js";
 
 export const ADMIN_GROUPS = ["sudo", "admin", "wheel"] as const;

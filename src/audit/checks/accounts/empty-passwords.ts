@@ -1,6 +1,6 @@
 // ACC-EMPTY-PASSWORDS: no account logs in without a password (an empty field in /etc/shadow, or in
 // /etc/passwd for an account without a shadow entry).
-import { accounts, shadow } from "../../facts/passwd.js";
+import { accounts, shadow } from "../../../facts/passwd.js";
 import type { Check } from "../../types.js";
 
 export const emptyPasswords: Check = {

@@ -1,7 +1,7 @@
 // ACC-PASSWORD-HASHING: new passwords are hashed with SHA512 or yescrypt (ENCRYPT_METHOD in /etc/login.defs,
 // and the pam_unix option in /etc/pam.d/common-password, which is what passwd uses on Debian), and no
 // existing hash in /etc/shadow is DES or MD5 (crackable in minutes to hours).
-import { shadow } from "../../facts/passwd.js";
+import { shadow } from "../../../facts/passwd.js";
 import type { Check } from "../../types.js";
 
 const GOOD_METHODS = new Set(["SHA512", "YESCRYPT"]);

@@ -1,6 +1,6 @@
 // ACC-ROOT-PASSWORD-LOCKED: root has no usable password ("!" or "*" in /etc/shadow), so nobody can log in
 // or `su` as root with a guessed password; admins use sudo. The hash itself is never shown.
-import { accounts, shadow } from "../../facts/passwd.js";
+import { accounts, shadow } from "../../../facts/passwd.js";
 import type { Check } from "../../types.js";
 
 export const rootPasswordLocked: Check = {

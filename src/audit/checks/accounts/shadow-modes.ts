@@ -1,7 +1,7 @@
 // ACC-SHADOW-MODES: the account databases have safe owners and modes — /etc/shadow and /etc/gshadow
 // 0640 root:shadow (or root:root) or stricter, /etc/passwd and /etc/group 0644 root:root, writable by
 // root only.
-import { accounts } from "../../facts/passwd.js";
+import { accounts } from "../../../facts/passwd.js";
 import type { Check } from "../../types.js";
 
 const oct = (mode: number) => (mode & 0o7777).toString(8).padStart(4, "0");

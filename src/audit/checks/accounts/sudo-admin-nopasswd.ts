@@ -4,8 +4,8 @@
 // finding, and so is `Defaults !authenticate` for them. Stricter than ACC-SUDO-NOPASSWD-ALL: NOPASSWD for a
 // single command counts too, and `sudoPassword: false` in the policy only lowers it to a warning — a waiver
 // (waivers: [{check: ACC-SUDO-NOPASSWD, reason: …}]) is how an intended exception is recorded.
-import type { AccountDb } from "../../facts/passwd.js";
-import { sudoers } from "../../facts/sudoers.js";
+import type { AccountDb } from "../../../facts/passwd.js";
+import { sudoers } from "../../../facts/sudoers.js";
 import type { Check } from "../../types.js";
 import { adminNames, sudoAdmins } from "./admins.js";
 

@@ -1,7 +1,7 @@
 // ACC-SUDO-NOPASSWD-ALL: sudo asks for the user's password before running anything as root. A global
 // NOPASSWD (for ALL, a %group, or any user not named by the policy) and `Defaults !authenticate` turn a
 // stolen session or key into root at once. A policy admin with `sudoPassword: false` may have NOPASSWD.
-import { sudoers } from "../../facts/sudoers.js";
+import { sudoers } from "../../../facts/sudoers.js";
 import type { Check } from "../../types.js";
 
 export const sudoNopasswdAll: Check = {

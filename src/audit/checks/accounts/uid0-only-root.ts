@@ -1,6 +1,6 @@
 // ACC-UID0-ONLY-ROOT: no account other than root has UID 0 (a second UID 0 is a backdoor that the name
 // "root" hides from most reviews).
-import { accounts } from "../../facts/passwd.js";
+import { accounts } from "../../../facts/passwd.js";
 import type { Check } from "../../types.js";
 
 export const uid0OnlyRoot: Check = {

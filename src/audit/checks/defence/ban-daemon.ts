@@ -1,6 +1,6 @@
 // DEF-BAN-DAEMON: something bans brute-forcing addresses right now — rampart guard or fail2ban running,
 // found in /proc/*/cmdline (installed-but-stopped does not count).
-import { processes } from "../../facts/processes.js";
+import { processes } from "../../../facts/processes.js";
 import type { Check } from "../../types.js";
 
 export const defBanDaemon: Check = {

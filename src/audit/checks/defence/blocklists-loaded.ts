@@ -1,7 +1,7 @@
 // DEF-BLOCKLISTS-LOADED: when the policy configures blocklists, their addresses are really in the kernel —
 // rampart_block_v4/v6 non-empty in table inet rampart, or ipset lists of those names (iptables backend).
 import { BLOCK_SET, NFT_FAMILY, NFT_TABLE } from "../../../firewall/sets.js";
-import { ipsetLists, nftSetSize } from "../../facts/firewall.js";
+import { ipsetLists, nftSetSize } from "../../../firewall/observed/loaded.js";
 import type { Check } from "../../types.js";
 
 export const defBlocklistsLoaded: Check = {

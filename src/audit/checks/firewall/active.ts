@@ -2,7 +2,7 @@
 // iptables-legacy (x_tables), ufw or firewalld on top — judged from the rules present, not from the
 // packages installed. Rules in both nftables and iptables-legacy are evaluated independently by the kernel,
 // which surprises people, so that mix is a warning.
-import { processes, programName } from "../../facts/processes.js";
+import { processes, programName } from "../../../facts/processes.js";
 import type { Check } from "../../types.js";
 import { isOutcome, loadRuleset, ufwEnabled } from "./state.js";
 

@@ -2,7 +2,7 @@
 // base chain with policy drop, or whose last rule drops/rejects everything (nftables inet/ip/ip6 tables,
 // iptables INPUT). IPv6 need not be filtered when the host has IPv6 switched off.
 import type { Check } from "../../types.js";
-import { defaultDenyChains } from "./input-path.js";
+import { defaultDenyChains } from "../../../firewall/observed/input-path.js";
 import { ipv6Disabled, isOutcome, loadRuleset } from "./state.js";
 
 export const fwDefaultDenyIn: Check = {

@@ -3,7 +3,7 @@
 // is a filter in the forward path: rules in Docker's DOCKER-USER chain, or rampart's forward sets.
 import { NFT_TABLE } from "../../../firewall/sets.js";
 import type { Check } from "../../types.js";
-import type { Chain } from "./model.js";
+import type { ObservedChain } from "../../../firewall/observed/model.js";
 import { isOutcome, loadRuleset } from "./state.js";
 
 export const fwDockerBypass: Check = {
@@ -42,7 +42,7 @@ export const fwDockerBypass: Check = {
         filters.push(`${c.origin} ${c.family} DOCKER-USER: ${c.rules.length} rule(s)`);
     }
     const rampartForward = chains.find(
-      (c: Chain) => c.table === NFT_TABLE && c.family === "inet" && c.hook === "forward" && c.origin === "nftables",
+      (c: ObservedChain) => c.table === NFT_TABLE && c.family === "inet" && c.hook === "forward" && c.origin === "nftables",
     );
     if (
       rampartForward &&

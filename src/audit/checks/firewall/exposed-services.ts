@@ -3,10 +3,10 @@
 // to it). A socket on "::" also takes IPv4 (dual stack), so both families are evaluated for it.
 import { INBOUND_SERVICES, portRange } from "../../../firewall/services.js";
 import type { Policy } from "../../../policy/schema.js";
-import { type ListeningSocket, listeningSockets } from "../../facts/listening.js";
-import { socketOwners } from "../../facts/processes.js";
+import { type ListeningSocket, listeningSockets } from "../../../facts/listening.js";
+import { socketOwners } from "../../../facts/processes.js";
 import type { Check } from "../../types.js";
-import { type Reach, reach } from "./input-path.js";
+import { type Reach, reach } from "../../../firewall/observed/input-path.js";
 import { isOutcome, loadRuleset } from "./state.js";
 
 const LOOPBACK = /^(127\.|::1$|::ffff:127\.)/;

@@ -1,7 +1,7 @@
 // FW-IPV6-PARITY: when IPv4 is filtered, IPv6 is filtered too (or IPv6 is off). An `ip`-family table or an
 // iptables-only setup leaves every service reachable over IPv6 — the classic hole of v4-only rulesets.
 import type { Check } from "../../types.js";
-import { defaultDenyChains } from "./input-path.js";
+import { defaultDenyChains } from "../../../firewall/observed/input-path.js";
 import { ipv6Disabled, isOutcome, loadRuleset } from "./state.js";
 
 export const fwIpv6Parity: Check = {

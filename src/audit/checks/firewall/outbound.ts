@@ -2,7 +2,7 @@
 // (firewall.outbound: { allow: [...] }); with `outbound: allow` the observed output policy is reported for
 // information and passes, because that is what the policy wants.
 import type { Check } from "../../types.js";
-import { defaultDenyChains } from "./input-path.js";
+import { defaultDenyChains } from "../../../firewall/observed/input-path.js";
 import { isOutcome, loadRuleset } from "./state.js";
 
 export const fwOutboundDeny: Check = {

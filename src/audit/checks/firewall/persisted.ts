@@ -2,30 +2,8 @@
 // nftables.service enabled, /etc/iptables/rules.v4 with netfilter-persistent enabled, ufw or firewalld
 // enabled, or rampart's own firewall unit. "Enabled" means a symlink in /etc/systemd/system/*.wants, what
 // `systemctl enable` creates, so this works on an image under --root as well.
-import type { AuditContext, Check } from "../../types.js";
-
-/** Units enabled through a .wants/ symlink under /etc/systemd/system (memoised). */
-export function enabledUnits(ctx: AuditContext): Promise<Map<string, string>> {
-  return ctx.memo("systemd:wants", async () => {
-    const out = new Map<string, string>();
-    const base = "/etc/systemd/system";
-    for (const d of await ctx.fs.list(base)) {
-      if (!d.endsWith(".wants")) continue;
-      for (const unit of await ctx.fs.list(`${base}/${d}`)) {
-        if (!out.has(unit)) out.set(unit, `${base}/${d}/${unit}`);
-      }
-    }
-    // a unit masked with a symlink to /dev/null is not enabled whatever its wants links say
-    for (const unit of [...out.keys()]) {
-      const st = await ctx.fs.lstat(`${base}/${unit}`);
-      if (st?.isSymbolicLink()) {
-        const real = await ctx.fs.real(`${base}/${unit}`);
-        if (real.endsWith("/dev/null")) out.delete(unit);
-      }
-    }
-    return out;
-  });
-}
+import { enabledUnits } from "../../../facts/units.js";
+import type { Check } from "../../types.js";
 
 /** Rules in an nftables file beyond Debian's stock accept-all skeleton. */
 export function nftConfHasRules(text: string): boolean {

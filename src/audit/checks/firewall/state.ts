@@ -1,6 +1,6 @@
 // What the firewall checks share: the loaded kernel ruleset (or the error that prevents judging it), whether
 // IPv6 is in use at all, and ufw's own switch. Kept here so each check module stays one concern.
-import { type FirewallState, firewallState } from "../../facts/firewall.js";
+import { type FirewallState, firewallState } from "../../../firewall/observed/loaded.js";
 import { type AuditContext, errorOutcome, type Outcome } from "../../types.js";
 
 /** The ruleset, or an error outcome when a tool that is present could not be read. */

@@ -3,7 +3,7 @@
 // packages' md5sums, so its "baseline" is always current and freshness means its cron check is on).
 import type { AuditContext } from "../../types.js";
 import { BaselineStore, type RunRecord } from "../../../integrity/store.js";
-import { packages } from "../../facts/packages.js";
+import { packages } from "../../../facts/packages.js";
 
 export interface Baseline {
   kind: "aide" | "rampart" | "debsums";

@@ -1,8 +1,8 @@
 // KERN-IP-FORWARD: a server that is not a router does not forward packets; on a container/VM host (or when
 // the policy routes) forwarding on is expected and passes with a note.
-import { procPath, runtimeSysctl } from "../../facts/sysctl.js";
+import { procPath, runtimeSysctl } from "../../../facts/sysctl.js";
 import type { Check } from "../../types.js";
-import { forwardingContext } from "./forwarding.js";
+import { forwardingContext } from "../../../facts/forwarding.js";
 
 const KEYS = ["net.ipv4.ip_forward", "net.ipv6.conf.all.forwarding"];
 
@@ -16,7 +16,10 @@ export const ipForward: Check = {
   refs: ["dev-sec sysctl-01", "dev-sec sysctl-19", "CIS Debian 12: Ensure ip forwarding is disabled"],
   live: true,
   async run(ctx) {
-    const [context, ...values] = await Promise.all([forwardingContext(ctx), ...KEYS.map((k) => runtimeSysctl(ctx, k))]);
+    const [context, ...values] = await Promise.all([
+      forwardingContext(ctx, { ipForward: ctx.policy.sysctl.ipForward, forward: ctx.policy.firewall.forward }),
+      ...KEYS.map((k) => runtimeSysctl(ctx, k)),
+    ]);
     const observed: Record<string, string> = {};
     KEYS.forEach((k, i) => {
       const v = values[i];

@@ -3,9 +3,9 @@
 // File-based, so it also judges an image under --root. Evidence names the file:line that sets each key.
 // On the running system, keys the kernel does not have (no Yama LSM, IPv6 disabled: no /proc/sys path)
 // are left out and named in the reason — "not set" would ask for a setting the kernel cannot take.
-import { persistedSysctl, procPath, runtimeSysctl } from "../../facts/sysctl.js";
+import { persistedSysctl, procPath, runtimeSysctl } from "../../../facts/sysctl.js";
 import type { Check } from "../../types.js";
-import { forwardingContext } from "./forwarding.js";
+import { forwardingContext } from "../../../facts/forwarding.js";
 import { accepts, describeWant, SYSCTL_GROUPS, type SysctlKey } from "./recommended.js";
 import { expectedKeys } from "./runtime.js";
 
@@ -18,7 +18,10 @@ export const sysctlPersisted: Check = {
     "Write the listed keys to /etc/sysctl.d/60-rampart.conf (`rampart apply --only sysctl` does) and load them with `sysctl --system`; fix or remove a later file that sets them back.",
   refs: ["Lynis KRNL-6000", "CIS Debian 12: network and kernel parameters are set in /etc/sysctl.d"],
   async run(ctx) {
-    const [persisted, forwarding] = await Promise.all([persistedSysctl(ctx), forwardingContext(ctx)]);
+    const [persisted, forwarding] = await Promise.all([
+      persistedSysctl(ctx),
+      forwardingContext(ctx, { ipForward: ctx.policy.sysctl.ipForward, forward: ctx.policy.firewall.forward }),
+    ]);
     const keys: SysctlKey[] = SYSCTL_GROUPS.flatMap((g) => expectedKeys(ctx, g));
     if (!forwarding.expected) keys.push({ key: "net.ipv4.ip_forward", want: { equals: "0" }, kernelDefault: "0" });
     const known = new Set(keys.map((k) => k.key));

@@ -1,7 +1,7 @@
 // One runtime check per recommended group: read each key from /proc/sys (live only) and compare with what
 // the policy expects — the recommended value, or the policy's own `sysctl.set` value for that key. Keys the
 // kernel does not have (IPv6 off, no Yama) are left out; a group with none of its keys is skipped.
-import { procPath, runtimeSysctl } from "../../facts/sysctl.js";
+import { procPath, runtimeSysctl } from "../../../facts/sysctl.js";
 import type { AuditContext, Check, Outcome } from "../../types.js";
 import { accepts, describeWant, type SysctlGroup, type SysctlKey, type Want } from "./recommended.js";
 

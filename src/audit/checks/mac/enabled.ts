@@ -1,7 +1,7 @@
 // MAC-APPARMOR-ENABLED: a mandatory access control framework is active in the running kernel — AppArmor
 // (Debian/Ubuntu) or SELinux. Skipped with the reason when the kernel has neither.
 import type { Check } from "../../types.js";
-import { AA_ENABLED, macState, SELINUX_ENFORCE } from "./state.js";
+import { AA_ENABLED, macState, SELINUX_ENFORCE } from "../../../facts/mac.js";
 
 export const macEnabled: Check = {
   id: "MAC-APPARMOR-ENABLED",

@@ -1,6 +1,6 @@
 // MAC-INSTALLED: the AppArmor (or SELinux) userspace is installed, so profiles load at boot. File-based
 // (dpkg database), so it also judges an image under --root.
-import { installedOf, packages } from "../../facts/packages.js";
+import { installedOf, packages } from "../../../facts/packages.js";
 import type { Check } from "../../types.js";
 
 const APPARMOR = ["apparmor"];

@@ -1,7 +1,7 @@
 // MAC-PROFILES-ENFORCING: AppArmor profiles are loaded and enforce (complain mode only logs); with SELinux,
 // the enforce flag. The policy's `mac.apparmor: complain` accepts complain mode.
 import type { Check } from "../../types.js";
-import { AA_PROFILES, macState, SELINUX_ENFORCE } from "./state.js";
+import { AA_PROFILES, macState, SELINUX_ENFORCE } from "../../../facts/mac.js";
 
 export const profilesEnforcing: Check = {
   id: "MAC-PROFILES-ENFORCING",

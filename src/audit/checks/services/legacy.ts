@@ -2,8 +2,8 @@
 // package installed (dpkg database, also under --root) or its port listening (live, /proc/net) is a
 // failure; only the client installed is a warning. Packages the policy keeps (`services.keep`) pass with a
 // note. Each check module is just its data.
-import { socketsOn, listeningSockets } from "../../facts/listening.js";
-import { installedOf, packages } from "../../facts/packages.js";
+import { socketsOn, listeningSockets } from "../../../facts/listening.js";
+import { installedOf, packages } from "../../../facts/packages.js";
 import type { Check, Severity } from "../../types.js";
 
 export interface LegacySpec {

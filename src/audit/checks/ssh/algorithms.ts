@@ -3,7 +3,7 @@
 // Host key algorithms are judged as offered, not as configured: sshd advertises only the algorithms its
 // loaded host keys (and HostCertificates) can sign with, so the default list's ECDSA-P384 or sk-* entries
 // are not offered by a server with an ed25519 and an RSA key, and listing them would be wrong evidence.
-import type { SshdFacts } from "../../facts/sshd.js";
+import type { SshdFacts } from "../../../facts/sshd.js";
 import { type AlgoKind, rateList, worst } from "../../../sshd/crypto.js";
 import { setting } from "../../../sshd/effective.js";
 import type { AuditContext, Check, CheckMeta } from "../../types.js";

@@ -3,7 +3,7 @@
 // is locked out at the next reload. Admins: the policy's, else the members of sudo/admin/wheel.
 import { setting } from "../../../sshd/effective.js";
 import { matchPatternList } from "../../../sshd/patterns.js";
-import { parseColonFile } from "../../facts/sshd.js";
+import { parseColonFile } from "../../../facts/sshd.js";
 import type { Check } from "../../types.js";
 import { CIS, LYNIS, factsOrSkip, isOutcome, viewFor, viewNotes } from "./setting.js";
 

@@ -1,7 +1,7 @@
 // The host key files sshd loads (HostKey lines, or the compiled-in three), shared by SSH-HOSTKEY-SIZE and
 // SSH-HOSTKEY-MODES: the effective list from sshd -T / the parser, keeping only files that exist.
 import { setting } from "../../../sshd/effective.js";
-import type { SshdFacts } from "../../facts/sshd.js";
+import type { SshdFacts } from "../../../facts/sshd.js";
 import type { AuditContext } from "../../types.js";
 import { viewFor } from "./setting.js";
 

@@ -1,7 +1,7 @@
 // SSH-HOSTKEY-MODES: private host keys owned by root and readable by nobody else (0600; 0640 with the
 // ssh_keys group as Fedora/RHEL ship them). A readable host key lets any local user impersonate the server.
 import type { Check } from "../../types.js";
-import { parseColonFile } from "../../facts/sshd.js";
+import { parseColonFile } from "../../../facts/sshd.js";
 import { hostKeyFiles } from "./hostkey-files.js";
 import { CIS, factsOrSkip, isOutcome } from "./setting.js";
 

@@ -1,5 +1,5 @@
 // The ssh area's checks, in report order. Each check lives in its own small module beside this file; the
-// shared facts (parsed config, sshd -T views) come from ../../facts/sshd.ts.
+// shared facts (parsed config, sshd -T views) come from src/facts/sshd.ts.
 import type { Check } from "../../types.js";
 import { agentForwarding } from "./agent-forwarding.js";
 import { clientAlive } from "./client-alive.js";

@@ -5,7 +5,7 @@
 // enrolled, is a finding.
 import { mfaStatus } from "../../../mfa/status.js";
 import { PAM_SSHD, TOTP_MODULE, TOTP_PACKAGE, pamUsesModule } from "../../../sshd/pam.js";
-import { packages } from "../../facts/packages.js";
+import { packages } from "../../../facts/packages.js";
 import type { Check } from "../../types.js";
 import { factsOrSkip, isOutcome } from "./setting.js";
 

@@ -1,7 +1,7 @@
 // The shape most ssh checks share: read one effective sshd setting for each probed connection (admin,
 // root, unknown user), judge it, and report the worst, with the file:line that set it. A check module then
 // only says which key, what is acceptable and why. Also the skip for "openssh-server not installed".
-import { type SshdFacts, sshdFacts } from "../../facts/sshd.js";
+import { type SshdFacts, sshdFacts } from "../../../facts/sshd.js";
 import type { AuditContext, Check, CheckMeta, Outcome, Status } from "../../types.js";
 import { skip } from "../../types.js";
 import type { EffectiveView } from "../../../sshd/effective.js";
@@ -14,7 +14,7 @@ export const NOT_INSTALLED = "openssh-server not installed";
  * judged from its files: the views then carry CONFIG_TREE_NOTE, so every verdict says how it was reached.
  */
 export async function factsOrSkip(ctx: AuditContext): Promise<SshdFacts | Outcome> {
-  const f = await sshdFacts(ctx);
+  const f = await sshdFacts(ctx, ctx.policyFromFile ? ctx.policy.admins.map((a) => a.name) : []);
   if (!f.installed && !f.configTree) return skip(NOT_INSTALLED);
   return f;
 }

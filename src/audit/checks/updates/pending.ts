@@ -1,6 +1,6 @@
 // UPD-PENDING: upgrades apt would install now (one `apt-get -s dist-upgrade` simulation, shared with
 // UPD-SECURITY-PENDING). Non-security updates are a warning, not a failure.
-import { aptSimulation } from "../../facts/apt.js";
+import { aptSimulation } from "../../../facts/apt.js";
 import { type Check, errorOutcome } from "../../types.js";
 
 export const updPending: Check = {

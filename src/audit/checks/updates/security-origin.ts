@@ -1,8 +1,8 @@
 // UPD-SECURITY-ORIGIN: unattended-upgrades is told to install from the security suite
 // (Unattended-Upgrade::Origins-Pattern, or the older ::Allowed-Origins), otherwise it runs and installs
 // nothing that matters.
-import { aptConfig, aptKey } from "../../facts/apt.js";
-import { packages } from "../../facts/packages.js";
+import { aptConfig, aptKey } from "../../../facts/apt.js";
+import { packages } from "../../../facts/packages.js";
 import type { Check } from "../../types.js";
 
 const LISTS = ["Unattended-Upgrade::Origins-Pattern", "Unattended-Upgrade::Allowed-Origins"];

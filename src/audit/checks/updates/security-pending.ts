@@ -1,6 +1,6 @@
 // UPD-SECURITY-PENDING: upgrades whose candidate comes from a security suite (Debian-Security:12/stable-security,
 // Ubuntu:24.04/noble-security) — known vulnerabilities with a fix waiting to be installed.
-import { aptSimulation } from "../../facts/apt.js";
+import { aptSimulation } from "../../../facts/apt.js";
 import { type Check, errorOutcome } from "../../types.js";
 
 export const updSecurityPending: Check = {

@@ -2,10 +2,10 @@
 // the package is installed, APT::Periodic::Update-Package-Lists and ::Unattended-Upgrade are non-zero
 // (file:line of the setting that wins), and apt-daily.timer / apt-daily-upgrade.timer are enabled (or the
 // cron fallback /etc/cron.daily/apt-compat exists on hosts without systemd timers).
-import { type AptConfig, aptConfig, aptKey } from "../../facts/apt.js";
-import { packages } from "../../facts/packages.js";
+import { type AptConfig, aptConfig, aptKey } from "../../../facts/apt.js";
+import { packages } from "../../../facts/packages.js";
 import type { Check } from "../../types.js";
-import { enabledUnits } from "../firewall/persisted.js";
+import { enabledUnits } from "../../../facts/units.js";
 
 const KEYS = ["APT::Periodic::Update-Package-Lists", "APT::Periodic::Unattended-Upgrade"] as const;
 

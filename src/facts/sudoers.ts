@@ -3,7 +3,7 @@
 // a "." or ends in "~" are ignored). Only what the audit judges is extracted: who may run ALL commands,
 // with or without a password, and `Defaults !authenticate`. Each rule keeps its file:line.
 import path from "node:path";
-import type { AuditContext } from "../types.js";
+import type { FactContext } from "./context.js";
 
 export interface SudoRule {
   /** users, %groups, ALL, after expanding User_Alias */
@@ -35,7 +35,7 @@ export interface Sudoers {
 
 export const SUDOERS = "/etc/sudoers";
 
-export function sudoers(ctx: AuditContext): Promise<Sudoers> {
+export function sudoers(ctx: FactContext): Promise<Sudoers> {
   return ctx.memo("sudoers", async () => {
     const out: Sudoers = { present: false, files: [], rules: [], noAuthDefaults: [] };
     const main = await ctx.fs.readTextIfExists(SUDOERS);

@@ -1,10 +1,13 @@
-// The account databases as files (/etc/passwd, /etc/group, /etc/shadow), read through HostFs so plans work
-// for --root images too. Read-only: changes go through Debian's own tools (useradd, usermod, passwd), whose
-// argv the plan shows. Shadow password fields are only ever classified (locked/usable/empty), never kept.
-import { parseGroup, parsePasswd, parseShadow } from "../audit/facts/passwd.js";
+// The account databases as maps by name, for the apply parts and MFA enrolment (passwd.ts holds the parsers and
+// the audit's line-numbered view), read through HostFs so plans work for --root images too, and read fresh on
+// each call: a plan's commands create users, and the next step must see them. Read-only: changes go through
+// Debian's own tools (useradd, usermod, passwd), whose argv the plan shows. Shadow password fields are only
+// ever classified (locked/usable/empty), never kept.
+import { parseGroup, parsePasswd, parseShadow } from "./passwd.js";
 import type { HostFs } from "../system/hostfs.js";
 
-export interface PasswdEntry {
+/** A user as the apply parts need it (passwd.ts's PasswdEntry also carries the file:line and the empty-field flag). */
+export interface AccountUser {
   name: string;
   uid: number;
   gid: number;
@@ -12,7 +15,7 @@ export interface PasswdEntry {
   shell: string;
 }
 
-export interface GroupEntry {
+export interface AccountGroup {
   name: string;
   gid: number;
   members: string[];
@@ -22,8 +25,8 @@ export interface GroupEntry {
 export type PasswordState = "locked" | "usable" | "empty";
 
 export interface Accounts {
-  users: Map<string, PasswdEntry>;
-  groups: Map<string, GroupEntry>;
+  users: Map<string, AccountUser>;
+  groups: Map<string, AccountGroup>;
   /** shadow state per user; no hashes are kept */
   passwords: Map<string, PasswordState>;
 }

@@ -1,19 +1,13 @@
-// The sshd facts every ssh check shares, loaded once per audit through ctx.memo: is openssh-server
+// The sshd facts every ssh check shares, loaded once per run through ctx.memo: is openssh-server
 // installed, the parsed config (with Includes and Match blocks), the effective settings for the admin,
 // root and an unknown user (sshd -T, or the parser when sshd cannot run), what the installed OpenSSH
-// supports, its version and whether it has strict KEX (Terrapin), and who the admins are.
+// supports, its version and whether it has strict KEX (Terrapin), and who the admins are (the ones the policy
+// file names, which the caller passes in, else the members of sudo/admin/wheel).
 import { promises as fsp } from "node:fs";
-import {
-  type EffectiveView,
-  type OpenSshVersion,
-  type Supported,
-  effectiveView,
-  queryVersion,
-  querySupported,
-} from "../../sshd/effective.js";
-import { type SshdConfig, loadSshdConfig } from "../../sshd/load.js";
-import type { Connection } from "../../sshd/match.js";
-import type { AuditContext } from "../types.js";
+import { type EffectiveView, type OpenSshVersion, type Supported, effectiveView, queryVersion, querySupported } from "../sshd/effective.js";
+import { type SshdConfig, loadSshdConfig } from "../sshd/load.js";
+import type { Connection } from "../sshd/match.js";
+import type { FactContext } from "./context.js";
 
 export const SSHD_CANDIDATES = ["/usr/sbin/sshd", "/usr/bin/sshd", "/sbin/sshd", "/usr/local/sbin/sshd"];
 /** A user that does not exist: what a password-guessing bot gets. */
@@ -54,19 +48,33 @@ interface Account {
   gid: string;
 }
 
-export function sshdFacts(ctx: AuditContext): Promise<SshdFacts> {
-  return ctx.memo("sshd", () => loadFacts(ctx));
+/** Where sshd is and what its configuration files say: no sshd process is asked. */
+export interface SshdInstall {
+  /** target path of the sshd binary */
+  binary: string | undefined;
+  config: SshdConfig;
 }
 
-async function loadFacts(ctx: AuditContext): Promise<SshdFacts> {
-  let binary: string | undefined;
-  for (const p of SSHD_CANDIDATES) {
-    if (await ctx.fs.exists(p)) {
-      binary = p;
-      break;
+export function sshdInstall(ctx: FactContext): Promise<SshdInstall> {
+  return ctx.memo("sshd:install", async () => {
+    let binary: string | undefined;
+    for (const p of SSHD_CANDIDATES) {
+      if (await ctx.fs.exists(p)) {
+        binary = p;
+        break;
+      }
     }
-  }
-  const config = await loadSshdConfig(ctx.fs);
+    return { binary, config: await loadSshdConfig(ctx.fs) };
+  });
+}
+
+/** The sshd facts; `policyAdmins`: the admins a policy file names (none: sudo/admin/wheel members are probed). */
+export function sshdFacts(ctx: FactContext, policyAdmins: readonly string[] = []): Promise<SshdFacts> {
+  return ctx.memo(`sshd:${policyAdmins.join(",")}`, () => loadFacts(ctx, policyAdmins));
+}
+
+async function loadFacts(ctx: FactContext, policyAdmins: readonly string[]): Promise<SshdFacts> {
+  const { binary, config } = await sshdInstall(ctx);
   const passwd = parseColonFile((await ctx.fs.readTextIfExists("/etc/passwd")) ?? "");
   const group = parseColonFile((await ctx.fs.readTextIfExists("/etc/group")) ?? "");
   const accounts: Account[] = passwd.map((f) => ({ name: f[0] ?? "", gid: f[3] ?? "" }));
@@ -80,7 +88,7 @@ async function loadFacts(ctx: AuditContext): Promise<SshdFacts> {
     }
     return [...out];
   };
-  const admins = adminsOf(ctx, group);
+  const admins = adminsOf(policyAdmins, group);
   const conn = (user: string): Connection => {
     const groups = groupsOf(user);
     const c: Connection = { user, host: PROBE_ADDR, addr: PROBE_ADDR };
@@ -106,8 +114,8 @@ async function loadFacts(ctx: AuditContext): Promise<SshdFacts> {
   return facts;
 }
 
-function adminsOf(ctx: AuditContext, group: string[][]): Admins {
-  if (ctx.policyFromFile && ctx.policy.admins.length > 0) return { names: ctx.policy.admins.map((a) => a.name), from: "policy" };
+function adminsOf(policyAdmins: readonly string[], group: string[][]): Admins {
+  if (policyAdmins.length > 0) return { names: [...policyAdmins], from: "policy" };
   const names: string[] = [];
   for (const g of group) {
     if (!["sudo", "admin", "wheel"].includes(g[0] ?? "")) continue;
@@ -125,7 +133,7 @@ export function parseColonFile(text: string): string[][] {
 }
 
 /** Debian and Ubuntu backport the Terrapin fix without changing the version: look for the marker itself. */
-async function binaryHasStrictKex(ctx: AuditContext, binary: string): Promise<boolean | undefined> {
+async function binaryHasStrictKex(ctx: FactContext, binary: string): Promise<boolean | undefined> {
   try {
     const buf = await fsp.readFile(await ctx.fs.real(binary));
     return buf.includes("kex-strict-s-v00@openssh.com");

@@ -1,7 +1,7 @@
 // The account databases: /etc/passwd, /etc/shadow and /etc/group, parsed once per audit with the line each
 // entry is on (for evidence "file:line"). Password hashes are classified while parsing (locked, empty,
 // which scheme) and then dropped: no hash ever reaches a report, a log or memory beyond this module.
-import type { AuditContext } from "../types.js";
+import type { FactContext } from "./context.js";
 
 export interface PasswdEntry {
   name: string;
@@ -44,7 +44,7 @@ export interface AccountDb {
   membersOf(group: string): string[];
 }
 
-export function accounts(ctx: AuditContext): Promise<AccountDb> {
+export function accounts(ctx: FactContext): Promise<AccountDb> {
   return ctx.memo("accounts", async () => {
     const [passwd, group] = await Promise.all([ctx.fs.readText("/etc/passwd"), ctx.fs.readTextIfExists("/etc/group")]);
     return accountDb(parsePasswd(passwd, "/etc/passwd"), parseGroup(group ?? "", "/etc/group"));
@@ -52,7 +52,7 @@ export function accounts(ctx: AuditContext): Promise<AccountDb> {
 }
 
 /** /etc/shadow; undefined when the system has none. Unreadable (not root) throws a PERMISSION error. */
-export function shadow(ctx: AuditContext): Promise<ShadowEntry[] | undefined> {
+export function shadow(ctx: FactContext): Promise<ShadowEntry[] | undefined> {
   return ctx.memo("shadow", async () => {
     const text = await ctx.fs.readTextIfExists("/etc/shadow");
     return text === undefined ? undefined : parseShadow(text, "/etc/shadow");

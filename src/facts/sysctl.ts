@@ -5,7 +5,7 @@
 // is already included, as Debian's /etc/sysctl.d/99-sysctl.conf symlink does). Globs (`net.ipv4.conf.*.rp_filter`)
 // and `-key` exclusions follow systemd's rules. Each persisted value keeps the file:line that set it.
 import path from "node:path";
-import type { AuditContext } from "../types.js";
+import type { FactContext } from "./context.js";
 
 export const SYSCTL_DIRS = ["/etc/sysctl.d", "/run/sysctl.d", "/usr/local/lib/sysctl.d", "/usr/lib/sysctl.d", "/lib/sysctl.d"];
 export const SYSCTL_CONF = "/etc/sysctl.conf";
@@ -16,7 +16,7 @@ export function procPath(key: string): string {
 }
 
 /** The runtime value (trimmed), or undefined when the kernel has no such key. Memoised per key. */
-export function runtimeSysctl(ctx: AuditContext, key: string): Promise<string | undefined> {
+export function runtimeSysctl(ctx: FactContext, key: string): Promise<string | undefined> {
   return ctx.memo(`sysctl:${key}`, async () => {
     const v = await ctx.fs.readTextIfExists(procPath(key));
     return v === undefined ? undefined : v.trim().replace(/\s+/g, " ");
@@ -43,7 +43,7 @@ export interface PersistedSysctl {
   get(key: string): Assignment | undefined;
 }
 
-export function persistedSysctl(ctx: AuditContext): Promise<PersistedSysctl> {
+export function persistedSysctl(ctx: FactContext): Promise<PersistedSysctl> {
   return ctx.memo("sysctl:persisted", async () => {
     const byName = new Map<string, string>();
     for (const dir of SYSCTL_DIRS) {

@@ -4,7 +4,7 @@
 import assert from "node:assert/strict";
 import { existsSync, readFileSync, readdirSync } from "node:fs";
 import { test } from "node:test";
-import { run } from "../../system/exec.js";
+import { run } from "../system/exec.js";
 import { compareDebVersions, parseDebVersion } from "./debversion.js";
 
 test("parse: epoch, upstream, revision (the last hyphen splits)", () => {

@@ -1,6 +1,6 @@
 // What the kernel's mandatory access control is doing now: AppArmor (module parameter and loaded profiles
 // with their modes from securityfs) or SELinux (enforce flag). Read once per audit; live only.
-import type { AuditContext } from "../../types.js";
+import type { FactContext } from "./context.js";
 
 export const AA_ENABLED = "/sys/module/apparmor/parameters/enabled";
 export const AA_PROFILES = "/sys/kernel/security/apparmor/profiles";
@@ -11,7 +11,7 @@ export interface MacState {
   selinux?: { enforcing: boolean };
 }
 
-export function macState(ctx: AuditContext): Promise<MacState> {
+export function macState(ctx: FactContext): Promise<MacState> {
   return ctx.memo("mac:state", async () => {
     const [aa, profiles, se] = await Promise.all([
       ctx.fs.readTextIfExists(AA_ENABLED),

@@ -11,7 +11,7 @@ import { mkdtemp, open, readFile, rm } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import { gunzipSync } from "node:zlib";
-import type { AuditContext } from "../types.js";
+import type { FactContext } from "./context.js";
 import { compareDebVersions } from "./debversion.js";
 import { DPKG_STATUS } from "./packages.js";
 
@@ -60,7 +60,7 @@ interface Installed {
 }
 
 /** Pending upgrades from the lists, or why apt itself must be asked. */
-export async function pendingFromLists(ctx: AuditContext, defaultRelease: string | undefined): Promise<ListsPending> {
+export async function pendingFromLists(ctx: FactContext, defaultRelease: string | undefined): Promise<ListsPending> {
   if (defaultRelease) return { ok: false, reason: `APT::Default-Release is set (${defaultRelease})` };
   const names = await ctx.fs.list(LISTS_DIR);
   const lists = names.filter((n) => LIST_NAME.test(n));
@@ -191,7 +191,7 @@ function releaseOf(list: string, releases: Map<string, Release>): Release {
 }
 
 /** A list's bytes: plain and gzip in-process; lz4, xz, zstd, bzip2 through apt's own decompressor. */
-async function readList(ctx: AuditContext, file: string): Promise<Buffer | { reason: string }> {
+async function readList(ctx: FactContext, file: string): Promise<Buffer | { reason: string }> {
   try {
     const real = await ctx.fs.real(file);
     if (/_Packages$/.test(file)) return await readFile(real);
@@ -206,7 +206,7 @@ async function readList(ctx: AuditContext, file: string): Promise<Buffer | { rea
  * `apt-helper cat-file` into an unlinked temporary file, then one read: 50 MB through a pipe costs
  * 0.6-0.9 s on a busy 2-core machine, through a file about 0.1-0.3 s. Nothing is left behind, even on a crash.
  */
-async function decompressed(ctx: AuditContext, real: string): Promise<Buffer> {
+async function decompressed(ctx: FactContext, real: string): Promise<Buffer> {
   const dir = await mkdtemp(path.join(os.tmpdir(), "rampart-apt-"));
   const tmp = path.join(dir, "list");
   const fh = await open(tmp, "w+", 0o600);
@@ -233,7 +233,7 @@ async function decompressed(ctx: AuditContext, real: string): Promise<Buffer> {
  * undefined. Only `Pin: origin HOST` for a host no list comes from is known to be harmless (the
  * nodesource-style pin left behind after its source was removed); anything else means ask apt.
  */
-async function pinTouchingLists(ctx: AuditContext, lists: string[]): Promise<string | undefined> {
+async function pinTouchingLists(ctx: FactContext, lists: string[]): Promise<string | undefined> {
   const files = [PREFS_MAIN, ...(await ctx.fs.list(PREFS_DIR)).filter((n) => VALID_PREF.test(n)).map((n) => `${PREFS_DIR}/${n}`)];
   const hosts = new Set(lists.map((n) => n.slice(0, n.indexOf("_"))));
   for (const file of files) {

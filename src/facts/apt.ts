@@ -8,12 +8,12 @@
 // repeated audit skips apt entirely until one of them changes), and the APT configuration with provenance: every /etc/apt/apt.conf.d/* file
 // parsed in apt's own order so each value names the file:line that set it, cross-checked on the live system
 // against `apt-config dump` (what apt really uses).
-import type { AuditContext } from "../types.js";
+import type { FactContext } from "./context.js";
 import { type PendingPackage, pendingFromLists } from "./apt-lists.js";
 import { isSecurityOrigin } from "./apt-lists.js";
 
 export { isSecurityOrigin, type PendingPackage } from "./apt-lists.js";
-import { tryTool } from "./firewall.js";
+import { tryTool } from "./tool.js";
 
 export const APT_SIM_ARGV = ["apt-get", "-s", "-o", "Debug::NoLocking=1", "dist-upgrade"] as const;
 
@@ -23,7 +23,7 @@ export const APT_SIM_CACHE = "/var/cache/rampart/apt-simulation.json";
 const APT_INPUT_DIRS = ["/var/lib/apt/lists", "/etc/apt/sources.list.d", "/etc/apt/preferences.d", "/etc/apt/apt.conf.d"];
 const APT_INPUT_FILES = ["/var/lib/dpkg/status", "/etc/apt/sources.list", "/etc/apt/preferences", "/etc/apt/apt.conf"];
 
-export function aptSimulation(ctx: AuditContext): Promise<AptSimulation> {
+export function aptSimulation(ctx: FactContext): Promise<AptSimulation> {
   return ctx.memo("apt:simulation", async () => {
     const key = await aptInputsKey(ctx);
     const cached = await readCache(ctx, key);
@@ -57,7 +57,7 @@ export function aptSimulation(ctx: AuditContext): Promise<AptSimulation> {
   });
 }
 
-async function writeCache(ctx: AuditContext, key: string | undefined, sim: AptSimulation & { ok: true }): Promise<void> {
+async function writeCache(ctx: FactContext, key: string | undefined, sim: AptSimulation & { ok: true }): Promise<void> {
   if (!key || !ctx.live) return;
   const text = `${JSON.stringify({ key, pending: sim.pending, source: sim.source })}\n`;
   await ctx.fs.writeAtomic(APT_SIM_CACHE, text, { mode: 0o644 }).catch((e: unknown) => {
@@ -66,7 +66,7 @@ async function writeCache(ctx: AuditContext, key: string | undefined, sim: AptSi
 }
 
 /** size:mtime of everything apt's answer depends on; undefined when the package lists cannot be read. */
-async function aptInputsKey(ctx: AuditContext): Promise<string | undefined> {
+async function aptInputsKey(ctx: FactContext): Promise<string | undefined> {
   const parts: string[] = [];
   const add = async (f: string) => {
     const st = await ctx.fs.stat(f).catch(() => undefined);
@@ -77,7 +77,7 @@ async function aptInputsKey(ctx: AuditContext): Promise<string | undefined> {
   return parts.length > APT_INPUT_FILES.length ? parts.join("\n") : undefined;
 }
 
-async function readCache(ctx: AuditContext, key: string | undefined): Promise<AptSimulation | undefined> {
+async function readCache(ctx: FactContext, key: string | undefined): Promise<AptSimulation | undefined> {
   if (!key || !ctx.live) return undefined;
   const text = await ctx.fs.readTextIfExists(APT_SIM_CACHE).catch(() => undefined);
   if (!text) return undefined;
@@ -137,7 +137,7 @@ const VALID_PART = /^[A-Za-z0-9_-]+(\.conf)?$/;
 /** Keys are case-insensitive in apt: store them lower-cased. */
 export const aptKey = (k: string) => k.toLowerCase();
 
-export function aptConfig(ctx: AuditContext): Promise<AptConfig> {
+export function aptConfig(ctx: FactContext): Promise<AptConfig> {
   return ctx.memo("apt:config", async () => {
     const cfg: AptConfig = { scalars: new Map(), lists: new Map(), files: [] };
     const names = (await ctx.fs.list(PARTS)).filter((n) => VALID_PART.test(n));

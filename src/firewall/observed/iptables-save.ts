@@ -1,7 +1,7 @@
 // Parse `iptables-save` / `ip6tables-save` text (legacy or nf_tables variant) into the neutral model.
 // The format is line based: `*table`, `:CHAIN POLICY [pkts:bytes]`, `-A CHAIN options… -j TARGET`, `COMMIT`.
 // Options the evaluator does not know become `unknown` matches; comments and counters are ignored.
-import type { Chain, Family, Match, Origin, Rule, Ruleset, Verdict } from "./model.js";
+import type { ObservedChain, Family, ObservedMatch, Origin, ObservedRule, ObservedRuleset, ObservedVerdict } from "./model.js";
 
 const HOOKS: Record<string, string> = {
   INPUT: "input",
@@ -14,11 +14,11 @@ const HOOKS: Record<string, string> = {
 const NEUTRAL_WITH_ARG = new Set(["--comment", "--limit", "--limit-burst", "-m", "--match"]);
 const TERMINAL = new Set(["ACCEPT", "DROP", "REJECT", "RETURN"]);
 
-export function parseIptablesSave(text: string, v: 4 | 6, origin: Origin): Ruleset {
+export function parseIptablesSave(text: string, v: 4 | 6, origin: Origin): ObservedRuleset {
   const family: Family = v === 4 ? "ip" : "ip6";
-  const out: Ruleset = { chains: [], sets: [], tables: [] };
+  const out: ObservedRuleset = { chains: [], sets: [], tables: [] };
   let table: string | undefined;
-  const chains = new Map<string, Chain>();
+  const chains = new Map<string, ObservedChain>();
   for (const raw of text.split("\n")) {
     const line = raw.trim();
     if (line === "" || line.startsWith("#")) continue;
@@ -32,7 +32,7 @@ export function parseIptablesSave(text: string, v: 4 | 6, origin: Origin): Rules
     if (line.startsWith(":")) {
       const [name, policy] = line.slice(1).split(/\s+/);
       if (!name) continue;
-      const chain: Chain = { origin, family, table, name, rules: [] };
+      const chain: ObservedChain = { origin, family, table, name, rules: [] };
       const hook = HOOKS[name];
       if (hook && policy !== "-") {
         chain.hook = hook;
@@ -82,9 +82,9 @@ export function tokenize(line: string): string[] {
   return out;
 }
 
-function parseRuleTokens(t: string[], line: string): Rule {
-  const matches: Match[] = [];
-  let verdict: Verdict = { kind: "continue" };
+function parseRuleTokens(t: string[], line: string): ObservedRule {
+  const matches: ObservedMatch[] = [];
+  let verdict: ObservedVerdict = { kind: "continue" };
   let proto: string | undefined;
   for (let i = 0; i < t.length; i++) {
     let tok = t[i] as string;
@@ -106,7 +106,7 @@ function parseRuleTokens(t: string[], line: string): Rule {
       case "--dports":
       case "--destination-ports": {
         const ranges = parsePorts(arg());
-        const m: Match = ranges ? { kind: "dport", ranges, negate } : { kind: "unknown", text: `${tok} ${t[i] ?? ""}` };
+        const m: ObservedMatch = ranges ? { kind: "dport", ranges, negate } : { kind: "unknown", text: `${tok} ${t[i] ?? ""}` };
         if (m.kind === "dport" && proto) m.proto = proto;
         matches.push(m);
         break;

@@ -1,7 +1,7 @@
 // Parse the output of `nft -j [-t] list ruleset` (libnftables JSON, schema version 1) into the neutral
 // model. Expressions the evaluator does not understand become `unknown` matches (never silently dropped),
 // so a rule that hides a condition can never make a port look closed or open by mistake.
-import type { Chain, Family, Match, NamedSet, Origin, Rule, Ruleset, Verdict } from "./model.js";
+import type { ObservedChain, Family, ObservedMatch, ObservedSet, Origin, ObservedRule, ObservedRuleset, ObservedVerdict } from "./model.js";
 
 type Json = null | boolean | number | string | Json[] | { [k: string]: Json };
 type Obj = { [k: string]: Json };
@@ -15,7 +15,7 @@ export class NftJsonError extends Error {}
  * @param text the JSON printed by nft
  * @param originOf which tool owns a table (iptables-nft tables are named by the caller); default nftables
  */
-export function parseNftJson(text: string, originOf: (family: Family, table: string) => Origin = () => "nftables"): Ruleset {
+export function parseNftJson(text: string, originOf: (family: Family, table: string) => Origin = () => "nftables"): ObservedRuleset {
   let doc: Json;
   try {
     doc = JSON.parse(text) as Json;
@@ -23,8 +23,8 @@ export function parseNftJson(text: string, originOf: (family: Family, table: str
     throw new NftJsonError(`not JSON: ${(e as Error).message}`);
   }
   if (!isObj(doc) || !Array.isArray(doc.nftables)) throw new NftJsonError('no top-level "nftables" array');
-  const out: Ruleset = { chains: [], sets: [], tables: [] };
-  const chains = new Map<string, Chain>();
+  const out: ObservedRuleset = { chains: [], sets: [], tables: [] };
+  const chains = new Map<string, ObservedChain>();
   const key = (f: string, t: string, c: string) => `${f}\0${t}\0${c}`;
   for (const item of doc.nftables) {
     if (!isObj(item)) continue;
@@ -36,7 +36,7 @@ export function parseNftJson(text: string, originOf: (family: Family, table: str
       const c = item.chain;
       const family = asFamily(c.family);
       if (!family || typeof c.table !== "string" || typeof c.name !== "string") continue;
-      const chain: Chain = { origin: originOf(family, c.table), family, table: c.table, name: c.name, rules: [] };
+      const chain: ObservedChain = { origin: originOf(family, c.table), family, table: c.table, name: c.name, rules: [] };
       if (typeof c.hook === "string") chain.hook = c.hook;
       if (typeof c.type === "string") chain.type = c.type;
       if (typeof c.prio === "number") chain.priority = c.prio;
@@ -52,7 +52,7 @@ export function parseNftJson(text: string, originOf: (family: Family, table: str
       const s = item.set;
       const family = asFamily(s.family);
       if (!family || typeof s.name !== "string" || typeof s.table !== "string") continue;
-      const set: NamedSet = { family, table: s.table, name: s.name, type: typeof s.type === "string" ? s.type : JSON.stringify(s.type) };
+      const set: ObservedSet = { family, table: s.table, name: s.name, type: typeof s.type === "string" ? s.type : JSON.stringify(s.type) };
       if (Array.isArray(s.elem)) set.elements = s.elem.length;
       out.sets.push(set);
     }
@@ -76,9 +76,9 @@ function asFamily(v: Json | undefined): Family | undefined {
 
 const IGNORED = new Set(["counter", "log", "limit", "comment", "notrack", "mangle", "quota", "meter", "set", "flow"]);
 
-function parseRule(exprs: Json[]): Rule {
-  const matches: Match[] = [];
-  let verdict: Verdict = { kind: "continue" };
+function parseRule(exprs: Json[]): ObservedRule {
+  const matches: ObservedMatch[] = [];
+  let verdict: ObservedVerdict = { kind: "continue" };
   const words: string[] = [];
   for (const e of exprs) {
     if (!isObj(e)) continue;
@@ -125,12 +125,12 @@ function parseRule(exprs: Json[]): Rule {
   return { matches, verdict, text: words.join(" ") };
 }
 
-function parseMatch(m: Obj): Match {
+function parseMatch(m: Obj): ObservedMatch {
   const op = typeof m.op === "string" ? m.op : "==";
   const negate = op === "!=";
   const left = m.left;
   const right = m.right;
-  const unknown: Match = { kind: "unknown", text: matchText(m) };
+  const unknown: ObservedMatch = { kind: "unknown", text: matchText(m) };
   if (!isObj(left)) return unknown;
   if (op !== "==" && op !== "!=" && op !== "in") return unknown;
   if (isObj(left.payload)) {
@@ -138,7 +138,7 @@ function parseMatch(m: Obj): Match {
     if ((field === "dport" && (protocol === "tcp" || protocol === "udp" || protocol === "th" || protocol === "sctp")) || false) {
       const ranges = portRanges(right);
       if (!ranges) return unknown;
-      const dm: Match = { kind: "dport", ranges, negate };
+      const dm: ObservedMatch = { kind: "dport", ranges, negate };
       if (protocol !== "th") dm.proto = protocol;
       return dm;
     }
@@ -172,7 +172,7 @@ function parseMatch(m: Obj): Match {
   return unknown;
 }
 
-function parseCtVmap(v: Obj): Verdict | undefined {
+function parseCtVmap(v: Obj): ObservedVerdict | undefined {
   if (!isObj(v.key) || !isObj(v.key.ct) || v.key.ct.key !== "state" || !isObj(v.data) || !Array.isArray(v.data.set)) return undefined;
   const map: Record<string, "accept" | "drop" | "reject" | "continue"> = {};
   for (const pair of v.data.set) {

@@ -1,14 +1,14 @@
 // Running processes of the live system, from /proc/<pid>/cmdline (no `ps` process), and which process owns
 // a socket inode (from /proc/<pid>/fd links, the way `ss -p` finds it). Read through ctx.fs so tests can
 // give a fixture /proc. Processes that exit while we read, or that we may not inspect, are skipped.
-import type { AuditContext } from "../types.js";
+import type { FactContext } from "./context.js";
 
 export interface ProcessInfo {
   pid: number;
   argv: string[];
 }
 
-export function processes(ctx: AuditContext): Promise<ProcessInfo[]> {
+export function processes(ctx: FactContext): Promise<ProcessInfo[]> {
   return ctx.memo("processes", async () => {
     const pids = (await ctx.fs.list("/proc")).filter((n) => /^\d+$/.test(n));
     const out = await Promise.all(
@@ -29,7 +29,7 @@ export function programName(p: ProcessInfo): string {
 }
 
 /** socket inode → "name[pid]" of a process holding it (memoised; live only). */
-export function socketOwners(ctx: AuditContext): Promise<Map<number, string>> {
+export function socketOwners(ctx: FactContext): Promise<Map<number, string>> {
   return ctx.memo("processes:sockets", async () => {
     const owners = new Map<number, string>();
     const { readlink } = await import("node:fs/promises");

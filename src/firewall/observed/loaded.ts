@@ -5,34 +5,11 @@
 // invisible to nft). All five run in parallel with a short timeout. A tool that is not installed simply
 // contributes nothing; a tool that fails (no permission, unexpected output) is recorded so checks can report
 // an error instead of judging half a ruleset.
-import { isRampartError } from "../../core/errors.js";
-import { parseIptablesSave } from "../checks/firewall/iptables-save.js";
-import { emptyRuleset, type Family, type Origin, type Ruleset } from "../checks/firewall/model.js";
-import { countSetElements, parseNftJson } from "../checks/firewall/nft-json.js";
-import type { AuditContext } from "../types.js";
-
-export const TOOL_TIMEOUT_MS = 3000;
-
-export type ToolOutput =
-  | { state: "ok"; argv: readonly string[]; stdout: string }
-  | { state: "missing"; argv: readonly string[] }
-  | { state: "failed"; argv: readonly string[]; reason: string };
-
-/** Run a read-only tool: missing programs and failures are values, not throws. */
-export async function tryTool(ctx: AuditContext, argv: readonly string[], timeoutMs = TOOL_TIMEOUT_MS): Promise<ToolOutput> {
-  try {
-    const r = await ctx.run(argv, { timeoutMs, okCodes: "any", env: { ...process.env, LC_ALL: "C" } });
-    if (r.code !== 0) {
-      const said = (r.stderr.trim() || r.stdout.trim()).split("\n")[0] ?? "";
-      const hint = /permission|not permitted/i.test(said) ? " (run the audit as root)" : "";
-      return { state: "failed", argv, reason: `${argv.join(" ")} exited ${r.code}: ${said}${hint}` };
-    }
-    return { state: "ok", argv, stdout: r.stdout };
-  } catch (e) {
-    if (isRampartError(e) && e.code === "NOT_FOUND") return { state: "missing", argv };
-    return { state: "failed", argv, reason: e instanceof Error ? e.message : String(e) };
-  }
-}
+import { parseIptablesSave } from "./iptables-save.js";
+import { emptyRuleset, type Family, type Origin, type ObservedRuleset } from "./model.js";
+import { countSetElements, parseNftJson } from "./nft-json.js";
+import type { FactContext } from "../../facts/context.js";
+import { tryTool, type ToolOutput } from "../../facts/tool.js";
 
 export const NFT_ARGV = ["nft", "-j", "-t", "list", "ruleset"] as const;
 export const SAVE_ARGV = {
@@ -44,7 +21,7 @@ export const SAVE_ARGV = {
 
 export interface FirewallState {
   /** every chain and set the kernel has, from all tools */
-  ruleset: Ruleset;
+  ruleset: ObservedRuleset;
   /** which tools were read, and how that went */
   tools: Record<"nft" | keyof typeof SAVE_ARGV, ToolOutput>;
   /** failures that make a verdict unsafe (e.g. nft present but not permitted) */
@@ -55,7 +32,7 @@ export interface FirewallState {
   source: string;
 }
 
-export function firewallState(ctx: AuditContext): Promise<FirewallState> {
+export function firewallState(ctx: FactContext): Promise<FirewallState> {
   return ctx.memo("firewall:state", async () => {
     const [nft, legacy4, legacy6, xnft4, xnft6] = await Promise.all([
       tryTool(ctx, NFT_ARGV),
@@ -75,7 +52,7 @@ export function buildFirewallState(tools: FirewallState["tools"]): FirewallState
   const answered: string[] = [];
   // tables iptables-nft manages (with chains): read from its own save output, not from nft's JSON
   const xnftTables = new Set<string>();
-  const xnft: Ruleset[] = [];
+  const xnft: ObservedRuleset[] = [];
   for (const [k, v] of [
     ["xnft4", 4],
     ["xnft6", 6],
@@ -127,7 +104,7 @@ export function buildFirewallState(tools: FirewallState["tools"]): FirewallState
 
 /** Element count of one nft set (`nft -j list set …`), or undefined with a reason. */
 export async function nftSetSize(
-  ctx: AuditContext,
+  ctx: FactContext,
   family: string,
   table: string,
   set: string,
@@ -145,7 +122,7 @@ export async function nftSetSize(
 }
 
 /** ipset lists with their entry counts, from `ipset list -t` (undefined count when not shown). */
-export function ipsetLists(ctx: AuditContext): Promise<{ lists: Map<string, number>; reason?: string }> {
+export function ipsetLists(ctx: FactContext): Promise<{ lists: Map<string, number>; reason?: string }> {
   return ctx.memo("firewall:ipset", async () => {
     const t = await tryTool(ctx, ["ipset", "list", "-t"]);
     if (t.state === "missing") return { lists: new Map(), reason: "ipset is not installed" };

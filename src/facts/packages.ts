@@ -2,7 +2,7 @@
 // an image under --root as well as live, and costs no `dpkg-query` process. A package counts as installed
 // when its Status is "install ok installed" (also "hold ok installed"); half-installed or config-files-only
 // packages are kept with their state for evidence but are not `installed`.
-import type { AuditContext } from "../types.js";
+import type { FactContext } from "./context.js";
 
 export const DPKG_STATUS = "/var/lib/dpkg/status";
 
@@ -22,7 +22,7 @@ export interface PackageDb {
   packages: Map<string, PackageInfo>;
 }
 
-export function packages(ctx: AuditContext): Promise<PackageDb> {
+export function packages(ctx: FactContext): Promise<PackageDb> {
   return ctx.memo("packages", async () => {
     const text = await ctx.fs.readTextIfExists(DPKG_STATUS);
     if (text === undefined) return { present: false, packages: new Map() };

@@ -2,8 +2,8 @@
 // without starting a process). A TCP socket listens in state 0A (LISTEN); a UDP socket is "listening" when
 // it is bound and unconnected (state 07 with a zero remote address). Only the sockets of the network
 // namespace rampart runs in are visible. Shared by the services and firewall checks through ctx.memo.
-import { formatIp } from "../../core/ip.js";
-import type { AuditContext } from "../types.js";
+import { formatIp } from "../core/ip.js";
+import type { FactContext } from "./context.js";
 
 export interface ListeningSocket {
   proto: "tcp" | "udp";
@@ -25,7 +25,7 @@ const TABLES = [
 ] as const;
 
 /** Every listening socket (memoised per audit). A missing table (no IPv6) contributes nothing. */
-export function listeningSockets(ctx: AuditContext): Promise<ListeningSocket[]> {
+export function listeningSockets(ctx: FactContext): Promise<ListeningSocket[]> {
   return ctx.memo("listening", async () => {
     const tables = await Promise.all(TABLES.map(async (t) => ({ t, text: await ctx.fs.readTextIfExists(t.file) })));
     const out: ListeningSocket[] = [];
