@@ -8,7 +8,6 @@ export const logLevel = settingCheck({
   severity: "medium",
   remediation: "Set `LogLevel VERBOSE` (logs the key fingerprint of each login) in /etc/ssh/sshd_config.d/00-rampart.conf.",
   refs: [CIS("5.2.5", "SSH LogLevel is appropriate"), LYNIS("SSH-7408"), DEVSEC("sshd-13")],
-  key: "LogLevel",
   expected: "VERBOSE or INFO",
   judge(value) {
     const v = value.toUpperCase();
