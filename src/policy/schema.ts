@@ -7,6 +7,7 @@
 // file (scripts/gen-schema.mjs → schema/policy.schema.json).
 import { z } from "zod";
 import { tryParseCidr } from "../core/ip.js";
+import { LEGACY_SERVER_PACKAGES } from "../facts/legacy-services.js";
 import { parseDuration, parseRate } from "./units.js";
 
 const cidr = z.string().superRefine((s, ctx) => {
@@ -170,24 +171,9 @@ const updates = z.strictObject({
     .prefault({}),
 });
 
-export const LEGACY_SERVICES = [
-  "telnetd",
-  "inetutils-telnetd",
-  "telnetd-ssl",
-  "rsh-server",
-  "rsh-redone-server",
-  "ftpd",
-  "vsftpd",
-  "proftpd-basic",
-  "pure-ftpd",
-  "tftpd",
-  "tftpd-hpa",
-  "atftpd",
-  "xinetd",
-  "nis",
-] as const;
 const services = z.strictObject({
-  remove: z.array(z.string()).default([...LEGACY_SERVICES]),
+  /** packages to purge; the default is every legacy server package (src/facts/legacy-services.ts) */
+  remove: z.array(z.string()).default([...LEGACY_SERVER_PACKAGES]),
   /** listening services the host needs: rampart refuses to remove them */
   keep: z.array(z.string()).default([]),
 });

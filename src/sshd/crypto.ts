@@ -4,6 +4,33 @@
 // CBC ciphers and umac-64 are "fail" here (ssh-audit: warn) as the hardening guides remove them; NIST
 // curves are "warn" (ssh-audit: fail) because they are OpenSSH's defaults and not broken. Data, not code.
 export type Rating = "ok" | "warn" | "fail";
+
+/**
+ * The algorithm lists a hardened sshd offers — the one place they are spelled: `ssh.crypto: modern` writes
+ * them (limited to what `ssh -Q` lists), `compatible` adds COMPATIBLE_EXTRA, and the audit's fixes name them.
+ * Newest first; an OpenSSH that lacks one (mlkem768x25519-sha256 needs 9.9) simply does not get it.
+ */
+export const MODERN = {
+  cipher: ["chacha20-poly1305@openssh.com", "aes256-gcm@openssh.com", "aes128-gcm@openssh.com", "aes256-ctr", "aes192-ctr", "aes128-ctr"],
+  kex: [
+    "mlkem768x25519-sha256",
+    "sntrup761x25519-sha512",
+    "sntrup761x25519-sha512@openssh.com",
+    "curve25519-sha256",
+    "curve25519-sha256@libssh.org",
+    "diffie-hellman-group16-sha512",
+    "diffie-hellman-group18-sha512",
+    "diffie-hellman-group-exchange-sha256",
+  ],
+  mac: ["hmac-sha2-512-etm@openssh.com", "hmac-sha2-256-etm@openssh.com", "umac-128-etm@openssh.com"],
+  hostkey: ["ssh-ed25519", "ssh-ed25519-cert-v01@openssh.com", "rsa-sha2-512", "rsa-sha2-256"],
+} as const satisfies Record<AlgoKind, readonly string[]>;
+
+/** What `ssh.crypto: compatible` adds for older clients: NIST-curve KEX and encrypt-and-MAC MACs (rated warn). */
+export const COMPATIBLE_EXTRA = {
+  kex: ["ecdh-sha2-nistp521", "ecdh-sha2-nistp384", "ecdh-sha2-nistp256"],
+  mac: ["hmac-sha2-512", "hmac-sha2-256", "umac-128@openssh.com"],
+} as const;
 export type AlgoKind = "cipher" | "kex" | "mac" | "hostkey";
 
 export interface AlgoRating {

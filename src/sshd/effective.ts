@@ -109,7 +109,7 @@ function parsedValues(key: string, args: string[], def: string | undefined): str
     if (spec.startsWith("-")) return [base.filter((a) => !list.some((p) => p === a)).join(",")];
     return [spec];
   }
-  if (["allowusers", "denyusers", "allowgroups", "denygroups", "hostkey", "acceptenv"].includes(key)) return args;
+  if (["allowusers", "denyusers", "allowgroups", "denygroups", "hostkey", "acceptenv", "port", "listenaddress"].includes(key)) return args;
   return [normalizeValue(key, args.join(" "))];
 }
 

@@ -27,6 +27,7 @@ const CANONICAL = [
   "ClientAliveCountMax",
   "ClientAliveInterval",
   "Compression",
+  "DebianBanner",
   "DenyGroups",
   "DenyUsers",
   "DisableForwarding",
@@ -35,6 +36,7 @@ const CANONICAL = [
   "ForceCommand",
   "GatewayPorts",
   "GSSAPIAuthentication",
+  "GSSAPICleanupCredentials",
   "HostbasedAcceptedAlgorithms",
   "HostbasedAuthentication",
   "HostCertificate",
@@ -47,6 +49,8 @@ const CANONICAL = [
   "IPQoS",
   "KbdInteractiveAuthentication",
   "KerberosAuthentication",
+  "KerberosOrLocalPasswd",
+  "KerberosTicketCleanup",
   "KexAlgorithms",
   "ListenAddress",
   "LoginGraceTime",
@@ -70,6 +74,7 @@ const CANONICAL = [
   "Port",
   "PrintLastLog",
   "PrintMotd",
+  "Protocol",
   "PubkeyAcceptedAlgorithms",
   "PubkeyAuthentication",
   "RequiredRSASize",
@@ -80,7 +85,9 @@ const CANONICAL = [
   "SyslogFacility",
   "TCPKeepAlive",
   "UseDNS",
+  "UseLogin",
   "UsePAM",
+  "UsePrivilegeSeparation",
   "X11Forwarding",
   "X11UseLocalhost",
 ] as const;
@@ -166,13 +173,27 @@ export const BUILTIN_DEFAULTS: Readonly<Record<string, string>> = {
   hostkeyalgorithms:
     "ssh-ed25519-cert-v01@openssh.com,ecdsa-sha2-nistp256-cert-v01@openssh.com,ecdsa-sha2-nistp384-cert-v01@openssh.com,ecdsa-sha2-nistp521-cert-v01@openssh.com,sk-ssh-ed25519-cert-v01@openssh.com,sk-ecdsa-sha2-nistp256-cert-v01@openssh.com,rsa-sha2-512-cert-v01@openssh.com,rsa-sha2-256-cert-v01@openssh.com,ssh-ed25519,ecdsa-sha2-nistp256,ecdsa-sha2-nistp384,ecdsa-sha2-nistp521,sk-ssh-ed25519@openssh.com,sk-ecdsa-sha2-nistp256@openssh.com,rsa-sha2-512,rsa-sha2-256",
   hostkey: "/etc/ssh/ssh_host_rsa_key /etc/ssh/ssh_host_ecdsa_key /etc/ssh/ssh_host_ed25519_key",
+  port: "22",
+  addressfamily: "any",
+  syslogfacility: "AUTH",
+  kerberosorlocalpasswd: "yes",
+  kerberosticketcleanup: "yes",
+  gssapicleanupcredentials: "yes",
+  tcpkeepalive: "yes",
+  x11uselocalhost: "yes",
+  printmotd: "yes",
+  printlastlog: "yes",
+  compression: "yes",
+  usedns: "no",
 };
 
 /** Values sshd treats as the same setting (sshd -T prints the first of each pair's canonical form). */
 export function normalizeValue(key: string, value: string): string {
   const v = value.toLowerCase();
   if (key === "permitrootlogin" && v === "without-password") return "prohibit-password";
-  if (key === "loglevel") return value.toUpperCase();
+  if (key === "loglevel" || key === "syslogfacility") return value.toUpperCase();
+  // "delayed" has meant "yes" since OpenSSH 7.4; sshd -T prints yes
+  if (key === "compression" && v === "delayed") return "yes";
   if (key === "logingracetime" || key === "clientaliveinterval") {
     const secs = parseSshdTime(value);
     return secs === undefined ? value : String(secs);

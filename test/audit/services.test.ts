@@ -4,6 +4,9 @@ import assert from "node:assert/strict";
 import { after, describe, it } from "node:test";
 import { parseProcNet } from "../../src/facts/listening.js";
 import { parseDpkgStatus } from "../../src/facts/packages.js";
+import { checks as serviceChecks } from "../../src/audit/checks/services/index.js";
+import { LEGACY_SERVER_PACKAGES } from "../../src/facts/legacy-services.js";
+import { defaultPolicy } from "../../src/policy/load.js";
 import { check, dpkgEntry, type FixtureRoot, goodRoot, PROC_NET_HEADER, tcpListenLine } from "./helpers/root.js";
 
 const roots: FixtureRoot[] = [];
@@ -52,6 +55,19 @@ describe("legacy services", () => {
       });
     }
   }
+  it("one table (#16): every server package the policy removes by default fails exactly one check, and vice versa", async () => {
+    const removed = defaultPolicy().services.remove;
+    assert.deepEqual(removed, [...LEGACY_SERVER_PACKAGES]);
+    // the packages the default once lacked while the audit flagged them
+    for (const p of ["talkd", "inetutils-talkd", "ypserv", "openbsd-inetd", "inetutils-inetd", "rlinetd", "inetutils-tftpd"])
+      assert.ok(removed.includes(p), p);
+    for (const pkg of LEGACY_SERVER_PACKAGES) {
+      const r = await root(`table-${pkg}`, withPackages(pkg));
+      const failing: string[] = [];
+      for (const c of serviceChecks) if ((await check(r, c.id, { live: false })).status === "fail") failing.push(c.id);
+      assert.equal(failing.length, 1, `${pkg}: ${failing.join(", ")}`);
+    }
+  });
   it("SVC-TELNET fails when port 23 listens (live), naming the /proc/net line", async () => {
     const r = await root("telnet-port", (r) => r.write("/proc/net/tcp", PROC_NET_HEADER + tcpListenLine(0, 22) + tcpListenLine(1, 23)));
     const c = await check(r, "SVC-TELNET");

@@ -11,6 +11,7 @@ import type { Outcome } from "../../src/audit/types.js";
 import { defaultPolicy } from "../../src/policy/load.js";
 import type { Policy } from "../../src/policy/schema.js";
 import { totpBlock, withPamBlock } from "../../src/sshd/pam.js";
+import { SSHD_SETTINGS } from "../../src/sshd/settings.js";
 import { run } from "../../src/system/exec.js";
 import { runChecks, testContext } from "./ssh-context.js";
 
@@ -123,6 +124,16 @@ describe("ssh checks on fixture roots", () => {
       assert.equal(c.area, "ssh");
       assert.ok(c.remediation.length > 10 && c.refs.length > 0, c.id);
     }
+  });
+
+  test("SSHD_SETTINGS (src/sshd/settings.ts) names only checks that exist, and every setting check has its row", () => {
+    const ids = new Set(checks.map((c) => c.id));
+    for (const row of SSHD_SETTINGS) if (row.check) assert.ok(ids.has(row.check), `${row.keyword}: ${row.check}`);
+    for (const id of ["SSH-ROOT-LOGIN", "SSH-PASSWORD-AUTH", "SSH-CIPHERS", "SSH-TCP-KEEPALIVE", "SSH-PORT", "SSH-HOSTKEY-LIST"])
+      assert.ok(
+        SSHD_SETTINGS.some((r) => r.check === id),
+        id,
+      );
   });
 
   test("a hardened root passes every check, values sourced from 00-rampart.conf", async () => {
@@ -431,7 +442,13 @@ describe("ssh checks on fixture roots", () => {
       status: "fail",
       source: `${CLOUD}:1`,
     },
-    { name: "KerberosAuthentication yes", v: C("KerberosAuthentication", "yes"), id: "SSH-KERBEROS", status: "fail", source: `${CLOUD}:1` },
+    {
+      name: "KerberosAuthentication yes (without the local-password fallback)",
+      v: { drop: ["KerberosAuthentication"], cloud: "KerberosAuthentication yes\nKerberosOrLocalPasswd no\n" },
+      id: "SSH-KERBEROS",
+      status: "fail",
+      source: `${CLOUD}:1`,
+    },
     { name: "GSSAPIAuthentication yes", v: C("GSSAPIAuthentication", "yes"), id: "SSH-GSSAPI", status: "fail", source: `${CLOUD}:1` },
     {
       name: "no ClientAliveInterval (default 0)",
@@ -485,6 +502,53 @@ describe("ssh checks on fixture roots", () => {
       status: "fail",
       source: "/etc/ssh",
     },
+    // the dev-sec ssh-baseline server controls added for #17 (baseline profile)
+    { name: "PubkeyAuthentication no", v: C("PubkeyAuthentication", "no"), id: "SSH-PUBKEY-AUTH", status: "fail", source: `${CLOUD}:1` },
+    {
+      name: "SyslogFacility LOCAL0",
+      v: C("SyslogFacility", "local0"),
+      id: "SSH-SYSLOG-FACILITY",
+      status: "fail",
+      source: `${CLOUD}:1`,
+      observed: /^LOCAL0$/,
+    },
+    { name: "UseDNS yes", v: C("UseDNS", "yes"), id: "SSH-USE-DNS", status: "fail", source: `${CLOUD}:1` },
+    {
+      name: "a banner naming the OS",
+      v: { cloud: "Banner /etc/issue.net\n", files: { "/etc/issue.net": "Debian GNU/Linux 12 — authorised use only\n" } },
+      id: "SSH-BANNER",
+      status: "warn",
+      source: `${CLOUD}:1`,
+      observed: /issue.net: \\"Debian\\"/,
+    },
+    {
+      name: "SSHD_OPTS replaces the ciphers on the command line",
+      v: { files: { "/etc/default/ssh": "# Options to pass to sshd\nSSHD_OPTS='-oCiphers=aes128-cbc'\n" } },
+      id: "SSH-CRYPTO-POLICY",
+      status: "fail",
+      source: "/etc/default/ssh:2",
+    },
+    {
+      name: "Protocol 2,1 where the OpenSSH version is unknown",
+      v: { mainTail: "Protocol 2,1\n" },
+      id: "SSH-PROTOCOL",
+      status: "warn",
+      source: "/etc/ssh/sshd_config:5",
+    },
+    {
+      name: "UseLogin yes, version unknown",
+      v: { mainTail: "UseLogin yes\n" },
+      id: "SSH-USE-LOGIN",
+      status: "warn",
+      source: "/etc/ssh/sshd_config:5",
+    },
+    {
+      name: "UsePrivilegeSeparation no, version unknown",
+      v: { mainTail: "UsePrivilegeSeparation no\n" },
+      id: "SSH-PRIVILEGE-SEPARATION",
+      status: "warn",
+      source: "/etc/ssh/sshd_config:5",
+    },
   ];
   for (const c of planted) {
     test(`planted: ${c.name} fails exactly ${c.id}`, async () => {
@@ -497,6 +561,57 @@ describe("ssh checks on fixture roots", () => {
       assert.deepEqual(others, [], "every other check still passes");
     });
   }
+  test("SSH-HOSTKEY-LIST judges the HostKey list sshd reports: a listed DSA key fails, a listed missing key is only noted", async () => {
+    const dsa = get(
+      await audit({
+        mainTail: "HostKey /etc/ssh/ssh_host_dsa_key\nHostKey /etc/ssh/ssh_host_rsa_key\n",
+        files: { "/etc/ssh/ssh_host_dsa_key.pub": "ssh-dss AAAAB3NzaC1kc3M host\n", "/etc/ssh/ssh_host_dsa_key": "not a key\n" },
+        modes: { "/etc/ssh/ssh_host_dsa_key": 0o600 },
+      }),
+      "SSH-HOSTKEY-LIST",
+    );
+    assert.equal(dsa.status, "fail", JSON.stringify(dsa));
+    assert.equal(dsa.source, `${OURS}:16`);
+    assert.deepEqual(dsa.observed, [
+      "/etc/ssh/ssh_host_ed25519_key (ed25519)",
+      "/etc/ssh/ssh_host_dsa_key (dsa)",
+      "/etc/ssh/ssh_host_rsa_key (rsa, missing)",
+    ]);
+    const missing = get(await audit({ mainTail: "HostKey /etc/ssh/ssh_host_rsa_key\n" }), "SSH-HOSTKEY-LIST");
+    assert.equal(missing.status, "pass");
+    assert.match(missing.reason ?? "", /listed but missing \(sshd skips them\): \/etc\/ssh\/ssh_host_rsa_key/);
+    const none = get(await audit({ drop: ["HostKey"], mainTail: "HostKey /etc/ssh/nothing_here\n" }), "SSH-HOSTKEY-LIST");
+    assert.equal(none.status, "fail");
+    assert.match(none.reason ?? "", /no listed host key exists/);
+  });
+
+  test("Kerberos-only settings have no effect while Kerberos is off: the baseline passes them and says so", async () => {
+    const r = await audit({
+      cloud: "KerberosOrLocalPasswd yes\nKerberosTicketCleanup no\nGSSAPICleanupCredentials no\nX11UseLocalhost no\n",
+    });
+    for (const id of ["SSH-KERBEROS-LOCAL-PASSWD", "SSH-KERBEROS-TICKET-CLEANUP", "SSH-GSSAPI-CLEANUP", "SSH-X11-USE-LOCALHOST"]) {
+      assert.equal(get(r, id).status, "pass", id);
+      assert.match(get(r, id).reason ?? "", /no effect while .* is no; audit.profile strict wants/, id);
+    }
+    // with Kerberos on, the local-password fallback is a finding of its own
+    const on = await audit({ drop: ["KerberosAuthentication"], cloud: "KerberosAuthentication yes\n" });
+    assert.equal(get(on, "SSH-KERBEROS-LOCAL-PASSWD").status, "fail");
+    assert.equal(get(on, "SSH-KERBEROS-LOCAL-PASSWD").source, "default (assumed)");
+  });
+
+  test("SSH-PORT: the policy's ssh.port must be in effect; without one any port passes", async () => {
+    const p = defaultPolicy();
+    const policy: Policy = { ...p, ssh: { ...p.ssh, port: 2222 } };
+    const root = await buildRoot({ cloud: "Port 22\n" });
+    const wrong = get(await runChecks(testContext({ root, policy }), checks), "SSH-PORT");
+    assert.equal(wrong.status, "fail");
+    assert.equal(wrong.source, `${CLOUD}:1`);
+    assert.match(wrong.reason ?? "", /the policy's port is not in effect/);
+    const right = await buildRoot({ cloud: "Port 2222\n" });
+    assert.equal(get(await runChecks(testContext({ root: right, policy }), checks), "SSH-PORT").status, "pass");
+    assert.equal(get(await audit({ cloud: "Port 2200\n" }), "SSH-PORT").status, "pass");
+  });
+
   test("a strong /etc/ssh/moduli passes SSH-DH-MODULI", async () => {
     const o = get(
       await audit({ files: { "/etc/ssh/moduli": "20230101000000 2 6 100 3071 2 BEEF\n20230101000000 2 6 100 4095 5 CAFE\n" } }),
@@ -607,5 +722,88 @@ describe("SSH-MFA on fixture roots", () => {
       cloud: "PasswordAuthentication yes\nAuthenticationMethods publickey,password\n",
     });
     assert.equal(get(r, "SSH-PASSWORD-AUTH").status, "pass");
+  });
+});
+
+describe("audit.profile strict on fixture roots (dev-sec ssh-baseline's own values)", () => {
+  const strictPolicy = (): Policy => ({ ...defaultPolicy(), audit: { profile: "strict" } });
+  /** dev-sec's demands beyond the baseline, one line each (in 50-cloud-init.conf) */
+  const STRICT: Record<string, string> = {
+    Port: "22",
+    AddressFamily: "any",
+    ListenAddress: "192.0.2.10",
+    TCPKeepAlive: "no",
+    PrintMotd: "no",
+    PrintLastLog: "no",
+    Compression: "no",
+    KerberosOrLocalPasswd: "no",
+    DebianBanner: "no",
+  };
+  async function strictAudit(
+    o: { drop?: string; extra?: string; mode?: number; files?: Record<string, string>; hardened?: string[] } = {},
+  ) {
+    const cloud =
+      Object.entries(STRICT)
+        .filter(([k]) => k !== o.drop)
+        .map(([k, v]) => `${k} ${v}\n`)
+        .join("") + (o.extra ?? "");
+    const root = await buildRoot({
+      cloud,
+      drop: o.hardened ?? [],
+      files: { "/etc/debian_version": "12.8\n", ...o.files },
+      modes: { "/etc/ssh/sshd_config": o.mode ?? 0o600 },
+    });
+    return runChecks(testContext({ root, policy: strictPolicy() }), checks);
+  }
+
+  test("a root meeting dev-sec's values passes every check under strict", async () => {
+    const r = await strictAudit();
+    for (const c of checks) assert.equal(get(r, c.id).status, "pass", `${c.id}: ${JSON.stringify(get(r, c.id))}`);
+  });
+
+  const cases: { name: string; o: Parameters<typeof strictAudit>[0]; id: string; reason?: RegExp }[] = [
+    { name: "no Port line", o: { drop: "Port" }, id: "SSH-PORT", reason: /no Port line/ },
+    { name: "no AddressFamily line", o: { drop: "AddressFamily" }, id: "SSH-ADDRESS-FAMILY" },
+    { name: "listens on every address", o: { drop: "ListenAddress" }, id: "SSH-LISTEN-ADDRESS", reason: /every address/ },
+    { name: "TCPKeepAlive left at yes", o: { drop: "TCPKeepAlive" }, id: "SSH-TCP-KEEPALIVE" },
+    { name: "PrintMotd left at yes", o: { drop: "PrintMotd" }, id: "SSH-PRINT-MOTD" },
+    { name: "PrintLastLog left at yes", o: { drop: "PrintLastLog" }, id: "SSH-PRINT-LASTLOG" },
+    { name: "Compression left at yes", o: { drop: "Compression" }, id: "SSH-COMPRESSION" },
+    { name: "KerberosOrLocalPasswd left at yes", o: { drop: "KerberosOrLocalPasswd" }, id: "SSH-KERBEROS-LOCAL-PASSWD" },
+    { name: "a Debian sshd without DebianBanner no", o: { drop: "DebianBanner" }, id: "SSH-DEBIAN-BANNER", reason: /Debian revision/ },
+    { name: "LogLevel INFO", o: { hardened: ["LogLevel"], extra: "LogLevel INFO\n" }, id: "SSH-LOG-LEVEL" },
+    { name: "sshd_config 0644", o: { mode: 0o644 }, id: "SSH-CONFIG-MODES" },
+    { name: "X11UseLocalhost no (even with X11 forwarding off)", o: { extra: "X11UseLocalhost no\n" }, id: "SSH-X11-USE-LOCALHOST" },
+    { name: "KerberosTicketCleanup no", o: { extra: "KerberosTicketCleanup no\n" }, id: "SSH-KERBEROS-TICKET-CLEANUP" },
+    { name: "GSSAPICleanupCredentials no", o: { extra: "GSSAPICleanupCredentials no\n" }, id: "SSH-GSSAPI-CLEANUP" },
+    { name: "SyslogFacility AUTHPRIV", o: { extra: "SyslogFacility AUTHPRIV\n" }, id: "SSH-SYSLOG-FACILITY" },
+    {
+      name: "a legal-notice banner",
+      o: { extra: "Banner /etc/issue.net\n", files: { "/etc/issue.net": "Authorised use only.\n" } },
+      id: "SSH-BANNER",
+    },
+    { name: "a stale UseLogin no line", o: { extra: "UseLogin no\n" }, id: "SSH-USE-LOGIN", reason: /remove the stale line/ },
+    {
+      name: "a host key outside dev-sec's set",
+      o: { extra: "HostKey /etc/ssh/extra_ed25519_key\n" },
+      id: "SSH-HOSTKEY-LIST",
+      reason: /not one of dev-sec's host keys/,
+    },
+  ];
+  for (const c of cases) {
+    test(`strict: ${c.name} fails exactly ${c.id} (and passes under the baseline)`, async () => {
+      const r = await strictAudit(c.o);
+      const o = get(r, c.id);
+      assert.equal(o.status, "fail", JSON.stringify(o));
+      if (c.reason) assert.match(o.reason ?? "", c.reason);
+      const others = [...r].filter(([id, x]) => id !== c.id && x.status !== "pass").map(([id, x]) => `${id} ${x.status}`);
+      assert.deepEqual(others, [], "every other check still passes");
+    });
+  }
+  test("strict notes: each check stricter under strict says what it demands", () => {
+    const noted = checks.filter((c) => c.strict).map((c) => c.id);
+    for (const id of ["SSH-LOG-LEVEL", "SSH-CONFIG-MODES", "SSH-HOSTKEY-SIZE", "SSH-PORT", "SSH-TCP-KEEPALIVE", "SSH-BANNER"])
+      assert.ok(noted.includes(id), id);
+    assert.ok(!noted.includes("SSH-PUBKEY-AUTH"), "the same demand under both profiles needs no note");
   });
 });

@@ -77,6 +77,19 @@ const KEYS = [
   "ciphers",
   "banner",
   "maxsessions",
+  // the keys of the dev-sec server controls (#17): compiled-in defaults and normalisation must match sshd -T
+  "port",
+  "addressfamily",
+  "syslogfacility",
+  "tcpkeepalive",
+  "x11uselocalhost",
+  "printmotd",
+  "printlastlog",
+  "compression",
+  "usedns",
+  "kerberosorlocalpasswd",
+  "kerberosticketcleanup",
+  "gssapicleanupcredentials",
 ];
 
 const CONFIGS: Record<string, Record<string, string>> = {
@@ -84,7 +97,8 @@ const CONFIGS: Record<string, Record<string, string>> = {
     "/etc/ssh/sshd_config":
       "Include /etc/ssh/sshd_config.d/*.conf\nHostKey /etc/ssh/ssh_host_ed25519_key\nPasswordAuthentication no\nX11Forwarding yes\nAllowUsers alice\n",
     "/etc/ssh/sshd_config.d/50-cloud-init.conf": "PasswordAuthentication yes\nallowusers bob\n",
-    "/etc/ssh/sshd_config.d/10-first.conf": "MaxAuthTries=2\nLoginGraceTime 1m30s\n",
+    "/etc/ssh/sshd_config.d/10-first.conf":
+      "MaxAuthTries=2\nLoginGraceTime 1m30s\nSyslogFacility local0\nCompression delayed\nPort 2222\nPort 22\n",
     "/etc/ssh/sshd_config.d/notconf": "MaxAuthTries 9\n",
   },
   "match blocks, includes inside match, aliases, quoting": {

@@ -45,6 +45,21 @@ test("installed legacy servers are purged through apt, in policy order; clients 
   assert.ok(json.changes.every((c) => c.irreversible && c.touches.length === 0));
 });
 
+test("the default services.remove purges the servers the audit flags and the old default lacked (one table, #16)", async () => {
+  const missing = ["inetutils-tftpd", "openbsd-inetd", "inetutils-inetd", "rlinetd", "ypserv", "talkd", "inetutils-talkd"];
+  const r = new Root().debian([{ name: "bash" }, ...missing.map((name) => ({ name })), { name: "talk" }]);
+  try {
+    const plan = await preparePlan(r.ctx(), [servicesPart]);
+    assert.deepEqual(
+      argvs(plan),
+      missing.map((p) => `chroot ${r.dir} apt-get purge -y ${p}`),
+    );
+    assert.match(renderPlan(plan), /legacy service talkd 1\.0 — talk \(serves 517\/udp, 518\/udp\)/);
+  } finally {
+    r.remove();
+  }
+});
+
 test("services.keep keeps a package (by name or by kind), with a note", async () => {
   const plan = await preparePlan(root.ctx({ services: { keep: ["vsftpd", "inetd"] } }), [servicesPart]);
   assert.deepEqual(argvs(plan), [`chroot ${root.dir} apt-get purge -y telnetd`]);

@@ -1,30 +1,18 @@
 // Part `services`: legacy network services (telnet, rsh/rlogin, ftp and tftp servers, inetd/xinetd, NIS,
 // talk — policy `services.remove`) are purged through the package manager (`apt-get purge -y PKG`, one
 // command per package, listed in the plan), never by deleting files. What a package serves comes from the
-// audit's legacy-service checks (one table for both). Refused, with the reason and the fix, when the policy
+// legacy-services table (src/facts/legacy-services.ts), the same one the audit and the policy default read. Refused, with the reason and the fix, when the policy
 // also says the service is needed: a firewall inbound rule opens its port. `services.keep` keeps a package.
 // A purge cannot be rolled back byte for byte: the plan says so and apply asks for --yes.
 import { listeningSockets, socketsOn } from "../../facts/listening.js";
 import { packages } from "../../facts/packages.js";
-import { ftp } from "../../audit/checks/services/ftp.js";
-import { inetd } from "../../audit/checks/services/inetd.js";
-import type { LegacySpec } from "../../audit/checks/services/legacy.js";
-import { nis } from "../../audit/checks/services/nis.js";
-import { rsh } from "../../audit/checks/services/rsh.js";
-import { talk } from "../../audit/checks/services/talk.js";
-import { telnet } from "../../audit/checks/services/telnet.js";
-import { tftp } from "../../audit/checks/services/tftp.js";
+import { legacyServiceOf } from "../../facts/legacy-services.js";
 import type { Policy } from "../../policy/schema.js";
 import { type Change, type CommandChange, type Note, type Part, type PartPlan, type Refusal, partFacts } from "../plan.js";
 import { purgeArgv } from "./apt-commands.js";
 
 const PART = "services";
 const PACKAGE_RE = /^[a-z0-9][a-z0-9+.-]+$/;
-
-/** server package → what it is and the ports it serves */
-export const LEGACY_BY_PACKAGE: ReadonlyMap<string, LegacySpec> = new Map(
-  [telnet, rsh, ftp, tftp, inetd, nis, talk].flatMap((c) => c.spec.servers.map((p) => [p, c.spec] as const)),
-);
 
 /** The firewall inbound rule (index and text) that opens proto/port, if any. */
 export function inboundRuleFor(policy: Policy, proto: "tcp" | "udp", port: number): { index: number; text: string } | undefined {
@@ -62,7 +50,7 @@ export const servicesPart: Part = {
         note(`services.remove: "${name}" is not a Debian package name: skipped`);
         continue;
       }
-      const spec = LEGACY_BY_PACKAGE.get(name);
+      const spec = legacyServiceOf(name);
       if (keep.has(name) || (spec && keep.has(spec.what))) {
         note(`${name} is in services.remove but services.keep declares it needed: not removed`);
         continue;
@@ -88,7 +76,7 @@ export const servicesPart: Part = {
     const sockets = ctx.live ? await listeningSockets(partFacts(ctx)).catch(() => []) : [];
     for (const c of purges) {
       const pkg = packageOf(c);
-      const spec = LEGACY_BY_PACKAGE.get(pkg);
+      const spec = legacyServiceOf(pkg);
       for (const p of spec?.ports ?? []) {
         const rule = inboundRuleFor(ctx.policy, p.proto, p.port);
         if (!rule) continue;

@@ -9,7 +9,9 @@ import { promises as fsp } from "node:fs";
 import path from "node:path";
 import { messageOf } from "../../core/errors.js";
 import type { Policy } from "../../policy/schema.js";
+import { COMPATIBLE_EXTRA, MODERN } from "../../sshd/crypto.js";
 import { querySupported, type Supported } from "../../sshd/effective.js";
+import { type CryptoChoice, expectedEffective, MANAGED_KEYWORDS, renderSettings } from "../../sshd/settings.js";
 import { which } from "../../system/exec.js";
 import { groupsOf, readAccounts } from "../../facts/accounts.js";
 import {
@@ -42,27 +44,6 @@ import {
   withTopInclude,
 } from "./sshd-view.js";
 
-const MODERN = {
-  cipher: ["chacha20-poly1305@openssh.com", "aes256-gcm@openssh.com", "aes128-gcm@openssh.com", "aes256-ctr", "aes192-ctr", "aes128-ctr"],
-  kex: [
-    "mlkem768x25519-sha256",
-    "sntrup761x25519-sha512",
-    "sntrup761x25519-sha512@openssh.com",
-    "curve25519-sha256",
-    "curve25519-sha256@libssh.org",
-    "diffie-hellman-group16-sha512",
-    "diffie-hellman-group18-sha512",
-    "diffie-hellman-group-exchange-sha256",
-  ],
-  mac: ["hmac-sha2-512-etm@openssh.com", "hmac-sha2-256-etm@openssh.com", "umac-128-etm@openssh.com"],
-};
-const COMPATIBLE_EXTRA = {
-  kex: ["ecdh-sha2-nistp521", "ecdh-sha2-nistp384", "ecdh-sha2-nistp256"],
-  mac: ["hmac-sha2-512", "hmac-sha2-256", "umac-128@openssh.com"],
-};
-
-const yn = (b: boolean) => (b ? "yes" : "no");
-
 // Ubuntu ≥ 22.10 starts sshd through ssh.socket: the socket, not sshd_config's Port, decides where it listens.
 // Ubuntu 24.04 ships a generator that derives ListenStream from sshd_config at daemon-reload; without it,
 // rampart writes the socket's drop-in itself.
@@ -84,11 +65,11 @@ BindIPv6Only=ipv6-only
 `;
 }
 
-/** The Ciphers/KexAlgorithms/MACs lines for the policy, limited to what this OpenSSH supports. */
-export function cryptoLines(crypto: Policy["ssh"]["crypto"], supported: Supported | undefined): { lines: string[]; notes: string[] } {
-  if (crypto === "keep") return { lines: [], notes: [] };
-  if (!supported) return { lines: [], notes: ["`ssh -Q` could not run: Ciphers/KexAlgorithms/MACs left at OpenSSH's defaults"] };
-  const want =
+/** The Ciphers/KexAlgorithms/MACs values for the policy, limited to what this OpenSSH supports. */
+export function cryptoLines(crypto: Policy["ssh"]["crypto"], supported: Supported | undefined): { values: CryptoChoice; notes: string[] } {
+  if (crypto === "keep") return { values: {}, notes: [] };
+  if (!supported) return { values: {}, notes: ["`ssh -Q` could not run: Ciphers/KexAlgorithms/MACs left at OpenSSH's defaults"] };
+  const want: { cipher: readonly string[] | undefined; kex: readonly string[] | undefined; mac: readonly string[] | undefined } =
     typeof crypto === "string"
       ? {
           cipher: MODERN.cipher,
@@ -96,73 +77,31 @@ export function cryptoLines(crypto: Policy["ssh"]["crypto"], supported: Supporte
           mac: crypto === "compatible" ? [...MODERN.mac, ...COMPATIBLE_EXTRA.mac] : MODERN.mac,
         }
       : { cipher: crypto.ciphers, kex: crypto.kex, mac: crypto.macs };
-  const lines: string[] = [];
+  const values: CryptoChoice = {};
   const notes: string[] = [];
-  const pick = (kw: string, list: string[] | undefined, have: string[]) => {
+  const pick = (kw: keyof CryptoChoice, list: readonly string[] | undefined, have: string[]) => {
     if (!list) return;
     const ok = list.filter((a) => have.includes(a));
     const missing = list.filter((a) => !have.includes(a));
     if (missing.length && typeof crypto !== "string") notes.push(`${kw}: not supported by this OpenSSH, left out: ${missing.join(",")}`);
-    if (ok.length) lines.push(`${kw} ${ok.join(",")}`);
+    if (ok.length) values[kw] = ok.join(",");
     else notes.push(`${kw}: none of the wanted algorithms is supported; left at OpenSSH's default`);
   };
   pick("Ciphers", want.cipher, supported.cipher);
   pick("KexAlgorithms", want.kex, supported.kex);
   pick("MACs", want.mac, supported.mac);
-  return { lines, notes };
+  return { values, notes };
 }
 
-/** The text of 00-rampart.conf for a policy. */
-export function renderDropIn(policy: Policy, crypto: string[]): string {
-  const s = policy.ssh;
-  const root = s.permitRootLogin === true ? "yes" : s.permitRootLogin === false ? "no" : "prohibit-password";
+/** The text of 00-rampart.conf for a policy: the rows of SSHD_SETTINGS (src/sshd/settings.ts) rampart writes. */
+export function renderDropIn(policy: Policy, crypto: CryptoChoice): string {
   const lines = [
     "# Managed by rampart: `rampart apply` rewrites this file from the policy (/etc/rampart/policy.yaml).",
     "# sshd keeps the first value it reads and sshd_config includes this directory at its top, so these",
     "# settings win over sshd_config and later drop-ins — except inside Match blocks (`rampart plan` lists those).",
+    ...renderSettings(policy.ssh, crypto),
   ];
-  if (s.port !== undefined) lines.push(`Port ${s.port}`);
-  const auth = authSettings(policy);
-  lines.push(
-    `PermitRootLogin ${root}`,
-    "PubkeyAuthentication yes",
-    `PasswordAuthentication ${yn(auth.password)}`,
-    `KbdInteractiveAuthentication ${yn(auth.kbdInteractive)}`,
-    "PermitEmptyPasswords no",
-  );
-  if (auth.methods) {
-    lines.push(
-      `# ssh.mfa: ${s.mfa} — the key first, then ${s.mfa === "totp" ? "a TOTP code (PAM, /etc/pam.d/sshd)" : "the account's password"}; never one alone`,
-      `AuthenticationMethods ${auth.methods}`,
-      // the session learns which methods it passed (SSH_USER_AUTH): `rampart confirm` checks the second factor
-      "ExposeAuthInfo yes",
-    );
-    if (s.mfa === "totp") lines.push("UsePAM yes");
-  }
-  if (s.allowUsers?.length) lines.push(`AllowUsers ${s.allowUsers.join(" ")}`);
-  if (s.allowGroups?.length) lines.push(`AllowGroups ${s.allowGroups.join(" ")}`);
-  lines.push(
-    `MaxAuthTries ${s.maxAuthTries}`,
-    `LoginGraceTime ${s.loginGraceTime}`,
-    `LogLevel ${s.logLevel}`,
-    `X11Forwarding ${yn(s.x11Forwarding)}`,
-    `AllowTcpForwarding ${yn(s.allowTcpForwarding)}`,
-    `AllowAgentForwarding ${yn(s.allowAgentForwarding)}`,
-    ...crypto,
-  );
   return `${lines.join("\n")}\n`;
-}
-
-/**
- * The authentication settings for the policy. A second factor needs its method switched on — but only as the
- * step after the key (AuthenticationMethods), so `PasswordAuthentication yes` under `mfa: password` never
- * allows a password alone.
- */
-export function authSettings(policy: Policy): { password: boolean; kbdInteractive: boolean; methods: string | undefined } {
-  const s = policy.ssh;
-  if (s.mfa === "totp") return { password: s.passwordAuthentication, kbdInteractive: true, methods: "publickey,keyboard-interactive:pam" };
-  if (s.mfa === "password") return { password: true, kbdInteractive: s.kbdInteractiveAuthentication, methods: "publickey,password" };
-  return { password: s.passwordAuthentication, kbdInteractive: s.kbdInteractiveAuthentication, methods: undefined };
 }
 
 /** The methods a confirming connection must have passed (sshd's SSH_USER_AUTH), or none without ssh.mfa. */
@@ -172,39 +111,6 @@ export function confirmMethods(policy: Policy): string[] {
   return [];
 }
 
-/** What sshd -T must print for the policy (lower-case keys and values), for the effective check. */
-function expectedEffective(policy: Policy): Record<string, string> {
-  const s = policy.ssh;
-  const auth = authSettings(policy);
-  return {
-    permitrootlogin: s.permitRootLogin === true ? "yes" : s.permitRootLogin === false ? "no" : "without-password",
-    passwordauthentication: yn(auth.password),
-    kbdinteractiveauthentication: yn(auth.kbdInteractive),
-    ...(auth.methods ? { authenticationmethods: auth.methods } : {}),
-    permitemptypasswords: "no",
-    maxauthtries: String(s.maxAuthTries),
-    x11forwarding: yn(s.x11Forwarding),
-    allowtcpforwarding: yn(s.allowTcpForwarding),
-    allowagentforwarding: yn(s.allowAgentForwarding),
-  };
-}
-
-const MANAGED_KEYWORDS = [
-  "PermitRootLogin",
-  "PasswordAuthentication",
-  "KbdInteractiveAuthentication",
-  "PermitEmptyPasswords",
-  "AllowUsers",
-  "AllowGroups",
-  "MaxAuthTries",
-  "LoginGraceTime",
-  "LogLevel",
-  "X11Forwarding",
-  "AllowTcpForwarding",
-  "AllowAgentForwarding",
-  "AuthenticationMethods",
-];
-
 async function sshdBinary(): Promise<string | undefined> {
   return (await which("/usr/sbin/sshd")) ?? (await which("sshd"));
 }
@@ -213,10 +119,10 @@ async function planned(
   ctx: PartContext,
 ): Promise<{ dropIn: string; main: string | undefined; newMain: string | undefined; notes: string[] }> {
   const crypto =
-    ctx.policy.ssh.crypto === "keep" ? { lines: [], notes: [] } : cryptoLines(ctx.policy.ssh.crypto, await querySupported(ctx.run));
+    ctx.policy.ssh.crypto === "keep" ? { values: {}, notes: [] } : cryptoLines(ctx.policy.ssh.crypto, await querySupported(ctx.run));
   const main = await ctx.fs.readTextIfExists(SSHD_CONFIG);
   return {
-    dropIn: renderDropIn(ctx.policy, crypto.lines),
+    dropIn: renderDropIn(ctx.policy, crypto.values),
     main,
     newMain: main === undefined ? undefined : withTopInclude(main),
     notes: crypto.notes,
@@ -563,7 +469,7 @@ export const sshPart: Part = {
     }
     // the effective values for every admin (and the applying user), as sshd itself computes them
     const notes: Note[] = [];
-    const want = expectedEffective(ctx.policy);
+    const want = expectedEffective(ctx.policy.ssh);
     const acc = await readAccounts(ctx.fs);
     const users = [...new Set([...ctx.policy.admins.map((a) => a.name), ...(ctx.session.user ? [ctx.session.user] : []), "root"])];
     for (const user of users) {

@@ -1,35 +1,18 @@
 // The shape shared by the legacy-protocol checks (telnet, rsh, ftp, tftp, inetd, NIS, talk): a server
 // package installed (dpkg database, also under --root) or its port listening (live, /proc/net) is a
 // failure; only the client installed is a warning. Packages the policy keeps (`services.keep`) pass with a
-// note. Each check module is just its data.
+// note. What each service is — packages, ports, trust files — comes from the one table in
+// src/facts/legacy-services.ts; a check module adds only its ID, title, severity, fix and references.
 import { socketsOn, listeningSockets } from "../../../facts/listening.js";
 import { installedOf, packages } from "../../../facts/packages.js";
-import type { Check, Severity } from "../../types.js";
+import type { LegacyService } from "../../../facts/legacy-services.js";
+import type { Check, CheckMeta } from "../../types.js";
 
-export interface LegacySpec {
-  id: string;
-  title: string;
-  severity: Severity;
-  /** what it is, for messages: "telnet" */
-  what: string;
-  servers: string[];
-  clients: string[];
-  ports: { proto: "tcp" | "udp"; port: number }[];
-  /** files whose mere presence is a finding (rsh trust files) */
-  files?: string[];
-  remediation: string;
-  refs: string[];
-}
-
-export function legacyServiceCheck(spec: LegacySpec): Check & { spec: LegacySpec } {
+export function legacyServiceCheck(service: LegacyService, meta: Omit<CheckMeta, "area">): Check {
+  const spec = service;
   return {
-    spec, // also read by `rampart apply --only services` (which ports a package serves)
-    id: spec.id,
+    ...meta,
     area: "services",
-    title: spec.title,
-    severity: spec.severity,
-    remediation: spec.remediation,
-    refs: spec.refs,
     async run(ctx) {
       const [db, sockets, files] = await Promise.all([
         packages(ctx),

@@ -1,14 +1,11 @@
 // SVC-TELNET: telnet sends passwords in clear text.
+import { LEGACY_SERVICES } from "../../../facts/legacy-services.js";
 import { legacyServiceCheck } from "./legacy.js";
 
-export const telnet = legacyServiceCheck({
+export const telnet = legacyServiceCheck(LEGACY_SERVICES.telnet, {
   id: "SVC-TELNET",
   title: "No telnet server",
   severity: "high",
-  what: "telnet",
-  servers: ["telnetd", "inetutils-telnetd", "telnetd-ssl"],
-  clients: ["telnet", "inetutils-telnet"],
-  ports: [{ proto: "tcp", port: 23 }],
   remediation: "Remove it: `apt-get purge telnetd inetutils-telnetd telnetd-ssl` (use SSH); purge the client too if unused.",
   refs: ["Lynis INSE-8322", "Lynis INSE-8310", "dev-sec package-02", "CIS Debian 12: Ensure telnet client is not installed"],
 });

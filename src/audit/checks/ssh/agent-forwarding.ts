@@ -9,7 +9,6 @@ export const agentForwarding = settingCheck({
   severity: "low",
   remediation: "Set `AllowAgentForwarding no` in /etc/ssh/sshd_config.d/00-rampart.conf (use ProxyJump instead of agent forwarding).",
   refs: [LYNIS("SSH-7408"), DEVSEC("sshd-40")],
-  key: "AllowAgentForwarding",
   expected: "no",
   judge(value, ctx, view) {
     if (value === "no" || ctx.policy.ssh.allowAgentForwarding || firstValue(view, "DisableForwarding") === "yes") return pass();

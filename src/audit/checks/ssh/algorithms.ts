@@ -4,8 +4,9 @@
 // loaded host keys (and HostCertificates) can sign with, so the default list's ECDSA-P384 or sk-* entries
 // are not offered by a server with an ed25519 and an RSA key, and listing them would be wrong evidence.
 import type { SshdFacts } from "../../../facts/sshd.js";
-import { type AlgoKind, rateList, worst } from "../../../sshd/crypto.js";
+import { type AlgoKind, MODERN, rateList, worst } from "../../../sshd/crypto.js";
 import { setting } from "../../../sshd/effective.js";
+import { keywordOfCheck } from "../../../sshd/settings.js";
 import type { AuditContext, Check, CheckMeta } from "../../types.js";
 import { hostKeyFiles } from "./hostkey-files.js";
 import { CIS, DEVSEC, LYNIS, factsOrSkip, isOutcome, viewFor, viewNotes } from "./setting.js";
@@ -42,8 +43,14 @@ async function offerable(ctx: AuditContext, f: SshdFacts): Promise<{ algs: Set<s
   return { algs, keys };
 }
 
-function algorithmCheck(kind: AlgoKind, key: string, meta: Omit<CheckMeta, "area">): Check {
+/** The fix: the modern list (src/sshd/crypto.ts), which `ssh.crypto: modern` writes limited to what `ssh -Q` lists. */
+const fix = (kw: string, kind: AlgoKind) =>
+  `Set \`${kw} ${MODERN[kind].join(",")}\` in /etc/ssh/sshd_config.d/00-rampart.conf, leaving out what \`ssh -Q ${kind === "hostkey" ? "HostKeyAlgorithms" : kind}\` does not list (policy \`ssh.crypto: modern\` + \`rampart apply --only ssh\` picks them itself).`;
+
+function algorithmCheck(kind: AlgoKind, meta: Omit<CheckMeta, "area" | "remediation">): Check {
+  const key = keywordOfCheck(meta.id);
   return {
+    remediation: fix(key, kind),
     ...meta,
     area: "ssh",
     async run(ctx) {
@@ -79,39 +86,30 @@ function algorithmCheck(kind: AlgoKind, key: string, meta: Omit<CheckMeta, "area
   };
 }
 
-const fix = (kw: string) =>
-  `Set \`${kw}\` to a modern list in /etc/ssh/sshd_config.d/00-rampart.conf (policy \`ssh.crypto: modern\` + \`rampart apply --only ssh\` picks it from \`ssh -Q\`).`;
-
-export const ciphers = algorithmCheck("cipher", "Ciphers", {
+export const ciphers = algorithmCheck("cipher", {
   id: "SSH-CIPHERS",
   title: "Only strong ciphers are offered",
   severity: "medium",
-  remediation: fix("Ciphers chacha20-poly1305@openssh.com,aes256-gcm@openssh.com,aes128-gcm@openssh.com,aes256-ctr,aes192-ctr,aes128-ctr"),
   refs: [CIS("5.2.13", "only strong Ciphers are used"), LYNIS("SSH-7408"), DEVSEC("sshd-01"), "https://github.com/jtesta/ssh-audit"],
 });
 
-export const kex = algorithmCheck("kex", "KexAlgorithms", {
+export const kex = algorithmCheck("kex", {
   id: "SSH-KEX",
   title: "Only strong key-exchange algorithms are offered",
   severity: "medium",
-  remediation: fix(
-    "KexAlgorithms sntrup761x25519-sha512@openssh.com,curve25519-sha256,curve25519-sha256@libssh.org,diffie-hellman-group16-sha512,diffie-hellman-group18-sha512,diffie-hellman-group-exchange-sha256",
-  ),
   refs: [CIS("5.2.15", "only strong Key Exchange algorithms are used"), DEVSEC("sshd-02"), "https://github.com/jtesta/ssh-audit"],
 });
 
-export const macs = algorithmCheck("mac", "MACs", {
+export const macs = algorithmCheck("mac", {
   id: "SSH-MACS",
   title: "Only strong MACs are offered",
   severity: "medium",
-  remediation: fix("MACs hmac-sha2-512-etm@openssh.com,hmac-sha2-256-etm@openssh.com,umac-128-etm@openssh.com"),
   refs: [CIS("5.2.14", "only strong MAC algorithms are used"), DEVSEC("sshd-03"), "https://github.com/jtesta/ssh-audit"],
 });
 
-export const hostKeyAlgorithms = algorithmCheck("hostkey", "HostKeyAlgorithms", {
+export const hostKeyAlgorithms = algorithmCheck("hostkey", {
   id: "SSH-HOSTKEY-ALGOS",
   title: "No SHA-1 or DSA host key signatures are offered",
   severity: "medium",
-  remediation: fix("HostKeyAlgorithms ssh-ed25519,ssh-ed25519-cert-v01@openssh.com,rsa-sha2-512,rsa-sha2-256"),
   refs: ["https://github.com/jtesta/ssh-audit", "https://www.openssh.com/txt/release-8.8"],
 });

@@ -14,7 +14,6 @@ export const clientAlive = settingCheck({
   severity: "low",
   remediation: `Set \`ClientAliveInterval ${CLIENT_ALIVE_MAX_INTERVAL}\` and \`ClientAliveCountMax ${CLIENT_ALIVE_MAX_COUNT}\` (or lower) in /etc/ssh/sshd_config.d/00-rampart.conf.`,
   refs: [CIS("5.2.x", "SSH Idle Timeout Interval is configured"), DEVSEC("sshd-36"), DEVSEC("sshd-37"), LYNIS("SSH-7408")],
-  key: "ClientAliveInterval",
   expected: `1-${CLIENT_ALIVE_MAX_INTERVAL} s, ClientAliveCountMax 1-${CLIENT_ALIVE_MAX_COUNT}`,
   judge(value, _ctx, view) {
     const interval = Number(value);

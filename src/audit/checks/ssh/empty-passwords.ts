@@ -8,7 +8,6 @@ export const emptyPasswords = settingCheck({
   severity: "critical",
   remediation: "Set `PermitEmptyPasswords no` (the default) and remove the line that enables it.",
   refs: [CIS("5.2.9", "PermitEmptyPasswords disabled"), LYNIS("SSH-7408"), DEVSEC("sshd-28")],
-  key: "PermitEmptyPasswords",
   expected: "no",
   judge: (value) => (value === "no" ? pass() : failWith("accounts without a password can log in")),
 });

@@ -10,7 +10,6 @@ export const gatewayPorts = settingCheck({
   severity: "medium",
   remediation: "Set `GatewayPorts no` (the default) in /etc/ssh/sshd_config.d/00-rampart.conf.",
   refs: [DEVSEC("sshd-41")],
-  key: "GatewayPorts",
   expected: "no",
   judge: (value, _ctx, view) =>
     value === "no" || firstValue(view, "DisableForwarding") === "yes"

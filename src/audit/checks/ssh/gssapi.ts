@@ -10,7 +10,6 @@ export const gssapi = settingCheck({
   remediation:
     "Set `GSSAPIAuthentication no` (the default) in /etc/ssh/sshd_config.d/00-rampart.conf, or waive SSH-GSSAPI in the policy on a domain-joined host.",
   refs: [CIS("5.2.x", "SSH GSSAPIAuthentication is disabled"), DEVSEC("sshd-33")],
-  key: "GSSAPIAuthentication",
   expected: "no",
   judge: (value) => (value === "no" ? pass() : failWith("GSSAPI authentication is enabled")),
 });

@@ -8,7 +8,6 @@ export const hostbasedAuth = settingCheck({
   severity: "medium",
   remediation: "Set `HostbasedAuthentication no` (the default) and remove the line that enables it.",
   refs: [CIS("5.2.8", "SSH HostbasedAuthentication is disabled"), LYNIS("SSH-7408"), DEVSEC("sshd-25")],
-  key: "HostbasedAuthentication",
   expected: "no",
   judge: (value) => (value === "no" ? pass() : failWith("logins trusted by the client host's key")),
 });

@@ -1,8 +1,9 @@
-// SSH-HOSTKEY-SIZE: RSA host keys of at least 3072 bits and no DSA key, read with `ssh-keygen -lf`.
+// SSH-HOSTKEY-SIZE: RSA host keys of at least 3072 bits (strict: 4096, dev-sec sshd-50) and no DSA key, read
+// with `ssh-keygen -lf`.
 import { messageOf } from "../../../core/errors.js";
 import type { Check } from "../../types.js";
 import { hostKeyFiles } from "./hostkey-files.js";
-import { factsOrSkip, isOutcome } from "./setting.js";
+import { DEVSEC, factsOrSkip, isOutcome } from "./setting.js";
 
 /** "3072 SHA256:abc… root@host (RSA)" → {bits, type} */
 export function parseKeygenLine(line: string): { bits: number; type: string } | undefined {
@@ -22,7 +23,8 @@ export const hostKeySize: Check = {
   severity: "medium",
   remediation:
     "Replace weak keys: `ssh-keygen -t rsa -b 4096 -N '' -f /etc/ssh/ssh_host_rsa_key` (or drop RSA and keep ed25519), remove DSA keys and their HostKey lines, then reload sshd (clients will see a new host key).",
-  refs: ["NIST SP 800-57 (3072-bit RSA for 128-bit security)", "https://github.com/jtesta/ssh-audit"],
+  refs: ["NIST SP 800-57 (3072-bit RSA for 128-bit security)", "https://github.com/jtesta/ssh-audit", DEVSEC("sshd-50")],
+  strict: "RSA host keys of at least 4096 bits (dev-sec sshd-50)",
   async run(ctx) {
     const f = await factsOrSkip(ctx);
     if (isOutcome(f)) return f;
@@ -31,6 +33,7 @@ export const hostKeySize: Check = {
     const observed: string[] = [];
     const weak: string[] = [];
     let source = present[0]?.source ?? "default";
+    const minRsa = ctx.policy.audit.profile === "strict" ? 4096 : 3072;
     for (const k of present) {
       let line: string;
       try {
@@ -41,12 +44,12 @@ export const hostKeySize: Check = {
       const p = parseKeygenLine(line);
       if (!p) return { status: "error", reason: `unexpected ssh-keygen output for ${k.path}: ${line.slice(0, 200)}` };
       observed.push(`${k.path}: ${p.type} ${p.bits}`);
-      if (p.type === "DSA" || (p.type === "RSA" && p.bits < 3072)) {
+      if (p.type === "DSA" || (p.type === "RSA" && p.bits < minRsa)) {
         if (weak.length === 0) source = k.path;
         weak.push(`${k.path} (${p.type} ${p.bits})`);
       }
     }
-    const expected = "RSA ≥ 3072 bits, ECDSA or Ed25519; no DSA";
+    const expected = `RSA ≥ ${minRsa} bits, ECDSA or Ed25519; no DSA`;
     if (weak.length) return { status: "fail", observed, expected, source, reason: `weak: ${weak.join(", ")}` };
     return { status: "pass", observed, expected, source };
   },

@@ -8,7 +8,6 @@ export const ignoreRhosts = settingCheck({
   severity: "medium",
   remediation: "Set `IgnoreRhosts yes` (the default) in /etc/ssh/sshd_config.d/00-rampart.conf.",
   refs: [CIS("5.2.x", "SSH IgnoreRhosts is enabled"), DEVSEC("sshd-23"), LYNIS("SSH-7408")],
-  key: "IgnoreRhosts",
   expected: "yes",
   judge: (value) => (value === "yes" ? pass() : failWith("users' .rhosts/.shosts files are honoured")),
 });

@@ -9,7 +9,6 @@ export const ignoreUserKnownHosts = settingCheck({
   severity: "low",
   remediation: "Set `IgnoreUserKnownHosts yes` in /etc/ssh/sshd_config.d/00-rampart.conf.",
   refs: [DEVSEC("sshd-24")],
-  key: "IgnoreUserKnownHosts",
   expected: "yes",
   judge: (value) => (value === "yes" ? pass() : failWith("users' known_hosts files can take part in host-based authentication")),
 });

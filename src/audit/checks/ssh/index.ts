@@ -1,4 +1,5 @@
-// The ssh area's checks, in report order. Each check lives in its own small module beside this file; the
+// The ssh area's checks, in report order. Each check lives in its own small module beside this file (the
+// plain keyword comparisons share keyword-checks.ts, driven by SSHD_SETTINGS in src/sshd/settings.ts); the
 // shared facts (parsed config, sshd -T views) come from src/facts/sshd.ts.
 import type { Check } from "../../types.js";
 import { agentForwarding } from "./agent-forwarding.js";
@@ -33,12 +34,31 @@ import { tcpForwarding } from "./tcp-forwarding.js";
 import { terrapin } from "./terrapin.js";
 import { userEnvironment } from "./user-environment.js";
 import { x11Forwarding } from "./x11-forwarding.js";
+import { banner, debianBanner } from "./banner.js";
+import { cryptoPolicy } from "./crypto-policy.js";
+import { hostKeyList } from "./hostkey-list.js";
+import {
+  compression,
+  gssapiCleanup,
+  kerberosLocalPasswd,
+  kerberosTicketCleanup,
+  printLastLog,
+  printMotd,
+  pubkeyAuth,
+  syslogFacility,
+  tcpKeepAlive,
+  useDns,
+  x11UseLocalhost,
+} from "./keyword-checks.js";
+import { addressFamily, listenAddress, port } from "./listen.js";
+import { privilegeSeparation, protocol, useLogin } from "./obsolete-options.js";
 
 export const checks: Check[] = [
   rootLogin,
   passwordAuth,
   kbdInteractive,
   emptyPasswords,
+  pubkeyAuth,
   sshMfa,
   dropinOverrides,
   perUserOverrides,
@@ -52,22 +72,42 @@ export const checks: Check[] = [
   ignoreRhosts,
   ignoreUserKnownHosts,
   kerberos,
+  kerberosLocalPasswd,
+  kerberosTicketCleanup,
   gssapi,
+  gssapiCleanup,
   x11Forwarding,
+  x11UseLocalhost,
   tcpForwarding,
   agentForwarding,
   permitTunnel,
   gatewayPorts,
   logLevel,
+  syslogFacility,
   hostbasedAuth,
   userEnvironment,
   ciphers,
   kex,
   macs,
   hostKeyAlgorithms,
+  cryptoPolicy,
   terrapin,
   dhModuli,
+  hostKeyList,
   hostKeySize,
   configModes,
   hostKeyModes,
+  port,
+  addressFamily,
+  listenAddress,
+  useDns,
+  tcpKeepAlive,
+  compression,
+  banner,
+  debianBanner,
+  printMotd,
+  printLastLog,
+  protocol,
+  useLogin,
+  privilegeSeparation,
 ];

@@ -12,7 +12,6 @@ export const kbdInteractive = settingCheck({
   remediation:
     "Set `KbdInteractiveAuthentication no` (older name: ChallengeResponseAuthentication) in /etc/ssh/sshd_config.d/00-rampart.conf.",
   refs: [CIS("5.2.x", "ChallengeResponseAuthentication no"), LYNIS("SSH-7408"), DEVSEC("sshd-29")],
-  key: "KbdInteractiveAuthentication",
   expected: "no",
   judge(value, ctx, view) {
     if (value === "no" || ctx.policy.ssh.kbdInteractiveAuthentication) return pass();

@@ -10,7 +10,6 @@ export const kerberos = settingCheck({
   remediation:
     "Set `KerberosAuthentication no` (the default) in /etc/ssh/sshd_config.d/00-rampart.conf, or waive SSH-KERBEROS in the policy on a Kerberos host.",
   refs: [DEVSEC("sshd-30")],
-  key: "KerberosAuthentication",
   expected: "no",
   judge: (value) => (value === "no" ? pass() : failWith("passwords are checked against Kerberos (another way to guess them)")),
 });

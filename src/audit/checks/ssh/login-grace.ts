@@ -11,7 +11,6 @@ export const loginGrace = settingCheck({
   severity: "low",
   remediation: "Set `LoginGraceTime 30` in /etc/ssh/sshd_config.d/00-rampart.conf.",
   refs: [CIS("5.2.21", "LoginGraceTime is set to one minute or less"), LYNIS("SSH-7408"), DEVSEC("sshd-18")],
-  key: "LoginGraceTime",
   expected: (ctx) => `1..${limit(ctx.policy.ssh.loginGraceTime)} seconds`,
   judge(value, ctx) {
     const secs = parseSshdTime(value);

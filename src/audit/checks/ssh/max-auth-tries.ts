@@ -10,7 +10,6 @@ export const maxAuthTries = settingCheck({
   severity: "medium",
   remediation: "Set `MaxAuthTries 3` in /etc/ssh/sshd_config.d/00-rampart.conf.",
   refs: [CIS("5.2.18", "MaxAuthTries is set to 4 or less"), LYNIS("SSH-7408"), DEVSEC("sshd-19")],
-  key: "MaxAuthTries",
   expected: (ctx) => `<= ${limit(ctx.policy.ssh.maxAuthTries)}`,
   judge(value, ctx) {
     const n = Number(value);

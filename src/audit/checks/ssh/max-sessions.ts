@@ -11,7 +11,6 @@ export const maxSessions = settingCheck({
   severity: "low",
   remediation: `Set \`MaxSessions ${MAX_SESSIONS}\` (or lower) in /etc/ssh/sshd_config.d/00-rampart.conf.`,
   refs: [DEVSEC("sshd-20"), LYNIS("SSH-7408"), "CIS Debian Linux 12 5.1.x (sshd MaxSessions is configured)"],
-  key: "MaxSessions",
   expected: `≤ ${MAX_SESSIONS}`,
   judge(value) {
     const n = Number(value);

@@ -17,7 +17,6 @@ export const maxStartups = settingCheck({
   severity: "low",
   remediation: "Set `MaxStartups 10:30:100` (the default) in /etc/ssh/sshd_config.d/00-rampart.conf.",
   refs: [DEVSEC("sshd-21"), LYNIS("SSH-7408"), "CIS Debian Linux 12 5.1.x (sshd MaxStartups is configured)"],
-  key: "MaxStartups",
   expected: `start ≤ ${MAX_STARTUPS_START} (e.g. 10:30:100)`,
   judge(value) {
     const start = startupsStart(value);

@@ -15,7 +15,6 @@ export const passwordAuth = settingCheck({
   remediation:
     "Set `PasswordAuthentication no` in /etc/ssh/sshd_config.d/00-rampart.conf (sshd keeps the first value it reads, and that file is read first) after installing the admin's key; or run `rampart apply --only users,ssh`.",
   refs: [CIS("5.2.x", "PasswordAuthentication no"), LYNIS("SSH-7408"), DEVSEC("sshd-27")],
-  key: "PasswordAuthentication",
   remediationFor(f) {
     const others = [
       ...new Set(

@@ -10,7 +10,6 @@ export const permitTunnel = settingCheck({
   severity: "medium",
   remediation: "Set `PermitTunnel no` (the default) in /etc/ssh/sshd_config.d/00-rampart.conf.",
   refs: [DEVSEC("sshd-38")],
-  key: "PermitTunnel",
   expected: "no",
   judge: (value, _ctx, view) =>
     value === "no" || firstValue(view, "DisableForwarding") === "yes"

@@ -9,7 +9,6 @@ export const rootLogin = settingCheck({
   remediation:
     "Set `PermitRootLogin no` in /etc/ssh/sshd_config.d/00-rampart.conf (or run `rampart apply --only ssh`), then `sshd -t && systemctl reload ssh`.",
   refs: [CIS("5.2.7", "SSH root login is disabled"), LYNIS("SSH-7408"), DEVSEC("sshd-06")],
-  key: "PermitRootLogin",
   who: "root",
   expected: (ctx) => (ctx.policy.ssh.permitRootLogin === "prohibit-password" ? "no or prohibit-password" : "no"),
   judge(value, ctx) {

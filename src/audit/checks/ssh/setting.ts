@@ -1,11 +1,13 @@
 // The shape most ssh checks share: read one effective sshd setting for each probed connection (admin,
-// root, unknown user), judge it, and report the worst, with the file:line that set it. A check module then
-// only says which key, what is acceptable and why. Also the skip for "openssh-server not installed".
+// root, unknown user), judge it, and report the worst, with the file:line that set it. Which keyword a check
+// judges comes from SSHD_SETTINGS (src/sshd/settings.ts) by the check's ID; a check module then only says
+// what is acceptable and why. Also the skip for "openssh-server not installed".
 import { type SshdFacts, sshdFacts } from "../../../facts/sshd.js";
 import type { AuditContext, Check, CheckMeta, Outcome, Status } from "../../types.js";
 import { skip } from "../../types.js";
 import type { EffectiveView } from "../../../sshd/effective.js";
 import { setting } from "../../../sshd/effective.js";
+import { keywordOfCheck } from "../../../sshd/settings.js";
 
 export const NOT_INSTALLED = "openssh-server not installed";
 
@@ -30,7 +32,6 @@ export interface Judgement {
 }
 
 export interface SettingCheckSpec extends CheckMeta {
-  key: string;
   /** which connections to judge: all probed (default) or only root's */
   who?: "all" | "root";
   expected: string | ((ctx: AuditContext) => string);
@@ -41,7 +42,8 @@ export interface SettingCheckSpec extends CheckMeta {
 
 /** A check judging one effective setting across the probed connections. */
 export function settingCheck(spec: SettingCheckSpec): Check {
-  const { key, who, expected, judge, remediationFor, ...meta } = spec;
+  const { who, expected, judge, remediationFor, ...meta } = spec;
+  const key = keywordOfCheck(meta.id);
   return {
     ...meta,
     async run(ctx) {

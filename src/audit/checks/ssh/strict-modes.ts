@@ -10,7 +10,6 @@ export const strictModes = settingCheck({
   remediation:
     "Set `StrictModes yes` (the compiled-in default) in /etc/ssh/sshd_config.d/00-rampart.conf, and remove the line that turns it off.",
   refs: [DEVSEC("sshd-11"), LYNIS("SSH-7408")],
-  key: "StrictModes",
   expected: "yes",
   judge: (value) => (value === "yes" ? pass() : failWith("sshd accepts keys from files and directories other users can write")),
 });

@@ -9,7 +9,6 @@ export const tcpForwarding = settingCheck({
   severity: "low",
   remediation: "Set `AllowTcpForwarding no` (or `DisableForwarding yes`); allow it per user in a Match block if someone needs tunnels.",
   refs: [CIS("5.2.16", "SSH AllowTcpForwarding is disabled"), LYNIS("SSH-7408"), DEVSEC("sshd-39")],
-  key: "AllowTcpForwarding",
   expected: "no",
   judge(value, ctx, view) {
     if (value === "no" || ctx.policy.ssh.allowTcpForwarding || firstValue(view, "DisableForwarding") === "yes") return pass();

@@ -8,7 +8,6 @@ export const userEnvironment = settingCheck({
   severity: "medium",
   remediation: "Set `PermitUserEnvironment no` (the default).",
   refs: [CIS("5.2.10", "SSH PermitUserEnvironment is disabled"), LYNIS("SSH-7408"), DEVSEC("sshd-17")],
-  key: "PermitUserEnvironment",
   expected: "no",
   judge: (value) => (value === "no" ? pass() : failWith("~/.ssh/environment is read (LD_PRELOAD and friends)")),
 });

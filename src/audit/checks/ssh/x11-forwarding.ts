@@ -9,7 +9,6 @@ export const x11Forwarding = settingCheck({
   severity: "low",
   remediation: "Set `X11Forwarding no` (Debian's sshd_config sets it to yes: the drop-in 00-rampart.conf wins).",
   refs: [CIS("5.2.12", "SSH X11 forwarding is disabled"), LYNIS("SSH-7408"), DEVSEC("sshd-42")],
-  key: "X11Forwarding",
   expected: "no",
   judge(value, ctx, view) {
     if (value === "no" || ctx.policy.ssh.x11Forwarding || firstValue(view, "DisableForwarding") === "yes") return pass();
