@@ -163,9 +163,22 @@ export const AUDITD_CONF_GOOD = [
 
 export const MODPROBE_GOOD = [
   "# dev-sec os-10, Lynis USB-1000, STRG-1846, NETW-3200",
-  ...["cramfs", "freevxfs", "jffs2", "hfs", "hfsplus", "squashfs", "udf", "vfat", "usb-storage", "firewire-core", "dccp", "sctp", "rds", "tipc"].map(
-    (m) => `install ${m} /bin/true`,
-  ),
+  ...[
+    "cramfs",
+    "freevxfs",
+    "jffs2",
+    "hfs",
+    "hfsplus",
+    "squashfs",
+    "udf",
+    "vfat",
+    "usb-storage",
+    "firewire-core",
+    "dccp",
+    "sctp",
+    "rds",
+    "tipc",
+  ].map((m) => `install ${m} /bin/true`),
   "",
 ].join("\n");
 
@@ -221,7 +234,10 @@ export async function goodRoot(name: string): Promise<FixtureRoot> {
   for (const [k, v] of Object.entries({ ...SYSCTL_GOOD, ...SYSCTL_STRICT_GOOD }))
     await r.write(`/proc/sys/${k.replace(/\./g, "/")}`, `${v}\n`);
   await r.write("/proc/sys/kernel/core_pattern", "|/usr/lib/systemd/systemd-coredump %P %u %g %s %t %c %h\n");
-  await r.write("/proc/cpuinfo", "processor\t: 0\nvendor_id\t: GenuineIntel\nflags\t\t: fpu vme de pse tsc msr pae mce cx8 apic sep nx lm\n\n");
+  await r.write(
+    "/proc/cpuinfo",
+    "processor\t: 0\nvendor_id\t: GenuineIntel\nflags\t\t: fpu vme de pse tsc msr pae mce cx8 apic sep nx lm\n\n",
+  );
   await r.write("/sys/devices/system/cpu/vulnerabilities/meltdown", "Mitigation: PTI\n");
   await r.write("/sys/devices/system/cpu/vulnerabilities/mds", "Not affected\n");
   await r.write("/proc/self/mountinfo", MOUNTINFO_GOOD);
@@ -232,9 +248,13 @@ export async function goodRoot(name: string): Promise<FixtureRoot> {
   await r.write("/proc/812/cmdline", "/sbin/auditd\0");
   await r.dir_("/var/log", { mode: 0o755 });
   await r.write("/etc/crontab", "SHELL=/bin/sh\n17 * * * * root cd / && run-parts --report /etc/cron.hourly\n", { mode: 0o600 });
-  for (const d of ["/etc/cron.hourly", "/etc/cron.daily", "/etc/cron.weekly", "/etc/cron.monthly", "/etc/cron.d"]) await r.dir_(d, { mode: 0o700 });
+  for (const d of ["/etc/cron.hourly", "/etc/cron.daily", "/etc/cron.weekly", "/etc/cron.monthly", "/etc/cron.d"])
+    await r.dir_(d, { mode: 0o700 });
   await r.write("/etc/environment", 'PATH="/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"\n');
-  await r.write("/etc/profile", 'if [ "$(id -u)" -eq 0 ]; then\n  PATH="/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"\nfi\nexport PATH\n');
+  await r.write(
+    "/etc/profile",
+    'if [ "$(id -u)" -eq 0 ]; then\n  PATH="/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"\nfi\nexport PATH\n',
+  );
   await r.write(
     "/var/lib/dpkg/status",
     [dpkgEntry("openssh-server", "1:9.2p1-2"), dpkgEntry("apparmor", "3.0.8-3"), dpkgEntry("auditd", "1:3.0.9-1")].join(""),
