@@ -72,7 +72,7 @@ export const LEGACY_SERVICES = {
   inetd: {
     what: "inetd",
     why: "a super-server starts services on demand, usually the legacy ones here, outside the service manager's view",
-    servers: ["xinetd", "openbsd-inetd", "inetutils-inetd", "rlinetd"],
+    servers: ["inetd", "xinetd", "openbsd-inetd", "inetutils-inetd", "rlinetd"],
     clients: [],
     ports: [],
   },

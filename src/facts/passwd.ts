@@ -11,6 +11,8 @@ export interface PasswdEntry {
   shell: string;
   /** the password field of /etc/passwd is empty (no shadow entry needed to log in) */
   emptyPasswordField: boolean;
+  /** the password field itself: "x" (in shadow), "*" or "!" (locked), or a hash that should be in shadow */
+  passwordField: string;
   source: string;
 }
 
@@ -101,6 +103,7 @@ export function parsePasswd(text: string, file: string): PasswdEntry[] {
       home: f[5] ?? "",
       shell: f[6] ?? "",
       emptyPasswordField: f[1] === "",
+      passwordField: f[1] ?? "",
       source: `${file}:${line}`,
     }));
 }

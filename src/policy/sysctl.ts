@@ -17,6 +17,8 @@ export interface SysctlKey {
   kernelDefault?: string;
   /** the value `rampart apply` writes when `want` allows several (default: want.equals, else the first) */
   write?: string;
+  /** what `audit.profile: strict` wants instead (the audit only; apply still writes `write`/`want`) */
+  strictWant?: Want;
 }
 
 export interface SysctlGroup {
@@ -26,6 +28,8 @@ export interface SysctlGroup {
   keys: SysctlKey[];
   remediation: string;
   refs: string[];
+  /** what `audit.profile: strict` demands beyond `want` (tolerated values fail under strict in every group) */
+  strict?: string;
 }
 
 const eq = (v: string): Want => ({ equals: v });
@@ -45,9 +49,9 @@ export const SYSCTL_GROUPS: SysctlGroup[] = [
     ],
     remediation: "Set these keys to 0 in /etc/sysctl.d/60-rampart.conf and run `sysctl --system` (or `rampart apply --only sysctl`).",
     refs: [
-      "dev-sec sysctl-14",
-      "dev-sec sysctl-15",
-      "dev-sec sysctl-20",
+      "dev-sec linux-baseline sysctl-14",
+      "dev-sec linux-baseline sysctl-15",
+      "dev-sec linux-baseline sysctl-20",
       "CIS Debian 12: Ensure ICMP redirects are not accepted",
       "Lynis KRNL-6000",
     ],
@@ -61,7 +65,7 @@ export const SYSCTL_GROUPS: SysctlGroup[] = [
       { key: "net.ipv4.conf.default.send_redirects", want: eq("0") },
     ],
     remediation: "Set both keys to 0 in /etc/sysctl.d/60-rampart.conf and run `sysctl --system`.",
-    refs: ["dev-sec sysctl-16", "CIS Debian 12: Ensure packet redirect sending is disabled", "Lynis KRNL-6000"],
+    refs: ["dev-sec linux-baseline sysctl-16", "CIS Debian 12: Ensure packet redirect sending is disabled", "Lynis KRNL-6000"],
   },
   {
     id: "KERN-SOURCE-ROUTE",
@@ -74,7 +78,7 @@ export const SYSCTL_GROUPS: SysctlGroup[] = [
       { key: "net.ipv6.conf.default.accept_source_route", want: eq("0"), kernelDefault: "0" },
     ],
     remediation: "Set these keys to 0 in /etc/sysctl.d/60-rampart.conf and run `sysctl --system`.",
-    refs: ["dev-sec sysctl-13", "CIS Debian 12: Ensure source routed packets are not accepted", "Lynis KRNL-6000"],
+    refs: ["dev-sec linux-baseline sysctl-13", "CIS Debian 12: Ensure source routed packets are not accepted", "Lynis KRNL-6000"],
   },
   {
     id: "KERN-SYNCOOKIES",
@@ -82,7 +86,7 @@ export const SYSCTL_GROUPS: SysctlGroup[] = [
     severity: "medium",
     keys: [{ key: "net.ipv4.tcp_syncookies", want: eq("1"), kernelDefault: "1" }],
     remediation: "Set `net.ipv4.tcp_syncookies = 1` in /etc/sysctl.d/60-rampart.conf and run `sysctl --system`.",
-    refs: ["dev-sec sysctl-11", "CIS Debian 12: Ensure TCP SYN Cookies is enabled", "Lynis KRNL-6000"],
+    refs: ["dev-sec linux-baseline sysctl-11", "CIS Debian 12: Ensure TCP SYN Cookies is enabled", "Lynis KRNL-6000"],
   },
   {
     id: "KERN-RP-FILTER",
@@ -94,7 +98,8 @@ export const SYSCTL_GROUPS: SysctlGroup[] = [
     ],
     remediation:
       "Set both keys to 1 (strict; 2 = loose, for asymmetric routing) in /etc/sysctl.d/60-rampart.conf and run `sysctl --system`.",
-    refs: ["dev-sec sysctl-02", "CIS Debian 12: Ensure reverse path filtering is enabled", "Lynis KRNL-6000"],
+    refs: ["dev-sec linux-baseline sysctl-02", "CIS Debian 12: Ensure reverse path filtering is enabled", "Lynis KRNL-6000"],
+    strict: "rp_filter 1 on both keys (loose mode 2 fails)",
   },
   {
     id: "KERN-ICMP-BROADCAST",
@@ -105,7 +110,11 @@ export const SYSCTL_GROUPS: SysctlGroup[] = [
       { key: "net.ipv4.icmp_ignore_bogus_error_responses", want: eq("1"), kernelDefault: "1" },
     ],
     remediation: "Set both keys to 1 in /etc/sysctl.d/60-rampart.conf and run `sysctl --system`.",
-    refs: ["dev-sec sysctl-03", "dev-sec sysctl-04", "CIS Debian 12: Ensure broadcast ICMP requests are ignored"],
+    refs: [
+      "dev-sec linux-baseline sysctl-03",
+      "dev-sec linux-baseline sysctl-04",
+      "CIS Debian 12: Ensure broadcast ICMP requests are ignored",
+    ],
   },
   {
     id: "KERN-LOG-MARTIANS",
@@ -116,7 +125,7 @@ export const SYSCTL_GROUPS: SysctlGroup[] = [
       { key: "net.ipv4.conf.default.log_martians", want: eq("1") },
     ],
     remediation: "Set both keys to 1 in /etc/sysctl.d/60-rampart.conf and run `sysctl --system`.",
-    refs: ["dev-sec sysctl-17", "CIS Debian 12: Ensure suspicious packets are logged"],
+    refs: ["dev-sec linux-baseline sysctl-17", "CIS Debian 12: Ensure suspicious packets are logged"],
   },
   {
     id: "KERN-ASLR",
@@ -124,7 +133,7 @@ export const SYSCTL_GROUPS: SysctlGroup[] = [
     severity: "high",
     keys: [{ key: "kernel.randomize_va_space", want: eq("2"), kernelDefault: "2" }],
     remediation: "Set `kernel.randomize_va_space = 2` in /etc/sysctl.d/60-rampart.conf and run `sysctl --system`.",
-    refs: ["dev-sec sysctl-32", "CIS Debian 12: Ensure address space layout randomization is enabled", "Lynis KRNL-6000"],
+    refs: ["dev-sec linux-baseline sysctl-32", "CIS Debian 12: Ensure address space layout randomization is enabled", "Lynis KRNL-6000"],
   },
   {
     id: "KERN-PTR-RESTRICT",
@@ -150,15 +159,17 @@ export const SYSCTL_GROUPS: SysctlGroup[] = [
     ],
     remediation:
       "Set `fs.protected_symlinks = 1`, `fs.protected_hardlinks = 1`, `fs.protected_fifos = 2`, `fs.protected_regular = 2` in /etc/sysctl.d/60-rampart.conf.",
-    refs: ["dev-sec sysctl-34", "Lynis KRNL-6000"],
+    refs: ["dev-sec linux-baseline sysctl-34", "Lynis KRNL-6000"],
+    strict: "fs.protected_regular 2 (1 fails)",
   },
   {
     id: "KERN-PTRACE-SCOPE",
     title: "ptrace is restricted to parent processes (Yama)",
     severity: "low",
-    keys: [{ key: "kernel.yama.ptrace_scope", want: { oneOf: ["1", "2", "3"] } }],
+    keys: [{ key: "kernel.yama.ptrace_scope", want: { oneOf: ["1", "2", "3"] }, strictWant: { oneOf: ["2", "3"] } }],
     remediation: "Set `kernel.yama.ptrace_scope = 1` in /etc/sysctl.d/60-rampart.conf and run `sysctl --system`.",
-    refs: ["CIS Debian 12: Ensure ptrace_scope is restricted", "Lynis KRNL-6000"],
+    refs: ["dev-sec linux-baseline sysctl-35", "CIS Debian 12: Ensure ptrace_scope is restricted", "Lynis KRNL-6000"],
+    strict: "kernel.yama.ptrace_scope 2 or 3 (only root may attach; breaks gdb/strace of one's own processes)",
   },
   {
     id: "KERN-SUID-DUMPABLE",
@@ -166,7 +177,50 @@ export const SYSCTL_GROUPS: SysctlGroup[] = [
     severity: "low",
     keys: [{ key: "fs.suid_dumpable", want: eq("0"), tolerated: ["2"], kernelDefault: "0" }],
     remediation: "Set `fs.suid_dumpable = 0` in /etc/sysctl.d/60-rampart.conf and run `sysctl --system`.",
-    refs: ["dev-sec sysctl-31a", "CIS Debian 12: Ensure core dumps are restricted"],
+    refs: ["dev-sec linux-baseline sysctl-31a", "CIS Debian 12: Ensure core dumps are restricted"],
+    strict: "fs.suid_dumpable 0 (2 fails)",
+  },
+  {
+    id: "KERN-TCP-RFC1337",
+    title: "TIME-WAIT sockets are protected from RST assassination (RFC 1337)",
+    severity: "low",
+    keys: [{ key: "net.ipv4.tcp_rfc1337", want: eq("1") }],
+    remediation: "Set `net.ipv4.tcp_rfc1337 = 1` in /etc/sysctl.d/60-rampart.conf and run `sysctl --system`.",
+    refs: ["dev-sec linux-baseline sysctl-10"],
+  },
+  {
+    id: "KERN-ICMP-RATELIMIT",
+    title: "ICMP replies and errors are rate limited",
+    severity: "low",
+    keys: [
+      { key: "net.ipv4.icmp_ratelimit", want: eq("100") },
+      // 88089: echo reply, destination unreachable, source quench, time exceeded, parameter problem,
+      // timestamp reply and information reply (the kernel default 6168 leaves echo replies out)
+      { key: "net.ipv4.icmp_ratemask", want: eq("88089") },
+    ],
+    remediation:
+      "Set `net.ipv4.icmp_ratelimit = 100` and `net.ipv4.icmp_ratemask = 88089` in /etc/sysctl.d/60-rampart.conf and run `sysctl --system`.",
+    refs: ["dev-sec linux-baseline sysctl-05", "dev-sec linux-baseline sysctl-06"],
+  },
+  {
+    id: "KERN-SHARED-MEDIA",
+    title: "RFC 1620 shared-media redirects follow the kernel default",
+    severity: "info",
+    keys: [
+      { key: "net.ipv4.conf.all.shared_media", want: eq("1"), kernelDefault: "1" },
+      { key: "net.ipv4.conf.default.shared_media", want: eq("1"), kernelDefault: "1" },
+    ],
+    remediation: "Set both keys to 1 (the kernel default) in /etc/sysctl.d/60-rampart.conf and run `sysctl --system`.",
+    refs: ["dev-sec linux-baseline sysctl-12"],
+  },
+  {
+    id: "KERN-SYSRQ",
+    title: "The magic SysRq key is off",
+    severity: "low",
+    // /proc/sysrq-trigger still works for root: only the keyboard combination is turned off
+    keys: [{ key: "kernel.sysrq", want: eq("0") }],
+    remediation: "Set `kernel.sysrq = 0` in /etc/sysctl.d/60-rampart.conf and run `sysctl --system`.",
+    refs: ["dev-sec linux-baseline sysctl-30", "CIS: Ensure SysRq is disabled"],
   },
 ];
 

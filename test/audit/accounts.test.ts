@@ -280,7 +280,7 @@ describe("ACC-PASSWORD-HASHING", () => {
     const c = await check(await root("hash-ok"), "ACC-PASSWORD-HASHING");
     assert.equal(c.status, "pass");
     assert.deepEqual(c.evidence.observed, { ENCRYPT_METHOD: "YESCRYPT", pam_unix: "yescrypt", weakHashes: [] });
-    assert.equal(c.evidence.source, "/etc/login.defs:3");
+    assert.equal(c.evidence.source, "/etc/login.defs:13");
   });
   it("fails on ENCRYPT_METHOD MD5, pam md5 and an MD5 hash, naming each line", async () => {
     const r = await root("hash-bad", async (r) => {

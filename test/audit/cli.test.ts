@@ -5,7 +5,7 @@ import assert from "node:assert/strict";
 import { readFile } from "node:fs/promises";
 import { after, describe, it } from "node:test";
 import { runCli } from "../helpers/cli.js";
-import { type FixtureRoot, goodRoot } from "./helpers/root.js";
+import { type FixtureRoot, goodRoot, LOGIN_DEFS_GOOD } from "./helpers/root.js";
 
 const roots: FixtureRoot[] = [];
 after(async () => {
@@ -20,7 +20,7 @@ async function root(name: string, change?: (r: FixtureRoot) => Promise<void>): P
 // a second UID 0 account (critical) and a DES login.defs (medium)
 const weaken = async (r: FixtureRoot) => {
   await r.write("/etc/passwd", "root:x:0:0:root:/root:/bin/bash\nalice:x:1000:1000::/home/alice:/bin/bash\ntoor:x:0:0::/root:/bin/sh\n");
-  await r.write("/etc/login.defs", "ENCRYPT_METHOD DES\n");
+  await r.write("/etc/login.defs", LOGIN_DEFS_GOOD.replace("ENCRYPT_METHOD YESCRYPT", "ENCRYPT_METHOD DES"));
 };
 const MINE = "accounts,kernel,services,mac,policy";
 
@@ -102,7 +102,8 @@ describe("rampart audit (CLI)", () => {
     const out = await runCli(["audit", "--root", r.dir, "--only", "accounts,kernel"]);
     assert.equal(out.code, 0, out.stderr);
     const lines = out.stdout.split("\n");
-    assert.match(lines[1] ?? "", /^Summary: \d+ pass, 2 fail, 0 warn, \d+ skip, 0 error · score \d+\/100/);
+    // ACC-UID0-ONLY-ROOT, ACC-UNIQUE-IDS (toor shares UID 0 with root) and ACC-PASSWORD-HASHING
+    assert.match(lines[1] ?? "", /^Summary: \d+ pass, 3 fail, 0 warn, \d+ skip, 0 error · score \d+\/100/);
     assert.equal(lines[3], "Top fixes");
     assert.match(lines[4] ?? "", /^ 1\. CRITICAL ACC-UID0-ONLY-ROOT/);
     assert.match(lines[5] ?? "", /→ Give the other accounts/);

@@ -70,7 +70,11 @@ describe("KERN-IP-FORWARD", () => {
   it("passes when forwarding is off on a plain server", async () => {
     const c = await check(await root("fwd-off"), "KERN-IP-FORWARD");
     assert.equal(c.status, "pass");
-    assert.deepEqual(c.evidence.observed, { "net.ipv4.ip_forward": "0", "net.ipv6.conf.all.forwarding": "0" });
+    assert.deepEqual(c.evidence.observed, {
+      "net.ipv4.ip_forward": "0",
+      "net.ipv4.conf.all.forwarding": "0",
+      "net.ipv6.conf.all.forwarding": "0",
+    });
   });
   it("fails when a plain server forwards", async () => {
     const c = await check(await root("fwd-on", (r) => r.write(proc("net.ipv4.ip_forward"), "1\n")), "KERN-IP-FORWARD");

@@ -5,10 +5,14 @@ import { chmod, chown, mkdir, mkdtemp, rm, symlink, writeFile } from "node:fs/pr
 import os from "node:os";
 import path from "node:path";
 import { checks as accountChecks } from "../../../src/audit/checks/accounts/index.js";
+import { checks as fileChecks } from "../../../src/audit/checks/files/index.js";
 import { checks as kernelChecks } from "../../../src/audit/checks/kernel/index.js";
 import { SYSCTL_GROUPS } from "../../../src/audit/checks/kernel/recommended.js";
+import { STRICT_SYSCTL_GROUPS } from "../../../src/audit/checks/kernel/strict-sysctl.js";
+import { checks as loggingChecks } from "../../../src/audit/checks/logging/index.js";
 import { checks as macChecks } from "../../../src/audit/checks/mac/index.js";
 import { checks as serviceChecks } from "../../../src/audit/checks/services/index.js";
+import { checks as systemChecks } from "../../../src/audit/checks/system/index.js";
 import { runAudit } from "../../../src/audit/run.js";
 import type { Area, Check, CheckResult } from "../../../src/audit/types.js";
 import { FakeClock } from "../../../src/core/clock.js";
@@ -21,7 +25,15 @@ import { HostFs } from "../../../src/system/hostfs.js";
 
 export const IS_ROOT = process.getuid?.() === 0;
 export const NEEDS_ROOT = IS_ROOT ? false : "needs root to give fixture files root ownership";
-export const MY_CHECKS: Check[] = [...accountChecks, ...kernelChecks, ...serviceChecks, ...macChecks];
+export const MY_CHECKS: Check[] = [
+  ...accountChecks,
+  ...kernelChecks,
+  ...serviceChecks,
+  ...macChecks,
+  ...fileChecks,
+  ...loggingChecks,
+  ...systemChecks,
+];
 
 /** the admin's uid: 1000 as root; our own uid otherwise (so ownership checks can still pass) */
 export const ALICE_UID = IS_ROOT ? 1000 : (process.getuid?.() ?? 1000);
@@ -90,11 +102,85 @@ export function rsaKey(bits: number, comment = "old@box"): string {
 
 export const SYSCTL_GOOD: Record<string, string> = {
   "net.ipv4.ip_forward": "0",
+  "net.ipv4.conf.all.forwarding": "0",
   "net.ipv6.conf.all.forwarding": "0",
   ...Object.fromEntries(
     SYSCTL_GROUPS.flatMap((g) => g.keys.map((k) => [k.key, "equals" in k.want ? k.want.equals : (k.want.oneOf.at(-1) as string)])),
   ),
 };
+
+/** the dev-sec values only `audit.profile: strict` demands (runtime only: apply never writes them) */
+export const SYSCTL_STRICT_GOOD: Record<string, string> = Object.fromEntries(
+  STRICT_SYSCTL_GROUPS.flatMap((g) => g.keys.map((k) => [k.key, "equals" in k.want ? k.want.equals : (k.want.oneOf[0] as string)])),
+);
+
+/** /etc/login.defs as dev-sec linux-baseline os-05 wants it */
+export const LOGIN_DEFS_GOOD = [
+  "MAIL_DIR\t\t/var/mail",
+  "ENV_SUPATH\tPATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin",
+  "ENV_PATH\tPATH=/usr/local/bin:/usr/bin:/bin:/usr/games",
+  "UMASK\t\t027",
+  "PASS_MAX_DAYS\t60",
+  "PASS_MIN_DAYS\t7",
+  "PASS_WARN_AGE\t7",
+  "UID_MIN\t\t\t 1000",
+  "GID_MIN\t\t\t 1000",
+  "LOGIN_RETRIES\t\t5",
+  "LOGIN_TIMEOUT\t\t60",
+  "# ENCRYPT_METHOD DES",
+  "ENCRYPT_METHOD YESCRYPT",
+  "SHA_CRYPT_MIN_ROUNDS 5000",
+  "SHA_CRYPT_MAX_ROUNDS 5000",
+  "",
+].join("\n");
+
+/** /proc/self/mountinfo of a host with hardened /tmp, /dev/shm and /dev */
+export const MOUNTINFO_GOOD = [
+  "21 1 8:1 / / rw,relatime shared:1 - ext4 /dev/sda1 rw,errors=remount-ro",
+  "22 21 0:5 / /dev rw,nosuid,noexec,relatime shared:2 - devtmpfs udev rw,size=4096k,mode=755",
+  "23 22 0:23 / /dev/shm rw,nosuid,nodev,noexec shared:3 - tmpfs tmpfs rw",
+  "24 21 0:24 / /run rw,nosuid,nodev,noexec,relatime shared:4 - tmpfs tmpfs rw,size=400k,mode=755",
+  "25 21 0:25 / /tmp rw,nosuid,nodev,noexec shared:5 - tmpfs tmpfs rw",
+  "26 21 0:26 / /proc rw,nosuid,nodev,noexec,relatime shared:6 - proc proc rw",
+  "",
+].join("\n");
+
+/** dev-sec package-08's auditd.conf */
+export const AUDITD_CONF_GOOD = [
+  "log_file = /var/log/audit/audit.log",
+  "log_format = RAW",
+  "flush = INCREMENTAL_ASYNC",
+  "max_log_file_action = keep_logs",
+  "space_left = 75",
+  "action_mail_acct = root",
+  "space_left_action = SYSLOG",
+  "admin_space_left = 50",
+  "admin_space_left_action = SUSPEND",
+  "disk_full_action = SUSPEND",
+  "disk_error_action = SUSPEND",
+  "",
+].join("\n");
+
+export const MODPROBE_GOOD = [
+  "# dev-sec os-10, Lynis USB-1000, STRG-1846, NETW-3200",
+  ...[
+    "cramfs",
+    "freevxfs",
+    "jffs2",
+    "hfs",
+    "hfsplus",
+    "squashfs",
+    "udf",
+    "vfat",
+    "usb-storage",
+    "firewire-core",
+    "dccp",
+    "sctp",
+    "rds",
+    "tipc",
+  ].map((m) => `install ${m} /bin/true`),
+  "",
+].join("\n");
 
 export const PROC_NET_HEADER = "  sl  local_address rem_address   st tx_queue rx_queue tr tm->when retrnsmt   uid  timeout inode\n";
 /** a /proc/net/tcp line: 0.0.0.0:port LISTEN */
@@ -131,7 +217,7 @@ export async function goodRoot(name: string): Promise<FixtureRoot> {
   );
   await r.dir_("/etc/sudoers.d", { mode: 0o755 });
   await r.write("/etc/sudoers.d/README", "# files in this directory are read by sudo\n", { mode: 0o440 });
-  await r.write("/etc/login.defs", "UMASK\t\t022\n# ENCRYPT_METHOD DES\nENCRYPT_METHOD YESCRYPT\n");
+  await r.write("/etc/login.defs", LOGIN_DEFS_GOOD);
   await r.write(
     "/etc/pam.d/common-password",
     "password\t[success=1 default=ignore]\tpam_unix.so obscure yescrypt\npassword\trequisite\tpam_deny.so\n",
@@ -145,8 +231,34 @@ export async function goodRoot(name: string): Promise<FixtureRoot> {
       .map(([k, v]) => `${k} = ${v}`)
       .join("\n")}\n`,
   );
-  for (const [k, v] of Object.entries(SYSCTL_GOOD)) await r.write(`/proc/sys/${k.replace(/\./g, "/")}`, `${v}\n`);
-  await r.write("/var/lib/dpkg/status", [dpkgEntry("openssh-server", "1:9.2p1-2"), dpkgEntry("apparmor", "3.0.8-3")].join(""));
+  for (const [k, v] of Object.entries({ ...SYSCTL_GOOD, ...SYSCTL_STRICT_GOOD }))
+    await r.write(`/proc/sys/${k.replace(/\./g, "/")}`, `${v}\n`);
+  await r.write("/proc/sys/kernel/core_pattern", "|/usr/lib/systemd/systemd-coredump %P %u %g %s %t %c %h\n");
+  await r.write(
+    "/proc/cpuinfo",
+    "processor\t: 0\nvendor_id\t: GenuineIntel\nflags\t\t: fpu vme de pse tsc msr pae mce cx8 apic sep nx lm\n\n",
+  );
+  await r.write("/sys/devices/system/cpu/vulnerabilities/meltdown", "Mitigation: PTI\n");
+  await r.write("/sys/devices/system/cpu/vulnerabilities/mds", "Not affected\n");
+  await r.write("/proc/self/mountinfo", MOUNTINFO_GOOD);
+  await r.write("/etc/fstab", "UUID=0a1b / ext4 errors=remount-ro 0 1\ntmpfs /tmp tmpfs nosuid,nodev,noexec 0 0\n");
+  await r.write("/etc/modprobe.d/dev-sec.conf", MODPROBE_GOOD);
+  await r.write("/etc/security/limits.conf", "# /etc/security/limits.conf\n*\thard\tcore\t0\n");
+  await r.write("/etc/audit/auditd.conf", AUDITD_CONF_GOOD, { mode: 0o640 });
+  await r.write("/proc/812/cmdline", "/sbin/auditd\0");
+  await r.dir_("/var/log", { mode: 0o755 });
+  await r.write("/etc/crontab", "SHELL=/bin/sh\n17 * * * * root cd / && run-parts --report /etc/cron.hourly\n", { mode: 0o600 });
+  for (const d of ["/etc/cron.hourly", "/etc/cron.daily", "/etc/cron.weekly", "/etc/cron.monthly", "/etc/cron.d"])
+    await r.dir_(d, { mode: 0o700 });
+  await r.write("/etc/environment", 'PATH="/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"\n');
+  await r.write(
+    "/etc/profile",
+    'if [ "$(id -u)" -eq 0 ]; then\n  PATH="/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"\nfi\nexport PATH\n',
+  );
+  await r.write(
+    "/var/lib/dpkg/status",
+    [dpkgEntry("openssh-server", "1:9.2p1-2"), dpkgEntry("apparmor", "3.0.8-3"), dpkgEntry("auditd", "1:3.0.9-1")].join(""),
+  );
   await r.write("/proc/net/tcp", PROC_NET_HEADER + tcpListenLine(0, 22));
   for (const t of ["tcp6", "udp", "udp6"]) await r.write(`/proc/net/${t}`, PROC_NET_HEADER);
   await r.write("/sys/module/apparmor/parameters/enabled", "Y\n");

@@ -3,6 +3,8 @@ import type { Check } from "../../types.js";
 import { adminKeys } from "./admin-keys.js";
 import { adminSudo } from "./admin-sudo.js";
 import { emptyPasswords } from "./empty-passwords.js";
+import { loginDefsCheck } from "./login-defs.js";
+import { passwdNoHash } from "./passwd-no-hash.js";
 import { passwordHashing } from "./password-hashing.js";
 import { rootPasswordLocked } from "./root-password-locked.js";
 import { shadowModes } from "./shadow-modes.js";
@@ -10,16 +12,20 @@ import { sudoAdminNopasswd } from "./sudo-admin-nopasswd.js";
 import { sudoNopasswdAll } from "./sudo-nopasswd.js";
 import { sudoersModes } from "./sudoers-modes.js";
 import { uid0OnlyRoot } from "./uid0-only-root.js";
+import { uniqueIds } from "./unique-ids.js";
 
 export const checks: Check[] = [
   adminSudo,
   adminKeys,
   rootPasswordLocked,
   uid0OnlyRoot,
+  uniqueIds,
   emptyPasswords,
+  passwdNoHash,
   sudoNopasswdAll,
   sudoAdminNopasswd,
   sudoersModes,
   passwordHashing,
+  loginDefsCheck,
   shadowModes,
 ];

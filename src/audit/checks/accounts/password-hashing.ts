@@ -16,7 +16,7 @@ export const passwordHashing: Check = {
   severity: "medium",
   remediation:
     "Set `ENCRYPT_METHOD YESCRYPT` (or SHA512) in /etc/login.defs and `yescrypt` on the pam_unix line of /etc/pam.d/common-password; then make the listed users set a new password (`passwd -e NAME`).",
-  refs: ["Lynis AUTH-9229", "dev-sec os-05", "CIS Debian 12: Ensure strong password hashing algorithm is configured"],
+  refs: ["Lynis AUTH-9229", "CIS Debian 12: Ensure strong password hashing algorithm is configured"],
   async run(ctx) {
     const [defs, pam, sh] = await Promise.all([
       ctx.fs.readTextIfExists("/etc/login.defs"),

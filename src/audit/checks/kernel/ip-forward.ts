@@ -4,7 +4,8 @@ import { procPath, runtimeSysctl } from "../../../facts/sysctl.js";
 import type { Check } from "../../types.js";
 import { forwardingContext } from "../../../facts/forwarding.js";
 
-const KEYS = ["net.ipv4.ip_forward", "net.ipv6.conf.all.forwarding"];
+// net.ipv4.ip_forward and net.ipv4.conf.all.forwarding are one switch in the kernel; dev-sec sysctl-01 reads both
+const KEYS = ["net.ipv4.ip_forward", "net.ipv4.conf.all.forwarding", "net.ipv6.conf.all.forwarding"];
 
 export const ipForward: Check = {
   id: "KERN-IP-FORWARD",
@@ -12,8 +13,8 @@ export const ipForward: Check = {
   title: "IP forwarding matches the host's role",
   severity: "medium",
   remediation:
-    "On a host that does not route: `net.ipv4.ip_forward = 0` and `net.ipv6.conf.all.forwarding = 0` in /etc/sysctl.d/60-rampart.conf; on a container host set `firewall.forward: true` in the policy.",
-  refs: ["dev-sec sysctl-01", "dev-sec sysctl-19", "CIS Debian 12: Ensure ip forwarding is disabled"],
+    "On a host that does not route: `net.ipv4.ip_forward = 0` (also sets net.ipv4.conf.all.forwarding) and `net.ipv6.conf.all.forwarding = 0` in /etc/sysctl.d/60-rampart.conf; on a container host set `firewall.forward: true` in the policy.",
+  refs: ["dev-sec linux-baseline sysctl-01", "dev-sec linux-baseline sysctl-19", "CIS Debian 12: Ensure ip forwarding is disabled"],
   live: true,
   async run(ctx) {
     const [context, ...values] = await Promise.all([

@@ -2,15 +2,21 @@
 // the policy expects — the recommended value, or the policy's own `sysctl.set` value for that key. Keys the
 // kernel does not have (IPv6 off, no Yama) are left out; a group with none of its keys is skipped.
 import { procPath, runtimeSysctl } from "../../../facts/sysctl.js";
+import { isStrict } from "../../profile.js";
 import type { AuditContext, Check, Outcome } from "../../types.js";
 import { accepts, describeWant, type SysctlGroup, type SysctlKey, type Want } from "./recommended.js";
 
 /** The keys of a group with the policy's overrides applied; [] when the policy turns the profile off. */
 export function expectedKeys(ctx: AuditContext, group: SysctlGroup): SysctlKey[] {
   const set = ctx.policy.sysctl.set;
+  const strict = isStrict(ctx);
   const overridden = (k: SysctlKey): SysctlKey => {
     const v = set[k.key];
-    return v === undefined ? k : { key: k.key, want: { equals: String(v) } };
+    if (v !== undefined) return { key: k.key, want: { equals: String(v) } };
+    // strict: the stricter value where there is one, and no tolerated values
+    return strict
+      ? { key: k.key, want: k.strictWant ?? k.want, ...(k.kernelDefault === undefined ? {} : { kernelDefault: k.kernelDefault }) }
+      : k;
   };
   if (ctx.policy.sysctl.profile === "none") return group.keys.filter((k) => set[k.key] !== undefined).map(overridden);
   return group.keys.map(overridden);
@@ -24,6 +30,7 @@ export function runtimeCheck(group: SysctlGroup): Check {
     severity: group.severity,
     remediation: group.remediation,
     refs: group.refs,
+    ...(group.strict ? { strict: group.strict } : {}),
     live: true,
     async run(ctx) {
       const keys = expectedKeys(ctx, group);

@@ -8,5 +8,5 @@ export const inetd = legacyServiceCheck(LEGACY_SERVICES.inetd, {
   title: "No inetd/xinetd super-server",
   severity: "low",
   remediation: "`apt-get purge xinetd openbsd-inetd inetutils-inetd` after moving anything it starts to a systemd service.",
-  refs: ["Lynis INSE-8000", "Lynis INSE-8100", "dev-sec package-01", "CIS Debian 12: Ensure xinetd is not installed"],
+  refs: ["Lynis INSE-8000", "Lynis INSE-8100", "dev-sec linux-baseline package-01", "CIS Debian 12: Ensure xinetd is not installed"],
 });

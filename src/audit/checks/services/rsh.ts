@@ -8,5 +8,5 @@ export const rsh = legacyServiceCheck(LEGACY_SERVICES.rsh, {
   title: "No rsh/rlogin/rexec server",
   severity: "high",
   remediation: "`apt-get purge rsh-server rsh-redone-server rsh-client` and delete /etc/hosts.equiv and ~/.rhosts files.",
-  refs: ["Lynis INSE-8304", "Lynis INSE-8300", "Lynis INSE-8302", "dev-sec package-03", "dev-sec os-01"],
+  refs: ["Lynis INSE-8304", "Lynis INSE-8300", "Lynis INSE-8302", "dev-sec linux-baseline package-03", "dev-sec linux-baseline os-01"],
 });

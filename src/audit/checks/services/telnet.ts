@@ -7,5 +7,5 @@ export const telnet = legacyServiceCheck(LEGACY_SERVICES.telnet, {
   title: "No telnet server",
   severity: "high",
   remediation: "Remove it: `apt-get purge telnetd inetutils-telnetd telnetd-ssl` (use SSH); purge the client too if unused.",
-  refs: ["Lynis INSE-8322", "Lynis INSE-8310", "dev-sec package-02", "CIS Debian 12: Ensure telnet client is not installed"],
+  refs: ["Lynis INSE-8322", "Lynis INSE-8310", "dev-sec linux-baseline package-02", "CIS Debian 12: Ensure telnet client is not installed"],
 });
