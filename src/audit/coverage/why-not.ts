@@ -6,7 +6,7 @@
 export const WHY_NOT: Readonly<Record<string, string>> = {
   // ---- Lynis tests that raised a finding on the reference Debian 12 server
   "lynis ACCT-9626":
-    "sysstat collects performance counters (sar), not security events; process accounting (ACCT-9622) and auditd (ACCT-9628) record who ran what.",
+    "sysstat collects performance counters (sar), not security events; process accounting (LOG-PROCESS-ACCOUNTING) and auditd record who ran what.",
   "lynis BOOT-5180": "Not a finding: Lynis asks the auditor to look at the runlevel/startup services; on systemd it has nothing to judge.",
   "lynis BOOT-5264":
     "`systemd-analyze security` scores every unit's sandboxing (exposure 0-10); that is a per-service review for its owner, not a host verdict, and takes seconds to compute.",

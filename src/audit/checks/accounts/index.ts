@@ -3,6 +3,8 @@ import type { Check } from "../../types.js";
 import { adminKeys } from "./admin-keys.js";
 import { adminSudo } from "./admin-sudo.js";
 import { emptyPasswords } from "./empty-passwords.js";
+import { pamFaillock } from "./pam-faillock.js";
+import { pamPwquality } from "./pam-pwquality.js";
 import { passwordHashing } from "./password-hashing.js";
 import { rootPasswordLocked } from "./root-password-locked.js";
 import { shadowModes } from "./shadow-modes.js";
@@ -22,4 +24,6 @@ export const checks: Check[] = [
   sudoersModes,
   passwordHashing,
   shadowModes,
+  pamPwquality,
+  pamFaillock,
 ];
