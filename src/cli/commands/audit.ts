@@ -1,4 +1,7 @@
 import { Option } from "commander";
+import { computeCoverage } from "../../audit/coverage/coverage.js";
+import { renderCoverageJson, renderCoverageText } from "../../audit/coverage/render.js";
+import { allChecks } from "../../audit/registry.js";
 import { parseAreas, runAudit } from "../../audit/run.js";
 import type { Severity } from "../../audit/types.js";
 import { waiverSources } from "../../audit/waivers.js";
@@ -18,6 +21,8 @@ interface AuditOptions {
   output?: string;
   failOn?: Severity;
   only?: string[];
+  json?: boolean;
+  coverage?: boolean;
 }
 
 export const registerAudit: RegisterCommand = (program, context) => {
@@ -28,6 +33,7 @@ export const registerAudit: RegisterCommand = (program, context) => {
       .option("--root <dir>", "audit an image or mounted disk at DIR (live-only checks are skipped)")
       .option("--policy <file>", "policy to judge against (default: /etc/rampart/policy.yaml if present, else the baseline)")
       .addOption(new Option("--format <format>", "output format").choices(["text", "json", "html"]).default("text"))
+      .option("--json", "same as --format json")
       .option("--output <file>", "write the report to FILE instead of stdout")
       .addOption(
         new Option("--fail-on <severity>", "exit 1 when a finding is at or above this severity").choices([
@@ -38,15 +44,26 @@ export const registerAudit: RegisterCommand = (program, context) => {
           "critical",
         ]),
       )
-      .option("--only <areas>", "limit to areas: ssh,accounts,firewall,updates,kernel,services,mac,defence,integrity,policy", csv)
+      .option(
+        "--only <areas>",
+        "limit to areas: ssh,accounts,firewall,updates,kernel,services,mac,files,logging,boot,system,defence,integrity,policy",
+        csv,
+      )
+      .option(
+        "--coverage",
+        "instead of auditing, list every dev-sec ssh-baseline/linux-baseline control and raised Lynis test with the check(s) implementing it (or why none does), per-baseline totals, and each check's audit.profile strict note; exits 1 if a check's ref names no control",
+      )
       .action(async (opts: AuditOptions) => {
-        process.exitCode = await audit(context(), opts);
+        if (opts.json) opts.format = "json";
+        process.exitCode = opts.coverage ? await coverage(context(), opts) : await audit(context(), opts);
       }),
     [
       "rampart audit",
       "rampart audit --format json --fail-on high",
       "rampart audit --format html --output report.html",
       "rampart audit --root /mnt/image --only ssh,accounts",
+      "rampart audit --coverage",
+      "rampart audit --coverage --json",
     ],
   );
 };
@@ -92,4 +109,14 @@ async function audit(ctx: Context, opts: AuditOptions): Promise<number> {
   }
   if (opts.failOn && failingAtOrAbove(report.checks, opts.failOn).length > 0) return 1;
   return 0;
+}
+
+/** `--coverage`: what the checks implement, from their refs; no host is read. */
+async function coverage(ctx: Context, opts: AuditOptions): Promise<number> {
+  if (opts.format === "html") throw new RampartError("USAGE", "--coverage prints text or JSON", { hint: "Use --format text or --json." });
+  const c = computeCoverage(allChecks());
+  const rendered = opts.format === "json" ? renderCoverageJson(c) : renderCoverageText(c, { color: ctx.color && !opts.output });
+  if (opts.output !== undefined) await writeOutput(opts.output, rendered);
+  else process.stdout.write(rendered);
+  return c.badRefs.length ? 1 : 0;
 }

@@ -220,7 +220,7 @@ export async function goodRoot(name: string): Promise<FixtureRoot> {
   await r.write("/etc/login.defs", LOGIN_DEFS_GOOD);
   await r.write(
     "/etc/pam.d/common-password",
-    "password\t[success=1 default=ignore]\tpam_unix.so obscure yescrypt\npassword\trequisite\tpam_deny.so\n",
+    "password\trequisite\tpam_pwquality.so retry=3\npassword\t[success=1 default=ignore]\tpam_unix.so obscure use_authtok yescrypt\npassword\trequisite\tpam_deny.so\n",
   );
   await r.dir_("/home/alice", { mode: 0o750, uid: ALICE_UID, gid: 1000 });
   await r.dir_("/home/alice/.ssh", { mode: 0o700, uid: ALICE_UID, gid: 1000 });

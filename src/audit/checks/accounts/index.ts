@@ -4,6 +4,8 @@ import { adminKeys } from "./admin-keys.js";
 import { adminSudo } from "./admin-sudo.js";
 import { emptyPasswords } from "./empty-passwords.js";
 import { loginDefsCheck } from "./login-defs.js";
+import { pamFaillock } from "./pam-faillock.js";
+import { pamPwquality } from "./pam-pwquality.js";
 import { passwdNoHash } from "./passwd-no-hash.js";
 import { passwordHashing } from "./password-hashing.js";
 import { rootPasswordLocked } from "./root-password-locked.js";
@@ -28,4 +30,6 @@ export const checks: Check[] = [
   passwordHashing,
   loginDefsCheck,
   shadowModes,
+  pamPwquality,
+  pamFaillock,
 ];

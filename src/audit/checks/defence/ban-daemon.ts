@@ -11,7 +11,7 @@ export const defBanDaemon: Check = {
   live: true,
   remediation:
     "`rampart apply --only guard` (installs and starts rampart-guard.service), or `apt-get install fail2ban && systemctl enable --now fail2ban`.",
-  refs: ["Lynis DEBIAN-2 / TOOL-5190 (intrusion prevention tool)", "dev-sec ssh-hardening: fail2ban recommended"],
+  refs: ["Lynis TOOL-5190 (intrusion prevention tool)", "dev-sec ssh-hardening: fail2ban recommended"],
   async run(ctx) {
     const procs = await processes(ctx);
     const found: string[] = [];

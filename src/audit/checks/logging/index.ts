@@ -2,5 +2,10 @@
 // beside this file.
 import type { Check } from "../../types.js";
 import { auditd } from "./auditd.js";
+import { logDaemon } from "./daemon.js";
+import { logPersistent } from "./persistent.js";
+import { logRemote } from "./remote.js";
+import { processAccounting } from "./process-accounting.js";
+import { timeSync } from "./time-sync.js";
 
-export const checks: Check[] = [auditd];
+export const checks: Check[] = [auditd, logDaemon, logPersistent, logRemote, timeSync, processAccounting];

@@ -1,0 +1,91 @@
+// FILE-WORLD-WRITABLE: nothing in the system's own paths is writable by every user — a world-writable file
+// under /etc, /boot, /usr/local or in a PATH directory (or such a directory without the sticky bit) lets any
+// local account change what root runs or reads. The tree walk is bounded (depth, entries) to keep the audit
+// fast; /usr/bin-style PATH directories are listed one level deep (packages ship files there, not trees).
+import { lstat, readdir } from "node:fs/promises";
+import path from "node:path";
+import type { AuditContext, Check } from "../../types.js";
+import { oct } from "../../profile.js";
+
+const TREES = ["/etc", "/boot", "/usr/local"];
+const FLAT = ["/usr/bin", "/usr/sbin", "/bin", "/sbin", "/usr/lib/systemd/system", "/lib/systemd/system"];
+const MAX_DEPTH = 8;
+const MAX_ENTRIES = 60_000;
+
+export const worldWritable: Check = {
+  id: "FILE-WORLD-WRITABLE",
+  area: "files",
+  title: "no world-writable files in system paths",
+  severity: "high",
+  remediation: "`chmod o-w PATH` for each listed path (or `chmod +t` for a directory that must be shared), then find who made it writable.",
+  refs: ["CIS Debian 12: Ensure world writable files and directories are secured"],
+  async run(ctx) {
+    const found: string[] = [];
+    const budget = { left: MAX_ENTRIES };
+    // /bin -> /usr/bin on merged-/usr systems: walk each real directory once
+    const flat = (await Promise.all(FLAT.map(async (d) => ((await ctx.fs.lstat(d))?.isDirectory() ? d : undefined)))).filter(
+      (d) => d !== undefined,
+    );
+    await Promise.all([
+      ...TREES.map((d) => walk(ctx, d, 0, MAX_DEPTH, found, budget)),
+      ...flat.map((d) => walk(ctx, d, 0, 0, found, budget)),
+    ]);
+    found.sort();
+    const expected = "none (directories that must be shared carry the sticky bit)";
+    const source = [...TREES, ...FLAT].join(", ");
+    const note = budget.left <= 0 ? `stopped after ${MAX_ENTRIES} entries` : undefined;
+    if (found.length)
+      return {
+        status: "fail",
+        observed: found.slice(0, 50),
+        expected,
+        source: found.slice(0, 5).join(", "),
+        ...(note ? { reason: note } : {}),
+      };
+    return { status: "pass", observed: "none", expected, source, ...(note ? { reason: note } : {}) };
+  },
+};
+
+/**
+ * Walk `dir` (a target path) reading entry types from readdir, so symlinks (most of /etc/alternatives and
+ * /usr/bin) cost no stat; the on-disk path is resolved once at the top (inside the image under --root) and
+ * symlinks are never followed, so the walk cannot leave the tree.
+ */
+async function walk(
+  ctx: AuditContext,
+  dir: string,
+  depth: number,
+  maxDepth: number,
+  found: string[],
+  budget: { left: number },
+): Promise<void> {
+  const real = await ctx.fs.real(dir).catch(() => undefined);
+  if (real) await walkReal(real, dir, depth, maxDepth, found, budget);
+}
+
+async function walkReal(
+  real: string,
+  dir: string,
+  depth: number,
+  maxDepth: number,
+  found: string[],
+  budget: { left: number },
+): Promise<void> {
+  const entries = await readdir(real, { withFileTypes: true }).catch(() => []);
+  const subdirs: string[] = [];
+  await Promise.all(
+    entries.map(async (e) => {
+      if (budget.left-- <= 0 || !(e.isFile() || e.isDirectory())) return;
+      const st = await lstat(path.join(real, e.name)).catch(() => undefined);
+      if (!st) return;
+      const p = `${dir}/${e.name}`;
+      const mode = st.mode & 0o7777;
+      if (st.isDirectory()) {
+        if (mode & 0o002 && !(mode & 0o1000)) found.push(`${p}/ ${oct(mode)}`);
+        subdirs.push(e.name);
+      } else if (st.isFile() && mode & 0o002) found.push(`${p} ${oct(mode)}`);
+    }),
+  );
+  if (depth >= maxDepth) return;
+  await Promise.all(subdirs.map((d) => walkReal(path.join(real, d), `${dir}/${d}`, depth + 1, maxDepth, found, budget)));
+}
