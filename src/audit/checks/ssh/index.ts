@@ -33,6 +33,7 @@ import { tcpForwarding } from "./tcp-forwarding.js";
 import { terrapin } from "./terrapin.js";
 import { userEnvironment } from "./user-environment.js";
 import { x11Forwarding } from "./x11-forwarding.js";
+import { clientChecks } from "./client/index.js";
 
 export const checks: Check[] = [
   rootLogin,
@@ -70,4 +71,5 @@ export const checks: Check[] = [
   hostKeySize,
   configModes,
   hostKeyModes,
+  ...clientChecks,
 ];
