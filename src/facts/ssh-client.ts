@@ -107,7 +107,11 @@ async function load(ctx: AuditContext): Promise<SshClientFacts> {
     if (exec) note = `ssh -G not run: ${where(exec)} has Match exec, which ssh -G would execute — judged from the files`;
     else {
       const r = await ctx
-        .run([binary, "-G", "-F", await ctx.fs.real(SSH_CONFIG), PROBE_HOST], { okCodes: "any", timeoutMs: 5000 })
+        // no ssh_config: ssh runs on its defaults, which -F /dev/null shows (-F with a missing file is an error)
+        .run([binary, "-G", "-F", config.files.has(SSH_CONFIG) ? await ctx.fs.real(SSH_CONFIG) : "/dev/null", PROBE_HOST], {
+          okCodes: "any",
+          timeoutMs: 5000,
+        })
         .catch((e: Error) => ({ code: -1, stdout: "", stderr: e.message }));
       if (r.code === 0) sshG = parseSshG(r.stdout);
       else note = `ssh -G failed (${r.stderr.trim().split("\n")[0] ?? `exit ${r.code}`}): judged from the files`;

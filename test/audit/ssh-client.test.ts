@@ -406,6 +406,18 @@ describe("ssh client facts agree with the real ssh -G", { skip: sshBin ? false :
     });
   }
 
+  test("no ssh_config: ssh -G still answers (OpenSSH's defaults), and they are the table's", async () => {
+    const root = await buildRoot();
+    await rm(path.join(root, "etc/ssh"), { recursive: true });
+    const { ctx, calls } = liveContext(root);
+    const f = await sshClientFacts(ctx);
+    assert.ok(f.sshG, f.note);
+    assert.deepEqual(calls[0]?.slice(-2), ["/dev/null", PROBE_HOST]);
+    const r = await runChecks(ctx, clientChecks);
+    assert.deepEqual(notPassing(r), []);
+    assert.match(get(r, "SSH-CLIENT-AGENT-FORWARDING").source ?? "", /^OpenSSH default \(ssh -G/);
+  });
+
   test("Match exec in the config: ssh -G is not run (it would execute the command)", async () => {
     const root = await buildRoot({ main: 'Match exec "touch /tmp/rampart-must-not-exist"\n  ForwardAgent yes\n' });
     const { ctx, calls } = liveContext(root);
