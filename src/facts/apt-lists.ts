@@ -110,23 +110,46 @@ function candidate(p: Installed): { version: string; origins: string[] } | undef
   return best;
 }
 
-/** Installed packages (state "installed"), keyed by name; several when multi-arch. */
+/**
+ * Installed packages (state "installed"), keyed by name; several when multi-arch. One pass over the lines of
+ * dpkg's status (a few MB): only the four fields needed are sliced out, nothing else is copied.
+ */
 function parseInstalled(text: string): Map<string, Installed[]> {
   const out = new Map<string, Installed[]>();
-  for (const para of text.split("\n\n")) {
-    const f = fields(para, ["Package", "Status", "Version", "Architecture"]);
-    const status = (f.Status ?? "").split(/\s+/);
-    if (!f.Package || !f.Version || status[2] !== "installed") continue;
-    const p: Installed = {
-      name: f.Package,
-      arch: f.Architecture ?? "",
-      version: f.Version,
-      held: status[0] === "hold",
-      // the installed version is a candidate too, at priority 100 (dpkg's status file)
-      offers: new Map([[f.Version, { priority: 100, origins: [] }]]),
-    };
-    out.set(p.name, [...(out.get(p.name) ?? []), p]);
+  let name = "";
+  let version = "";
+  let status = "";
+  let arch = "";
+  const flush = () => {
+    const st = status.split(/\s+/);
+    if (name && version && st[2] === "installed") {
+      const p: Installed = {
+        name,
+        arch,
+        version,
+        held: st[0] === "hold",
+        // the installed version is a candidate too, at priority 100 (dpkg's status file)
+        offers: new Map([[version, { priority: 100, origins: [] }]]),
+      };
+      out.set(name, [...(out.get(name) ?? []), p]);
+    }
+    name = version = status = arch = "";
+  };
+  const value = (from: number, to: number) => text.slice(from, to).trim();
+  for (let start = 0; start < text.length; ) {
+    let end = text.indexOf("\n", start);
+    if (end === -1) end = text.length;
+    if (end === start) flush();
+    else {
+      const c = text.charCodeAt(start);
+      if (c === 80 && text.startsWith("Package:", start)) name = value(start + 8, end);
+      else if (c === 83 && text.startsWith("Status:", start)) status = value(start + 7, end);
+      else if (c === 86 && text.startsWith("Version:", start)) version = value(start + 8, end);
+      else if (c === 65 && text.startsWith("Architecture:", start)) arch = value(start + 13, end);
+    }
+    start = end + 1;
   }
+  flush();
   return out;
 }
 

@@ -1,10 +1,10 @@
 // The sshd facts every ssh check shares, loaded once per run through ctx.memo: is openssh-server
 // installed, the parsed config (with Includes and Match blocks), the effective settings for the admin,
-// root and an unknown user (sshd -T, or the parser when sshd cannot run), what the installed OpenSSH
-// supports, its version and whether it has strict KEX (Terrapin), and who the admins are (the ones the policy
+// root and an unknown user (sshd -T, or the parser when sshd cannot run), the installed OpenSSH
+// version and whether it has strict KEX (Terrapin), and who the admins are (the ones the policy
 // file names, which the caller passes in, else the members of sudo/admin/wheel).
 import { promises as fsp } from "node:fs";
-import { type EffectiveView, type OpenSshVersion, type Supported, effectiveView, queryVersion, querySupported } from "../sshd/effective.js";
+import { type EffectiveView, type OpenSshVersion, effectiveView, queryVersion } from "../sshd/effective.js";
 import { type SshdConfig, loadSshdConfig } from "../sshd/load.js";
 import type { Connection } from "../sshd/match.js";
 import type { FactContext } from "./context.js";
@@ -38,7 +38,6 @@ export interface SshdFacts {
   /** effective settings for the first admin (when there is one), root and an unknown user */
   views: { label: string; view: EffectiveView }[];
   version: OpenSshVersion | undefined;
-  supported: Supported | undefined;
   /** the sshd binary knows kex-strict-s-v00@openssh.com (Terrapin fix); undefined = cannot tell */
   strictKex: boolean | undefined;
 }
@@ -101,15 +100,14 @@ async function loadFacts(ctx: FactContext, policyAdmins: readonly string[]): Pro
   users.push({ label: "root", user: "root" }, { label: "unknown user", user: UNKNOWN_USER });
   const configTree = !binary && !ctx.live && config.files.has(config.main);
   const opts = { sshd: binary, live: ctx.live };
-  const [views, version, supported, strictKex] = await Promise.all([
+  const [views, version, strictKex] = await Promise.all([
     Promise.all(users.map(async (u) => ({ label: u.label, view: await effectiveView(ctx.run, config, conn(u.user), opts) }))),
     ctx.live ? queryVersion(ctx.run, binary) : Promise.resolve(undefined),
-    ctx.live ? querySupported(ctx.run) : Promise.resolve(undefined),
     binary ? binaryHasStrictKex(ctx, binary) : Promise.resolve(undefined),
   ]);
   // say in every verdict that the values come from the files alone (there is no sshd to ask)
   if (configTree) for (const v of views) v.view.note = CONFIG_TREE_NOTE;
-  const facts: SshdFacts = { installed: binary !== undefined, configTree, config, admins, views, version, supported, strictKex };
+  const facts: SshdFacts = { installed: binary !== undefined, configTree, config, admins, views, version, strictKex };
   if (binary) facts.binary = binary;
   return facts;
 }

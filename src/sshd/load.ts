@@ -17,6 +17,8 @@ export const SSHD_DIR = "/etc/ssh";
 const MAX_DEPTH = 16;
 
 export interface MatchBlock {
+  /** set for an ssh_config `Host` block (ssh_config: `Host` and `Match` both start a block); sshd has only Match */
+  keyword?: "Host";
   /** the Match line's arguments, e.g. ["User", "alice,bob", "Address", "10.0.0.0/8"] */
   criteria: string[];
   file: string;
@@ -64,18 +66,34 @@ export interface SshdConfig {
 }
 
 /** Read the main config (default /etc/ssh/sshd_config) and everything it includes. */
-export async function loadSshdConfig(fs: ConfigFs, main = SSHD_CONFIG): Promise<SshdConfig> {
+export function loadSshdConfig(fs: ConfigFs, main = SSHD_CONFIG): Promise<SshdConfig> {
+  return loadConfigTree(fs, main, "sshd");
+}
+
+/**
+ * The same reader for ssh_config (the client, readconf.c): Include works the same way (relative to /etc/ssh for
+ * the system file, depth 16, an included file starts in the block of its Include line, and a block in it is
+ * ANDed with that one — ssh's SSHCONF_NEVERMATCH), and a `Host` line starts a block like `Match` does.
+ */
+export async function loadConfigTree(fs: ConfigFs, main: string, dialect: "sshd" | "ssh"): Promise<SshdConfig> {
   const cfg: SshdConfig = { main, files: new Map(), directives: [], matches: [], includes: [], problems: [] };
   const text = await fs.readTextIfExists(main);
   if (text === undefined) {
     cfg.problems.push({ file: main, line: 0, message: `${main} does not exist` });
     return cfg;
   }
-  await walk(fs, cfg, parseConfigText(main, text), undefined, 0);
+  await walk(fs, cfg, parseConfigText(main, text), undefined, 0, dialect === "ssh");
   return cfg;
 }
 
-async function walk(fs: ConfigFs, cfg: SshdConfig, file: ConfigFile, outer: MatchBlock | undefined, depth: number): Promise<void> {
+async function walk(
+  fs: ConfigFs,
+  cfg: SshdConfig,
+  file: ConfigFile,
+  outer: MatchBlock | undefined,
+  depth: number,
+  hostBlocks: boolean,
+): Promise<void> {
   cfg.files.set(file.path, file);
   let current = outer;
   for (const l of file.lines) {
@@ -89,6 +107,11 @@ async function walk(fs: ConfigFs, cfg: SshdConfig, file: ConfigFile, outer: Matc
       const all = l.args.length >= 1 && l.args[0]?.toLowerCase() === "all";
       current = all ? outer : { criteria: l.args, file: file.path, line: l.line, parent: outer };
       if (current && current !== outer) cfg.matches.push(current);
+      continue;
+    }
+    if (hostBlocks && key === "host") {
+      current = { keyword: "Host", criteria: l.args, file: file.path, line: l.line, parent: outer };
+      cfg.matches.push(current);
       continue;
     }
     if (key === "include") {
@@ -106,7 +129,7 @@ async function walk(fs: ConfigFs, cfg: SshdConfig, file: ConfigFile, outer: Matc
           ref.files.push(p);
           const text = await fs.readTextIfExists(p);
           if (text === undefined) continue;
-          await walk(fs, cfg, parseConfigText(p, text), current, depth + 1);
+          await walk(fs, cfg, parseConfigText(p, text), current, depth + 1, hostBlocks);
         }
       }
       continue;
@@ -145,7 +168,7 @@ export function matchOverrides(cfg: SshdConfig, keyword: string): Directive[] {
 
 /** "Match User alice Address 10.0.0.0/8" (with the enclosing Match of an Include, joined by " and "). */
 export function describeMatch(m: MatchBlock): string {
-  const own = `Match ${m.criteria.join(" ")}`;
+  const own = `${m.keyword ?? "Match"} ${m.criteria.join(" ")}`;
   return m.parent ? `${describeMatch(m.parent)} and ${own}` : own;
 }
 

@@ -6,7 +6,8 @@ import { chmod, chown, mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { after, before, describe, test } from "node:test";
-import { checks } from "../../src/audit/checks/ssh/index.js";
+import { clientChecks } from "../../src/audit/checks/ssh/client/index.js";
+import { checks as sshArea } from "../../src/audit/checks/ssh/index.js";
 import type { Outcome } from "../../src/audit/types.js";
 import { defaultPolicy } from "../../src/policy/load.js";
 import type { Policy } from "../../src/policy/schema.js";
@@ -15,6 +16,8 @@ import { SSHD_SETTINGS } from "../../src/sshd/settings.js";
 import { run } from "../../src/system/exec.js";
 import { runChecks, testContext } from "./ssh-context.js";
 
+// the server checks; the client (ssh_config) ones have their own fixtures in ssh-client.test.ts
+const checks = sshArea.filter((c) => !clientChecks.includes(c));
 const dirs: string[] = [];
 let keys: { ed25519: string; rsa2048: string; ed25519pub: string; rsa2048pub: string; ecdsa: string; ecdsapub: string };
 

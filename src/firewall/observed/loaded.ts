@@ -36,13 +36,24 @@ export function firewallState(ctx: FactContext): Promise<FirewallState> {
   return ctx.memo("firewall:state", async () => {
     const [nft, legacy4, legacy6, xnft4, xnft6] = await Promise.all([
       tryTool(ctx, NFT_ARGV),
-      tryTool(ctx, SAVE_ARGV.legacy4),
-      tryTool(ctx, SAVE_ARGV.legacy6),
+      legacySave(ctx, SAVE_ARGV.legacy4, "/proc/net/ip_tables_names"),
+      legacySave(ctx, SAVE_ARGV.legacy6, "/proc/net/ip6_tables_names"),
       tryTool(ctx, SAVE_ARGV.xnft4),
       tryTool(ctx, SAVE_ARGV.xnft6),
     ]);
     return buildFirewallState({ nft, legacy4, legacy6, xnft4, xnft6 });
   });
+}
+
+/**
+ * iptables-legacy-save prints the tables the kernel lists in /proc/net/ip{,6}_tables_names and nothing else:
+ * when that list exists and is empty (x_tables loaded, no legacy table) its answer is known to be empty, and
+ * the process (a spawn costs the audit tens of milliseconds) is not started. Otherwise it is asked.
+ */
+async function legacySave(ctx: FactContext, argv: readonly string[], names: string): Promise<ToolOutput> {
+  const list = ctx.live ? await ctx.fs.readTextIfExists(names).catch(() => undefined) : undefined;
+  if (list !== undefined && list.trim() === "") return { state: "ok", argv, stdout: "" };
+  return tryTool(ctx, argv);
 }
 
 /** Combine the tools' outputs (exported for tests that feed recorded outputs). */

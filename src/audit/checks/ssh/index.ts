@@ -52,6 +52,7 @@ import {
 } from "./keyword-checks.js";
 import { addressFamily, listenAddress, port } from "./listen.js";
 import { privilegeSeparation, protocol, useLogin } from "./obsolete-options.js";
+import { clientChecks } from "./client/index.js";
 
 export const checks: Check[] = [
   rootLogin,
@@ -110,4 +111,5 @@ export const checks: Check[] = [
   protocol,
   useLogin,
   privilegeSeparation,
+  ...clientChecks,
 ];
