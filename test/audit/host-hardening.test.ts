@@ -13,10 +13,10 @@ import { checks as systemChecks } from "../../src/audit/checks/system/index.js";
 import { judgeBanner } from "../../src/audit/checks/system/banners.js";
 import type { Check, CheckResult } from "../../src/audit/types.js";
 import { parseFstab, parseMountinfo } from "../../src/facts/mounts.js";
-import { ALICE_UID, audit, dpkgEntry, type FixtureRoot, goodRoot, MY_CHECKS, result } from "./helpers/root.js";
+import { ALICE_UID, audit, dpkgEntry, type FixtureRoot, goodRoot, HOST_HARDENING_IDS, MY_CHECKS, result } from "./helpers/root.js";
 
 const STRICT = "audit:\n  profile: strict\n";
-const NEW_IDS = ["ACC-PAM-PWQUALITY", "ACC-PAM-FAILLOCK", ...[fileChecks, loggingChecks, bootChecks, systemChecks].flat().map((c) => c.id)];
+const NEW_IDS = HOST_HARDENING_IDS;
 const NEW: Check[] = [...accountChecks, ...fileChecks, ...loggingChecks, ...bootChecks, ...systemChecks].filter((c) =>
   NEW_IDS.includes(c.id),
 );
@@ -56,7 +56,7 @@ async function hardRoot(name: string, change?: (r: FixtureRoot) => Promise<void>
   await r.write("/var/log/account/pacct", "");
   await r.write(
     "/var/lib/dpkg/status",
-    ["openssh-server", "apparmor", "systemd-timesyncd", "systemd-journal-remote", "acct"].map((n) => dpkgEntry(n)).join(""),
+    ["openssh-server", "apparmor", "systemd-timesyncd", "systemd-journal-remote", "acct", "auditd"].map((n) => dpkgEntry(n)).join(""),
   );
   await r.write("/boot/grub/grub.cfg", `### BEGIN /etc/grub.d/00_header ###\n${GRUB_PW}menuentry 'Debian' {\n}\n`, { mode: 0o600 });
   await r.write("/etc/profile.d/tmout.sh", "TMOUT=600\nreadonly TMOUT\nexport TMOUT\n");
@@ -64,9 +64,9 @@ async function hardRoot(name: string, change?: (r: FixtureRoot) => Promise<void>
     "/proc/self/mountinfo",
     [
       "21 1 8:1 / / rw,relatime - ext4 /dev/sda1 rw",
-      "22 21 0:30 / /tmp rw,nosuid,nodev - tmpfs tmpfs rw",
-      "23 21 8:2 / /var rw,relatime - ext4 /dev/sda2 rw",
-      "24 21 8:3 / /home rw,nodev,relatime - ext4 /dev/sda3 rw",
+      "22 21 0:30 / /tmp rw,nosuid,nodev,noexec - tmpfs tmpfs rw",
+      "23 21 8:2 / /var rw,nosuid,nodev,relatime - ext4 /dev/sda2 rw",
+      "24 21 8:3 / /home rw,nosuid,nodev,relatime - ext4 /dev/sda3 rw",
     ].join("\n"),
   );
   await proc(r, 1, "/sbin/init", "");
@@ -112,7 +112,7 @@ const PLANTS: Record<string, (r: FixtureRoot) => Promise<void>> = {
   "FILE-SENSITIVE-MODES": (r) => r.write("/etc/hosts.allow", "ALL: ALL\n", { mode: 0o664 }),
   "FILE-WORLD-WRITABLE": (r) => r.write("/usr/local/sbin/backup.sh", "#!/bin/sh\n", { mode: 0o777 }),
   "FILE-PARTITIONS": (r) =>
-    r.write("/proc/self/mountinfo", "21 1 8:1 / / rw,relatime - ext4 /dev/sda1 rw\n22 21 0:30 / /tmp rw - tmpfs tmpfs rw\n"),
+    r.write("/proc/self/mountinfo", "21 1 8:1 / / rw,relatime - ext4 /dev/sda1 rw\n22 21 0:30 / /tmp rw,nosuid,nodev,noexec - tmpfs tmpfs rw\n"),
 };
 
 describe("host hardening checks (Lynis findings, issue 17)", () => {

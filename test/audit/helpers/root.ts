@@ -35,6 +35,31 @@ export const MY_CHECKS: Check[] = [
   ...systemChecks,
 ];
 
+/**
+ * The checks of the Lynis findings (test/audit/host-hardening.test.ts): their fixture host adds banners, PAM
+ * modules, a GRUB password… that goodRoot leaves out, so other suites judge goodRoot without them.
+ */
+export const HOST_HARDENING_IDS = [
+  "ACC-PAM-PWQUALITY",
+  "ACC-PAM-FAILLOCK",
+  "FILE-HOME-MODES",
+  "FILE-SENSITIVE-MODES",
+  "FILE-WORLD-WRITABLE",
+  "FILE-PARTITIONS",
+  "LOG-DAEMON",
+  "LOG-PERSISTENT",
+  "LOG-REMOTE",
+  "LOG-TIME-SYNC",
+  "LOG-PROCESS-ACCOUNTING",
+  "BOOT-GRUB-CFG-MODES",
+  "BOOT-GRUB-PASSWORD",
+  "SYS-STALE-CODE",
+  "SYS-COMPILERS",
+  "SYS-BANNER-ISSUE",
+  "SYS-BANNER-ISSUE-NET",
+  "SYS-SHELL-TIMEOUT",
+];
+
 /** the admin's uid: 1000 as root; our own uid otherwise (so ownership checks can still pass) */
 export const ALICE_UID = IS_ROOT ? 1000 : (process.getuid?.() ?? 1000);
 
