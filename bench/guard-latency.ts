@@ -87,12 +87,13 @@ try {
   sql.push("COMMIT;");
   await srv.exec(["sqlite3", "/var/lib/rampart/state.db"], { input: sql.join("\n") });
   await srv.exec(["nft", "flush", "set", "inet", "rampart", "rampart_ban_v6"]);
+  await srv.exec(["nft", "flush", "set", "inet", "rampart", "rampart_ban_net_v6"]);
   const t0 = Date.now();
   guard = await start();
   const startMs = Date.now() - t0;
   const m = /restored (\d+) ban\(s\) into the kernel in (\d+) ms/.exec(guard.stderr);
   const q = /(\d+) stored ban\(s\) quarantined/.exec(guard.stderr);
-  const v6 = (await srv.exec(["nft", "-j", "list", "set", "inet", "rampart", "rampart_ban_v6"])).stdout.split('"prefix"').length - 1;
+  const v6 = (await srv.exec(["nft", "-j", "list", "set", "inet", "rampart", "rampart_ban_net_v6"])).stdout.split('"prefix"').length - 1;
   console.log(
     m
       ? `restore: ${m[1]} of ${TOTAL} bans into the kernel in ${m[2]} ms (one transaction); ${q?.[1] ?? 0} bad rows quarantined (${bad} planted); ` +

@@ -27,8 +27,11 @@ test("baseline: drop in and forward, accept out; loopback first; sets before est
   assert.ok(input.some((r) => r.match.dports?.[0]?.from === 22 && r.verdict === "accept"));
   assert.deepEqual(
     m.sets.map((s) => s.name),
-    ["rampart_ban_v4", "rampart_ban_v6", "rampart_block_v4", "rampart_block_v6"],
+    ["rampart_ban_v4", "rampart_ban_v6", "rampart_ban_net_v4", "rampart_ban_net_v6", "rampart_block_v4", "rampart_block_v6"],
   );
+  // both ban sets drop, before established
+  const banNet = idx(input, (r) => r.match.saddrSet === "rampart_ban_net_v4");
+  assert.ok(banNet > 0 && banNet < est);
 });
 
 test("anti-lockout accept comes before the ban drops, and only when keepAdminSession", () => {

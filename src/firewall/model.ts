@@ -99,8 +99,9 @@ export interface Chain {
 export interface NamedSet {
   name: string;
   family: AddressFamily;
-  /** "ban": per-element timeouts; "block": interval set of merged prefixes */
-  kind: "ban" | "block";
+  /** "ban": single addresses with per-element timeouts; "ban-net": prefixes with per-element timeouts;
+   * "block": interval set of merged prefixes */
+  kind: "ban" | "ban-net" | "block";
 }
 
 export interface RuleModel {

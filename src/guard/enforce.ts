@@ -1,10 +1,11 @@
 // Bans in the kernel: elements with a per-element timeout in the firewall's ban sets (nftables
-// `rampart_ban_v4/v6` in `table inet rampart`, or the ipsets of the same names on the iptables backend).
+// `rampart_ban_v4/v6` for single addresses and `rampart_ban_net_v4/v6` for prefixes in `table inet rampart`,
+// or the ipsets of the same names on the iptables backend; sets.ts says why two).
 // The kernel expires them itself, so a ban ends on time even when the daemon is dead. Many bans are
 // applied in ONE process call (a batch): during a flood there is never one process per ban. Only the
 // BanBook (banbook.ts) calls an enforcer, and only with elements the gate (firewall/gate.ts) accepted.
 import { cidrRange, formatCidr, parseCidr } from "../core/ip.js";
-import { BAN_SET, NFT_FAMILY, NFT_TABLE, type SetBackend } from "../firewall/sets.js";
+import { BAN_NET_SET, BAN_SET, banSetOf, NFT_FAMILY, NFT_TABLE, type SetBackend } from "../firewall/sets.js";
 import type { Runner } from "../system/exec.js";
 
 export interface KernelBan {
@@ -35,9 +36,16 @@ export function setMissing(message: string): boolean {
   return /No such file or directory|does not exist|not found|ENOENT/i.test(message);
 }
 
-const familyOf = (target: string): 4 | 6 => parseCidr(target).family;
-/** set element text: single addresses bare, prefixes as CIDR */
+/** set element text (single addresses bare, prefixes as CIDR) and the ban set it belongs in */
+function placed(target: string): { element: string; set: string } {
+  const c = parseCidr(target);
+  return { element: formatCidr(c), set: banSetOf(c.family, c.prefix) };
+}
 const element = (target: string) => formatCidr(parseCidr(target));
+const ALL_BAN_SETS = [BAN_SET[4], BAN_SET[6], BAN_NET_SET[4], BAN_NET_SET[6]];
+
+/** A table loaded by rampart before the ban sets were split: no prefix sets (the message says what to do). */
+class OlderTable extends Error {}
 
 export class NftEnforcer implements BanEnforcer {
   readonly name = "nftables";
@@ -45,32 +53,56 @@ export class NftEnforcer implements BanEnforcer {
   constructor(private readonly run: Runner) {}
 
   async apply(bans: KernelBan[], remove: string[] = []): Promise<void> {
-    const ref = (t: string) => `${NFT_FAMILY} ${NFT_TABLE} ${BAN_SET[familyOf(t)]} { ${element(t)}`;
+    const ref = (t: string) => {
+      const p = placed(t);
+      return `${NFT_FAMILY} ${NFT_TABLE} ${p.set} { ${p.element}`;
+    };
     // "add with 1 s, then delete" removes an element whether or not it is there (nft 1.0.6 has no
     // `destroy`, and a delete of a missing element fails the whole transaction)
     const gone = (t: string) => [`add element ${ref(t)} timeout 1s }`, `delete element ${ref(t)} }`];
     if (remove.length) {
       // a separate transaction: nft checks interval overlaps against the set as it was before the batch,
-      // so a prefix cannot replace the addresses it covers within one transaction
+      // so a prefix cannot replace the narrower prefixes it covers within one transaction
       await this.nft(remove.flatMap(gone));
     }
     if (bans.length === 0) return;
-    const lines: string[] = [];
-    for (const b of bans) {
-      // a refresh replaces the timeout: nft's add keeps an existing element's own
-      if (b.refresh) lines.push(...gone(b.target));
-      lines.push(`add element ${ref(b.target)}${b.timeoutSec > 0 ? ` timeout ${b.timeoutSec}s` : ""} }`);
+    const lines = (some: KernelBan[]) =>
+      some.flatMap((b) => [
+        // a refresh replaces the timeout: nft's add keeps an existing element's own
+        ...(b.refresh ? gone(b.target) : []),
+        `add element ${ref(b.target)}${b.timeoutSec > 0 ? ` timeout ${b.timeoutSec}s` : ""} }`,
+      ]);
+    try {
+      await this.nft(lines(bans));
+    } catch (e) {
+      if (!(e instanceof OlderTable)) throw e;
+      // the addresses still land in the old table; the BanBook retries the whole batch until it is reloaded
+      const single = bans.filter((b) => !b.target.includes("/"));
+      if (single.length) await this.nft(lines(single));
+      throw e;
     }
-    await this.nft(lines);
   }
 
   private async nft(lines: string[]): Promise<void> {
-    await this.run(["nft", "-f", "-"], { input: `${lines.join("\n")}\n`, timeoutMs: 60_000 });
+    try {
+      await this.run(["nft", "-f", "-"], { input: `${lines.join("\n")}\n`, timeoutMs: 60_000 });
+    } catch (e) {
+      const msg = e instanceof Error ? e.message : String(e);
+      const net = [BAN_NET_SET[4], BAN_NET_SET[6]].find((s) => msg.includes(` ${s} `));
+      // a table loaded by rampart before the ban sets were split has no prefix sets: say so (still "missing")
+      if (net && setMissing(msg))
+        throw new OlderTable(
+          `Error: set ${net} does not exist: the firewall was loaded by an older rampart (one ban set per family); ` +
+            "load it again (`rampart apply --only firewall`) and prefixes are banned — single addresses are banned meanwhile",
+        );
+      throw e;
+    }
   }
 
   async list(): Promise<Map<string, number | undefined>> {
     const out = new Map<string, number | undefined>();
-    for (const set of Object.values(BAN_SET)) {
+    for (const set of ALL_BAN_SETS) {
+      // a set missing (a table loaded by an older rampart has no prefix sets) holds nothing
       const r = await this.run(["nft", "-j", "list", "set", NFT_FAMILY, NFT_TABLE, set], { okCodes: "any", timeoutMs: 30_000 });
       if (r.code !== 0) continue;
       const doc = JSON.parse(r.stdout) as { nftables?: { set?: { elem?: unknown[] } }[] };
@@ -108,17 +140,25 @@ export class IpsetEnforcer implements BanEnforcer {
 
   async apply(bans: KernelBan[], remove: string[] = []): Promise<void> {
     if (bans.length === 0 && remove.length === 0) return;
-    // -exist: deleting a missing entry is fine, and an existing entry gets its timeout replaced
-    const lines = [
-      ...remove.map((t) => `del ${BAN_SET[familyOf(t)]} ${element(t)}`),
-      ...bans.map((b) => `add ${BAN_SET[familyOf(b.target)]} ${element(b.target)} timeout ${b.timeoutSec}`),
-    ];
+    // -exist: deleting a missing entry is fine, and an existing entry gets its timeout replaced. A prefix is
+    // taken out of the address set too: ipsets loaded by an older rampart held prefixes there (hash:net).
+    const lines: string[] = [];
+    for (const t of remove) {
+      const p = placed(t);
+      lines.push(`del ${p.set} ${p.element}`);
+      const family = parseCidr(t).family;
+      if (p.set !== BAN_SET[family]) lines.push(`del ${BAN_SET[family]} ${p.element}`);
+    }
+    for (const b of bans) {
+      const p = placed(b.target);
+      lines.push(`add ${p.set} ${p.element} timeout ${b.timeoutSec}`);
+    }
     await this.run(["ipset", "restore", "-exist"], { input: `${lines.join("\n")}\n`, timeoutMs: 60_000 });
   }
 
   async list(): Promise<Map<string, number | undefined>> {
     const out = new Map<string, number | undefined>();
-    for (const set of Object.values(BAN_SET)) {
+    for (const set of ALL_BAN_SETS) {
       const r = await this.run(["ipset", "list", set, "-output", "save"], { okCodes: "any", timeoutMs: 30_000 });
       if (r.code !== 0) continue;
       for (const line of r.stdout.split("\n")) {
@@ -132,8 +172,9 @@ export class IpsetEnforcer implements BanEnforcer {
 
 /**
  * In-memory enforcer for unit tests and `--dry-run`: records what would be in the kernel, with the limits of
- * the backend it stands for — including nft's refusal of overlapping intervals, and a hook to refuse chosen
- * elements the way a kernel would.
+ * the backend it stands for — including nft's refusal of overlapping intervals within the prefix set (single
+ * addresses are in a hash set, which refuses no overlap), and a hook to refuse chosen elements the way a
+ * kernel would.
  */
 export class MemoryEnforcer implements BanEnforcer {
   readonly name = "memory";
@@ -162,32 +203,26 @@ export class MemoryEnforcer implements BanEnforcer {
     for (const [k, v] of adding) this.kernel.set(k, v);
   }
 
-  /** nft's interval check: does e overlap an element of the set (or of this batch)? */
+  /** nft's interval check: does prefix e overlap another prefix in the set (or in this batch)? */
   private overlapsAny(e: string, adding: Map<string, number | undefined>): boolean {
     const c = parseCidr(e);
+    if (c.prefix === (c.family === 4 ? 32 : 128)) return false; // an address: the hash set, no interval check
     const [lo, hi] = cidrRange(c);
-    const bits = c.family === 4 ? 32 : 128;
-    // every prefix that could hold e, and (for a prefix) every element inside it
-    for (let len = 0; len < c.prefix; len++) {
-      const k = formatCidr(parseCidr(`${formatCidr({ ...c, prefix: bits })}/${len}`));
-      if (this.kernel.has(k) || adding.has(k)) return true;
-    }
-    if (c.prefix === bits) return false;
     for (const k of [...this.kernel.keys(), ...adding.keys()]) {
       if (k === e) continue;
       const x = this.parsed(k);
-      if (x.family === c.family && x.lo <= hi && lo <= x.hi) return true;
+      if (x.prefix && x.family === c.family && x.lo <= hi && lo <= x.hi) return true;
     }
     return false;
   }
 
-  private readonly memo = new Map<string, { family: number; lo: bigint; hi: bigint }>();
-  private parsed(k: string): { family: number; lo: bigint; hi: bigint } {
+  private readonly memo = new Map<string, { family: number; lo: bigint; hi: bigint; prefix: boolean }>();
+  private parsed(k: string): { family: number; lo: bigint; hi: bigint; prefix: boolean } {
     let m = this.memo.get(k);
     if (!m) {
       const x = parseCidr(k);
       const [lo, hi] = cidrRange(x);
-      m = { family: x.family, lo, hi };
+      m = { family: x.family, lo, hi, prefix: x.prefix < (x.family === 4 ? 32 : 128) };
       this.memo.set(k, m);
     }
     return m;

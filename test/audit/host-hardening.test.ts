@@ -112,7 +112,10 @@ const PLANTS: Record<string, (r: FixtureRoot) => Promise<void>> = {
   "FILE-SENSITIVE-MODES": (r) => r.write("/etc/hosts.allow", "ALL: ALL\n", { mode: 0o664 }),
   "FILE-WORLD-WRITABLE": (r) => r.write("/usr/local/sbin/backup.sh", "#!/bin/sh\n", { mode: 0o777 }),
   "FILE-PARTITIONS": (r) =>
-    r.write("/proc/self/mountinfo", "21 1 8:1 / / rw,relatime - ext4 /dev/sda1 rw\n22 21 0:30 / /tmp rw,nosuid,nodev,noexec - tmpfs tmpfs rw\n"),
+    r.write(
+      "/proc/self/mountinfo",
+      "21 1 8:1 / / rw,relatime - ext4 /dev/sda1 rw\n22 21 0:30 / /tmp rw,nosuid,nodev,noexec - tmpfs tmpfs rw\n",
+    ),
 };
 
 describe("host hardening checks (Lynis findings, issue 17)", () => {

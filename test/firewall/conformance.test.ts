@@ -48,7 +48,9 @@ const nftSeconds = (d: string) =>
 
 const nftDialect: Dialect = {
   ban: async (run, addr, family) => {
-    await run(["nft", "add", "element", "inet", "rampart", `rampart_ban_v${family}`, `{ ${addr} timeout 1h }`]);
+    // a prefix goes in the prefix set, an address in the address set (firewall/sets.ts)
+    const set = addr.includes("/") ? `rampart_ban_net_v${family}` : `rampart_ban_v${family}`;
+    await run(["nft", "add", "element", "inet", "rampart", set, `{ ${addr} timeout 1h }`]);
   },
   makeForeign: async (run) => {
     await run(["nft", "-f", "-"], {
@@ -88,7 +90,8 @@ const normSave = (text: string) =>
 
 const iptDialect: Dialect = {
   ban: async (run, addr, family) => {
-    await run(["ipset", "add", `rampart_ban_v${family}`, addr, "timeout", "3600"]);
+    const set = addr.includes("/") ? `rampart_ban_net_v${family}` : `rampart_ban_v${family}`;
+    await run(["ipset", "add", set, addr, "timeout", "3600"]);
   },
   makeForeign: async (run) => {
     await run(["iptables-restore"], {

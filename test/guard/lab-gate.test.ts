@@ -79,11 +79,11 @@ for (const backend of ["nftables", "iptables"] as const) {
       guard.kill("SIGKILL");
       await guard.exited;
       if (backend === "nftables") {
-        await s.server.exec(["nft", "flush", "set", "inet", "rampart", "rampart_ban_v4"]);
-        await s.server.exec(["nft", "flush", "set", "inet", "rampart", "rampart_ban_v6"]);
+        for (const set of ["rampart_ban_v4", "rampart_ban_v6", "rampart_ban_net_v4", "rampart_ban_net_v6"])
+          await s.server.exec(["nft", "flush", "set", "inet", "rampart", set]);
       } else {
-        await s.server.exec(["ipset", "flush", "rampart_ban_v4"]);
-        await s.server.exec(["ipset", "flush", "rampart_ban_v6"]);
+        for (const set of ["rampart_ban_v4", "rampart_ban_v6", "rampart_ban_net_v4", "rampart_ban_net_v6"])
+          await s.server.exec(["ipset", "flush", set]);
       }
       s.server.spawn([...CLI_ARGV, "guard", "run"], { cwd: REPO });
       await guardReady(s.server);

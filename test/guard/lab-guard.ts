@@ -73,10 +73,21 @@ export async function guardReady(server: LabHost): Promise<void> {
   );
 }
 
-export async function kernelBans(server: LabHost, backend: "nftables" | "iptables", family: 4 | 6 = 4): Promise<string> {
-  const r =
-    backend === "nftables"
-      ? await server.exec(["nft", "list", "set", "inet", "rampart", `rampart_ban_v${family}`])
-      : await server.exec(["ipset", "list", `rampart_ban_v${family}`]);
-  return r.stdout;
+/** The listing of a family's ban sets: `which` "addr" (single addresses), "net" (prefixes) or "all" (both). */
+export async function kernelBans(
+  server: LabHost,
+  backend: "nftables" | "iptables",
+  family: 4 | 6 = 4,
+  which: "all" | "addr" | "net" = "all",
+): Promise<string> {
+  const sets = { all: ["", "net_"], addr: [""], net: ["net_"] }[which].map((k) => `rampart_ban_${k}v${family}`);
+  let out = "";
+  for (const set of sets) {
+    const r =
+      backend === "nftables"
+        ? await server.exec(["nft", "list", "set", "inet", "rampart", set])
+        : await server.exec(["ipset", "list", set]);
+    out += r.stdout;
+  }
+  return out;
 }

@@ -9,10 +9,21 @@ import type { FirewallBackend, FirewallSnapshot, RenderedRuleset } from "../back
 import { fileOf } from "../backend.js";
 import { safeComment } from "../comment.js";
 import { type Chain, type NamedSet, type PortRange, RATE_SECONDS, type Rule, type RuleModel, type SourceRateLimit } from "../model.js";
-import { NFT_FAMILY, NFT_TABLE } from "../sets.js";
+import { BAN_NET_SET, BAN_SET, NFT_FAMILY, NFT_TABLE } from "../sets.js";
 
 const FILE = "rampart.nft";
 const TABLE = `${NFT_FAMILY} ${NFT_TABLE}`;
+const BAN_FAMILY = new Map<string, 4 | 6>([
+  [BAN_SET[4], 4],
+  [BAN_SET[6], 6],
+]);
+
+function partition<T>(xs: T[], pred: (x: T) => boolean): [T[], T[]] {
+  const yes: T[] = [];
+  const no: T[] = [];
+  for (const x of xs) (pred(x) ? yes : no).push(x);
+  return [yes, no];
+}
 
 export class NftablesBackend implements FirewallBackend {
   readonly name = "nftables" as const;
@@ -53,7 +64,18 @@ export class NftablesBackend implements FirewallBackend {
     if (r.code !== 0) return "";
     const lines: string[] = [];
     for (const set of parseSetElements(r.stdout)) {
-      if (!declared.has(set.name) || set.elements.length === 0) continue;
+      if (set.elements.length === 0) continue;
+      // a table loaded by rampart before the ban sets were split holds prefixes in rampart_ban_v4/v6 (then
+      // interval sets): they move to the prefix set, which a hash set of addresses could not hold
+      const banFamily = BAN_FAMILY.get(set.name);
+      if (banFamily !== undefined) {
+        const [single, prefixes] = partition(set.elements, (e) => !/[/-]/.test(e.split(" ")[0] as string));
+        if (single.length && declared.has(set.name)) lines.push(`add element ${TABLE} ${set.name} { ${single.join(", ")} }`);
+        if (prefixes.length && declared.has(BAN_NET_SET[banFamily]))
+          lines.push(`add element ${TABLE} ${BAN_NET_SET[banFamily]} { ${prefixes.join(", ")} }`);
+        continue;
+      }
+      if (!declared.has(set.name)) continue;
       lines.push(`add element ${TABLE} ${set.name} { ${set.elements.join(", ")} }`);
     }
     return lines.length ? `${lines.join("\n")}\n` : "";
@@ -88,8 +110,9 @@ export function renderNft(model: RuleModel): string {
 
 function setDecl(s: NamedSet): string[] {
   const type = s.family === 4 ? "ipv4_addr" : "ipv6_addr";
-  // bans: per-element timeouts, and prefixes too (the guard bans an IPv6 /64, `guard ban` takes a CIDR)
-  const flags = s.kind === "block" ? "interval" : "interval, timeout";
+  // bans: per-element timeouts; single addresses in a hash set (an add stays cheap however many there are),
+  // prefixes (an IPv6 /64, `guard ban 203.0.113.0/24`) in an interval set (see sets.ts)
+  const flags = { ban: "timeout", "ban-net": "interval, timeout", block: "interval" }[s.kind];
   const out = [`\tset ${s.name} {`, `\t\ttype ${type}`, `\t\tflags ${flags}`];
   if (s.kind === "block") out.push("\t\tauto-merge");
   out.push("\t}", "");

@@ -1,11 +1,12 @@
 // FW-RAMPART-TABLE: when the policy enables rampart's firewall, its own `table inet rampart` is loaded with
-// the ban and blocklist sets the guard and the blocklist loader fill (rampart_ban_v4/v6, rampart_block_v4/v6).
+// the ban and blocklist sets the guard and the blocklist loader fill (firewall/sets.ts: addresses, prefixes and
+// blocklists per family; an older rampart's table lacks the prefix sets, so prefix bans would not land).
 // Without them, bans and blocklists silently do nothing.
-import { BAN_SET, BLOCK_SET, NFT_FAMILY, NFT_TABLE } from "../../../firewall/sets.js";
+import { NFT_FAMILY, NFT_TABLE, namedSets } from "../../../firewall/sets.js";
 import type { Check } from "../../types.js";
 import { isOutcome, loadRuleset } from "./state.js";
 
-const WANTED = [BAN_SET[4], BAN_SET[6], BLOCK_SET[4], BLOCK_SET[6]];
+const WANTED = namedSets().map((s) => s.name);
 
 export const fwRampartTable: Check = {
   id: "FW-RAMPART-TABLE",
