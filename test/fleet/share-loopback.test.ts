@@ -177,7 +177,11 @@ test("fleet share over PostgreSQL (loopback)", { skip: skip ?? false, timeout: 6
       "-out",
       wrongCa,
     ]);
-    const e = await startNode(dir, "echo", `${await hostUrl(server, "echo")}?sslmode=verify-full&sslrootcert=${encodeURIComponent(wrongCa)}`);
+    const e = await startNode(
+      dir,
+      "echo",
+      `${await hostUrl(server, "echo")}?sslmode=verify-full&sslrootcert=${encodeURIComponent(wrongCa)}`,
+    );
     nodes.push(e);
     await until("echo to fail the certificate check", () => (e.share.status().lastError ?? "") !== "");
     assert.equal(e.share.status().connected, false);
