@@ -101,6 +101,27 @@ test("fleet share: each host writes only in its own name", { skip: skip ?? false
     assert.doesNotMatch(aLog.text(), /alpha-pw/, "the password is never logged");
   });
 
+  await t.test("a role granted access by hand but not registered as a host is stopped, with who fixes it", async () => {
+    await sql(owner, "CREATE ROLE stray LOGIN PASSWORD 'stray-pw'");
+    await sql(
+      owner,
+      "GRANT SELECT, INSERT ON rampart_decisions TO stray; GRANT SELECT ON rampart_migrations TO stray; GRANT USAGE ON SEQUENCE rampart_decisions_id_seq TO stray",
+    );
+    const u = new URL(urls.alpha);
+    u.username = "stray";
+    u.password = "stray-pw";
+    assert.match(await attempt(u.toString(), INSERT, ["s1", "198.51.100.24", "stray"]), /role stray is not a rampart host/);
+    const sLog = captured();
+    const s = await startNode(dir, "stray", u.toString(), { log: sLog.log });
+    nodes.push(s);
+    await until("stray to be refused", () => (s.share.status().lastError ?? "") !== "");
+    assert.equal(s.share.status().connected, false);
+    assert.match(s.share.status().lastError ?? "", /database role stray is not registered as a rampart host/);
+    assert.match(sLog.text(), /share-migrate --database <owner URL> --host stray=<host name>/);
+    await s.stop();
+    nodes.splice(nodes.indexOf(s), 1);
+  });
+
   await t.test("bravo cannot write a row in alpha's name, nor set the writer", async () => {
     assert.match(
       await attempt(urls.bravo, INSERT, ["f1", "198.51.100.21", "alpha"]),

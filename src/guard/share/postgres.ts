@@ -12,6 +12,7 @@
 // received row's origin is its writer, and a row without one (the shared owner role, or older than host
 // roles) is marked unverified.
 import pg from "pg";
+import { RampartError } from "../../core/errors.js";
 import type { Logger } from "../../core/logger.js";
 import type { ShareConnection } from "./credentials.js";
 import { CHANNEL, INSERT_LOCK, migrate } from "./migrations.js";
@@ -138,8 +139,7 @@ export class PostgresShare implements DecisionSink {
       await client.connect();
       const applied = await this.serial(() => migrate(client));
       if (applied.length) this.o.log.info(`share: database schema migrated to version ${applied[applied.length - 1]}`);
-      const who = await this.serial(() => client.query<{ host: string | null }>("SELECT rampart_host() AS host"));
-      this.host = who.rows[0]?.host ?? undefined;
+      this.host = await this.serial(() => whoAmI(client));
       await this.serial(() => client.query(`LISTEN ${CHANNEL}`));
     } catch (e) {
       this.lost(client, e as Error);
@@ -388,6 +388,23 @@ async function insertBatch(client: pg.Client, rows: readonly Decision[]): Promis
     await client.query("ROLLBACK").catch(() => undefined);
     throw e;
   }
+}
+
+/**
+ * The host name the database knows this login as; undefined for the schema owner. A login that is neither
+ * (a role granted access by hand, or not registered yet) could not write: stop with who registers it.
+ */
+async function whoAmI(client: pg.Client): Promise<string | undefined> {
+  const r = await client.query<{ host: string | null; owner: boolean; role: string }>(
+    "SELECT rampart_host() AS host, session_user::text AS role, " +
+      "pg_has_role(session_user, (SELECT relowner FROM pg_class WHERE oid = 'rampart_decisions'::regclass), 'USAGE') AS owner",
+  );
+  const row = r.rows[0];
+  if (row?.host) return row.host;
+  if (row?.owner) return undefined;
+  throw new RampartError("PERMISSION", `database role ${row?.role ?? "?"} is not registered as a rampart host`, {
+    hint: `the schema owner registers it: rampart guard share-migrate --database <owner URL> --host ${row?.role ?? "<role>"}=<host name>`,
+  });
 }
 
 const tick = () => new Promise<void>((resolve) => setTimeout(resolve, 5));
