@@ -2,12 +2,13 @@
 // loopback (started here as the postgres user, removed at the end). The three guards are in-process
 // GuardDaemons wired to the share exactly as `guard run` does, with in-memory kernels (the lab test proves
 // the nft part). Published in bursts of 500 per event-loop turn, as a flood of bans would be; the share
-// batches them (outbox → multi-row INSERT → NOTIFY → catch-up by id). Prints time and rate.
+// batches them (outbox → multi-row INSERT → NOTIFY → catch-up by id). Each guard logs in with its own host
+// role, as a fleet should (the database stamps and checks every row's writer). Prints time and rate.
 // Run as root: node --import tsx bench/fleet.ts [N]
 import { chmodSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { makePostgres, machine } from "../test/fleet/postgres-server.js";
+import { hostUrl, makePostgres, machine } from "../test/fleet/postgres-server.js";
 import { type Node, startNode, until } from "../test/fleet/nodes.js";
 
 const N = Number(process.argv[2] ?? 10_000);
@@ -17,9 +18,7 @@ const server = await makePostgres(machine, path.join(dir, "pg"), "127.0.0.1", 20
 const nodes: Node[] = [];
 try {
   await server.start();
-  const u = new URL(server.url);
-  u.password = server.password;
-  for (const name of ["pub", "sub1", "sub2"]) nodes.push(await startNode(dir, name, u.toString()));
+  for (const name of ["pub", "sub1", "sub2"]) nodes.push(await startNode(dir, name, await hostUrl(server, name)));
   const [pub, ...subs] = nodes as [Node, Node, Node];
   await until("connected", () => nodes.every((n) => n.share.status().connected));
 

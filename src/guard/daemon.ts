@@ -383,7 +383,8 @@ export class GuardDaemon {
    * Decisions from other guards (fleet share). Each row is checked on its own — fields, the share's limits
    * (shortest prefix, longest ban, allowed origins), then the same gate as local bans — so a malformed or
    * hostile row is skipped and counted, never the reason an honest row is not applied. Received bans are not
-   * re-published; unbans lift the exact target whatever its origin. Returns how many were refused.
+   * re-published; unbans (from an origin `accept.origins` allows) lift the exact target whatever its origin.
+   * Returns how many were refused.
    */
   async receive(decisions: readonly Decision[]): Promise<number> {
     let refused = 0;

@@ -3,7 +3,7 @@
 // loopback test and the bench; the lab test runs the real CLI instead.
 import path from "node:path";
 import { systemClock } from "../../src/core/clock.js";
-import { silentLogger } from "../../src/core/logger.js";
+import { type Logger, silentLogger } from "../../src/core/logger.js";
 import { policySchema } from "../../src/policy/schema.js";
 import { GuardDaemon } from "../../src/guard/daemon.js";
 import { MemoryEnforcer } from "../../src/guard/enforce.js";
@@ -23,8 +23,22 @@ export interface Node {
   stop(): Promise<void>;
 }
 
-export async function startNode(dir: string, name: string, url: string, ignore: string[] = []): Promise<Node> {
-  const policy = policySchema.parse({ guard: { ignore: ["127.0.0.0/8", ...ignore], jails: {} } });
+export interface NodeOptions {
+  ignore?: string[];
+  /** guard.share.accept.origins */
+  origins?: string[];
+  /** receives the share's log lines (default: silent) */
+  log?: Logger;
+}
+
+export async function startNode(dir: string, name: string, url: string, o: NodeOptions = {}): Promise<Node> {
+  const policy = policySchema.parse({
+    guard: {
+      ignore: ["127.0.0.0/8", ...(o.ignore ?? [])],
+      jails: {},
+      ...(o.origins ? { share: { postgres: url, accept: { origins: o.origins } } } : {}),
+    },
+  });
   const state = GuardState.open(path.join(dir, `${name}.db`), silentLogger);
   const outbox = new Outbox(state.file);
   const kernel = new MemoryEnforcer();
@@ -32,7 +46,7 @@ export async function startNode(dir: string, name: string, url: string, ignore: 
   const share = new PostgresShare({
     connection: resolveConnection({ postgres: url }),
     outbox,
-    log: silentLogger,
+    log: o.log ?? silentLogger,
     apply: (ds) => daemon?.receive(ds) ?? Promise.resolve(0),
     minBackoffMs: 100,
     maxBackoffMs: 500,
@@ -41,7 +55,7 @@ export async function startNode(dir: string, name: string, url: string, ignore: 
     policy,
     fs: new HostFs("/"),
     clock: systemClock,
-    log: silentLogger,
+    log: o.log ?? silentLogger,
     state,
     enforcer: kernel,
     hostname: name,

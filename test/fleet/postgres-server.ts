@@ -4,6 +4,9 @@
 // Password authentication (scram) over TCP, so the guard's credentials file is exercised for real.
 import { type ChildProcess, spawn } from "node:child_process";
 import { existsSync } from "node:fs";
+import pg from "pg";
+import { resolveConnection } from "../../src/guard/share/credentials.js";
+import { shareSetup } from "../../src/guard/share/setup.js";
 import { run } from "../../src/system/exec.js";
 
 export const PG_BIN = ["/usr/local/bin", ...["17", "16", "15", "14"].map((v) => `/usr/lib/postgresql/${v}/bin`)].find((d) =>
@@ -123,3 +126,30 @@ export const machine: PgPlace = {
     };
   },
 };
+
+/** The schema owner's URL, with its password. */
+export function ownerUrl(s: PgServer): string {
+  const u = new URL(s.url);
+  u.password = s.password;
+  return u.toString();
+}
+
+/**
+ * A host's own login: role `role` (password `<role>-pw`) created by the owner and registered as host `host`
+ * the way `rampart guard share-migrate --host` does it (which also migrates the schema). Returns its URL.
+ */
+export async function hostUrl(s: PgServer, role: string, host = role): Promise<string> {
+  const owner = new pg.Client({ connectionString: ownerUrl(s) });
+  await owner.connect();
+  try {
+    const exists = await owner.query("SELECT 1 FROM pg_roles WHERE rolname = $1", [role]);
+    if (exists.rowCount === 0) await owner.query(`CREATE ROLE "${role}" LOGIN PASSWORD '${role}-pw'`);
+  } finally {
+    await owner.end();
+  }
+  await shareSetup(resolveConnection({ postgres: ownerUrl(s) }), [{ role, host }]);
+  const u = new URL(s.url);
+  u.username = role;
+  u.password = `${role}-pw`;
+  return u.toString();
+}

@@ -1,7 +1,8 @@
 // The fleet share against a real PostgreSQL on loopback, with three in-process guards (in-memory kernels):
 // bans and unbans reach the others with their origin and remaining time, never over the ignore list, never
 // bounce back; with the database down bans go on and queue in the outbox, and arrive exactly once after it
-// returns; the schema is migrated once. Needs root (the server runs as the postgres user) and PostgreSQL.
+// returns; the schema is migrated once. Each guard logs in with its own host role (least privilege: read,
+// append its own rows), as the README tells a fleet to; share-hosts.test.ts tests what such a role may not do. Needs root (the server runs as the postgres user) and PostgreSQL.
 import assert from "node:assert/strict";
 import { chmodSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -9,7 +10,7 @@ import path from "node:path";
 import { after, before, test } from "node:test";
 import pg from "pg";
 import { selfSignedCert } from "../helpers/tls.js";
-import { makePostgres, machine, PG_BIN, type PgServer } from "./postgres-server.js";
+import { hostUrl, makePostgres, machine, ownerUrl, PG_BIN, type PgServer } from "./postgres-server.js";
 import { type Node, startNode, until } from "./nodes.js";
 
 const skip = process.getuid?.() !== 0 ? "needs root" : !PG_BIN ? "PostgreSQL is not installed" : undefined;
@@ -39,9 +40,7 @@ before(async () => {
     `ssl_key_file=${tls}/key.pem`,
   ]);
   await server.start();
-  const u = new URL(server.url);
-  u.password = server.password;
-  url = u.toString();
+  url = ownerUrl(server);
 });
 
 after(async () => {
@@ -62,9 +61,9 @@ const query = async <T extends pg.QueryResultRow>(sql: string): Promise<T[]> => 
 
 test("fleet share over PostgreSQL (loopback)", { skip: skip ?? false, timeout: 60_000 }, async (t) => {
   const [a, b, c] = [
-    await startNode(dir, "alpha", url),
-    await startNode(dir, "bravo", url),
-    await startNode(dir, "charlie", url, ["198.51.100.99"]),
+    await startNode(dir, "alpha", await hostUrl(server, "alpha")),
+    await startNode(dir, "bravo", await hostUrl(server, "bravo")),
+    await startNode(dir, "charlie", await hostUrl(server, "charlie"), { ignore: ["198.51.100.99"] }),
   ] as [Node, Node, Node];
   nodes.push(a, b, c);
   await until("all connected", () => nodes.every((n) => n.share.status().connected));
@@ -73,7 +72,7 @@ test("fleet share over PostgreSQL (loopback)", { skip: skip ?? false, timeout: 6
     await a.daemon.ban("198.51.100.7", "sshd", 600);
     await until("bravo and charlie to ban", () => b.kernel.kernel.has("198.51.100.7") && c.kernel.kernel.has("198.51.100.7"));
     const got = b.daemon.bans().find((x) => x.target === "198.51.100.7");
-    assert.equal(got?.origin, "alpha");
+    assert.equal(got?.origin, "alpha", "the origin the database authenticated");
     assert.equal(got?.jail, "sshd");
     const left = b.kernel.kernel.get("198.51.100.7") ?? 0;
     assert.ok(left > 590 && left <= 600, `remaining ${left}`);
@@ -149,7 +148,7 @@ test("fleet share over PostgreSQL (loopback)", { skip: skip ?? false, timeout: 6
   });
 
   await t.test("TLS: sslmode=verify-full with the server's CA connects encrypted; a wrong CA is refused", async () => {
-    const tlsUrl = `${url}?sslmode=verify-full&sslrootcert=${encodeURIComponent(cert)}`;
+    const tlsUrl = `${await hostUrl(server, "delta")}?sslmode=verify-full&sslrootcert=${encodeURIComponent(cert)}`;
     const d = await startNode(dir, "delta", tlsUrl);
     nodes.push(d);
     await until("delta to connect over TLS", () => d.share.status().connected);
@@ -178,7 +177,11 @@ test("fleet share over PostgreSQL (loopback)", { skip: skip ?? false, timeout: 6
       "-out",
       wrongCa,
     ]);
-    const e = await startNode(dir, "echo", `${url}?sslmode=verify-full&sslrootcert=${encodeURIComponent(wrongCa)}`);
+    const e = await startNode(
+      dir,
+      "echo",
+      `${await hostUrl(server, "echo")}?sslmode=verify-full&sslrootcert=${encodeURIComponent(wrongCa)}`,
+    );
     nodes.push(e);
     await until("echo to fail the certificate check", () => (e.share.status().lastError ?? "") !== "");
     assert.equal(e.share.status().connected, false);
@@ -187,6 +190,6 @@ test("fleet share over PostgreSQL (loopback)", { skip: skip ?? false, timeout: 6
 
   await t.test("the schema is versioned and migrated once", async () => {
     const rows = await query<{ version: number }>("SELECT version FROM rampart_migrations");
-    assert.deepEqual(rows, [{ version: 1 }]);
+    assert.deepEqual(rows, [{ version: 1 }, { version: 2 }]);
   });
 });

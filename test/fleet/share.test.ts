@@ -2,7 +2,8 @@
 // three server hosts each running sshd, the nftables firewall and `rampart guard run` with guard.share
 // pointing at it (credentials in a root-only file). Password guessing against h1 gets the attacker dropped on
 // h2 and h3 within 2 s of h1's ban; an unban on h2 lifts it on every host; with the database stopped h1 still
-// bans, and once the database is back h2 and h3 receive that ban.
+// bans, and once the database is back h2 and h3 receive that ban. Each host logs in with its own database role
+// (created by the owner, registered with `rampart guard share-migrate --host`): h2 cannot write in h1's name.
 import assert from "node:assert/strict";
 import { CLI_ARGV, REPO } from "../helpers/cli.js";
 import { type LabHost, labTest } from "../lab/index.js";
@@ -32,8 +33,12 @@ async function guessPasswords(atk: LabHost, h: LabHost): Promise<void> {
 
 const guards: { stderr: string }[] = [];
 
-async function serverHost(h: LabHost, dbUrl: string, password: string): Promise<LabHost> {
+async function serverHost(h: LabHost, ownerUrl: string): Promise<LabHost> {
   const name = h.name;
+  const u = new URL(ownerUrl);
+  u.username = name;
+  const dbUrl = u.toString();
+  const password = `${name}-pw`;
   await h.addUser("alice", { password: "correct horse" });
   await h.startSshd({ config: "PasswordAuthentication yes\nMaxAuthTries 6" });
   await h.writeFile("/etc/rampart/db.secret", `${password}\n`, { mode: 0o600 });
@@ -68,10 +73,46 @@ labTest(
     const db = await lab.host("db", { role: "server" });
     const pgServer = await makePostgres(db, "/var/lib/rampart-lab-pg", db.v4, 5432);
     await pgServer.start();
+    // the owner creates the schema and one role per host, as the README tells an administrator to
+    for (const n of ["h1", "h2", "h3"])
+      await db.exec(
+        [
+          "psql",
+          "-v",
+          "ON_ERROR_STOP=1",
+          "-h",
+          db.v4,
+          "-U",
+          "rampart",
+          "-d",
+          "postgres",
+          "-c",
+          `CREATE ROLE ${n} LOGIN PASSWORD '${n}-pw'`,
+        ],
+        {
+          env: { PGPASSWORD: pgServer.password },
+        },
+      );
+    await db.writeFile("/root/db-owner.secret", `${pgServer.password}\n`, { mode: 0o600 });
+    const setup = await db.rampart([
+      "guard",
+      "share-migrate",
+      "--database",
+      pgServer.url,
+      "--credentials",
+      "/root/db-owner.secret",
+      "--host",
+      "h1",
+      "--host",
+      "h2",
+      "--host",
+      "h3",
+    ]);
+    assert.equal(setup.code, 0, setup.stderr);
     // hosts are created one by one (the lab numbers their links), then set up side by side
     const hosts: LabHost[] = [];
     for (const n of ["h1", "h2", "h3"]) hosts.push(await lab.host(n, { role: "server" }));
-    const [h1, h2, h3] = await Promise.all(hosts.map((h) => serverHost(h, pgServer.url, pgServer.password)));
+    const [h1, h2, h3] = await Promise.all(hosts.map((h) => serverHost(h, pgServer.url)));
     if (!h1 || !h2 || !h3) throw new Error("unreachable");
     const atk = await lab.host("atk", { role: "attacker" });
     const atk2 = await lab.host("atkb", { role: "attacker" });
@@ -113,8 +154,8 @@ labTest(
     assert.equal(await dropped(atk2, h2), true);
     await until("h1's outbox to drain", async () => (await shareOf(h1))?.outbox === 0, 5000, 200);
     const status = await h2.rampart(["guard", "status"]);
-    assert.match(status.stdout, /share postgres:\/\/rampart:\*\*\*@.*: connected, last id \d+, outbox 0/);
-    assert.doesNotMatch(status.stdout + status.stderr, new RegExp(pgServer.password));
+    assert.match(status.stdout, /share postgres:\/\/h2:\*\*\*@.*: connected as host h2, last id \d+, outbox 0/);
+    assert.doesNotMatch(status.stdout + status.stderr, /h2-pw/);
 
     // 4. a hostile peer writes rows straight into the table: wide ranges, a host's admin address, the
     //    database itself, an endless ban, garbage — then one honest ban. The honest one lands everywhere
@@ -152,9 +193,28 @@ labTest(
       assert.ok((share?.refused ?? 0) >= 7, `${h.name} counted the refused rows: ${JSON.stringify(share)}`);
     }
 
+    // 5. h2's own login cannot write a row in h1's name
+    const forged = await db.exec(
+      [
+        "psql",
+        "-h",
+        db.v4,
+        "-U",
+        "h2",
+        "-d",
+        "postgres",
+        "-c",
+        "INSERT INTO rampart_decisions (uid, action, target, jail, reason, origin, node, started, expires) VALUES ('x', 'ban', '198.51.100.202', 'sshd', 'forged', 'h1', 'n', now(), now() + interval '1 hour')",
+      ],
+      { env: { PGPASSWORD: "h2-pw" }, okCodes: "any" },
+    );
+    assert.notEqual(forged.code, 0);
+    assert.match(forged.stderr, /role h2 writes decisions as host h2, not as h1/);
+
     for (const g of guards) {
-      assert.match(g.stderr, /share: connected to postgres:\/\/rampart:\*\*\*@/);
-      assert.doesNotMatch(g.stderr, new RegExp(pgServer.password), "the password is never logged");
+      // each guard under its own login (guards started side by side: the order is not h1, h2, h3)
+      assert.match(g.stderr, /share: connected to postgres:\/\/(h\d):\*\*\*@\S+ as host \1 /);
+      assert.doesNotMatch(g.stderr, /h\d-pw/, "the password is never logged");
     }
   },
   { timeout: 180_000, needs: ["nft", "setpriv", "unshare"] },

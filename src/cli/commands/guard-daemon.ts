@@ -63,7 +63,7 @@ export function registerGuardDaemon(guard: Command, context: () => Context): voi
       if (s.share) {
         const sh = s.share;
         ctx.out(
-          `share ${sh.url}: ${sh.connected ? "connected" : `DISCONNECTED${sh.lastError ? ` (${sh.lastError})` : ""}`}, last id ${sh.lastId}, outbox ${sh.outbox}, ${sh.published} published, ${sh.received} received${sh.ignored ? `, ${sh.ignored} ignored` : ""}`,
+          `share ${sh.url}: ${sh.connected ? `connected ${sh.host !== undefined ? `as host ${sh.host}` : "as the schema owner (decisions unverified)"}` : `DISCONNECTED${sh.lastError ? ` (${sh.lastError})` : ""}`}, last id ${sh.lastId}, outbox ${sh.outbox}, ${sh.published} published, ${sh.received} received${sh.ignored ? `, ${sh.ignored} ignored` : ""}`,
         );
       }
       for (const r of s.reports?.reporters ?? [])

@@ -42,7 +42,57 @@ export const registerGuard: RegisterCommand = (program, context) => {
       const { importFail2banCommand } = await import("./guard-import.js");
       return importFail2banCommand(context(), dir, opts);
     });
+  examples(
+    guard
+      .command("share-migrate")
+      .description("fleet share, as the database's schema owner: create or migrate the schema; register host roles")
+      .option("--database <url>", "the owner's postgres:// URL (default: guard.share.postgres of the policy)")
+      .option("--credentials <file>", "root-only file with the owner's password or URL (default: guard.share.credentialsFile)")
+      .option("--policy <file>", "policy file to take guard.share from")
+      .option("--host <role[=name]>", "register a login role as a host (repeatable; the name defaults to the role)", collect, [])
+      .option("--json", "{version, applied:[…], hosts:[{role, host}]}")
+      .action(async (opts: ShareMigrateOptions) => shareMigrate(context(), opts)),
+    [
+      "rampart guard share-migrate --database 'postgres://rampart@db.example/rampart?sslmode=verify-full' --credentials /root/db-owner.secret",
+      "rampart guard share-migrate --database … --credentials … --host web1 --host web2   # after CREATE ROLE web1 LOGIN PASSWORD '…'",
+    ],
+  );
 };
+
+interface ShareMigrateOptions {
+  database?: string;
+  credentials?: string;
+  policy?: string;
+  host: string[];
+  json?: boolean;
+}
+
+const collect = (v: string, prev: string[]) => [...prev, v];
+
+async function shareMigrate(ctx: Context, o: ShareMigrateOptions): Promise<void> {
+  const { resolveConnection } = await import("../../guard/share/credentials.js");
+  const { parseHostGrant, shareSetup } = await import("../../guard/share/setup.js");
+  const hosts = o.host.map(parseHostGrant);
+  let database = o.database;
+  let credentialsFile = o.credentials;
+  if (database === undefined) {
+    const { resolvePolicy } = await import("../../policy/load.js");
+    const share = (await resolvePolicy(ctx.fs(), o.policy)).policy.guard.share;
+    if (!share)
+      throw new RampartError("USAGE", "no database: give --database, or a policy with guard.share", {
+        hint: "rampart guard share-migrate --database postgres://<owner>@<host>/<db> --credentials <file>",
+      });
+    database = share.postgres;
+    credentialsFile ??= share.credentialsFile;
+  }
+  const connection = resolveConnection({ postgres: database, credentialsFile });
+  const r = await shareSetup(connection, hosts);
+  if (o.json) return ctx.out(JSON.stringify(r, null, 2));
+  ctx.out(
+    `${connection.display}: schema at version ${r.version}${r.applied.length ? ` (applied now: ${r.applied.join(", ")})` : " (up to date)"}`,
+  );
+  for (const h of r.hosts) ctx.out(`host ${h.host}: role ${h.role} may read decisions and append its own`);
+}
 
 interface GuardTestOptions {
   json?: boolean;

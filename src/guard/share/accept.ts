@@ -2,7 +2,10 @@
 // compromised one — so each decision is checked on its own before the BanBook's gate sees it:
 //  - the fields are what they claim (an action we know, a strict address or CIDR, finite times);
 //  - the share's limits: no prefix shorter than `guard.share.accept.minPrefix`, no ban longer than
-//    `maxDuration` (a longer one is shortened), and, when `origins` is set, only those hosts may ban;
+//    `maxDuration` (a longer one is shortened), and, when `origins` is set, only those hosts may ban or unban
+//    here — matched against the origin the database authenticated (the row's writer). A row whose origin is
+//    only a claim (written by the shared owner role, or before host roles existed) is shown as
+//    "<name> (unverified)" and, when `origins` is set, refused: an allow-list of names nobody proved means nothing;
 //  - peer text (jail, reason, origin) is made printable and short before it reaches a log line, a mail or
 //    `guard bans`.
 // A refused row is counted and skipped; it never stops the rows after it.
@@ -26,9 +29,15 @@ export function peerText(v: unknown, max = 200): string {
 }
 
 export function acceptDecision(raw: Decision, rules: AcceptRules, now: number): Accepted {
-  const origin = peerText(raw.origin, 64);
+  const verified = raw.verified === true;
+  const origin = verified ? peerText(raw.origin, 64) : `${peerText(raw.origin, 48)} (unverified)`;
   const no = (reason: string): Accepted => ({ ok: false, origin, reason });
   if (raw.action !== "ban" && raw.action !== "unban") return no(`unknown action "${peerText(raw.action, 20)}"`);
+  if (rules.origins.length > 0) {
+    if (!verified)
+      return no(`its origin is not authenticated (no host role wrote it), and guard.share.accept.origins trusts only authenticated hosts`);
+    if (!rules.origins.includes(origin)) return no(`${origin} may not ${raw.action} here (guard.share.accept.origins)`);
+  }
   const c = typeof raw.target === "string" ? tryParseCidr(raw.target) : undefined;
   if (!c?.ok) return no(`"${peerText(raw.target, 60)}" is not an address or CIDR`);
   const target = formatCidr(c.value);
@@ -41,7 +50,6 @@ export function acceptDecision(raw: Decision, rules: AcceptRules, now: number): 
   const min = rules.minPrefix[c.value.family];
   if (c.value.prefix < min)
     return no(`${target} is wider than the fleet accepts for IPv${c.value.family} (/${min}, guard.share.accept.minPrefix)`);
-  if (rules.origins.length > 0 && !rules.origins.includes(origin)) return no(`${origin} may not ban here (guard.share.accept.origins)`);
   const offense = Number.isInteger(raw.offense) && raw.offense >= 1 && raw.offense <= 1000 ? raw.offense : 1;
   const expiresAt = Math.min(raw.expiresAt, now + rules.maxDurationSec * 1000);
   return { ok: true, decision: { ...base, expiresAt, offense } };

@@ -6,7 +6,13 @@
 // the daemon's ban never waits on the network, and an unreachable database only grows the outbox, which is
 // drained on reconnect (with backoff). This guard's own decisions come back through LISTEN and are skipped
 // by node id. The connection string (with its password) is never logged: only ShareConnection.display.
+// Who wrote a row is the database's word, not the row's: each host logs in with its own role, the database
+// fills `writer` with that role's host name and refuses a row in another host's name (migration 2). This
+// guard asks the database which host it is (rampart_host()) and sends its decisions under that name; a
+// received row's origin is its writer, and a row without one (the shared owner role, or older than host
+// roles) is marked unverified.
 import pg from "pg";
+import { RampartError } from "../../core/errors.js";
 import type { Logger } from "../../core/logger.js";
 import type { ShareConnection } from "./credentials.js";
 import { CHANNEL, INSERT_LOCK, migrate } from "./migrations.js";
@@ -53,6 +59,9 @@ export class PostgresShare implements DecisionSink {
   private lastError: string | undefined;
   private connectedAt: number | undefined;
   private outageLogged = false;
+  /** the host name the database knows this login as; undefined = the owner role (decisions unverified) */
+  private host: string | undefined;
+  private renameLogged = false;
 
   constructor(private readonly o: PostgresShareOptions) {
     this.backoffMs = o.minBackoffMs ?? 250;
@@ -97,6 +106,7 @@ export class PostgresShare implements DecisionSink {
       published: this.published,
       received: this.received,
       ignored: this.ignored,
+      ...(this.host !== undefined ? { host: this.host } : {}),
       ...(this.lastError !== undefined ? { lastError: this.lastError } : {}),
       ...(this.connectedAt !== undefined ? { connectedAt: new Date(this.connectedAt).toISOString() } : {}),
     };
@@ -129,6 +139,7 @@ export class PostgresShare implements DecisionSink {
       await client.connect();
       const applied = await this.serial(() => migrate(client));
       if (applied.length) this.o.log.info(`share: database schema migrated to version ${applied[applied.length - 1]}`);
+      this.host = await this.serial(() => whoAmI(client));
       await this.serial(() => client.query(`LISTEN ${CHANNEL}`));
     } catch (e) {
       this.lost(client, e as Error);
@@ -140,7 +151,10 @@ export class PostgresShare implements DecisionSink {
     this.backoffMs = this.o.minBackoffMs ?? 250;
     this.outageLogged = false;
     this.lastError = undefined;
-    this.o.log.info(`share: connected to ${this.o.connection.display}`, { lastId: this.lastId ?? "0", outbox: this.o.outbox.size });
+    this.o.log.info(
+      `share: connected to ${this.o.connection.display} ${this.host !== undefined ? `as host ${this.host}` : "as the schema owner (this guard's decisions are unverified: give it a host role)"}`,
+      { lastId: this.lastId ?? "0", outbox: this.o.outbox.size },
+    );
     clearInterval(this.pingTimer);
     this.pingTimer = setInterval(() => {
       if (this.client === client) void this.serial(() => client.query("SELECT 1")).catch((e: Error) => this.lost(client, e));
@@ -165,7 +179,7 @@ export class PostgresShare implements DecisionSink {
       this.outageLogged = true;
       this.o.log.warn(`share: ${this.o.connection.display} unreachable (${e.message}); local bans go on, decisions are queued`, {
         outbox: this.o.outbox.size,
-        hint: "check the database and guard.share.postgres; the guard reconnects by itself",
+        hint: (e as { hint?: string }).hint ?? "check the database and guard.share.postgres; the guard reconnects by itself",
       });
     }
     const wait = Math.round(this.backoffMs * (0.75 + Math.random() * 0.5));
@@ -206,7 +220,7 @@ export class PostgresShare implements DecisionSink {
         const rows = this.o.outbox.peek(this.o.batchSize ?? 2000);
         const last = rows[rows.length - 1];
         if (!last || this.client !== client) return;
-        const inserted = await this.serial(() => insertBatch(client, rows));
+        const inserted = await this.serial(() => insertBatch(client, this.asHost(rows)));
         // committed: only now may the outbox forget them (a crash before this line resends; uid dedupes)
         this.o.outbox.ack(last.seq);
         this.published += inserted;
@@ -214,6 +228,19 @@ export class PostgresShare implements DecisionSink {
     } catch (e) {
       this.lost(client, e as Error);
     }
+  }
+
+  /** Decisions go out under the name the database knows this host by (it refuses any other). */
+  private asHost(rows: readonly Decision[]): readonly Decision[] {
+    const host = this.host;
+    if (host === undefined || rows.every((d) => d.origin === host)) return rows;
+    if (!this.renameLogged) {
+      this.renameLogged = true;
+      this.o.log.warn(`share: this guard's decisions go out as host ${host} (its database role's host), not ${rows[0]?.origin}`, {
+        hint: "make the host name and rampart_hosts agree: SELECT rampart_grant_host('<role>', '<host name>') as the schema owner",
+      });
+    }
+    return rows.map((d) => ({ ...d, origin: host }));
   }
 
   // ---- receiving
@@ -302,13 +329,14 @@ interface DecisionRow {
   reason: string;
   origin: string;
   node: string;
+  writer: string | null;
   started: number;
   expires: number;
   offense: number;
 }
 
 const SELECT_DECISIONS =
-  "SELECT id::text AS id, uid, action, target, jail, reason, origin, node, (extract(epoch FROM started) * 1000)::float8 AS started, " +
+  "SELECT id::text AS id, uid, action, target, jail, reason, origin, node, writer, (extract(epoch FROM started) * 1000)::float8 AS started, " +
   "(extract(epoch FROM expires) * 1000)::float8 AS expires, offense FROM rampart_decisions";
 
 function fromRow(r: DecisionRow): Decision {
@@ -318,7 +346,9 @@ function fromRow(r: DecisionRow): Decision {
     target: r.target,
     jail: r.jail,
     reason: r.reason,
-    origin: r.origin,
+    // the writer is the database's word; without one (owner role, older rows) the origin is only a claim
+    origin: r.writer ?? r.origin,
+    verified: r.writer !== null,
     node: r.node,
     startedAt: Math.round(r.started),
     expiresAt: Math.round(r.expires),
@@ -358,6 +388,23 @@ async function insertBatch(client: pg.Client, rows: readonly Decision[]): Promis
     await client.query("ROLLBACK").catch(() => undefined);
     throw e;
   }
+}
+
+/**
+ * The host name the database knows this login as; undefined for the schema owner. A login that is neither
+ * (a role granted access by hand, or not registered yet) could not write: stop with who registers it.
+ */
+async function whoAmI(client: pg.Client): Promise<string | undefined> {
+  const r = await client.query<{ host: string | null; owner: boolean; role: string }>(
+    "SELECT rampart_host() AS host, session_user::text AS role, " +
+      "pg_has_role(session_user, (SELECT relowner FROM pg_class WHERE oid = 'rampart_decisions'::regclass), 'USAGE') AS owner",
+  );
+  const row = r.rows[0];
+  if (row?.host) return row.host;
+  if (row?.owner) return undefined;
+  throw new RampartError("PERMISSION", `database role ${row?.role ?? "?"} is not registered as a rampart host`, {
+    hint: `the schema owner registers it: rampart guard share-migrate --database <owner URL> --host ${row?.role ?? "<role>"}=<host name>`,
+  });
 }
 
 const tick = () => new Promise<void>((resolve) => setTimeout(resolve, 5));

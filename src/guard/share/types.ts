@@ -11,8 +11,13 @@ export interface Decision {
   target: string;
   jail: string;
   reason: string;
-  /** the deciding host's name (shown in `guard bans`) */
+  /** the deciding host's name (shown in `guard bans`): for a received row, the host the database logged in */
   origin: string;
+  /**
+   * received rows: true when `origin` is the writer the database authenticated (the row came from that host's
+   * own role); false when it is only the row's claim (written by the shared owner role, or before host roles)
+   */
+  verified?: boolean;
   /** the deciding guard's id (hostnames repeat across clones; this does not) */
   node: string;
   /** ms since epoch */
@@ -22,13 +27,15 @@ export interface Decision {
 }
 
 /** A decision as the daemon hands it over: the share fills in uid and node. */
-export type LocalDecision = Omit<Decision, "uid" | "node">;
+export type LocalDecision = Omit<Decision, "uid" | "node" | "verified">;
 
 export interface ShareStatus {
   backend: "postgres";
   /** the database URL without its password */
   url: string;
   connected: boolean;
+  /** the host name the database knows this guard's login as; absent = the schema owner (unverified decisions) */
+  host?: string;
   /** the last decision id seen from the database ("0" before the first catch-up) */
   lastId: string;
   /** decisions waiting to be sent (made while the database was unreachable, or not yet flushed) */
