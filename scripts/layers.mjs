@@ -8,10 +8,7 @@
 // list come from TypeScript's own pre-processor (already a dev dependency), so comments and strings never count.
 //
 //   node scripts/layers.mjs [--root DIR]      exit 1 with one line per violation, 0 when clean
-//
-// scripts/layers-pending.json lists edges (file → imported file) that another change of issue 16 removes; they
-// are left out of every rule until then. An entry whose edge is gone is reported as stale (not a failure).
-import { existsSync, readFileSync, readdirSync, statSync } from "node:fs";
+import { readFileSync, readdirSync, statSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import ts from "typescript";
@@ -27,7 +24,7 @@ export const LAYERS = [
   ["system"],
   ["sshd"],
   ["facts"],
-  ["firewall", "policy", "baseline"],
+  ["firewall", "policy"],
   ["audit", "apply", "guard", "blocklist", "integrity", "mfa"],
   ["report"],
   ["cli"],
@@ -195,14 +192,10 @@ function cycles(files, edges) {
   });
 }
 
-/** The violations of src/ under root, as lines; pending edges (from → to) are left out of every rule. */
-export function check(root, pending = []) {
+/** The violations of src/ under root, as lines. */
+export function check(root) {
   const srcDir = path.join(root, "src");
-  const { files, edges: all } = importEdges(srcDir);
-  const skipped = new Set(pending.map((p) => `${p.from} -> ${p.to}`));
-  const edges = all.filter((e) => !skipped.has(`${e.from} -> ${e.to}`));
-  const present = new Set(all.map((e) => `${e.from} -> ${e.to}`));
-  const stale = pending.filter((p) => !present.has(`${p.from} -> ${p.to}`));
+  const { files, edges } = importEdges(srcDir);
   const levelOf = new Map();
   LAYERS.forEach((folders, i) => {
     for (const f of folders) levelOf.set(f, i);
@@ -235,17 +228,14 @@ export function check(root, pending = []) {
   // still count for the layers above)
   const runtime = edges.filter((e) => !e.typeOnly);
   for (const c of cycles(files, runtime)) problems.push(`import cycle: ${c.map((f) => `src/${f}`).join(" → ")}`);
-  return { problems, stale };
+  return problems;
 }
 
 function main() {
   const args = process.argv.slice(2);
   const at = args.indexOf("--root");
   const root = at >= 0 ? path.resolve(args[at + 1] ?? ".") : path.resolve(here, "..");
-  const pendingFile = path.join(root, "scripts", "layers-pending.json");
-  const pending = existsSync(pendingFile) ? JSON.parse(readFileSync(pendingFile, "utf8")).pending : [];
-  const { problems, stale } = check(root, pending);
-  for (const s of stale) console.error(`layers: stale entry in scripts/layers-pending.json (the import is gone): ${s.from} -> ${s.to}`);
+  const problems = check(root);
   for (const p of problems) console.log(p);
   if (problems.length) {
     console.error(`layers: ${problems.length} violation(s) of the layering (${LAYERS.map((l) => l.join(",")).join(" ← ")})`);

@@ -12,17 +12,13 @@ const repo = path.resolve(import.meta.dirname, "../..");
 const script = path.join(repo, "scripts/layers.mjs");
 
 /** A temp repo with src/ files (path → text); runs the check on it. */
-function runOn(files: Record<string, string>, pending?: unknown): { code: number | null; out: string } {
+function runOn(files: Record<string, string>): { code: number | null; out: string } {
   const root = mkdtempSync(path.join(tmpdir(), "rampart-layers-"));
   try {
     for (const [rel, text] of Object.entries(files)) {
       const p = path.join(root, "src", rel);
       mkdirSync(path.dirname(p), { recursive: true });
       writeFileSync(p, text);
-    }
-    if (pending) {
-      mkdirSync(path.join(root, "scripts"));
-      writeFileSync(path.join(root, "scripts/layers-pending.json"), JSON.stringify({ pending }));
     }
     const r = spawnSync(process.execPath, [script, "--root", root], { encoding: "utf8" });
     return { code: r.status, out: r.stdout + r.stderr };
@@ -93,15 +89,6 @@ test("a folder with no layer fails", () => {
   const r = runOn({ ...clean, "misc/x.ts": "export const x = 1;\n" });
   assert.equal(r.code, 1, r.out);
   assert.match(r.out, /folder src\/misc has no layer/);
-});
-
-test("an edge in layers-pending.json is left out; a stale entry is reported, not failed", () => {
-  const bad = { ...clean, "facts/packages.ts": 'import { all } from "../audit/run.js";\nexport const x = all;\n' };
-  const r = runOn(bad, [{ from: "facts/packages.ts", to: "audit/run.ts", item: "test" }]);
-  assert.equal(r.code, 0, r.out);
-  const stale = runOn(clean, [{ from: "facts/packages.ts", to: "audit/run.ts", item: "test" }]);
-  assert.equal(stale.code, 0, stale.out);
-  assert.match(stale.out, /stale entry .* facts\/packages\.ts -> audit\/run\.ts/);
 });
 
 test("the real tree keeps the layering", () => {
