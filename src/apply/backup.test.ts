@@ -56,6 +56,28 @@ test("backup → change → restore is byte for byte, with mode and owner; new f
   assert.equal(existsSync(real("etc/ssh/sshd_config.d")), false);
 });
 
+test("restore removes the temp file of a write the killed apply left half done", async () => {
+  writeFileSync(real("etc/ssh/sshd_config"), "Port 22\n");
+  const id = newApplyId(Date.now());
+  await createBackup(fs, {
+    id,
+    parts: ["ssh"],
+    files: ["/etc/ssh/sshd_config", "/etc/ssh/sshd_config.d/00-rampart.conf"],
+    dirs: [],
+    kernel: [],
+    now: Date.now(),
+  });
+  mkdirSync(real("etc/ssh/sshd_config.d"));
+  const leftover = real("etc/ssh/sshd_config.d/.00-rampart.conf.rampart-1863-1796539896136");
+  writeFileSync(leftover, "half");
+  const unrelated = real("etc/ssh/sshd_config.d/.00-rampart.conf.rampart-notours");
+  writeFileSync(unrelated, "keep");
+  await restoreFiles(fs, await readManifest(fs, id));
+  assert.equal(existsSync(leftover), false);
+  assert.equal(existsSync(unrelated), true);
+  assert.equal(readFileSync(real("etc/ssh/sshd_config"), "utf8"), "Port 22\n");
+});
+
 test("a half-written manifest is a clear STATE error and nothing is touched", async () => {
   writeFileSync(real("etc/ssh/sshd_config"), "Port 22\n");
   const id = newApplyId(Date.now());

@@ -213,7 +213,10 @@ export async function kernelSnapshots(fs: HostFs, m: Manifest): Promise<{ part: 
   return m.kernel.map((k) => ({ part: k.part, key: k.key, snapshot: (blobs.get(k.blob) as Buffer).toString("utf8") }));
 }
 
-/** Put every file and directory back as it was: content, mode, owner; files that did not exist are removed. */
+/**
+ * Put every file and directory back as it was: content, mode, owner; files that did not exist are removed, and so
+ * are the temp files of a write the killed apply left half done.
+ */
 export async function restoreFiles(fs: HostFs, m: Manifest): Promise<void> {
   const blobs = await loadBlobs(fs, m);
   for (const f of m.files) {
@@ -223,6 +226,7 @@ export async function restoreFiles(fs: HostFs, m: Manifest): Promise<void> {
     } else {
       await fs.remove(f.path);
     }
+    await fs.removeWriteLeftovers(f.path);
   }
   // directories the apply created go (deepest first); ones that existed get their mode and owner back
   const dirs = [...m.dirs].sort((a, b) => b.path.length - a.path.length);

@@ -146,6 +146,21 @@ export class HostFs {
     await dh.close();
   }
 
+  /**
+   * Remove the temp files an interrupted writeAtomic of `target` left beside it (the process was killed between
+   * creating its temp file and the rename): a rollback puts the directory back as it was, leftovers included.
+   */
+  async removeWriteLeftovers(target: string): Promise<void> {
+    const real = await this.real(target).catch(() => undefined);
+    if (!real) return;
+    const dir = path.dirname(real);
+    const prefix = `.${path.basename(real)}.rampart-`;
+    const names = await fsp.readdir(dir).catch(() => [] as string[]);
+    for (const n of names) {
+      if (n.startsWith(prefix) && /^\d+-\d+$/.test(n.slice(prefix.length))) await fsp.rm(path.join(dir, n), { force: true });
+    }
+  }
+
   /** Remove a file or symlink itself (a final symlink is not followed: removing a link never removes its target). */
   async remove(target: string): Promise<void> {
     const dir = await this.real(path.posix.dirname(target));
