@@ -20,6 +20,3 @@ export function strictOnly(ctx: AuditContext, out: Outcome, baseline: "warn" | "
  */
 export const onlyStrictRequires = (what: string): Outcome =>
   skip(`only audit.profile: strict requires ${what} (the baseline profile does not)`);
-
-/** "0644" */
-export const oct = (mode: number): string => (mode & 0o7777).toString(8).padStart(4, "0");

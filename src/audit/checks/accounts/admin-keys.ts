@@ -1,6 +1,7 @@
 // ACC-ADMIN-KEYS: each admin can log in with a key, and sshd's StrictModes would accept it — the key lines
 // parse, ~/.ssh/authorized_keys is owned by the user and 0600 or stricter, ~/.ssh is 0700, the home is not
 // group- or world-writable. With keys in the policy, each admin's policy key should be on the host.
+import { oct } from "../../mode.js";
 import type { Stats } from "node:fs";
 import path from "node:path";
 import { accounts } from "../../../facts/passwd.js";
@@ -16,8 +17,6 @@ interface AdminKeys {
   warnings: string[];
   firstProblemSource?: string;
 }
-
-const oct = (mode: number) => (mode & 0o7777).toString(8).padStart(4, "0");
 
 export const adminKeys: Check = {
   id: "ACC-ADMIN-KEYS",

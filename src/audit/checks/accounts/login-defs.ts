@@ -3,11 +3,10 @@
 // values. A file others can change, or not owned by root, fails. The values themselves differ from the
 // Debian defaults (PASS_MAX_DAYS 99999, UMASK 022), and forced password expiry is contested (NIST SP 800-63B
 // advises against it) — so under the baseline profile a value that differs warns; strict fails it.
+import { oct } from "../../mode.js";
 import { loginDefs, LOGIN_DEFS } from "../../../facts/login-defs.js";
 import { isStrict } from "../../profile.js";
 import type { Check } from "../../types.js";
-
-const oct = (mode: number) => (mode & 0o7777).toString(8).padStart(4, "0");
 
 interface Want {
   key: string;

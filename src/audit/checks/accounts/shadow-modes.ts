@@ -3,11 +3,10 @@
 // root only and readable by everyone (dev-sec os-03: an unreadable passwd breaks every name lookup).
 // Strict (dev-sec os-02 on Debian) wants /etc/shadow exactly root:shadow, read-write for root and readable
 // by the shadow group, which unix_chkpwd (setgid shadow) needs to check a non-root user's password.
+import { oct } from "../../mode.js";
 import { accounts } from "../../../facts/passwd.js";
 import { isStrict } from "../../profile.js";
 import type { Check } from "../../types.js";
-
-const oct = (mode: number) => (mode & 0o7777).toString(8).padStart(4, "0");
 
 interface Rule {
   path: string;

@@ -1,10 +1,9 @@
 // ACC-SUDOERS-MODES: /etc/sudoers and every file it includes are 0440 (or stricter) and owned by
 // root:root, and /etc/sudoers.d is not writable by others — sudo itself refuses world-writable files, but a
 // group-writable one lets that group make itself root.
+import { oct } from "../../mode.js";
 import { sudoers } from "../../../facts/sudoers.js";
 import type { Check } from "../../types.js";
-
-const oct = (mode: number) => (mode & 0o7777).toString(8).padStart(4, "0");
 
 export const sudoersModes: Check = {
   id: "ACC-SUDOERS-MODES",

@@ -5,7 +5,8 @@
 import { grubFacts } from "../../../facts/grub.js";
 import type { Check } from "../../types.js";
 import { skip } from "../../types.js";
-import { isStrict, oct } from "../../profile.js";
+import { oct } from "../../mode.js";
+import { isStrict } from "../../profile.js";
 
 export const grubCfgModes: Check = {
   id: "BOOT-GRUB-CFG-MODES",

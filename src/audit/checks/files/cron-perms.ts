@@ -2,11 +2,11 @@
 // nobody else can change them (anyone who can write there runs commands as root). dev-sec and CIS also
 // want them unreadable by others (a job list helps an attacker plan); Debian ships them 0644/0755, so under
 // the baseline profile readable-by-others warns and strict fails it.
+import { oct } from "../../mode.js";
 import { isStrict } from "../../profile.js";
 import type { Check } from "../../types.js";
 
 export const CRON_PATHS = ["/etc/crontab", "/etc/cron.hourly", "/etc/cron.daily", "/etc/cron.weekly", "/etc/cron.monthly", "/etc/cron.d"];
-const oct = (mode: number) => (mode & 0o7777).toString(8).padStart(4, "0");
 
 export const cronPerms: Check = {
   id: "FILE-CRON-PERMS",

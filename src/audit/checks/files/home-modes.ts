@@ -3,7 +3,8 @@
 // (sshd's StrictModes protects only ~/.ssh). Strict (Lynis HOME-9304): others have no access at all (0750).
 import { accounts } from "../../../facts/passwd.js";
 import type { AuditContext, Check } from "../../types.js";
-import { isStrict, oct } from "../../profile.js";
+import { oct } from "../../mode.js";
+import { isStrict } from "../../profile.js";
 
 // without /etc/shells: the shells that mean "no login" (sync/halt/shutdown are Debian's special accounts)
 const NO_LOGIN = /\/(nologin|false|sync|halt|shutdown)$/;

@@ -4,7 +4,8 @@
 // others (a writable hosts.allow or hosts.equiv lets anyone in); strict: Lynis's exact modes.
 // (sshd_config: SSH-CONFIG-MODES; passwd/group: ACC-SHADOW-MODES; cron: its own check; grub.cfg: BOOT-GRUB-CFG-MODES.)
 import type { Check } from "../../types.js";
-import { isStrict, oct } from "../../profile.js";
+import { oct } from "../../mode.js";
+import { isStrict } from "../../profile.js";
 
 interface Rule {
   path: string;

@@ -2,6 +2,7 @@
 // bit — r-commands, ssh-keysign (host-based authentication), pppd, lock helpers, arping, mtr… each is a
 // root-privileged attack surface a server does not need. dev-sec's check is "SUID/SGID files found by a
 // full walk ∩ this list", which is exactly a stat of each listed path: no file-system walk needed.
+import { oct } from "../../mode.js";
 import type { Check } from "../../types.js";
 
 /** dev-sec linux-baseline libraries/suid_blacklist.rb (the NSA list and its additions) */
@@ -44,7 +45,7 @@ export const suidBlacklist: Check = {
       SUID_BLACKLIST.map(async (p) => {
         // lstat: a symlink has no setuid bit of its own; the file it names is on the list under its own path
         const st = await ctx.fs.lstat(p);
-        if (st?.isFile() && st.mode & 0o6000) found.push(`${p} (${(st.mode & 0o7777).toString(8).padStart(4, "0")})`);
+        if (st?.isFile() && st.mode & 0o6000) found.push(`${p} (${oct(st.mode)})`);
       }),
     );
     found.sort();

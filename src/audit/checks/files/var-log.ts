@@ -1,9 +1,8 @@
 // FILE-VAR-LOG: /var/log belongs to root (group root, or syslog on Ubuntu), so no other account can
 // replace or remove the system's logs.
+import { oct } from "../../mode.js";
 import { accounts } from "../../../facts/passwd.js";
 import type { Check } from "../../types.js";
-
-const oct = (mode: number) => (mode & 0o7777).toString(8).padStart(4, "0");
 
 export const varLog: Check = {
   id: "FILE-VAR-LOG",

@@ -5,7 +5,7 @@
 import { type Dirent, lstatSync, readdirSync } from "node:fs";
 import path from "node:path";
 import type { AuditContext, Check } from "../../types.js";
-import { oct } from "../../profile.js";
+import { oct } from "../../mode.js";
 
 const TREES = ["/etc", "/boot", "/usr/local"];
 const FLAT = ["/usr/bin", "/usr/sbin", "/bin", "/sbin", "/usr/lib/systemd/system", "/lib/systemd/system"];

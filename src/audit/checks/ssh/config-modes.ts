@@ -2,6 +2,7 @@
 // and not writable by group or others — whoever can write them can open root logins. `audit.profile:
 // strict` adds dev-sec's sshd-04/05: /etc/ssh and sshd_config in group root, sshd_config 0600 (not
 // readable by others, not executable).
+import { oct } from "../../mode.js";
 import path from "node:path";
 import { configFiles } from "../../../sshd/load.js";
 import type { Check } from "../../types.js";
@@ -34,7 +35,7 @@ export const configModes: Check = {
       const st = await ctx.fs.stat(p);
       if (!st) continue;
       const mode = st.mode & 0o7777;
-      const text = `${p} ${mode.toString(8).padStart(4, "0")} uid=${st.uid}${strict ? ` gid=${st.gid}` : ""}`;
+      const text = `${p} ${oct(mode)} uid=${st.uid}${strict ? ` gid=${st.gid}` : ""}`;
       observed.push(text);
       const strictBad = strict && (p === f.config.main || p === etcSsh) && (st.gid !== 0 || (p === f.config.main && (mode & 0o177) !== 0));
       if (st.uid !== 0 || (mode & 0o022) !== 0 || strictBad) bad.push(text);

@@ -1,5 +1,6 @@
 // SSH-HOSTKEY-MODES: private host keys owned by root and readable by nobody else (0600; 0640 with the
 // ssh_keys group as Fedora/RHEL ship them). A readable host key lets any local user impersonate the server.
+import { oct } from "../../mode.js";
 import type { Check } from "../../types.js";
 import { parseColonFile } from "../../../facts/sshd.js";
 import { hostKeyFiles } from "./hostkey-files.js";
@@ -24,7 +25,7 @@ export const hostKeyModes: Check = {
       const st = await ctx.fs.stat(k.path);
       if (!st) continue;
       const mode = st.mode & 0o7777;
-      const text = `${k.path} ${mode.toString(8).padStart(4, "0")} uid=${st.uid} gid=${st.gid}`;
+      const text = `${k.path} ${oct(mode)} uid=${st.uid} gid=${st.gid}`;
       observed.push(text);
       const groupOk = (mode & 0o070) === 0 || ((mode & 0o070) === 0o040 && sshKeysGid !== undefined && String(st.gid) === sshKeysGid);
       if (st.uid !== 0 || (mode & 0o007) !== 0 || !groupOk) bad.push(text);

@@ -2,7 +2,8 @@
 // exploit on the spot when gcc is there; a server that needs one (a build host, DKMS) keeps it to root or a
 // group. Lynis HRDN-7222 looks at as, cc, clang and gcc the same way: following symlinks, "world executable".
 import type { Check } from "../../types.js";
-import { isStrict, oct } from "../../profile.js";
+import { oct } from "../../mode.js";
+import { isStrict } from "../../profile.js";
 
 export const COMPILERS = ["as", "cc", "c++", "gcc", "g++", "clang", "clang++", "tcc"];
 const DIRS = ["/usr/bin", "/usr/local/bin"];

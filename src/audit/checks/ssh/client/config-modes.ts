@@ -2,6 +2,7 @@
 // writable by root alone — whoever can write them sets ProxyCommand or LocalCommand for every user's ssh,
 // root's included. dev-sec also wants ssh_config exactly 0644 in group root (readable by all, never
 // executable): the strict profile checks that too.
+import { oct } from "../../../mode.js";
 import path from "node:path";
 import { SSH_CONFIG } from "../../../../facts/ssh-client.js";
 import { configFiles } from "../../../../sshd/load.js";
@@ -38,7 +39,7 @@ export const clientConfigModes: Check = {
       const st = await ctx.fs.stat(p);
       if (!st) continue;
       const mode = st.mode & 0o7777;
-      const text = `${p} ${mode.toString(8).padStart(4, "0")} uid=${st.uid} gid=${st.gid}`;
+      const text = `${p} ${oct(mode)} uid=${st.uid} gid=${st.gid}`;
       observed.push(text);
       const exact = strict && p === SSH_CONFIG && (mode !== 0o644 || st.gid !== 0);
       if (st.uid !== 0 || (mode & 0o022) !== 0 || exact) bad.push(text);
