@@ -1,7 +1,18 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import fc from "fast-check";
-import { cidrContains, cidrOf, formatCidr, formatIp, normalizeIp, parseCidr, parseIp, tryParseCidr, tryParseIp } from "./ip.js";
+import {
+  canonicalV4Value,
+  cidrContains,
+  cidrOf,
+  formatCidr,
+  formatIp,
+  normalizeIp,
+  parseCidr,
+  parseIp,
+  tryParseCidr,
+  tryParseIp,
+} from "./ip.js";
 
 test("IPv4 parses and formats", () => {
   assert.equal(formatIp(parseIp("192.0.2.1")), "192.0.2.1");
@@ -87,4 +98,22 @@ test("property: format(parse(x)) round-trips for every IPv4 and IPv6 value", () 
     }),
     { numRuns: 500 },
   );
+});
+
+test("canonicalV4Value: a number exactly when formatIp writes the text as it is (property)", () => {
+  const octet = fc.oneof(fc.integer({ min: 0, max: 300 }).map(String), fc.constantFrom("00", "01", "007", "", "a", "-1", "1e2", " 1"));
+  fc.assert(
+    fc.property(fc.array(octet, { minLength: 1, maxLength: 5 }), fc.string({ maxLength: 3 }), (parts, around) => {
+      const token = parts.join(".");
+      const r = tryParseIp(token);
+      const canonical = r.ok && r.value.family === 4 && formatIp(r.value) === token;
+      assert.equal(canonicalV4Value(token), canonical && r.ok ? Number(r.value.value) : -1, token);
+      // inside a longer text: only text[start..end) counts
+      const text = `${around}${token}${around}`;
+      assert.equal(canonicalV4Value(text, around.length, around.length + token.length), canonicalV4Value(token), text);
+    }),
+    { numRuns: 3000 },
+  );
+  assert.equal(canonicalV4Value("255.255.255.255"), 0xffffffff);
+  assert.equal(canonicalV4Value("::ffff:1.2.3.4"), -1);
 });

@@ -44,6 +44,39 @@ export function tryParseIp(text: string, options: ParseIpOptions = {}): Parsed<I
   return r.ok ? { ok: true, value: { family: 4, value: r.value } } : r;
 }
 
+/**
+ * text[start..end) as a 32-bit number when it is an IPv4 address in canonical form (four decimal numbers
+ * 0-255 without leading zeros — exactly how formatIp writes IPv4), else -1: then formatIp of it is the text
+ * itself. For hot paths (the guard reads one per failure): no string, no bigint. A property test checks it
+ * against tryParseIp/formatIp.
+ */
+export function canonicalV4Value(text: string, start = 0, end: number = text.length): number {
+  const n = end - start;
+  if (n < 7 || n > 15) return -1;
+  let dots = 0;
+  let digits = 0;
+  let octet = 0;
+  let lead = 0;
+  let value = 0;
+  for (let i = start; i < end; i++) {
+    const c = text.charCodeAt(i);
+    if (c === 46) {
+      if (digits === 0 || ++dots > 3) return -1;
+      value = value * 256 + octet;
+      digits = 0;
+      octet = 0;
+    } else if (c >= 48 && c <= 57) {
+      if (digits === 0) lead = c;
+      else if (lead === 48) return -1; // leading zero
+      octet = octet * 10 + (c - 48);
+      if (++digits > 3 || octet > 255) return -1;
+    } else {
+      return -1;
+    }
+  }
+  return dots === 3 && digits > 0 ? value * 256 + octet : -1;
+}
+
 export function parseIp(text: string, options: ParseIpOptions = {}): IpAddress {
   const r = tryParseIp(text, options);
   if (!r.ok) throw new RampartError("INPUT", `invalid IP address "${clip(text)}": ${r.reason}`);

@@ -1,7 +1,9 @@
 // Jail decisions with a FakeClock: no sleeping, every window and ban length exact.
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
+import fc from "fast-check";
 import { FakeClock } from "../core/clock.js";
+import { type Cidr, cidrContains, cidrOf, cidrsOverlap, formatCidr, formatIp, tryParseCidr, tryParseIp } from "../core/ip.js";
 import { Jail, type JailOptions } from "./jail.js";
 
 const MIN = 60_000;
@@ -143,6 +145,83 @@ describe("Jail", () => {
     assert.deepEqual(jail.failure("10.0.0.0"), { action: "count", target: "10.0.0.0", failures: 1 });
   });
 
+  test("eviction takes the least recently FAILING target: a failure moves its target to the newest end", () => {
+    const { jail } = make({ maxTracked: 3, maxretry: 5 });
+    for (const a of ["10.0.0.1", "10.0.0.2", "10.0.0.3"]) jail.failure(a);
+    jail.failure("10.0.0.1"); // now 10.0.0.2 is the least recently failed
+    jail.failure("10.0.0.4");
+    assert.equal(jail.tracked, 3);
+    assert.deepEqual(jail.failure("10.0.0.1"), { action: "count", target: "10.0.0.1", failures: 3 });
+    assert.deepEqual(jail.failure("10.0.0.2"), { action: "count", target: "10.0.0.2", failures: 1 });
+  });
+
+  test("a remembered IPv6 address still asks `protects` each time (sessions come and go)", () => {
+    let guarded = false;
+    const { jail } = make({ maxretry: 1, ipv6Prefix: 64, protects: () => guarded });
+    const a = jail.failure("2001:db8:0:7::1");
+    assert.equal(a.action === "ban" && a.target, "2001:db8:0:7::/64");
+    guarded = true;
+    const b = jail.failure("2001:db8:0:8::1");
+    assert.equal(b.action === "ban" && b.target, "2001:db8:0:8::1");
+    guarded = false;
+    const c = jail.failure("2001:db8:0:8::1");
+    assert.equal(c.action === "ban" && c.target, "2001:db8:0:8::/64");
+  });
+
+  test("decides as the plain model of the rules (property: addresses, times, successes, eviction)", () => {
+    const address = fc.constantFrom(
+      "198.51.100.1",
+      "198.51.100.2",
+      "198.51.100.3",
+      "127.0.0.5",
+      "203.0.113.9",
+      "::ffff:198.51.100.1",
+      "2001:db8:1::1",
+      "2001:db8:1::2",
+      "2001:DB8:1:0::3",
+      "2001:db8:2::1",
+      "2001:db8:5::9",
+      "::1",
+      "010.1.1.1",
+      "host.example",
+    );
+    const step = fc.record({ address, dt: fc.integer({ min: -5, max: 8 }), success: fc.boolean(), protect: fc.boolean() });
+    fc.assert(
+      fc.property(
+        fc.array(step, { maxLength: 80 }),
+        fc.integer({ min: 1, max: 4 }),
+        fc.integer({ min: 1, max: 5 }),
+        (steps, maxretry, maxTracked) => {
+          let protect = false;
+          const options: JailOptions = {
+            ...base,
+            maxretry,
+            maxTracked,
+            findtimeMs: 10 * MIN,
+            ipv6Prefix: 64,
+            forgetOnSuccess: true,
+            ignore: ["127.0.0.0/8", "::1", "2001:db8:5::/64"],
+            protects: (net) => protect && net.value === cidrOf({ family: 6, value: 0x20010db8000200000000000000000000n }, 64).value,
+          };
+          const clock = new FakeClock(Date.UTC(2026, 10, 22, 12));
+          const jail = new Jail(options, clock);
+          const model = new ModelJail(options, clock);
+          for (const s of steps) {
+            clock.advance(MIN);
+            protect = s.protect;
+            if (s.success) assert.equal(jail.success(s.address), model.success(s.address));
+            else {
+              const t = clock.now() + s.dt * MIN;
+              assert.deepEqual(jail.failure(s.address, t), model.failure(s.address, t), s.address);
+            }
+            assert.equal(jail.tracked, model.failures.size);
+          }
+        },
+      ),
+      { numRuns: 500 },
+    );
+  });
+
   test("unban lifts a ban but keeps the offence count; restore brings back bans and offences", () => {
     const { clock, jail } = make({ maxretry: 1, increment: { factor: 3, maxMs: 1000 * MIN } });
     jail.failure("198.51.100.7");
@@ -169,3 +248,74 @@ describe("Jail", () => {
     assert.throws(() => make({ ipv6Prefix: 200 }), /ipv6Prefix/);
   });
 });
+
+/**
+ * The jail's counting rules written plainly (a Map in least-recently-failed order, every address parsed
+ * each time): the property test holds the fast Jail to exactly these decisions.
+ */
+class ModelJail {
+  readonly failures = new Map<string, number[]>();
+  private readonly offences = new Map<string, number>();
+  private readonly bans = new Map<string, number>();
+  private readonly ignore: Cidr[];
+  constructor(
+    private readonly o: JailOptions,
+    private readonly clock: FakeClock,
+  ) {
+    this.ignore = (o.ignore ?? []).map((t) => {
+      const r = tryParseCidr(t);
+      assert.ok(r.ok);
+      return r.value;
+    });
+  }
+  private target(text: string): { canonical: string; target: string; ignored: boolean } | undefined {
+    const r = tryParseIp(text);
+    if (!r.ok) return undefined;
+    const ip = r.value;
+    let target = formatIp(ip);
+    const prefix = this.o.ipv6Prefix ?? 128;
+    if (ip.family === 6 && prefix < 128) {
+      const net = cidrOf(ip, prefix);
+      if (!this.ignore.some((c) => cidrsOverlap(c, net)) && !this.o.protects?.(net)) target = formatCidr(net, true);
+    }
+    return { canonical: formatIp(ip), target, ignored: this.ignore.some((c) => cidrContains(c, ip)) };
+  }
+  failure(address: string, time: number) {
+    const p = this.target(address);
+    if (!p) return { action: "ignored", address, reason: "not-an-ip" };
+    const { canonical, target } = p;
+    if (p.ignored) return { action: "ignored", address: canonical, reason: "ignore-list" };
+    const now = this.clock.now();
+    if (time < now - this.o.findtimeMs) return { action: "ignored", address: canonical, reason: "too-old" };
+    const until = this.bans.get(target);
+    if (until !== undefined && until > now) return { action: "ignored", address: canonical, reason: "banned" };
+    this.bans.delete(target);
+    const times = this.failures.get(target) ?? [];
+    while (times.length > 0 && (times[0] as number) <= time - this.o.findtimeMs) times.shift();
+    this.failures.delete(target);
+    times.push(time);
+    if (times.length < this.o.maxretry) {
+      this.failures.set(target, times);
+      while (this.failures.size > (this.o.maxTracked ?? 100_000)) this.failures.delete(this.failures.keys().next().value as string);
+      return { action: "count", target, failures: times.length };
+    }
+    const offence = (this.offences.get(target) ?? 0) + 1;
+    this.offences.delete(target);
+    this.offences.set(target, offence);
+    while (this.offences.size > (this.o.maxTracked ?? 100_000)) this.offences.delete(this.offences.keys().next().value as string);
+    this.bans.set(target, now + this.o.bantimeMs);
+    return {
+      action: "ban",
+      target,
+      address: canonical,
+      failures: times.length,
+      offence,
+      durationMs: this.o.bantimeMs,
+      until: now + this.o.bantimeMs,
+    };
+  }
+  success(address: string): boolean {
+    const p = this.target(address);
+    return p !== undefined && this.failures.delete(p.target);
+  }
+}

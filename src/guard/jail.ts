@@ -4,12 +4,18 @@
 // rotate through its subnet, never ban the ignore list, optionally forget an address's failures after a
 // successful login. Memory is bounded: at most maxTracked targets are remembered (oldest evicted).
 // No I/O here: the daemon feeds failures in and carries decisions out (kernel sets, state, mail).
+// failure() runs for every failure line the daemon reads (a third of a brute-forced auth.log): a canonical
+// IPv4 address (what the filters hand on) is read as a number, with no bigint and no string made, and is
+// its own target; other addresses are parsed once and remembered; the least-recently-failed order is a
+// linked list through the records (one map lookup per failure instead of get, delete and set).
 import type { Clock } from "../core/clock.js";
 import { RampartError } from "../core/errors.js";
 import {
   type Cidr,
+  canonicalV4Value,
   cidrContains,
   cidrOf,
+  cidrRange,
   cidrsOverlap,
   formatCidr,
   formatIp,
@@ -75,8 +81,12 @@ export class Jail {
   private readonly o: Required<Omit<JailOptions, "increment" | "ignore" | "protects">> & { increment?: JailIncrement };
   private readonly protects: ((net: Cidr) => boolean) | undefined;
   private readonly ignore: Cidr[];
-  /** target → failure times (ms), at most maxretry, oldest first; Map order = least recently failed first */
-  private readonly failures = new Map<string, number[]>();
+  /** the IPv4 entries of the ignore list as [first, last] address numbers, pair after pair */
+  private readonly ignoreV4: number[] = [];
+  /** targets with failures being counted, least recently failed first */
+  private readonly failures = new FailureLog();
+  /** address text that is not a canonical IPv4 address → what it is (bounded: cleared when full) */
+  private readonly parsed = new Map<string, Parsed>();
   /** target → number of bans so far (the repeat-offender rule) */
   private readonly offences = new Map<string, number>();
   private readonly bans = new Map<string, ActiveBan>();
@@ -107,24 +117,40 @@ export class Jail {
       if (!r.ok) throw policyError(options.name, `ignore entry "${text}": ${r.reason}`);
       return r.value;
     });
+    for (const c of this.ignore) {
+      if (c.family !== 4) continue;
+      const [first, last] = cidrRange(c);
+      this.ignoreV4.push(Number(first), Number(last));
+    }
   }
 
   /** A failure from `address` at `time` (the log line's time; default now). */
   failure(address: string, time: number = this.clock.now()): JailDecision {
-    const parsed = tryParseIp(address);
-    if (!parsed.ok) return { action: "ignored", address, reason: "not-an-ip" };
-    const ip = parsed.value;
-    const canonical = formatIp(ip);
-    if (this.isIgnored(ip)) return { action: "ignored", address: canonical, reason: "ignore-list" };
+    let canonical = address;
+    let target = address;
+    const v4 = canonicalV4Value(address);
+    if (v4 >= 0) {
+      // canonical IPv4 (the common case): the text is its own canonical form and its own target
+      if (this.isIgnoredV4(v4)) return { action: "ignored", address, reason: "ignore-list" };
+    } else {
+      const p = this.parse(address);
+      if (p === undefined) return { action: "ignored", address, reason: "not-an-ip" };
+      canonical = p.canonical;
+      if (p.ignored) return { action: "ignored", address: canonical, reason: "ignore-list" };
+      target = p.prefix !== undefined && !this.protects?.(p.prefix) ? (p.prefixText as string) : canonical;
+    }
     const now = this.clock.now();
     if (time < now - this.o.findtimeMs) return { action: "ignored", address: canonical, reason: "too-old" };
-    const target = this.targetOf(ip);
     const ban = this.bans.get(target);
-    if (ban && ban.until > now) return { action: "ignored", address: canonical, reason: "banned" };
-    if (ban) this.bans.delete(target);
+    if (ban) {
+      if (ban.until > now) return { action: "ignored", address: canonical, reason: "banned" };
+      this.bans.delete(target);
+    }
 
-    const times = this.failures.get(target) ?? [];
-    this.failures.delete(target); // re-inserted last: Map order is least recently failed first
+    let t = this.failures.get(target);
+    if (t === undefined) t = this.failures.add(target);
+    else this.failures.touch(t);
+    const times = t.times;
     const from = time - this.o.findtimeMs;
     let keep = 0;
     while (keep < times.length && (times[keep] as number) <= from) keep++;
@@ -132,10 +158,10 @@ export class Jail {
     times.push(time);
     if (times.length > this.o.maxretry) times.shift();
     if (times.length < this.o.maxretry) {
-      this.failures.set(target, times);
-      this.evict(this.failures);
+      this.failures.evict(this.o.maxTracked);
       return { action: "count", target, failures: times.length };
     }
+    this.failures.remove(t);
 
     const offence = (this.offences.get(target) ?? 0) + 1;
     this.offences.delete(target);
@@ -148,12 +174,42 @@ export class Jail {
     return { action: "ban", target, address: canonical, failures: times.length, offence, durationMs, until };
   }
 
+  /** What a non-canonical-IPv4 address text is: parsed once, then remembered (the ignore list is fixed). */
+  private parse(address: string): Parsed | undefined {
+    const known = this.parsed.get(address);
+    if (known !== undefined) return known;
+    const r = tryParseIp(address);
+    if (!r.ok) return undefined;
+    const ip = r.value;
+    const p: Parsed = { canonical: formatIp(ip), ignored: this.isIgnored(ip), prefix: undefined, prefixText: undefined };
+    if (ip.family === 6 && this.o.ipv6Prefix < 128) {
+      const net = cidrOf(ip, this.o.ipv6Prefix);
+      // a prefix holding an ignored address is never the target (protected ones are asked each time)
+      if (!this.ignore.some((c) => cidrsOverlap(c, net))) {
+        p.prefix = net;
+        p.prefixText = formatCidr(net, true);
+      }
+    }
+    if (this.parsed.size >= PARSED_MAX) this.parsed.clear();
+    this.parsed.set(address, p);
+    return p;
+  }
+
+  private isIgnoredV4(v: number): boolean {
+    const r = this.ignoreV4;
+    for (let i = 0; i < r.length; i += 2) if (v >= (r[i] as number) && v <= (r[i + 1] as number)) return true;
+    return false;
+  }
+
   /** A successful login: with forgetOnSuccess, the address's failures are forgotten. true when forgotten. */
   success(address: string): boolean {
     if (!this.o.forgetOnSuccess) return false;
     const parsed = tryParseIp(address);
     if (!parsed.ok) return false;
-    return this.failures.delete(this.targetOf(parsed.value));
+    const t = this.failures.get(this.targetOf(parsed.value));
+    if (t === undefined) return false;
+    this.failures.remove(t);
+    return true;
   }
 
   /** How long the n-th ban of a target lasts. */
@@ -221,6 +277,83 @@ export class Jail {
   private pruneBans(now: number): void {
     if (this.bans.size <= this.o.maxTracked) return;
     for (const [k, b] of this.bans) if (b.until <= now) this.bans.delete(k);
+  }
+}
+
+/** What the jail needs of an address that is not in canonical IPv4 form. */
+interface Parsed {
+  canonical: string;
+  ignored: boolean;
+  /** the IPv6 prefix to ban instead of the address, unless it holds a protected address; undefined: none */
+  prefix: Cidr | undefined;
+  prefixText: string | undefined;
+}
+
+/** addresses remembered parsed, at most (IPv6 sources are many: cleared and refilled when full) */
+const PARSED_MAX = 4096;
+
+/** A target's failure times (ms) within findtime, oldest first, fewer than maxretry; a link of the list. */
+interface Tracked {
+  readonly target: string;
+  readonly times: number[];
+  older: Tracked | undefined;
+  newer: Tracked | undefined;
+}
+
+/**
+ * The targets with failures being counted: a map for lookup and a doubly linked list in the order they
+ * last failed, so a failure costs one map lookup (moving a record to the newest end is two pointer
+ * updates) and evicting the least recently failed is taking the oldest end.
+ */
+class FailureLog {
+  private readonly byTarget = new Map<string, Tracked>();
+  private oldest: Tracked | undefined;
+  private newest: Tracked | undefined;
+
+  get size(): number {
+    return this.byTarget.size;
+  }
+
+  get(target: string): Tracked | undefined {
+    return this.byTarget.get(target);
+  }
+
+  /** a new record, the newest */
+  add(target: string): Tracked {
+    const t: Tracked = { target, times: [], older: this.newest, newer: undefined };
+    if (this.newest) this.newest.newer = t;
+    else this.oldest = t;
+    this.newest = t;
+    this.byTarget.set(target, t);
+    return t;
+  }
+
+  /** t failed again: it becomes the newest */
+  touch(t: Tracked): void {
+    if (t === this.newest) return;
+    this.unlink(t);
+    t.older = this.newest;
+    t.newer = undefined;
+    (this.newest as Tracked).newer = t;
+    this.newest = t;
+  }
+
+  remove(t: Tracked): void {
+    this.unlink(t);
+    this.byTarget.delete(t.target);
+  }
+
+  /** drop the least recently failed until at most max remain */
+  evict(max: number): void {
+    while (this.byTarget.size > max && this.oldest) this.remove(this.oldest);
+  }
+
+  private unlink(t: Tracked): void {
+    if (t.older) t.older.newer = t.newer;
+    else this.oldest = t.newer;
+    if (t.newer) t.newer.older = t.older;
+    else this.newest = t.older;
+    t.older = t.newer = undefined;
   }
 }
 

@@ -4,7 +4,9 @@
 // are never resolved). Hand-written for the hot path; a property test checks it against core/ip.ts.
 // The caches below are process-wide memos of pure functions (token → canonical text), not per-line state:
 // any filter state may share them.
-import { formatIp, tryParseIp } from "../../../core/ip.js";
+import { canonicalV4Value, formatIp, tryParseIp } from "../../../core/ip.js";
+
+export { canonicalV4Value };
 
 // Caches hold FRESH strings (never slices of a line): a slice would keep its whole input chunk alive.
 // IPv4: direct-mapped by a hash of the address (two array reads per hit, cheaper than a Map lookup on
@@ -22,38 +24,6 @@ function sameText(text: string, start: number, end: number, lit: string): boolea
   if (end - start !== lit.length) return false;
   for (let i = 0; i < lit.length; i++) if (text.charCodeAt(start + i) !== lit.charCodeAt(i)) return false;
   return true;
-}
-
-/**
- * The IPv4 address token as a 32-bit number when it is in canonical form (four decimal numbers 0-255
- * without leading zeros — exactly how core/ip.ts formats IPv4), else -1. The common case on the hot path;
- * a property test checks it against core/ip.ts.
- */
-export function canonicalV4Value(token: string, start = 0, end: number = token.length): number {
-  const n = end - start;
-  if (n < 7 || n > 15) return -1;
-  let dots = 0;
-  let digits = 0;
-  let octet = 0;
-  let lead = 0;
-  let value = 0;
-  for (let i = start; i < end; i++) {
-    const c = token.charCodeAt(i);
-    if (c === 46) {
-      if (digits === 0 || ++dots > 3) return -1;
-      value = value * 256 + octet;
-      digits = 0;
-      octet = 0;
-    } else if (c >= 48 && c <= 57) {
-      if (digits === 0) lead = c;
-      else if (lead === 48) return -1; // leading zero
-      octet = octet * 10 + (c - 48);
-      if (++digits > 3 || octet > 255) return -1;
-    } else {
-      return -1;
-    }
-  }
-  return dots === 3 && digits > 0 ? value * 256 + octet : -1;
 }
 
 /** Canonical text of an address token, or undefined when it is not an IP (host names are refused). */
