@@ -191,7 +191,8 @@ export class Jail {
       }
     }
     if (this.parsed.size >= PARSED_MAX) this.parsed.clear();
-    this.parsed.set(address, p);
+    // keyed by a fresh copy (an address is ASCII): a caller's slice of a log chunk would keep the chunk alive
+    this.parsed.set(Buffer.from(address, "latin1").toString("latin1"), p);
     return p;
   }
 
