@@ -8,7 +8,7 @@
 import path from "node:path";
 import type { BackendName, RenderedRuleset } from "../../firewall/index.js";
 import { fileOf } from "../../firewall/backend.js";
-import { NFT_FAMILY, NFT_TABLE } from "../../firewall/sets.js";
+import { IPT_BUILTIN, IPT_CHAIN, IPT_JUMP_COMMENT, NFT_FAMILY, NFT_TABLE } from "../../firewall/sets.js";
 import type { Change, PartContext } from "../plan.js";
 import { systemdRunning } from "../../system/systemd.js";
 
@@ -30,11 +30,6 @@ export const SAVED: Record<string, string> = {
 const NFT = "/usr/sbin/nft";
 const IPSET = "/usr/sbin/ipset";
 const IPT = { 4: "/usr/sbin/iptables", 6: "/usr/sbin/ip6tables" } as const;
-const JUMPS = [
-  ["INPUT", "RAMPART-INPUT"],
-  ["FORWARD", "RAMPART-FORWARD"],
-  ["OUTPUT", "RAMPART-OUTPUT"],
-] as const;
 
 /** The commands that load the saved ruleset (argv each; fixed paths, no variables). */
 export function loadCommands(backend: BackendName): string[][] {
@@ -50,7 +45,8 @@ export function loadCommands(backend: BackendName): string[][] {
 function jumpDeletes(): string[][] {
   const out: string[][] = [];
   for (const f of [4, 6] as const) {
-    for (const [builtin, chain] of JUMPS) out.push([IPT[f], "-D", builtin, "-m", "comment", "--comment", "rampart", "-j", chain]);
+    for (const c of ["input", "forward", "output"] as const)
+      out.push([IPT[f], "-D", IPT_BUILTIN[c], "-m", "comment", "--comment", IPT_JUMP_COMMENT, "-j", IPT_CHAIN[c]]);
   }
   return out;
 }
@@ -99,7 +95,7 @@ export function ifupHookText(backend: BackendName): string {
   return `${[
     ...head,
     `[ -r ${SAVED["rules.v4"]} ] || exit 0`,
-    `${IPT[4]} -n -L RAMPART-INPUT >/dev/null 2>&1 && exit 0`,
+    `${IPT[4]} -n -L ${IPT_CHAIN.input} >/dev/null 2>&1 && exit 0`,
     `${sets} || exit 1`,
     `${v4} || exit 1`,
     `exec ${v6}`,
