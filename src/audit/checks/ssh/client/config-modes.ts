@@ -7,7 +7,8 @@ import { SSH_CONFIG } from "../../../../facts/ssh-client.js";
 import { configFiles } from "../../../../sshd/load.js";
 import type { Check } from "../../../types.js";
 import { judgeConfigTree } from "../config-tree-modes.js";
-import { DEVSEC, clientFactsOrSkip, isOutcome, isStrict } from "./common.js";
+import { DEVSEC, clientFactsOrSkip, isOutcome } from "./common.js";
+import { isStrict } from "../../../profile.js";
 
 export const clientConfigModes: Check = {
   id: "SSH-CLIENT-CONFIG-MODES",
