@@ -9,7 +9,7 @@ import path from "node:path";
 import type { BackendName, RenderedRuleset } from "../../firewall/index.js";
 import { fileOf } from "../../firewall/backend.js";
 import { IPT_BUILTIN, IPT_CHAIN, IPT_JUMP_COMMENT, NFT_FAMILY, NFT_TABLE } from "../../firewall/sets.js";
-import type { Change, PartContext } from "../plan.js";
+import { type Change, type PartContext, rootFileChange } from "../plan.js";
 import { systemdRunning } from "../../system/systemd.js";
 
 export const PERSIST_DIR = "/etc/rampart";
@@ -115,12 +115,8 @@ export async function initKind(ctx: PartContext): Promise<InitKind> {
 
 const ROOT = { user: "root", group: "root" };
 
-async function fileChange(ctx: PartContext, target: string, content: string, mode: number, reason: string): Promise<Change | undefined> {
-  const before = await ctx.fs.readTextIfExists(target);
-  const st = await ctx.fs.stat(target);
-  if (before === content && st && (st.mode & 0o7777) === mode && st.uid === 0) return undefined;
-  return { kind: "file", part: "firewall", path: target, content, mode, owner: ROOT, before, beforeMode: st?.mode, reason };
-}
+const fileChange = (ctx: PartContext, target: string, content: string, mode: number, reason: string) =>
+  rootFileChange(ctx, { part: "firewall", path: target, content, mode, reason });
 
 /** The changes that make the rendered ruleset come back at boot; notes for what cannot be done. */
 export async function persistChanges(ctx: PartContext, ruleset: RenderedRuleset): Promise<{ changes: Change[]; notes: string[] }> {
