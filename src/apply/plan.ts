@@ -114,6 +114,23 @@ export interface PartContext {
 }
 
 /**
+ * The change that makes `path` a root-owned file holding `content` at `mode` (content null: no file there), or
+ * undefined when it already is one — how a part plans a file that is wholly its own.
+ */
+export async function rootFileChange(
+  ctx: PartContext,
+  c: { part: string; path: string; content: string | null; mode: number; reason: string },
+): Promise<FileChange | undefined> {
+  const before = await ctx.fs.readTextIfExists(c.path);
+  const st = await ctx.fs.stat(c.path);
+  const done =
+    c.content === null ? before === undefined : c.content === before && st !== undefined && (st.mode & 0o7777) === c.mode && st.uid === 0;
+  if (done) return undefined;
+  const { part, path, content, mode, reason } = c;
+  return { kind: "file", part, path, content, mode, owner: { user: "root", group: "root" }, before, beforeMode: st?.mode, reason };
+}
+
+/**
  * The host's facts (src/facts/) for a part: a fresh memo per call, so a plan reads each fact once and a later
  * step (validate, verify after the change) reads the host as it is then.
  */

@@ -5,7 +5,7 @@ import assert from "node:assert/strict";
 import { test } from "node:test";
 import fc from "fast-check";
 import { formatIp } from "../core/ip.js";
-import { eachCidr4, eachCidr6, fromParsed, intersect, type IpSet, render, subtract, toText, union } from "./merge.js";
+import { eachCidr4, eachCidr6, fromParsed, intersect, type IpSet, normalize4, render, subtract, toText, union } from "./merge.js";
 import { parseEntry, parseList } from "./parse.js";
 
 const W = 256; // window size
@@ -139,6 +139,32 @@ for (const family of [4, 6] as const) {
     );
   });
 }
+
+test("IPv4 ranges in any order over the whole space come out sorted and coalesced (both radix digits)", () => {
+  const range = fc.tuple(fc.integer({ min: 0, max: 0xffffffff }), fc.integer({ min: 0, max: 0x3ffff }));
+  fc.assert(
+    fc.property(fc.array(range, { minLength: 2, maxLength: 200 }), (rs) => {
+      const pairs = rs.map(([s, len]) => [s, Math.min(0xffffffff, s + len)] as const);
+      const got = normalize4({
+        starts: Uint32Array.from(pairs, (p) => p[0]),
+        ends: Uint32Array.from(pairs, (p) => p[1]),
+        length: pairs.length,
+      });
+      // reference: sort by start, merge overlapping and adjacent ranges
+      const want: [number, number][] = [];
+      for (const [s, e] of [...pairs].sort((a, b) => a[0] - b[0])) {
+        const last = want.at(-1);
+        if (last && s <= last[1] + 1) last[1] = Math.max(last[1], e);
+        else want.push([s, e]);
+      }
+      assert.deepEqual(
+        Array.from(got.starts.subarray(0, got.length), (s, i) => [s, got.ends[i]]),
+        want,
+      );
+    }),
+    { numRuns: 300 },
+  );
+});
 
 test("the IPv4 fast path agrees with the reference grammar", () => {
   const alphabet = fc.constantFrom(..."0123456789./-:".split(""), "25", "255", "256", "1.2.3.4", "/32", "/0");

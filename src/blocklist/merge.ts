@@ -90,8 +90,17 @@ function radixSortPairs(keys: Uint32Array, vals: Uint32Array): [Uint32Array, Uin
   const k2 = new Uint32Array(n);
   const v2 = new Uint32Array(n);
   const count = new Uint32Array(65536);
+  digitPass(keys, vals, k1, v1, count, 0);
+  digitPass(k1, v1, k2, v2, count, 16);
+  return [k2, v2];
+}
+
+/** One stable counting-sort pass by the 16-bit digit of each key at `shift` (0: low half, 16: high half). */
+function digitPass(keys: Uint32Array, vals: Uint32Array, outK: Uint32Array, outV: Uint32Array, count: Uint32Array, shift: 0 | 16): void {
+  const n = keys.length;
+  count.fill(0);
   for (let i = 0; i < n; i++) {
-    const b = (keys[i] as number) & 0xffff;
+    const b = ((keys[i] as number) >>> shift) & 0xffff;
     count[b] = (count[b] as number) + 1;
   }
   for (let i = 0, sum = 0; i < 65536; i++) {
@@ -101,29 +110,12 @@ function radixSortPairs(keys: Uint32Array, vals: Uint32Array): [Uint32Array, Uin
   }
   for (let i = 0; i < n; i++) {
     const key = keys[i] as number;
-    const d = count[key & 0xffff] as number;
-    count[key & 0xffff] = d + 1;
-    k1[d] = key;
-    v1[d] = vals[i] as number;
+    const b = (key >>> shift) & 0xffff;
+    const d = count[b] as number;
+    count[b] = d + 1;
+    outK[d] = key;
+    outV[d] = vals[i] as number;
   }
-  count.fill(0);
-  for (let i = 0; i < n; i++) {
-    const b = (k1[i] as number) >>> 16;
-    count[b] = (count[b] as number) + 1;
-  }
-  for (let i = 0, sum = 0; i < 65536; i++) {
-    const c = count[i] as number;
-    count[i] = sum;
-    sum += c;
-  }
-  for (let i = 0; i < n; i++) {
-    const key = k1[i] as number;
-    const d = count[key >>> 16] as number;
-    count[key >>> 16] = d + 1;
-    k2[d] = key;
-    v2[d] = v1[i] as number;
-  }
-  return [k2, v2];
 }
 
 class Builder4 {

@@ -1,10 +1,25 @@
-// The named kernel sets rampart's firewall provides for other parts to fill: the guard adds banned sources
-// with a timeout, blocklists load merged prefixes. Both backends create them with these names (nftables:
-// sets in `table inet rampart`; iptables: ipsets), so a ban or a blocklist refresh never rewrites rules.
-import type { AddressFamily, NamedSet } from "./model.js";
+// The names of what rampart's firewall owns in the kernel — `table inet rampart` (nftables), the RAMPART-*
+// chains and their jumps (iptables) — and the named kernel sets it provides for other parts to fill: the
+// guard adds banned sources with a timeout, blocklists load merged prefixes. Both backends create the sets
+// with these names (nftables: sets in `table inet rampart`; iptables: ipsets), so a ban or a blocklist
+// refresh never rewrites rules. Everything that writes, reads back or persists these names takes them here.
+import type { AddressFamily, ChainName, NamedSet } from "./model.js";
 
 export const NFT_TABLE = "rampart";
 export const NFT_FAMILY = "inet";
+
+/** Every chain of rampart's own in the iptables filter tables starts with this (RAMPART-INPUT, …). */
+export const IPT_CHAIN_PREFIX = "RAMPART-";
+/** rampart's iptables chains, each jumped to from the top of the built-in chain of the same name. */
+export const IPT_CHAIN: Record<ChainName, string> = {
+  input: `${IPT_CHAIN_PREFIX}INPUT`,
+  forward: `${IPT_CHAIN_PREFIX}FORWARD`,
+  output: `${IPT_CHAIN_PREFIX}OUTPUT`,
+};
+/** The built-in chain that jumps to each of rampart's chains. */
+export const IPT_BUILTIN: Record<ChainName, string> = { input: "INPUT", forward: "FORWARD", output: "OUTPUT" };
+/** The comment on each jump (`-m comment --comment rampart`). */
+export const IPT_JUMP_COMMENT = "rampart";
 
 // Bans live in two sets per family: single addresses (almost every ban) in a plain hash set, prefixes (an
 // IPv6 /64, `guard ban 203.0.113.0/24`, fleet prefixes) in an interval set. Why: nft (1.0.6) reads every
@@ -30,6 +45,11 @@ export function namedSets(): NamedSet[] {
     { name: BLOCK_SET[4], family: 4, kind: "block" },
     { name: BLOCK_SET[6], family: 6, kind: "block" },
   ];
+}
+
+/** Whether a kernel set (an ipset, on the iptables backend) is one of rampart's named sets. */
+export function isNamedSet(name: string): boolean {
+  return namedSets().some((s) => s.name === name);
 }
 
 /** Where the named sets live for a firewall backend: nftables sets, or ipsets beside the iptables chains. */

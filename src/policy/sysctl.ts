@@ -1,10 +1,12 @@
-// The recommended kernel parameters (policy `sysctl: recommended`) — ONE list for the audit (src/audit/checks/kernel: one check per group,
+// The kernel parameters, ONE table for the audit (src/audit/checks/kernel: one runtime check per group,
 // KERN-SYSCTL-PERSISTED) and for `rampart apply --only sysctl` (src/apply/parts/sysctl.ts writes them to
 // /etc/sysctl.d/60-rampart.conf): the dev-sec linux-baseline sysctl-* controls and the CIS Debian network
-// and process-hardening sections, grouped one concern per check. Data, not code: adding a key here adds it
-// to the runtime check of its group, to KERN-SYSCTL-PERSISTED and to the file apply writes. `kernelDefault`
-// is the upstream default, which counts as persisted when no file sets the key. ip_forward is judged
-// separately (with context: routing hosts keep it on).
+// and process-hardening sections, grouped one concern per check. Data, not code: adding a key to a
+// recommended group (policy `sysctl: recommended`) adds it to the runtime check of its group, to
+// KERN-SYSCTL-PERSISTED and to the file apply writes; a group marked `strictOnly` is only audited (its runtime
+// check fails under `audit.profile: strict`) and never written. `kernelDefault` is the upstream default, which
+// counts as persisted when no file sets the key. ip_forward is judged separately (with context: routing hosts
+// keep it on).
 import type { Severity } from "../core/severity.js";
 
 export type Want = { equals: string } | { oneOf: string[] };
@@ -30,11 +32,18 @@ export interface SysctlGroup {
   refs: string[];
   /** what `audit.profile: strict` demands beyond `want` (tolerated values fail under strict in every group) */
   strict?: string;
+  /**
+   * Audited only, never applied: `rampart apply` does not write these keys, the policy's `sysctl` settings do
+   * not change what the check wants, and only `audit.profile: strict` fails it; under the baseline profile a
+   * fail becomes `baseline` (warn, or pass with a note).
+   */
+  strictOnly?: { baseline: "warn" | "pass" };
 }
 
 const eq = (v: string): Want => ({ equals: v });
 
-export const SYSCTL_GROUPS: SysctlGroup[] = [
+/** Every group: the recommended ones, then the strict-only ones (each view below keeps this order). */
+const ALL_SYSCTL_GROUPS: SysctlGroup[] = [
   {
     id: "KERN-REDIRECTS",
     title: "ICMP redirects are not accepted",
@@ -222,7 +231,88 @@ export const SYSCTL_GROUPS: SysctlGroup[] = [
     remediation: "Set `kernel.sysrq = 0` in /etc/sysctl.d/60-rampart.conf and run `sysctl --system`.",
     refs: ["dev-sec linux-baseline sysctl-30", "CIS: Ensure SysRq is disabled"],
   },
+  // ---- strict only: never written by `rampart apply`, failed only under `audit.profile: strict`.
+  // Kernel parameters dev-sec linux-baseline asks for that break common setups: IPv6 router advertisements
+  // and autoconfiguration off (a SLAAC host loses its address and route), ARP replies only for the receiving
+  // interface (breaks IPs held on another interface), TCP timestamps off (slower, and the uptime leak is gone
+  // since Linux 4.10 randomises the offset per connection), and module loading locked (no new driver until
+  // reboot). Under the default baseline profile they warn or pass with a note.
+  {
+    id: "KERN-IPV6-RA",
+    title: "IPv6 router advertisements and autoconfiguration are off (static addressing)",
+    severity: "low",
+    strictOnly: { baseline: "pass" },
+    keys: [
+      { key: "net.ipv6.conf.all.router_solicitations", want: eq("0") },
+      { key: "net.ipv6.conf.default.router_solicitations", want: eq("0") },
+      { key: "net.ipv6.conf.default.accept_ra_rtr_pref", want: eq("0") },
+      { key: "net.ipv6.conf.default.accept_ra_pinfo", want: eq("0") },
+      { key: "net.ipv6.conf.default.accept_ra_defrtr", want: eq("0") },
+      { key: "net.ipv6.conf.all.accept_ra", want: eq("0") },
+      { key: "net.ipv6.conf.default.accept_ra", want: eq("0") },
+      { key: "net.ipv6.conf.all.autoconf", want: eq("0") },
+      { key: "net.ipv6.conf.default.autoconf", want: eq("0") },
+      { key: "net.ipv6.conf.default.dad_transmits", want: eq("0") },
+      { key: "net.ipv6.conf.default.max_addresses", want: eq("1") },
+    ],
+    remediation:
+      "On a host with static IPv6 addresses only: set these keys in /etc/sysctl.d/61-ipv6-static.conf and run `sysctl --system` (a host that gets its address by SLAAC loses it).",
+    refs: [
+      "dev-sec linux-baseline sysctl-21",
+      "dev-sec linux-baseline sysctl-22",
+      "dev-sec linux-baseline sysctl-23",
+      "dev-sec linux-baseline sysctl-24",
+      "dev-sec linux-baseline sysctl-25",
+      "dev-sec linux-baseline sysctl-26",
+      "dev-sec linux-baseline sysctl-27",
+      "dev-sec linux-baseline sysctl-28",
+    ],
+    strict: "all keys at the dev-sec values (static IPv6 addressing)",
+  },
+  {
+    id: "KERN-ARP",
+    title: "ARP replies and announcements use the receiving interface's addresses",
+    severity: "low",
+    strictOnly: { baseline: "warn" },
+    keys: [
+      { key: "net.ipv4.conf.all.arp_ignore", want: { oneOf: ["1", "2"] } },
+      { key: "net.ipv4.conf.all.arp_announce", want: eq("2") },
+    ],
+    remediation:
+      "Set `net.ipv4.conf.all.arp_ignore = 1` and `net.ipv4.conf.all.arp_announce = 2` in /etc/sysctl.d/61-arp.conf and run `sysctl --system` (not on hosts that answer ARP for addresses held on another interface).",
+    refs: ["dev-sec linux-baseline sysctl-08", "dev-sec linux-baseline sysctl-09"],
+    strict: "arp_ignore 1 or 2 and arp_announce 2",
+  },
+  {
+    id: "KERN-TCP-TIMESTAMPS",
+    title: "TCP timestamps are off",
+    severity: "info",
+    strictOnly: { baseline: "pass" },
+    keys: [{ key: "net.ipv4.tcp_timestamps", want: eq("0") }],
+    remediation:
+      "Set `net.ipv4.tcp_timestamps = 0` in /etc/sysctl.d/61-tcp.conf and run `sysctl --system` (costs throughput on fast links).",
+    refs: ["dev-sec linux-baseline sysctl-07"],
+    strict: "net.ipv4.tcp_timestamps 0",
+  },
+  {
+    id: "KERN-MODULES-DISABLED",
+    title: "Loading kernel modules is locked",
+    severity: "info",
+    // dev-sec's own default input (kernel_modules_disabled: 0) expects 0; strict asks for the lock
+    strictOnly: { baseline: "pass" },
+    keys: [{ key: "kernel.modules_disabled", want: eq("1") }],
+    remediation:
+      "After boot has loaded every module the host needs, `sysctl -w kernel.modules_disabled=1` (from a late systemd unit; it cannot be undone until reboot).",
+    refs: ["dev-sec linux-baseline sysctl-29"],
+    strict: "kernel.modules_disabled 1",
+  },
 ];
+
+/** The recommended groups: what `sysctl: recommended` asks for, KERN-SYSCTL-PERSISTED judges and apply writes. */
+export const SYSCTL_GROUPS: SysctlGroup[] = ALL_SYSCTL_GROUPS.filter((g) => g.strictOnly === undefined);
+
+/** The groups only `audit.profile: strict` fails (runtime values; never written by apply). */
+export const STRICT_ONLY_SYSCTL_GROUPS: SysctlGroup[] = ALL_SYSCTL_GROUPS.filter((g) => g.strictOnly !== undefined);
 
 export function accepts(want: Want, value: string): boolean {
   return "equals" in want ? value === want.equals : want.oneOf.includes(value);

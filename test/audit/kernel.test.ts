@@ -59,6 +59,14 @@ describe("runtime sysctl groups", () => {
     assert.equal(c.status, "pass");
     assert.deepEqual(c.evidence.expected, { "net.ipv4.tcp_syncookies": "0" });
   });
+  it("a strict-only group wants its own values whatever the policy's sysctl settings say", async () => {
+    const r = await root("strict-only-policy", (r) => r.write(proc("net.ipv4.tcp_timestamps"), "1\n"));
+    const policy = "audit:\n  profile: strict\nsysctl:\n  profile: none\n  set:\n    net.ipv4.tcp_timestamps: 1\n";
+    const c = await check(r, "KERN-TCP-TIMESTAMPS", { policy });
+    assert.equal(c.status, "fail");
+    assert.deepEqual(c.evidence.expected, { "net.ipv4.tcp_timestamps": "0" });
+    assert.equal((await check(r, "KERN-SYSRQ", { policy })).status, "skip", "a recommended group follows `sysctl: none`");
+  });
   it("is skipped under --root (needs the running system)", async () => {
     const c = await check(await root("aslr-root"), "KERN-ASLR", { live: false });
     assert.equal(c.status, "skip");

@@ -7,7 +7,7 @@ import assert from "node:assert/strict";
 import { existsSync, readFileSync } from "node:fs";
 import { afterEach, beforeEach, test } from "node:test";
 import { sysctlPersisted } from "../../src/audit/checks/kernel/persisted.js";
-import { SYSCTL_GROUPS, writeValue } from "../../src/audit/checks/kernel/recommended.js";
+import { STRICT_ONLY_SYSCTL_GROUPS, SYSCTL_GROUPS, writeValue } from "../../src/audit/checks/kernel/recommended.js";
 import { sysctlPart } from "../../src/apply/parts/sysctl.js";
 import { designSysctl, SYSCTL_FILE, sysctlValue } from "../../src/apply/parts/sysctl-values.js";
 import { loadableLive } from "../../src/apply/parts/sysctl-runtime.js";
@@ -38,6 +38,8 @@ test("the file holds every recommended key (the audit's list) with the value app
   for (const k of SYSCTL_GROUPS.flatMap((g) => g.keys))
     assert.match(file.content, new RegExp(`^${k.key.replace(/\./g, "\\.")} = ${writeValue(k)}$`, "m"));
   assert.match(file.content, /^kernel\.kptr_restrict = 2$/m, "oneOf keys use their `write` value");
+  for (const k of STRICT_ONLY_SYSCTL_GROUPS.flatMap((g) => g.keys))
+    assert.doesNotMatch(file.content, new RegExp(`^${k.key.replace(/\./g, "\\.")} =`, "m"), "strict-only keys are never written");
   assert.match(file.content, /^net\.ipv4\.ip_forward = 0$/m);
   assert.match(file.content, /^# KERN-REDIRECTS: ICMP redirects are not accepted$/m);
   assert.equal(plan.changes.length, 1, "under --root: the file only, no runtime change");

@@ -8,8 +8,8 @@
 import path from "node:path";
 import type { BackendName, RenderedRuleset } from "../../firewall/index.js";
 import { fileOf } from "../../firewall/backend.js";
-import { NFT_FAMILY, NFT_TABLE } from "../../firewall/sets.js";
-import type { Change, PartContext } from "../plan.js";
+import { IPT_BUILTIN, IPT_CHAIN, IPT_JUMP_COMMENT, NFT_FAMILY, NFT_TABLE } from "../../firewall/sets.js";
+import { type Change, type PartContext, rootFileChange } from "../plan.js";
 import { systemdRunning } from "../../system/systemd.js";
 
 export const PERSIST_DIR = "/etc/rampart";
@@ -30,11 +30,6 @@ export const SAVED: Record<string, string> = {
 const NFT = "/usr/sbin/nft";
 const IPSET = "/usr/sbin/ipset";
 const IPT = { 4: "/usr/sbin/iptables", 6: "/usr/sbin/ip6tables" } as const;
-const JUMPS = [
-  ["INPUT", "RAMPART-INPUT"],
-  ["FORWARD", "RAMPART-FORWARD"],
-  ["OUTPUT", "RAMPART-OUTPUT"],
-] as const;
 
 /** The commands that load the saved ruleset (argv each; fixed paths, no variables). */
 export function loadCommands(backend: BackendName): string[][] {
@@ -50,7 +45,8 @@ export function loadCommands(backend: BackendName): string[][] {
 function jumpDeletes(): string[][] {
   const out: string[][] = [];
   for (const f of [4, 6] as const) {
-    for (const [builtin, chain] of JUMPS) out.push([IPT[f], "-D", builtin, "-m", "comment", "--comment", "rampart", "-j", chain]);
+    for (const c of ["input", "forward", "output"] as const)
+      out.push([IPT[f], "-D", IPT_BUILTIN[c], "-m", "comment", "--comment", IPT_JUMP_COMMENT, "-j", IPT_CHAIN[c]]);
   }
   return out;
 }
@@ -99,7 +95,7 @@ export function ifupHookText(backend: BackendName): string {
   return `${[
     ...head,
     `[ -r ${SAVED["rules.v4"]} ] || exit 0`,
-    `${IPT[4]} -n -L RAMPART-INPUT >/dev/null 2>&1 && exit 0`,
+    `${IPT[4]} -n -L ${IPT_CHAIN.input} >/dev/null 2>&1 && exit 0`,
     `${sets} || exit 1`,
     `${v4} || exit 1`,
     `exec ${v6}`,
@@ -119,12 +115,8 @@ export async function initKind(ctx: PartContext): Promise<InitKind> {
 
 const ROOT = { user: "root", group: "root" };
 
-async function fileChange(ctx: PartContext, target: string, content: string, mode: number, reason: string): Promise<Change | undefined> {
-  const before = await ctx.fs.readTextIfExists(target);
-  const st = await ctx.fs.stat(target);
-  if (before === content && st && (st.mode & 0o7777) === mode && st.uid === 0) return undefined;
-  return { kind: "file", part: "firewall", path: target, content, mode, owner: ROOT, before, beforeMode: st?.mode, reason };
-}
+const fileChange = (ctx: PartContext, target: string, content: string, mode: number, reason: string) =>
+  rootFileChange(ctx, { part: "firewall", path: target, content, mode, reason });
 
 /** The changes that make the rendered ruleset come back at boot; notes for what cannot be done. */
 export async function persistChanges(ctx: PartContext, ruleset: RenderedRuleset): Promise<{ changes: Change[]; notes: string[] }> {

@@ -11,7 +11,7 @@ import { readlinkSync } from "node:fs";
 import { RampartError, messageOf } from "../../core/errors.js";
 import { type BackendName, type FirewallBackend, type RenderedRuleset, createBackend } from "../../firewall/index.js";
 import { type Runner, startProcess } from "../../system/exec.js";
-import { NFT_FAMILY, NFT_TABLE } from "../../firewall/sets.js";
+import { IPT_CHAIN_PREFIX, NFT_FAMILY, NFT_TABLE, isNamedSet } from "../../firewall/sets.js";
 
 /** The comparable listing of rampart's loaded firewall; undefined when nothing of it is loaded. */
 export async function loadedState(run: Runner, backend: BackendName): Promise<string | undefined> {
@@ -58,20 +58,27 @@ async function iptablesState(run: Runner): Promise<string | undefined> {
     if (r.code !== 0) throw new RampartError("EXEC", `${prog} failed: ${r.stderr.trim()}`, { hint: "Run as root." });
     const lines = rampartLines(r.stdout);
     if (lines.length) any = true;
-    parts.push(`# ${family} filter (RAMPART-* chains and their jumps)`, ...lines);
+    parts.push(`# ${family} filter (${IPT_CHAIN_PREFIX}* chains and their jumps)`, ...lines);
   }
   const sets = await run(["ipset", "list", "-n"], { okCodes: "any", timeoutMs: 15_000 });
-  const ours = sets.code === 0 ? sets.stdout.split("\n").filter((n) => n.startsWith("rampart_")) : [];
+  const ours = sets.code === 0 ? sets.stdout.split("\n").filter(isNamedSet) : [];
   if (ours.length) any = true;
   parts.push("# ipsets", ...ours.sort());
   return any ? `${parts.join("\n")}\n` : undefined;
 }
 
+// a RAMPART-* chain's declaration, a rule in one, a jump to one
+const OURS = [
+  new RegExp(`^:${IPT_CHAIN_PREFIX}\\S+ `),
+  new RegExp(`^-A ${IPT_CHAIN_PREFIX}`),
+  new RegExp(`^-A \\S+ .*-j ${IPT_CHAIN_PREFIX}\\S+\\s*$`),
+];
+
 /** rampart's lines of an iptables-save text: RAMPART-* chain declarations and rules, and the jumps to them. */
 export function rampartLines(save: string): string[] {
   return save
     .split("\n")
-    .filter((l) => /^:RAMPART-\S+ /.test(l) || /^-A RAMPART-/.test(l) || /^-A \S+ .*-j RAMPART-\S+\s*$/.test(l))
+    .filter((l) => OURS.some((re) => re.test(l)))
     .map((l) => l.replace(/\[\d+:\d+\]$/, "[0:0]"));
 }
 

@@ -7,13 +7,22 @@
 import path from "node:path";
 import { persistedSysctl } from "../../facts/sysctl.js";
 import { forwardingContext } from "../../facts/forwarding.js";
-import { type Change, type KernelChange, type Note, type Part, type PartContext, type PartPlan, type Refusal, partFacts } from "../plan.js";
+import {
+  type Change,
+  type KernelChange,
+  type Note,
+  type Part,
+  type PartContext,
+  type PartPlan,
+  type Refusal,
+  partFacts,
+  rootFileChange,
+} from "../plan.js";
 import { type NetnsScope, loadableLive, netnsScope, readRuntime, writeRuntime } from "./sysctl-runtime.js";
 import { designSysctl, IPV6_OFF_KEYS, renderSysctlFile, SYSCTL_FILE, type SysctlSetting } from "./sysctl-values.js";
 
 const PART = "sysctl";
 const RUNTIME_KEY = "sysctl:runtime";
-const ROOT_OWNER = { user: "root", group: "root" };
 
 /** Which keys the target's kernel has: live /proc/sys, an image's own proc/sys when present, else unknown. */
 async function kernelHas(ctx: PartContext): Promise<((key: string) => Promise<boolean>) | undefined> {
@@ -99,25 +108,18 @@ export const sysctlPart: Part = {
     const { settings, notes: n } = await wanted(ctx);
     n.forEach(note);
     const changes: Change[] = [];
-    const before = await ctx.fs.readTextIfExists(SYSCTL_FILE);
-    const st = await ctx.fs.stat(SYSCTL_FILE);
     const text = settings.length ? renderSysctlFile(settings) : null;
-    if (text === null ? before !== undefined : text !== before || (st !== undefined && ((st.mode & 0o7777) !== 0o644 || st.uid !== 0))) {
-      changes.push({
-        kind: "file",
-        part: PART,
-        path: SYSCTL_FILE,
-        content: text,
-        mode: 0o644,
-        owner: ROOT_OWNER,
-        before,
-        beforeMode: st?.mode,
-        reason:
-          text === null
-            ? "the policy sets no kernel parameters (sysctl: none)"
-            : "recommended kernel settings and the policy's overrides, for every boot",
-      });
-    }
+    const file = await rootFileChange(ctx, {
+      part: PART,
+      path: SYSCTL_FILE,
+      content: text,
+      mode: 0o644,
+      reason:
+        text === null
+          ? "the policy sets no kernel parameters (sysctl: none)"
+          : "recommended kernel settings and the policy's overrides, for every boot",
+    });
+    if (file) changes.push(file);
     for (const m of await laterOverrides(ctx, settings)) note(m);
     if (!ctx.live) {
       if (settings.length) note("under --root the settings are only written to the file: the image's kernel loads them at boot");

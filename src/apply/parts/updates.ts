@@ -19,6 +19,7 @@ import {
   type PartPlan,
   type Validation,
   partFacts,
+  rootFileChange,
 } from "../plan.js";
 import { systemdRunning } from "../../system/systemd.js";
 import { installArgv } from "./apt-commands.js";
@@ -26,20 +27,13 @@ import { familyOf, ORIGINS_FILE, originsText, PERIODIC_FILE, periodicText, readO
 import { upgradeChange } from "./upgrade.js";
 
 const PART = "updates";
-const ROOT_OWNER = { user: "root", group: "root" };
 export const TIMERS = ["apt-daily.timer", "apt-daily-upgrade.timer"] as const;
 const WANTS = "/etc/systemd/system/timers.target.wants";
 const UNIT_DIRS = ["/etc/systemd/system", "/lib/systemd/system", "/usr/lib/systemd/system"];
 const PERIODIC_KEYS = ["APT::Periodic::Update-Package-Lists", "APT::Periodic::Unattended-Upgrade"];
 
-async function fileChange(ctx: PartContext, target: string, content: string | null, reason: string): Promise<Change | undefined> {
-  const before = await ctx.fs.readTextIfExists(target);
-  const st = await ctx.fs.stat(target);
-  if (content === null ? before === undefined : content === before && st !== undefined && (st.mode & 0o7777) === 0o644 && st.uid === 0) {
-    return undefined;
-  }
-  return { kind: "file", part: PART, path: target, content, mode: 0o644, owner: ROOT_OWNER, before, beforeMode: st?.mode, reason };
-}
+const fileChange = (ctx: PartContext, path: string, content: string | null, reason: string) =>
+  rootFileChange(ctx, { part: PART, path, content, mode: 0o644, reason });
 
 /** The APT configuration the files will give (ours substituted), in apt's part order, with provenance. */
 async function aptAfter(ctx: PartContext, planned: Map<string, string | null>): Promise<AptConfig> {

@@ -13,17 +13,15 @@ import type { Runner } from "../../system/exec.js";
 import type { FirewallBackend, FirewallSnapshot, RenderedFile, RenderedRuleset } from "../backend.js";
 import { fileOf } from "../backend.js";
 import { safeComment } from "../comment.js";
-import type { AddressFamily, Chain, ChainName, Icmp6Type, PortRange, Rule, RuleModel } from "../model.js";
+import type { AddressFamily, Chain, Icmp6Type, PortRange, Rule, RuleModel } from "../model.js";
 import { RATE_SECONDS } from "../model.js";
+import { IPT_BUILTIN, IPT_CHAIN, IPT_CHAIN_PREFIX, IPT_JUMP_COMMENT, isNamedSet } from "../sets.js";
 
 export interface IptablesOptions {
   /** program prefix: "iptables" (the system's choice), "iptables-legacy" or "iptables-nft" */
   flavor?: "iptables" | "iptables-legacy" | "iptables-nft";
 }
 
-const CHAIN: Record<ChainName, string> = { input: "RAMPART-INPUT", forward: "RAMPART-FORWARD", output: "RAMPART-OUTPUT" };
-const BUILTIN: Record<ChainName, string> = { input: "INPUT", forward: "FORWARD", output: "OUTPUT" };
-const JUMP_COMMENT = "rampart";
 /** The filter table with nothing in it (what restore loads when the saved table did not exist). */
 export const EMPTY_FILTER = "*filter\n:INPUT ACCEPT [0:0]\n:FORWARD ACCEPT [0:0]\n:OUTPUT ACCEPT [0:0]\nCOMMIT\n";
 const FILES = { 4: "rules.v4", 6: "rules.v6", sets: "rampart.ipset" } as const;
@@ -102,13 +100,13 @@ export class IptablesBackend implements FirewallBackend {
   }
 
   /**
-   * The filter tables, and rampart's ipsets with their contents (`ipset save` text of the rampart_* sets:
+   * The filter tables, and rampart's ipsets with their contents (`ipset save` text of the named sets:
    * ban elements carry their remaining timeout), so a rollback keeps the guard's bans and the blocklists.
    * "ipsets" (the names alone) is what older snapshots hold; restore() accepts those too.
    */
   async snapshot(): Promise<FirewallSnapshot> {
     const sets = await this.run(["ipset", "list", "-n"], { okCodes: "any", timeoutMs: 15_000 });
-    const ours = sets.code === 0 ? sets.stdout.split("\n").filter((n) => n.startsWith("rampart_")) : [];
+    const ours = sets.code === 0 ? sets.stdout.split("\n").filter(isNamedSet) : [];
     return {
       backend: "iptables",
       parts: {
@@ -121,7 +119,7 @@ export class IptablesBackend implements FirewallBackend {
     };
   }
 
-  /** `ipset save`, kept to the rampart_* sets' lines. */
+  /** `ipset save`, kept to the named sets' lines. */
   private async saveIpsets(): Promise<string> {
     const r = await this.run(["ipset", "save"], { okCodes: "any", timeoutMs: 120_000 });
     if (r.code !== 0) {
@@ -129,7 +127,7 @@ export class IptablesBackend implements FirewallBackend {
         hint: "Run as root; check that the ipset tool works on this host.",
       });
     }
-    const lines = r.stdout.split("\n").filter((l) => /^(?:create|add) rampart_\S* /.test(l));
+    const lines = r.stdout.split("\n").filter((l) => isNamedSet(/^(?:create|add) (\S+) /.exec(l)?.[1] ?? ""));
     return lines.length ? `${lines.join("\n")}\n` : "";
   }
 
@@ -176,7 +174,7 @@ export class IptablesBackend implements FirewallBackend {
     const had = new Set((snapshot.parts.ipsets ?? "").split("\n").filter(Boolean));
     const now = await this.run(["ipset", "list", "-n"], { okCodes: "any", timeoutMs: 15_000 });
     for (const name of now.code === 0 ? now.stdout.split("\n") : []) {
-      if (name.startsWith("rampart_") && !had.has(name)) {
+      if (isNamedSet(name) && !had.has(name)) {
         await this.run(["ipset", "destroy", name], { okCodes: "any", timeoutMs: 15_000 });
       }
     }
@@ -220,11 +218,14 @@ export function ipsetRestoreText(saved: string, existing: ReadonlySet<string>): 
   return out.length ? `${out.join("\n")}\n` : "";
 }
 
+/** A jump to one of rampart's chains in iptables-save output: `-A INPUT … -j RAMPART-INPUT`. */
+const JUMP_LINE = new RegExp(`^-A (${Object.values(IPT_BUILTIN).join("|")}) (.*-j (?:${Object.values(IPT_CHAIN).join("|")}))\\s*$`);
+
 /** Insert `-D` lines for rampart jumps the current table already has, just before the file's `-I` jumps. */
 export function withJumpDeletes(file: string, saved: string): string {
   const deletes: string[] = [];
   for (const line of saved.split("\n")) {
-    const m = /^-A (INPUT|FORWARD|OUTPUT) (.*-j RAMPART-(?:INPUT|FORWARD|OUTPUT))\s*$/.exec(line);
+    const m = JUMP_LINE.exec(line);
     if (m) deletes.push(`-D ${m[1]} ${m[2]}`);
   }
   if (!deletes.length) return file;
@@ -254,13 +255,13 @@ export function renderIptables(model: RuleModel, family: AddressFamily): string 
   const tool = family === 4 ? "iptables-restore" : "ip6tables-restore";
   const L = [
     `# rampart firewall, IPv${family}: generated from the policy by \`rampart firewall render\`; do not edit.`,
-    `# Load with \`${tool} --noflush\` after the ipsets exist; only the RAMPART-* chains and their jumps change.`,
+    `# Load with \`${tool} --noflush\` after the ipsets exist; only the ${IPT_CHAIN_PREFIX}* chains and their jumps change.`,
     "*filter",
   ];
   const chains = [model.chains.input, model.chains.forward, model.chains.output];
-  for (const c of chains) L.push(`:${CHAIN[c.name]} - [0:0]`);
+  for (const c of chains) L.push(`:${IPT_CHAIN[c.name]} - [0:0]`);
   for (const c of chains) L.push(...chainRules(c, family));
-  for (const c of chains) L.push(`-I ${BUILTIN[c.name]} 1 -m comment --comment "${JUMP_COMMENT}" -j ${CHAIN[c.name]}`);
+  for (const c of chains) L.push(`-I ${IPT_BUILTIN[c.name]} 1 -m comment --comment "${IPT_JUMP_COMMENT}" -j ${IPT_CHAIN[c.name]}`);
   L.push("COMMIT");
   return `${L.join("\n")}\n`;
 }
@@ -269,11 +270,11 @@ function chainRules(c: Chain, family: AddressFamily): string[] {
   const out: string[] = [];
   for (const r of c.rules) {
     if (r.match.family && r.match.family !== family) continue;
-    const lines = ruleLines(r, family).map((l) => `-A ${CHAIN[c.name]} ${l}`);
+    const lines = ruleLines(r, family).map((l) => `-A ${IPT_CHAIN[c.name]} ${l}`);
     out.push(...lines);
     if (isUnconditional(r)) return out; // nothing after an unconditional verdict can match
   }
-  if (c.policy === "drop") out.push(`-A ${CHAIN[c.name]} -m comment --comment "default policy: drop" -j DROP`);
+  if (c.policy === "drop") out.push(`-A ${IPT_CHAIN[c.name]} -m comment --comment "default policy: drop" -j DROP`);
   return out;
 }
 

@@ -7,8 +7,7 @@ import path from "node:path";
 import { checks as accountChecks } from "../../../src/audit/checks/accounts/index.js";
 import { checks as fileChecks } from "../../../src/audit/checks/files/index.js";
 import { checks as kernelChecks } from "../../../src/audit/checks/kernel/index.js";
-import { SYSCTL_GROUPS } from "../../../src/audit/checks/kernel/recommended.js";
-import { STRICT_SYSCTL_GROUPS } from "../../../src/audit/checks/kernel/strict-sysctl.js";
+import { STRICT_ONLY_SYSCTL_GROUPS, SYSCTL_GROUPS } from "../../../src/audit/checks/kernel/recommended.js";
 import { checks as loggingChecks } from "../../../src/audit/checks/logging/index.js";
 import { checks as macChecks } from "../../../src/audit/checks/mac/index.js";
 import { checks as serviceChecks } from "../../../src/audit/checks/services/index.js";
@@ -136,7 +135,7 @@ export const SYSCTL_GOOD: Record<string, string> = {
 
 /** the dev-sec values only `audit.profile: strict` demands (runtime only: apply never writes them) */
 export const SYSCTL_STRICT_GOOD: Record<string, string> = Object.fromEntries(
-  STRICT_SYSCTL_GROUPS.flatMap((g) => g.keys.map((k) => [k.key, "equals" in k.want ? k.want.equals : (k.want.oneOf[0] as string)])),
+  STRICT_ONLY_SYSCTL_GROUPS.flatMap((g) => g.keys.map((k) => [k.key, "equals" in k.want ? k.want.equals : (k.want.oneOf[0] as string)])),
 );
 
 /** /etc/login.defs as dev-sec linux-baseline os-05 wants it */

@@ -1,8 +1,9 @@
-// One runtime check per recommended group: read each key from /proc/sys (live only) and compare with what
-// the policy expects — the recommended value, or the policy's own `sysctl.set` value for that key. Keys the
+// One runtime check per sysctl group: read each key from /proc/sys (live only) and compare with what the
+// policy expects — the recommended value, or the policy's own `sysctl.set` value for that key; a strict-only
+// group wants its own values whatever the policy says, and fails only under `audit.profile: strict`. Keys the
 // kernel does not have (IPv6 off, no Yama) are left out; a group with none of its keys is skipped.
 import { procPath, runtimeSysctl } from "../../../facts/sysctl.js";
-import { isStrict } from "../../profile.js";
+import { isStrict, strictOnly } from "../../profile.js";
 import type { AuditContext, Check, Outcome } from "../../types.js";
 import { accepts, describeWant, type SysctlGroup, type SysctlKey, type Want } from "./recommended.js";
 
@@ -33,10 +34,11 @@ export function runtimeCheck(group: SysctlGroup): Check {
     ...(group.strict ? { strict: group.strict } : {}),
     live: true,
     async run(ctx) {
-      const keys = expectedKeys(ctx, group);
+      const keys = group.strictOnly ? group.keys : expectedKeys(ctx, group);
       if (keys.length === 0) return { status: "skip", reason: "the policy turns the recommended sysctl profile off (sysctl: none)" };
       const values = await Promise.all(keys.map(async (k) => ({ k, value: await runtimeSysctl(ctx, k.key) })));
-      return judgeRuntime(values);
+      const out = judgeRuntime(values);
+      return group.strictOnly ? strictOnly(ctx, out, group.strictOnly.baseline) : out;
     },
   };
 }

@@ -8,6 +8,7 @@ import { where } from "../../../sshd/load.js";
 import { resolveFor } from "../../../sshd/match.js";
 import { keywordOfCheck } from "../../../sshd/settings.js";
 import type { Check, Outcome } from "../../types.js";
+import { isStrict } from "../../profile.js";
 import { DEVSEC, factsOrSkip, isOutcome, viewFor, viewNotes } from "./setting.js";
 
 /** Words that tell a visitor which system this is. Literal alternatives only (no backtracking). */
@@ -34,7 +35,7 @@ export const banner: Check = {
     const value = s?.values[0] ?? "none";
     const source = s?.source ?? "default";
     const notes = viewNotes(f);
-    const strict = ctx.policy.audit.profile === "strict";
+    const strict = isStrict(ctx);
     const expected = strict ? "none" : "none, or a file that does not name the OS";
     if (value === "none") return withNotes({ status: "pass", observed: value, expected, source }, notes);
     if (strict) return withNotes({ status: "fail", observed: value, expected, source, reason: "a banner is shown before login" }, notes);
@@ -78,7 +79,7 @@ export const debianBanner: Check = {
     const debian = f.version ? /^(Debian|Ubuntu)/.test(f.version.distro ?? "") : await ctx.fs.exists("/etc/debian_version");
     const value = r.source && r.args ? normalizeValue(keyword.toLowerCase(), r.args.join(" ")) : debian ? "yes" : "no";
     const source = r.source ? where(r.source) : "default";
-    const strict = ctx.policy.audit.profile === "strict";
+    const strict = isStrict(ctx);
     const expected = strict ? "no" : "any (strict: no)";
     if (!debian && !r.source) return withNotes({ status: "pass", observed: "not a Debian build", expected, source }, notes);
     if (value !== "yes") return withNotes({ status: "pass", observed: value, expected, source }, notes);

@@ -2,10 +2,11 @@
 // and not writable by group or others — whoever can write them can open root logins. `audit.profile:
 // strict` adds dev-sec's sshd-04/05: /etc/ssh and sshd_config in group root, sshd_config 0600 (not
 // readable by others, not executable).
-import { oct } from "../../mode.js";
 import path from "node:path";
 import { configFiles } from "../../../sshd/load.js";
+import { isStrict } from "../../profile.js";
 import type { Check } from "../../types.js";
+import { judgeConfigTree } from "./config-tree-modes.js";
 import { CIS, DEVSEC, factsOrSkip, isOutcome } from "./setting.js";
 
 export const configModes: Check = {
@@ -23,34 +24,18 @@ export const configModes: Check = {
     const files = configFiles(f.config);
     if (files.length === 0) return { status: "skip", reason: `${f.config.main} does not exist` };
     // the directory of the main file too: whoever can write /etc/ssh can replace sshd_config itself
-    const dirs = new Set([
-      path.posix.dirname(f.config.main),
-      ...f.config.includes.flatMap((i) => i.files.map((p) => path.posix.dirname(p))),
-    ]);
-    const strict = ctx.policy.audit.profile === "strict";
-    const etcSsh = path.posix.dirname(f.config.main);
-    const observed: string[] = [];
-    const bad: string[] = [];
-    for (const p of [...files, ...dirs]) {
-      const st = await ctx.fs.stat(p);
-      if (!st) continue;
-      const mode = st.mode & 0o7777;
-      const text = `${p} ${oct(mode)} uid=${st.uid}${strict ? ` gid=${st.gid}` : ""}`;
-      observed.push(text);
-      const strictBad = strict && (p === f.config.main || p === etcSsh) && (st.gid !== 0 || (p === f.config.main && (mode & 0o177) !== 0));
-      if (st.uid !== 0 || (mode & 0o022) !== 0 || strictBad) bad.push(text);
-    }
-    const expected = strict
-      ? `owner root, not writable by group or others; ${etcSsh} and ${f.config.main} in group root, ${f.config.main} 0600`
-      : "owner root, not writable by group or others";
-    if (bad.length)
-      return {
-        status: "fail",
-        observed: bad,
-        expected,
-        source: bad[0]?.split(" ")[0] ?? "",
-        reason: `${bad.length} unsafe of ${observed.length}`,
-      };
-    return { status: "pass", observed, expected, source: f.config.main };
+    const main = f.config.main;
+    const etcSsh = path.posix.dirname(main);
+    const dirs = new Set([etcSsh, ...f.config.includes.flatMap((i) => i.files.map((p) => path.posix.dirname(p)))]);
+    const strict = isStrict(ctx);
+    return judgeConfigTree(ctx, {
+      paths: [...files, ...dirs],
+      expected: strict
+        ? `owner root, not writable by group or others; ${etcSsh} and ${main} in group root, ${main} 0600`
+        : "owner root, not writable by group or others",
+      source: main,
+      showGid: strict,
+      strictBad: (p, mode, st) => (p === main || p === etcSsh) && (st.gid !== 0 || (p === main && (mode & 0o177) !== 0)),
+    });
   },
 };

@@ -6,6 +6,7 @@
 import { setting } from "../../../sshd/effective.js";
 import { keywordOfCheck } from "../../../sshd/settings.js";
 import type { Check } from "../../types.js";
+import { isStrict } from "../../profile.js";
 import { DEVSEC, factsOrSkip, isOutcome, viewFor, viewNotes } from "./setting.js";
 
 const TYPE_OF_PUB: Record<string, string> = {
@@ -49,7 +50,7 @@ export const hostKeyList: Check = {
         if (!GOOD.has(type)) bad.push(`${p} (${type})`);
       }
     }
-    const strict = ctx.policy.audit.profile === "strict";
+    const strict = isStrict(ctx);
     const expected = strict
       ? "only /etc/ssh/ssh_host_{ed25519,rsa,ecdsa}_key, ed25519 among them, all existing"
       : "ed25519, RSA or ECDSA keys; no DSA";

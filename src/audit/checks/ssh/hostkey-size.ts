@@ -3,6 +3,7 @@
 import { messageOf } from "../../../core/errors.js";
 import type { Check } from "../../types.js";
 import { hostKeyFiles } from "./hostkey-files.js";
+import { isStrict } from "../../profile.js";
 import { DEVSEC, factsOrSkip, isOutcome } from "./setting.js";
 
 /** "3072 SHA256:abc… root@host (RSA)" → {bits, type} */
@@ -33,7 +34,7 @@ export const hostKeySize: Check = {
     const observed: string[] = [];
     const weak: string[] = [];
     let source = present[0]?.source ?? "default";
-    const minRsa = ctx.policy.audit.profile === "strict" ? 4096 : 3072;
+    const minRsa = isStrict(ctx) ? 4096 : 3072;
     // one ssh-keygen per key, all at once: run one after another they were the audit's longest chain
     const lines = await Promise.all(
       present.map(async (k) => {

@@ -6,6 +6,7 @@
 import { firstValue } from "../../../sshd/effective.js";
 import { type Acceptable, keywordOfCheck, settingsOfCheck } from "../../../sshd/settings.js";
 import type { Check, CheckMeta } from "../../types.js";
+import { isStrict } from "../../profile.js";
 import { DEVSEC, LYNIS, type Judgement, failWith, pass, settingCheck } from "./setting.js";
 
 const list = (values: readonly string[]) => values.join(" or ");
@@ -30,10 +31,9 @@ export function keywordCheck(meta: Omit<CheckMeta, "area" | "strict"> & { why: s
     ...rest,
     area: "ssh",
     ...(note ? { strict: note } : {}),
-    expected: (ctx) =>
-      ctx.policy.audit.profile === "strict" ? list(a.strict) : a.baseline === "any" ? `any (strict: ${list(a.strict)})` : list(a.baseline),
+    expected: (ctx) => (isStrict(ctx) ? list(a.strict) : a.baseline === "any" ? `any (strict: ${list(a.strict)})` : list(a.baseline)),
     judge(value, ctx, view): Judgement {
-      const strict = ctx.policy.audit.profile === "strict";
+      const strict = isStrict(ctx);
       if (strict) return accepts(a.strict, value) ? pass() : failWith(why);
       const inert = a.inertWhen && firstValue(view, a.inertWhen.keyword)?.toLowerCase() === a.inertWhen.value;
       if (!accepts(a.baseline, value) && !inert) return failWith(why);

@@ -5,10 +5,10 @@
 // strict` asks what dev-sec asks — each stated in the files, and no wildcard listen address.
 import { setting } from "../../../sshd/effective.js";
 import { keywordOfCheck } from "../../../sshd/settings.js";
-import type { AuditContext, Check, Outcome } from "../../types.js";
+import type { Check, Outcome } from "../../types.js";
+import { isStrict } from "../../profile.js";
 import { DEVSEC, LYNIS, factsOrSkip, isOutcome, viewFor, viewNotes } from "./setting.js";
 
-const isStrict = (ctx: AuditContext) => ctx.policy.audit.profile === "strict";
 const stated = (source: string) => !source.startsWith("default");
 const withNotes = (o: Outcome, notes: string[]): Outcome => {
   const reason = [o.reason, ...notes].filter(Boolean).join(" — ");

@@ -1,4 +1,5 @@
 // SSH-LOG-LEVEL: failures and key fingerprints must reach the logs the ban daemon and auditors read.
+import { isStrict } from "../../profile.js";
 import { CIS, DEVSEC, LYNIS, failWith, pass, settingCheck, warnWith } from "./setting.js";
 
 export const logLevel = settingCheck({
@@ -9,10 +10,10 @@ export const logLevel = settingCheck({
   remediation: "Set `LogLevel VERBOSE` (logs the key fingerprint of each login) in /etc/ssh/sshd_config.d/00-rampart.conf.",
   refs: [CIS("5.2.5", "SSH LogLevel is appropriate"), LYNIS("SSH-7408"), DEVSEC("sshd-13")],
   strict: "LogLevel VERBOSE (dev-sec sshd-13, Lynis SSH-7408): INFO does not log the key fingerprint of each login",
-  expected: (ctx) => (ctx.policy.audit.profile === "strict" ? "VERBOSE" : "VERBOSE or INFO"),
+  expected: (ctx) => (isStrict(ctx) ? "VERBOSE" : "VERBOSE or INFO"),
   judge(value, ctx) {
     const v = value.toUpperCase();
-    if (v === "INFO" && ctx.policy.audit.profile === "strict") return failWith("INFO does not log which key each login used");
+    if (v === "INFO" && isStrict(ctx)) return failWith("INFO does not log which key each login used");
     if (v === "VERBOSE" || v === "INFO") return pass();
     if (v.startsWith("DEBUG")) return warnWith("DEBUG logs may record private data");
     return failWith("failed logins are not logged: the ban daemon sees nothing");

@@ -8,6 +8,7 @@ import { keyOf } from "../../../sshd/keywords.js";
 import { where } from "../../../sshd/load.js";
 import { keywordOfCheck } from "../../../sshd/settings.js";
 import type { Check, CheckMeta } from "../../types.js";
+import { isStrict } from "../../profile.js";
 import { DEVSEC, factsOrSkip, isOutcome, viewFor, viewNotes } from "./setting.js";
 
 interface ObsoleteSpec extends Omit<CheckMeta, "area" | "strict"> {
@@ -49,7 +50,7 @@ function obsoleteOption(spec: ObsoleteSpec): Check {
           ? { status: "fail", ...out, ...reasonOf(`${f.version.text} still honours ${keyword}`) }
           : { status: "pass", ...out, ...reasonOf() };
       }
-      const expected = ctx.policy.audit.profile === "strict" ? `no ${keyword} line` : `no weakening ${keyword} line`;
+      const expected = isStrict(ctx) ? `no ${keyword} line` : `no weakening ${keyword} line`;
       if (!first)
         return { status: "pass", observed: "not set", expected, source, ...reasonOf(f.version ? `removed in ${since}` : undefined) };
       if (!f.version && lines.some((d) => weak(d.args.join(" "))))
@@ -60,7 +61,7 @@ function obsoleteOption(spec: ObsoleteSpec): Check {
           source,
           ...reasonOf(`the OpenSSH version is unknown: an sshd older than ${since.slice(8)} would honour it`),
         };
-      if (ctx.policy.audit.profile === "strict")
+      if (isStrict(ctx))
         return {
           status: "fail",
           observed: written,

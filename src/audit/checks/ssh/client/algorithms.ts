@@ -8,7 +8,8 @@
 import { CLIENT_DEFAULTS, clientSetting, settingNotes } from "../../../../facts/ssh-client.js";
 import { type AlgoKind, rateList } from "../../../../sshd/crypto.js";
 import type { Check, CheckMeta } from "../../../types.js";
-import { DEVSEC, clientFactsOrSkip, fixIn, isOutcome, isStrict } from "./common.js";
+import { DEVSEC, clientFactsOrSkip, fixIn, isOutcome } from "./common.js";
+import { isStrict } from "../../../profile.js";
 
 function clientAlgorithmCheck(kind: AlgoKind, key: string, meta: Omit<CheckMeta, "area" | "strict">): Check {
   const lower = key.toLowerCase();

@@ -4,6 +4,7 @@
 // settings in /etc/ssh/ssh_config (controls ssh-01 … ssh-22 of its ssh-baseline).
 import { type ClientSetting, type SshClientFacts, clientSetting, settingNotes, sshClientFacts } from "../../../../facts/ssh-client.js";
 import type { AuditContext, Check, CheckMeta, Outcome } from "../../../types.js";
+import { isStrict } from "../../../profile.js";
 import { skip } from "../../../types.js";
 
 export const CLIENT_NOT_INSTALLED = "openssh-client not installed";
@@ -15,8 +16,6 @@ export async function clientFactsOrSkip(ctx: AuditContext): Promise<SshClientFac
 }
 
 export const isOutcome = (x: SshClientFacts | Outcome): x is Outcome => "status" in x;
-
-export const isStrict = (ctx: AuditContext): boolean => ctx.policy.audit.profile === "strict";
 
 export const DEVSEC = (n: number) => `dev-sec ssh-baseline ssh-${String(n).padStart(2, "0")}`;
 

@@ -2,12 +2,13 @@
 // writable by root alone — whoever can write them sets ProxyCommand or LocalCommand for every user's ssh,
 // root's included. dev-sec also wants ssh_config exactly 0644 in group root (readable by all, never
 // executable): the strict profile checks that too.
-import { oct } from "../../../mode.js";
 import path from "node:path";
 import { SSH_CONFIG } from "../../../../facts/ssh-client.js";
 import { configFiles } from "../../../../sshd/load.js";
 import type { Check } from "../../../types.js";
-import { DEVSEC, clientFactsOrSkip, isOutcome, isStrict } from "./common.js";
+import { judgeConfigTree } from "../config-tree-modes.js";
+import { DEVSEC, clientFactsOrSkip, isOutcome } from "./common.js";
+import { isStrict } from "../../../profile.js";
 
 export const clientConfigModes: Check = {
   id: "SSH-CLIENT-CONFIG-MODES",
@@ -33,25 +34,12 @@ export const clientConfigModes: Check = {
         : { status: "pass", observed, expected, source: SSH_CONFIG };
     }
     const dirs = new Set(f.config.includes.flatMap((i) => i.files.map((p) => path.posix.dirname(p))));
-    const observed: string[] = [];
-    const bad: string[] = [];
-    for (const p of [...files, ...dirs]) {
-      const st = await ctx.fs.stat(p);
-      if (!st) continue;
-      const mode = st.mode & 0o7777;
-      const text = `${p} ${oct(mode)} uid=${st.uid} gid=${st.gid}`;
-      observed.push(text);
-      const exact = strict && p === SSH_CONFIG && (mode !== 0o644 || st.gid !== 0);
-      if (st.uid !== 0 || (mode & 0o022) !== 0 || exact) bad.push(text);
-    }
-    if (bad.length)
-      return {
-        status: "fail",
-        observed: bad,
-        expected,
-        source: bad[0]?.split(" ")[0] ?? "",
-        reason: `${bad.length} unsafe of ${observed.length}`,
-      };
-    return { status: "pass", observed, expected, source: SSH_CONFIG };
+    return judgeConfigTree(ctx, {
+      paths: [...files, ...dirs],
+      expected,
+      source: SSH_CONFIG,
+      showGid: true,
+      strictBad: (p, mode, st) => p === SSH_CONFIG && (mode !== 0o644 || st.gid !== 0),
+    });
   },
 };

@@ -4,7 +4,8 @@
 // baseline accepts it and the strict profile demands it off like dev-sec.
 import { clientSetting, settingNotes } from "../../../../facts/ssh-client.js";
 import type { Check, Outcome } from "../../../types.js";
-import { DEVSEC, clientFactsOrSkip, fixIn, isOutcome, isStrict } from "./common.js";
+import { DEVSEC, clientFactsOrSkip, fixIn, isOutcome } from "./common.js";
+import { isStrict } from "../../../profile.js";
 
 export const gssapi: Check = {
   id: "SSH-CLIENT-GSSAPI",
