@@ -74,7 +74,10 @@ export interface BanBookStatus {
   kernelCalls: number;
   kernelMs: number;
   recentRefusals: Refusal[];
+  /** line-to-ban latency over the last 1000 bans */
   latencyMs: { p50: number | undefined; p99: number | undefined };
+  /** the same over every ban since start (1 ms buckets): what a flood's figure is taken from */
+  latencySinceStart: { bans: number; p50: number | undefined; p99: number | undefined; max: number | undefined };
 }
 
 class KernelUnavailable extends Error {}
@@ -98,6 +101,7 @@ export class BanBook {
   private revealTimer: NodeJS.Timeout | undefined;
   private revealAt = Number.POSITIVE_INFINITY;
   private readonly latencies: number[] = [];
+  private readonly latencyAll = new Histogram();
   private readonly refusals: Refusal[] = [];
   private refused = 0;
   private kernelErrors = 0;
@@ -290,6 +294,7 @@ export class BanBook {
     p.done?.(undefined);
     if (p.reassert) return;
     this.latencies.push(done - p.arrivedAt);
+    this.latencyAll.add(done - p.arrivedAt);
     if (this.latencies.length > 1000) this.latencies.shift();
     const r = p.record;
     this.d.log.info(`banned ${r.target}`, {
@@ -530,11 +535,13 @@ export class BanBook {
       ...(this.lastKernelError ? { lastKernelError: this.lastKernelError } : {}),
       recentRefusals: [...this.refusals],
       latencyMs: { p50: quantile(this.latencies, 0.5), p99: quantile(this.latencies, 0.99) },
+      latencySinceStart: this.latencyAll.summary(),
     };
   }
 
   close(): void {
     this.closed = true;
+    this.d.enforcer.close?.();
     if (this.retryTimer) clearTimeout(this.retryTimer);
     if (this.revealTimer) clearTimeout(this.revealTimer);
   }
@@ -636,6 +643,41 @@ function canonical(target: string): string | undefined {
     return formatCidr(parseCidr(target));
   } catch {
     return undefined;
+  }
+}
+
+/** Counts per whole millisecond (up to a minute; longer ones in the last bucket): quantiles over any number of bans. */
+class Histogram {
+  private readonly counts = new Uint32Array(60_001);
+  private n = 0;
+  private top = 0;
+
+  add(ms: number): void {
+    const b = Math.min(this.counts.length - 1, Math.max(0, Math.floor(ms)));
+    this.counts[b] = (this.counts[b] as number) + 1;
+    this.n++;
+    this.top = Math.max(this.top, ms);
+  }
+
+  /** the bucket holding the q-th ban, as its upper edge (ms) */
+  private quantile(q: number): number | undefined {
+    if (this.n === 0) return undefined;
+    const rank = Math.min(this.n, Math.floor(q * this.n) + 1);
+    let seen = 0;
+    for (let b = 0; b < this.counts.length; b++) {
+      seen += this.counts[b] as number;
+      if (seen >= rank) return b + 1;
+    }
+    return undefined;
+  }
+
+  summary(): { bans: number; p50: number | undefined; p99: number | undefined; max: number | undefined } {
+    return {
+      bans: this.n,
+      p50: this.quantile(0.5),
+      p99: this.quantile(0.99),
+      max: this.n ? Math.round(this.top * 100) / 100 : undefined,
+    };
   }
 }
 
