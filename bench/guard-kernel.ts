@@ -25,11 +25,11 @@ const stat = (pid: number | "self") => {
 };
 const q = (xs: number[], p: number) => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor(p * xs.length))] as number;
 let next = 0;
-/** a batch of distinct addresses (198.18.0.0/15 is never routed; they only sit in a set) */
+/** a batch of distinct addresses (documentation addresses; they only sit in a set) */
 const batch = (k: number) =>
   Array.from({ length: k }, () => {
     const i = next++;
-    return { target: `198.${18 + ((i >> 16) & 1)}.${(i >> 8) & 255}.${i & 255}`, timeoutSec: 3600 };
+    return { target: `2001:db8:${((i >> 16) & 0xffff).toString(16)}:${(i & 0xffff).toString(16)}::1`, timeoutSec: 3600 };
   });
 
 const lab = await Lab.create();
@@ -37,13 +37,16 @@ try {
   const srv = await lab.host("srv", { role: "server" });
   await srv.writeFile("/etc/rampart/policy.yaml", "guard:\n  jails: {}\n");
   await srv.exec(["nft", "-f", "-"], { input: (await srv.rampart(["firewall", "render"])).stdout });
+  await srv.exec(["mkdir", "-m", "700", "/run/rampart-nft"]);
   const run: Runner = (argv, o = {}) => srv.exec(argv, { ...(o.input !== undefined ? { input: o.input } : {}), okCodes: o.okCodes ?? [0] });
   if (FILL) await new NftEnforcer(run).apply(batch(FILL));
   console.log(
     `ban set holds ${FILL} elements; ${BATCHES} transactions of ${SIZE} bans each way; load ${readFileSync("/proc/loadavg", "utf8").split(" ").slice(0, 3).join(" ")}`,
   );
   for (const way of ["nft -f - per transaction", "one nft -i (session)"] as const) {
-    const session = way.startsWith("one") ? new NftSession({ argv: srv.wrap(["nft", "-i"]) }) : undefined;
+    const session = way.startsWith("one")
+      ? new NftSession({ argv: srv.wrap(["nft", "-i"]), dir: { write: srv.path("/run/rampart-nft"), nft: "/run/rampart-nft" } })
+      : undefined;
     const enforcer = new NftEnforcer(run, session);
     await enforcer.apply(batch(1)); // the session starts
     const cpu0 = stat("self").reaped + (session?.pid ? stat(session.pid).own : 0);

@@ -2,7 +2,8 @@
 // `rampart_ban_v4/v6` for single addresses and `rampart_ban_net_v4/v6` for prefixes in `table inet rampart`,
 // or the ipsets of the same names on the iptables backend; sets.ts says why two).
 // The kernel expires them itself, so a ban ends on time even when the daemon is dead. Many bans are
-// applied in ONE process call (a batch): during a flood there is never one process per ban. Only the
+// applied in ONE transaction (a batch): during a flood there is never one process per ban, and on nftables
+// the daemon's batches go through its one long-lived `nft -i` (nft-session.ts), not a process each. Only the
 // BanBook (banbook.ts) calls an enforcer, and only with elements the gate (firewall/gate.ts) accepted.
 import { cidrRange, formatCidr, parseCidr } from "../core/ip.js";
 import { BAN_NET_SET, BAN_SET, banSetOf, NFT_FAMILY, NFT_TABLE, type SetBackend } from "../firewall/sets.js";
@@ -48,7 +49,7 @@ const element = (target: string) => formatCidr(parseCidr(target));
 
 /**
  * One command per set for many elements (`add element inet rampart rampart_ban_v4 { a timeout 60s, b }`):
- * half the bytes of one command per element, which matters to `nft -i` (it reads byte by byte).
+ * half the bytes of one command per element for nft to read and parse.
  */
 function grouped(items: { target: string; text: string }[], verb: "add" | "delete"): string[] {
   // per set, one entry per element (a delete naming an element twice fails the whole transaction)
@@ -80,9 +81,6 @@ const ALL_BAN_SETS = [BAN_SET[4], BAN_SET[6], BAN_NET_SET[4], BAN_NET_SET[6]];
 
 /** A table loaded by rampart before the ban sets were split: no prefix sets (the message says what to do). */
 class OlderTable extends Error {}
-
-/** transactions up to this size go through the session; larger ones (a restore) as `nft -f -` (see nft-session.ts) */
-const SESSION_MAX_BYTES = 16 << 10;
 
 export class NftEnforcer implements BanEnforcer {
   readonly name = "nftables";
@@ -128,10 +126,10 @@ export class NftEnforcer implements BanEnforcer {
     this.session?.close();
   }
 
-  /** One transaction: through the session when it is small, else (or when the session died) `nft -f -`. */
+  /** One transaction: through the session when there is one, else (or when it died in between) `nft -f -`. */
   private async nft(lines: string[]): Promise<void> {
     try {
-      if (this.session && lines.reduce((n, l) => n + l.length + 2, 0) <= SESSION_MAX_BYTES) {
+      if (this.session) {
         try {
           await this.session.run(lines);
           return;

@@ -1,24 +1,29 @@
 // One long-lived `nft -i` per daemon: the ban batches of a flood go to the kernel through it instead of one
 // `nft -f -` process each. Why: a process per batch costs a fork of the daemon (~140 MiB mapped), an exec,
-// libnftables' start and a fresh cache — measured ≈ 50 ms of wall time and ~20 ms of CPU on a busy 2-core
-// machine — where one transaction in a running `nft -i` takes ≈ 1–3 ms. nft 1.0.6 reads commands from a
-// pipe in -i mode (no tty needed) and runs each input line as ONE transaction (all or nothing), printing a
-// refusal to stderr and reading on; there is no other way to keep it running (`-f` reads to EOF).
+// libnftables' start and a fresh cache — measured ≈ 50–100 ms of wall time and ~20 ms of CPU per batch on a
+// busy 2-core machine (bench/guard-kernel.ts) — where one transaction in a running `nft -i` costs ≈ 1 ms of
+// CPU. nft 1.0.6 reads commands from a pipe in -i mode (no tty needed) and runs each input line as ONE
+// transaction (all or nothing), printing a refusal to stderr and reading on; there is no other way to keep
+// it running (`-f` reads to EOF).
 //
-// Protocol: each transaction is one line (commands joined by "; "), followed by a marker line that nft
-// refuses in its parser without asking the kernel. nft handles lines in order and writes its errors to
-// stderr unbuffered, so whatever stderr holds before the marker's own error is that transaction's refusal
-// (the kernel's words); nothing before the marker = it landed. One transaction in flight at a time.
+// Protocol: a transaction's commands are written to a file in a private directory and the line
+// `include "FILE"` is sent — nft reads a line from its pipe one byte per read(2) (libedit): 150 bans inline
+// cost ~9 ms of nft CPU, included ~1 ms; an included file is part of the including line's transaction. After
+// it comes a marker line that nft refuses in its parser without asking the kernel. nft handles lines in order
+// and writes its errors to stderr unbuffered, so whatever stderr holds before the marker's own error is that
+// transaction's refusal (the kernel's words); nothing before the marker = it landed. One transaction in
+// flight at a time.
 //
-// Limits and how they are met:
-//  - nft -i reads its input one byte per read(2) (libedit): cost grows with the line, so the enforcer sends
-//    large transactions (a restore of thousands of bans) as `nft -f -` instead (see NftEnforcer);
+// Also:
 //  - libedit keeps every line in its history (memory) and writes it to $HOME/.nft.history at exit: HOME is
 //    /dev/null for the child (the file can never be created), and the process is replaced after
-//    RECYCLE_BYTES of input;
+//    RECYCLE_BYTES of input lines;
 //  - the process may die (killed, OOM) or hang: the transaction in flight fails with SessionLost (the caller
 //    runs it again as `nft -f -`; adds and removes are idempotent) and the next one starts a fresh process.
 import type { ChildProcessWithoutNullStreams } from "node:child_process";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
 import { RampartError } from "../core/errors.js";
 import { startProcess } from "../system/exec.js";
 
@@ -34,6 +39,11 @@ export interface NftSessionOptions {
   argv?: readonly string[];
   /** a transaction without an answer this long kills the process (default 30 s) */
   timeoutMs?: number;
+  /**
+   * where the transaction files are written, and the same directory as nft sees it (the lab's nft runs in
+   * another mount namespace); default: a new private directory under the temp dir, the same for both
+   */
+  dir?: { write: string; nft: string };
 }
 
 interface InFlight {
@@ -49,6 +59,7 @@ export class NftSession {
   private queue: Promise<unknown> = Promise.resolve();
   private written = 0;
   private closed = false;
+  private dir: { write: string; nft: string } | undefined;
   /** processes started so far (status and tests) */
   starts = 0;
 
@@ -69,9 +80,8 @@ export class NftSession {
    * refused them (none applied), or with SessionLost when the process died or hung before answering.
    */
   run(commands: readonly string[]): Promise<void> {
-    const line = commands.join("; ");
-    if (line.includes("\n")) throw new RampartError("EXEC", "internal: a newline inside an nft command");
-    const next = this.queue.then(() => this.once(line));
+    if (commands.some((c) => c.includes("\n"))) throw new RampartError("EXEC", "internal: a newline inside an nft command");
+    const next = this.queue.then(() => this.once(`${commands.join("\n")}\n`));
     this.queue = next.catch(() => {});
     return next;
   }
@@ -80,10 +90,19 @@ export class NftSession {
   close(): void {
     this.closed = true;
     this.retire();
+    if (this.dir && !this.o.dir) rmSync(this.dir.write, { recursive: true, force: true });
+    this.dir = undefined;
   }
 
-  private once(line: string): Promise<void> {
+  private once(text: string): Promise<void> {
     if (this.closed) return Promise.reject(new SessionLost("the nft session is closed"));
+    let file: string;
+    try {
+      file = this.write(text);
+    } catch (e) {
+      this.dir = undefined; // removed under us (a temp cleaner): a new one next time
+      return Promise.reject(new SessionLost(`could not write the transaction file: ${(e as Error).message}`));
+    }
     const child = this.child ?? this.start();
     return new Promise<void>((resolve, reject) => {
       const timer = setTimeout(() => {
@@ -91,12 +110,23 @@ export class NftSession {
         child.kill("SIGKILL");
       }, this.o.timeoutMs ?? 30_000);
       this.current = { resolve, reject, timer };
-      const input = `${line}\n${MARKER}\n`;
+      const input = `include "${file}"\n${MARKER}\n`;
       this.written += input.length;
       child.stdin.write(input);
     }).finally(() => {
       if (this.written > RECYCLE_BYTES) this.retire();
     });
+  }
+
+  /** The transaction's commands into the file nft includes; returns its path as nft sees it. */
+  private write(text: string): string {
+    if (!this.dir) {
+      const own = this.o.dir ?? { write: mkdtempSync(path.join(tmpdir(), "rampart-nft-")), nft: "" };
+      this.dir = own.nft ? own : { write: own.write, nft: own.write };
+    }
+    // a private directory (0700, ours) and the same name each time: one transaction in flight
+    writeFileSync(path.join(this.dir.write, "batch.nft"), text, { mode: 0o600 });
+    return `${this.dir.nft}/batch.nft`;
   }
 
   private start(): ChildProcessWithoutNullStreams {

@@ -24,9 +24,13 @@ labTest(
     const srv = await lab.host("srv", { role: "server" });
     await srv.writeFile("/etc/rampart/policy.yaml", "guard:\n  jails: {}\n");
     await srv.exec(["nft", "-f", "-"], { input: (await srv.rampart(["firewall", "render"])).stdout });
+    await srv.exec(["mkdir", "-m", "700", "/run/rampart-nft"]);
     const run: Runner = (argv, o = {}) =>
       srv.exec(argv, { ...(o.input !== undefined ? { input: o.input } : {}), okCodes: o.okCodes ?? [0] });
-    const session = new NftSession({ argv: srv.wrap(["nft", "-i"]) });
+    const session = new NftSession({
+      argv: srv.wrap(["nft", "-i"]),
+      dir: { write: srv.path("/run/rampart-nft"), nft: "/run/rampart-nft" },
+    });
     const enforcer = new NftEnforcer(run, session);
     const dir = mkdtempSync(path.join(tmpdir(), "rampart-nft-session-"));
     const state = GuardState.open(path.join(dir, "state.db"), silentLogger);
