@@ -86,7 +86,10 @@ export class NftSession {
     return next;
   }
 
-  /** End the process (it exits when its input closes); a later run starts a new one. */
+  /**
+   * For good (the daemon stops): the process exits when its input closes, the directory goes; a later run
+   * fails with SessionLost (the enforcer then runs `nft -f -`).
+   */
   close(): void {
     this.closed = true;
     this.retire();
