@@ -2,11 +2,13 @@
 // `rampart_ban_v4/v6` for single addresses and `rampart_ban_net_v4/v6` for prefixes in `table inet rampart`,
 // or the ipsets of the same names on the iptables backend; sets.ts says why two).
 // The kernel expires them itself, so a ban ends on time even when the daemon is dead. Many bans are
-// applied in ONE process call (a batch): during a flood there is never one process per ban. Only the
+// applied in ONE transaction (a batch): during a flood there is never one process per ban, and on nftables
+// the daemon's batches go through its one long-lived `nft -i` (nft-session.ts), not a process each. Only the
 // BanBook (banbook.ts) calls an enforcer, and only with elements the gate (firewall/gate.ts) accepted.
 import { cidrRange, formatCidr, parseCidr } from "../core/ip.js";
 import { BAN_NET_SET, BAN_SET, banSetOf, NFT_FAMILY, NFT_TABLE, type SetBackend } from "../firewall/sets.js";
 import type { Runner } from "../system/exec.js";
+import { type NftSession, SessionLost } from "./nft-session.js";
 
 export interface KernelBan {
   /** canonical address or CIDR text (the gate made it) */
@@ -29,6 +31,8 @@ export interface BanEnforcer {
   apply(add: KernelBan[], remove?: string[]): Promise<void>;
   /** targets in the kernel now, with remaining seconds (undefined = no timeout) */
   list(): Promise<Map<string, number | undefined>>;
+  /** end what the enforcer keeps running (the daemon stops) */
+  close?(): void;
 }
 
 /** The kernel said the set or table is not there (firewall not loaded): nothing can land, retry later. */
@@ -42,6 +46,37 @@ function placed(target: string): { element: string; set: string } {
   return { element: formatCidr(c), set: banSetOf(c.family, c.prefix) };
 }
 const element = (target: string) => formatCidr(parseCidr(target));
+
+/**
+ * One command per set for many elements (`add element inet rampart rampart_ban_v4 { a timeout 60s, b }`):
+ * half the bytes of one command per element for nft to read and parse.
+ */
+function grouped(items: { target: string; text: string }[], verb: "add" | "delete"): string[] {
+  // per set, one entry per element (a delete naming an element twice fails the whole transaction)
+  const bySet = new Map<string, Map<string, string>>();
+  for (const i of items) {
+    const p = placed(i.target);
+    const els = bySet.get(p.set) ?? new Map<string, string>();
+    els.set(p.element, i.text);
+    bySet.set(p.set, els);
+  }
+  return [...bySet].map(([set, els]) => `${verb} element ${NFT_FAMILY} ${NFT_TABLE} ${set} { ${[...els.values()].join(", ")} }`);
+}
+
+/** "add with 1 s, then delete": removes elements whether or not they are there (two commands per set). */
+function gone(targets: string[]): string[] {
+  if (targets.length === 0) return [];
+  return [
+    ...grouped(
+      targets.map((t) => ({ target: t, text: `${placed(t).element} timeout 1s` })),
+      "add",
+    ),
+    ...grouped(
+      targets.map((t) => ({ target: t, text: placed(t).element })),
+      "delete",
+    ),
+  ];
+}
 const ALL_BAN_SETS = [BAN_SET[4], BAN_SET[6], BAN_NET_SET[4], BAN_NET_SET[6]];
 
 /** A table loaded by rampart before the ban sets were split: no prefix sets (the message says what to do). */
@@ -50,28 +85,32 @@ class OlderTable extends Error {}
 export class NftEnforcer implements BanEnforcer {
   readonly name = "nftables";
   readonly backend = "nftables" as const;
-  constructor(private readonly run: Runner) {}
+  /**
+   * `session`: the daemon's long-lived `nft -i` (nft-session.ts) for the small transactions of a flood;
+   * without it (one-shot commands) every transaction is an `nft -f -` process.
+   */
+  constructor(
+    private readonly run: Runner,
+    private readonly session?: NftSession,
+  ) {}
 
   async apply(bans: KernelBan[], remove: string[] = []): Promise<void> {
-    const ref = (t: string) => {
-      const p = placed(t);
-      return `${NFT_FAMILY} ${NFT_TABLE} ${p.set} { ${p.element}`;
-    };
     // "add with 1 s, then delete" removes an element whether or not it is there (nft 1.0.6 has no
     // `destroy`, and a delete of a missing element fails the whole transaction)
-    const gone = (t: string) => [`add element ${ref(t)} timeout 1s }`, `delete element ${ref(t)} }`];
     if (remove.length) {
       // a separate transaction: nft checks interval overlaps against the set as it was before the batch,
       // so a prefix cannot replace the narrower prefixes it covers within one transaction
-      await this.nft(remove.flatMap(gone));
+      await this.nft(gone(remove));
     }
     if (bans.length === 0) return;
-    const lines = (some: KernelBan[]) =>
-      some.flatMap((b) => [
-        // a refresh replaces the timeout: nft's add keeps an existing element's own
-        ...(b.refresh ? gone(b.target) : []),
-        `add element ${ref(b.target)}${b.timeoutSec > 0 ? ` timeout ${b.timeoutSec}s` : ""} }`,
-      ]);
+    // a refresh replaces the timeout: nft's add keeps an existing element's own
+    const lines = (some: KernelBan[]) => [
+      ...gone(some.filter((b) => b.refresh).map((b) => b.target)),
+      ...grouped(
+        some.map((b) => ({ target: b.target, text: `${placed(b.target).element}${b.timeoutSec > 0 ? ` timeout ${b.timeoutSec}s` : ""}` })),
+        "add",
+      ),
+    ];
     try {
       await this.nft(lines(bans));
     } catch (e) {
@@ -83,8 +122,22 @@ export class NftEnforcer implements BanEnforcer {
     }
   }
 
+  close(): void {
+    this.session?.close();
+  }
+
+  /** One transaction: through the session when there is one, else (or when it died in between) `nft -f -`. */
   private async nft(lines: string[]): Promise<void> {
     try {
+      if (this.session) {
+        try {
+          await this.session.run(lines);
+          return;
+        } catch (e) {
+          if (!(e instanceof SessionLost)) throw e;
+          // it may or may not have landed: adds and removes are idempotent, so run it once more on its own
+        }
+      }
       await this.run(["nft", "-f", "-"], { input: `${lines.join("\n")}\n`, timeoutMs: 60_000 });
     } catch (e) {
       const msg = e instanceof Error ? e.message : String(e);

@@ -15,6 +15,7 @@ import { CONTROL_SOCKET } from "./control.js";
 import { GuardDaemon } from "./daemon.js";
 import { jailSpecs } from "./jail-specs.js";
 import { type BanEnforcer, IpsetEnforcer, NftEnforcer } from "./enforce.js";
+import { NftSession } from "./nft-session.js";
 import { Notifier } from "./notify.js";
 import { startReports } from "./report/start.js";
 import { startShare } from "./share/start.js";
@@ -35,7 +36,8 @@ export interface RunGuardOptions {
 }
 
 export function enforcerFor(policy: Policy, run: Runner): BanEnforcer {
-  return setBackendOf(policy.firewall.backend) === "ipset" ? new IpsetEnforcer(run) : new NftEnforcer(run);
+  // the daemon keeps one `nft -i` running for its ban batches (nft-session.ts)
+  return setBackendOf(policy.firewall.backend) === "ipset" ? new IpsetEnforcer(run) : new NftEnforcer(run, new NftSession());
 }
 
 /** Start the daemon; resolves with it once it is reading. */
