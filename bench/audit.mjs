@@ -3,7 +3,7 @@
 // `lynis audit system --quick`, on this machine in one run, and prints the wall times and the ratios.
 // Cold = rampart's cache of the pending-updates answer (/var/cache/rampart/apt-simulation.json) removed
 // before every run, as on a first audit; warm = the cache the previous run left. The cache's state before
-// the bench is restored afterwards. Build first: npx tsc -p tsconfig.build.json. Run as root for a
+// the bench is restored afterwards. Build first: npm run build. Run as root for a
 // complete audit (both tools read root-only files). Usage: node bench/audit.mjs [--runs N] [--no-lynis]
 import { spawnSync } from "node:child_process";
 import { copyFileSync, existsSync, rmSync } from "node:fs";
@@ -15,8 +15,8 @@ const args = process.argv.slice(2);
 const runs = Number(args[args.indexOf("--runs") + 1]) > 0 && args.includes("--runs") ? Number(args[args.indexOf("--runs") + 1]) : 5;
 const withLynis = !args.includes("--no-lynis");
 
-if (!existsSync(path.join(root, "dist/cli/entry.js"))) {
-  console.error("bench: no dist/ — build first: npx tsc -p tsconfig.build.json");
+if (!existsSync(path.join(root, "dist/bundle/rampart.js"))) {
+  console.error("bench: no dist/ — build first: npm run build");
   process.exit(2);
 }
 

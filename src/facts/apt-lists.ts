@@ -60,26 +60,33 @@ interface Installed {
 }
 
 /** Pending upgrades from the lists, or why apt itself must be asked. */
-export async function pendingFromLists(ctx: FactContext, defaultRelease: string | undefined): Promise<ListsPending> {
+export async function pendingFromLists(ctx: FactContext, defaultRelease?: string): Promise<ListsPending> {
   if (defaultRelease) return { ok: false, reason: `APT::Default-Release is set (${defaultRelease})` };
   const names = await ctx.fs.list(LISTS_DIR);
   const lists = names.filter((n) => LIST_NAME.test(n));
   if (lists.length === 0) return { ok: false, reason: `no package lists in ${LISTS_DIR}` };
-  const pin = await pinTouchingLists(ctx, lists);
+  // the lists (tens of MB, decompressed by apt-helper in its own process) are read while everything else is:
+  // awaited one after the other, each read waits behind the other checks' queued file reads
+  const texts = Promise.all(lists.map((n) => readList(ctx, `${LISTS_DIR}/${n}`)));
+  const releaseNames = names.filter((x) => /_(In)?Release$/.test(x));
+  const [pin, statusText, releaseTexts] = await Promise.all([
+    pinTouchingLists(ctx, lists),
+    ctx.fs.readTextIfExists(DPKG_STATUS),
+    Promise.all(releaseNames.map((n) => ctx.fs.readTextIfExists(`${LISTS_DIR}/${n}`))),
+  ]);
   if (pin) return { ok: false, reason: `apt preferences pin in ${pin}` };
-  const statusText = await ctx.fs.readTextIfExists(DPKG_STATUS);
   if (statusText === undefined) return { ok: false, reason: `${DPKG_STATUS} does not exist` };
   const installed = parseInstalled(statusText);
   const releases = new Map<string, Release>();
-  for (const n of names.filter((x) => /_(In)?Release$/.test(x))) {
-    const text = await ctx.fs.readTextIfExists(`${LISTS_DIR}/${n}`);
+  releaseNames.forEach((n, i) => {
+    const text = releaseTexts[i];
     if (text !== undefined) releases.set(n.replace(/_(In)?Release$/, "_"), parseRelease(text));
-  }
-  const texts = await Promise.all(lists.map((n) => readList(ctx, `${LISTS_DIR}/${n}`)));
+  });
+  const bytes = await texts;
   for (let i = 0; i < lists.length; i++) {
-    const bytes = texts[i];
-    if (!Buffer.isBuffer(bytes)) return { ok: false, reason: bytes?.reason ?? "internal: list not read" };
-    addOffers(bytes, releaseOf(lists[i] as string, releases), installed);
+    const b = bytes[i];
+    if (!Buffer.isBuffer(b)) return { ok: false, reason: b?.reason ?? "internal: list not read" };
+    addOffers(b, releaseOf(lists[i] as string, releases), installed);
   }
   const pending: PendingPackage[] = [];
   for (const list of installed.values())
