@@ -8,11 +8,11 @@
 // does not model — a preferences pin that can touch these lists, APT::Default-Release — it returns why,
 // and the caller asks apt itself (apt-get -s), so the answer is never a guess.
 //
-// Of a list (tens of MB) only three fields matter, so grep picks the Package, Version and Architecture lines
-// (4 MB of 50 here) in its own process, from the file or from apt-helper's decompressed copy: reading and
-// searching 50 MB in this process cost ≈0.3 s of its CPU on a first audit (and forking with it in memory
-// made every later program start slower).
-import { mkdtemp, open, rm } from "node:fs/promises";
+// Of a large list (tens of MB) only three fields matter, so grep picks the Package, Version and Architecture
+// lines (4 MB of 50 here) in its own process, from the file or from apt-helper's decompressed copy: reading and
+// searching 50 MB in this process cost ≈0.3 s of its CPU on a first audit (and forking with it in memory made
+// every later program start slower). A small list is read here whole: a process start costs more.
+import { mkdtemp, open, readFile, rm, stat } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import type { FactContext } from "./context.js";
@@ -165,8 +165,9 @@ function parseInstalled(text: string): Map<string, Installed[]> {
 }
 
 /**
- * Add every version a list offers for an installed package (same architecture, or "all"). `lines` are the
- * list's Package, Version and Architecture lines in file order (fieldLines): a paragraph starts at its Package line.
+ * Add every version a list offers for an installed package (same architecture, or "all"). `lines`: the list, or
+ * only its Package, Version and Architecture lines (readList); a paragraph starts at its Package line, and a
+ * continuation line (leading space) never matches a field.
  */
 function addOffers(lines: string, rel: Release, installed: Map<string, Installed[]>): void {
   let mine: Installed[] | undefined;
@@ -186,13 +187,14 @@ function addOffers(lines: string, rel: Release, installed: Map<string, Installed
   for (let start = 0; start < lines.length; ) {
     let end = lines.indexOf("\n", start);
     if (end === -1) end = lines.length;
-    if (lines.startsWith("Package:", start)) {
+    const c = lines.charCodeAt(start); // P, V, A first: most lines are none of the three
+    if (c === 80 && lines.startsWith("Package:", start)) {
       flush();
       mine = installed.get(lines.slice(start + 8, end).trim());
       version = arch = "";
     } else if (mine) {
-      if (lines.startsWith("Version:", start)) version = lines.slice(start + 8, end).trim();
-      else if (lines.startsWith("Architecture:", start)) arch = lines.slice(start + 13, end).trim();
+      if (c === 86 && lines.startsWith("Version:", start)) version = lines.slice(start + 8, end).trim();
+      else if (c === 65 && lines.startsWith("Architecture:", start)) arch = lines.slice(start + 13, end).trim();
     }
     start = end + 1;
   }
@@ -232,12 +234,14 @@ function releaseOf(list: string, releases: Map<string, Release>): Release {
 
 /** grep for the three fields, at the start of a line (a continuation line starts with a space), bytes as bytes */
 const FIELD_GREP = ["grep", "-a", "-e", "^Package:", "-e", "^Version:", "-e", "^Architecture:"] as const;
+/** A list up to this size is read here whole (a grep process costs more than scanning it); a larger one is grepped. */
+const GREP_ABOVE = 8 * 1024 * 1024;
 
 /**
- * A list's Package, Version and Architecture lines, in order: grep reads a plain list itself, and a compressed
- * one (gz, lz4, xz, zstd, bzip2) from `apt-helper cat-file` (apt's own decompressor) written to an unlinked
- * temporary file — 50 MB through a pipe into this process cost 0.6-0.9 s on a busy 2-core machine.
- * Nothing is left behind, even on a crash.
+ * A list's text for addOffers: the whole list when small, else only its Package, Version and Architecture
+ * lines, picked by grep from the file — or, for a compressed list (gz, lz4, xz, zstd, bzip2), from `apt-helper
+ * cat-file` (apt's own decompressor) written to an unlinked temporary file: 50 MB through a pipe into this process
+ * cost 0.6-0.9 s on a busy 2-core machine. Nothing is left behind, even on a crash.
  */
 async function readList(ctx: FactContext, file: string): Promise<string | { reason: string }> {
   const grep = (more: string[], stdinFd?: number) =>
@@ -249,15 +253,19 @@ async function readList(ctx: FactContext, file: string): Promise<string | { reas
     });
   try {
     const real = await ctx.fs.real(file);
-    if (/_Packages$/.test(file)) return (await grep([real])).stdout;
+    if (/_Packages$/.test(file)) {
+      if ((await stat(real)).size <= GREP_ABOVE) return await readFile(real, "utf8");
+      return (await grep([real])).stdout;
+    }
     const dir = await mkdtemp(path.join(os.tmpdir(), "rampart-apt-"));
     const tmp = path.join(dir, "list");
     const out = await open(tmp, "w+", 0o600);
-    // a second open for grep to read from the start (apt-helper's writes move the first one's offset)
+    // a second open to read from the start (apt-helper's writes move the first one's offset)
     const back = await open(tmp, "r");
     try {
       await rm(dir, { recursive: true, force: true });
       await ctx.run([APT_HELPER, "cat-file", real], { timeoutMs: 20_000, stdoutFd: out.fd });
+      if ((await back.stat()).size <= GREP_ABOVE) return await back.readFile("utf8");
       return (await grep([], back.fd)).stdout;
     } finally {
       await out.close();
