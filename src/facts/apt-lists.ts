@@ -234,7 +234,10 @@ function releaseOf(list: string, releases: Map<string, Release>): Release {
 
 /** grep for the three fields, at the start of a line (a continuation line starts with a space), bytes as bytes */
 const FIELD_GREP = ["grep", "-a", "-e", "^Package:", "-e", "^Version:", "-e", "^Architecture:"] as const;
-/** A list up to this size is read here whole (a grep process costs more than scanning it); a larger one is grepped. */
+/**
+ * A list up to this size is read here whole (a grep process costs more than scanning it); a larger one is grepped.
+ * Read as latin1: one byte per character, no UTF-8 decoding of descriptions; the fields read are ASCII.
+ */
 const GREP_ABOVE = 8 * 1024 * 1024;
 
 /**
@@ -254,7 +257,7 @@ async function readList(ctx: FactContext, file: string): Promise<string | { reas
   try {
     const real = await ctx.fs.real(file);
     if (/_Packages$/.test(file)) {
-      if ((await stat(real)).size <= GREP_ABOVE) return await readFile(real, "utf8");
+      if ((await stat(real)).size <= GREP_ABOVE) return await readFile(real, "latin1");
       return (await grep([real])).stdout;
     }
     const dir = await mkdtemp(path.join(os.tmpdir(), "rampart-apt-"));
@@ -265,7 +268,7 @@ async function readList(ctx: FactContext, file: string): Promise<string | { reas
     try {
       await rm(dir, { recursive: true, force: true });
       await ctx.run([APT_HELPER, "cat-file", real], { timeoutMs: 20_000, stdoutFd: out.fd });
-      if ((await back.stat()).size <= GREP_ABOVE) return await back.readFile("utf8");
+      if ((await back.stat()).size <= GREP_ABOVE) return await back.readFile("latin1");
       return (await grep([], back.fd)).stdout;
     } finally {
       await out.close();
