@@ -3,10 +3,12 @@
 // `lynis audit system --quick`, on this machine in one run, and prints the wall times and the ratios.
 // Cold = rampart's cache of the pending-updates answer (/var/cache/rampart/apt-simulation.json) removed
 // before every run, as on a first audit; warm = the cache the previous run left. The cache's state before
-// the bench is restored afterwards. Build first: npx tsc -p tsconfig.build.json. Run as root for a
-// complete audit (both tools read root-only files). Usage: node bench/audit.mjs [--runs N] [--no-lynis]
+// the bench is restored afterwards. Each series also prints the median CPU time (user + system of rampart and
+// every program it ran), which a machine shared with other work disturbs less than the wall time.
+// Build first: npm run build. Run as root for a complete audit (both tools read root-only files).
+// Usage: node bench/audit.mjs [--runs N] [--no-lynis]
 import { spawnSync } from "node:child_process";
-import { copyFileSync, existsSync, rmSync } from "node:fs";
+import { copyFileSync, existsSync, readFileSync, rmSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 
@@ -15,17 +17,24 @@ const args = process.argv.slice(2);
 const runs = Number(args[args.indexOf("--runs") + 1]) > 0 && args.includes("--runs") ? Number(args[args.indexOf("--runs") + 1]) : 5;
 const withLynis = !args.includes("--no-lynis");
 
-if (!existsSync(path.join(root, "dist/cli/entry.js"))) {
-  console.error("bench: no dist/ — build first: npx tsc -p tsconfig.build.json");
+if (!existsSync(path.join(root, "dist/bundle/rampart.js"))) {
+  console.error("bench: no dist/ — build first: npm run build");
   process.exit(2);
+}
+
+/** CPU time (user + system, ms) of this process's waited-for children and theirs: /proc/self/stat cutime + cstime. */
+function childrenCpuMs() {
+  const f = readFileSync("/proc/self/stat", "utf8").split(") ")[1]?.split(" ") ?? [];
+  return (Number(f[13]) + Number(f[14])) * (1000 / 100); // clock ticks; USER_HZ is 100 on Linux
 }
 
 function time(argv, opts = {}) {
   const t = process.hrtime.bigint();
+  const cpu0 = childrenCpuMs();
   const r = spawnSync(argv[0], argv.slice(1), { cwd: root, encoding: "utf8", maxBuffer: 256 * 1024 * 1024, ...opts });
   const ms = Number(process.hrtime.bigint() - t) / 1e6;
   if (r.error) throw r.error;
-  return { ms, code: r.status, stdout: r.stdout, stderr: r.stderr };
+  return { ms, cpuMs: childrenCpuMs() - cpu0, code: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 
 const rampartArgv = [process.execPath, "bin/rampart.js", "audit", "--format", "json"];
@@ -35,14 +44,18 @@ if (saved) copyFileSync(CACHE, saved);
 
 function series(label, before) {
   const times = [];
+  const cpus = [];
   let last;
   for (let i = 0; i < runs; i++) {
     before();
     last = time(rampartArgv);
     times.push(last.ms);
+    cpus.push(last.cpuMs);
   }
   times.sort((a, b) => a - b);
+  cpus.sort((a, b) => a - b);
   const median = times[Math.floor(times.length / 2)];
+  const cpu = cpus[Math.floor(cpus.length / 2)];
   let checks = "?";
   try {
     const j = JSON.parse(last.stdout);
@@ -52,7 +65,7 @@ function series(label, before) {
     checks = `unparseable output (exit ${last.code}): ${last.stderr.slice(0, 300)}`;
   }
   console.log(
-    `rampart audit --format json, ${label}: median ${(median / 1000).toFixed(3)} s over ${runs} runs (min ${(times[0] / 1000).toFixed(3)} s, max ${(times.at(-1) / 1000).toFixed(3)} s) — ${checks}`,
+    `rampart audit --format json, ${label}: median ${(median / 1000).toFixed(3)} s over ${runs} runs (min ${(times[0] / 1000).toFixed(3)} s, max ${(times.at(-1) / 1000).toFixed(3)} s; CPU median ${(cpu / 1000).toFixed(2)} s with the programs it ran) — ${checks}`,
   );
   return median;
 }

@@ -1,3 +1,3 @@
 #!/usr/bin/env node
-// The installed entry point: the compiled CLI (`npm run build` produces dist/).
-import "../dist/cli/entry.js";
+// The installed entry point: the bundled CLI (`npm run build` produces dist/bundle/; see scripts/bundle.mjs).
+import "../dist/bundle/rampart.js";

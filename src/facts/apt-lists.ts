@@ -7,10 +7,14 @@
 // binary cache, reading the lists about 0.2 s. Where apt's answer depends on configuration this module
 // does not model — a preferences pin that can touch these lists, APT::Default-Release — it returns why,
 // and the caller asks apt itself (apt-get -s), so the answer is never a guess.
-import { mkdtemp, open, readFile, rm } from "node:fs/promises";
+//
+// Of a large list (tens of MB) only three fields matter, so grep picks the Package, Version and Architecture
+// lines (4 MB of 50 here) in its own process, from the file or from apt-helper's decompressed copy: reading and
+// searching 50 MB in this process cost ≈0.3 s of its CPU on a first audit (and forking with it in memory made
+// every later program start slower). A small list is read here whole: a process start costs more.
+import { mkdtemp, open, readFile, rm, stat } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
-import { gunzipSync } from "node:zlib";
 import type { FactContext } from "./context.js";
 import { compareDebVersions } from "./debversion.js";
 import { DPKG_STATUS } from "./packages.js";
@@ -60,26 +64,33 @@ interface Installed {
 }
 
 /** Pending upgrades from the lists, or why apt itself must be asked. */
-export async function pendingFromLists(ctx: FactContext, defaultRelease: string | undefined): Promise<ListsPending> {
+export async function pendingFromLists(ctx: FactContext, defaultRelease?: string): Promise<ListsPending> {
   if (defaultRelease) return { ok: false, reason: `APT::Default-Release is set (${defaultRelease})` };
   const names = await ctx.fs.list(LISTS_DIR);
   const lists = names.filter((n) => LIST_NAME.test(n));
   if (lists.length === 0) return { ok: false, reason: `no package lists in ${LISTS_DIR}` };
-  const pin = await pinTouchingLists(ctx, lists);
+  // the lists (tens of MB, decompressed by apt-helper in its own process) are read while everything else is:
+  // awaited one after the other, each read waits behind the other checks' queued file reads
+  const texts = Promise.all(lists.map((n) => readList(ctx, `${LISTS_DIR}/${n}`)));
+  const releaseNames = names.filter((x) => /_(In)?Release$/.test(x));
+  const [pin, statusText, releaseTexts] = await Promise.all([
+    pinTouchingLists(ctx, lists),
+    ctx.fs.readTextIfExists(DPKG_STATUS),
+    Promise.all(releaseNames.map((n) => ctx.fs.readTextIfExists(`${LISTS_DIR}/${n}`))),
+  ]);
   if (pin) return { ok: false, reason: `apt preferences pin in ${pin}` };
-  const statusText = await ctx.fs.readTextIfExists(DPKG_STATUS);
   if (statusText === undefined) return { ok: false, reason: `${DPKG_STATUS} does not exist` };
   const installed = parseInstalled(statusText);
   const releases = new Map<string, Release>();
-  for (const n of names.filter((x) => /_(In)?Release$/.test(x))) {
-    const text = await ctx.fs.readTextIfExists(`${LISTS_DIR}/${n}`);
+  releaseNames.forEach((n, i) => {
+    const text = releaseTexts[i];
     if (text !== undefined) releases.set(n.replace(/_(In)?Release$/, "_"), parseRelease(text));
-  }
-  const texts = await Promise.all(lists.map((n) => readList(ctx, `${LISTS_DIR}/${n}`)));
+  });
+  const read = await texts;
   for (let i = 0; i < lists.length; i++) {
-    const bytes = texts[i];
-    if (!Buffer.isBuffer(bytes)) return { ok: false, reason: bytes?.reason ?? "internal: list not read" };
-    addOffers(bytes, releaseOf(lists[i] as string, releases), installed);
+    const r = read[i];
+    if (typeof r !== "string") return { ok: false, reason: r?.reason ?? "internal: list not read" };
+    addOffers(r, releaseOf(lists[i] as string, releases), installed);
   }
   const pending: PendingPackage[] = [];
   for (const list of installed.values())
@@ -153,33 +164,41 @@ function parseInstalled(text: string): Map<string, Installed[]> {
   return out;
 }
 
-const PACKAGE_AT_LINE_START = Buffer.from("\nPackage: ");
-
-/** Add every version a list offers for an installed package (same architecture, or "all"). */
-function addOffers(buf: Buffer, rel: Release, installed: Map<string, Installed[]>): void {
-  // one pass over tens of MB kept as bytes: a single native search per paragraph (its next "Package:"
-  // line), and only the paragraphs of installed packages are decoded
-  const first = buf.subarray(0, 9).toString("latin1") === "Package: " ? 0 : buf.indexOf(PACKAGE_AT_LINE_START);
-  let pos = first <= 0 ? first : first + 1;
-  while (pos !== -1) {
-    const next = buf.indexOf(PACKAGE_AT_LINE_START, pos + 9);
-    const stop = next === -1 ? buf.length : next;
-    const eol = buf.indexOf(10, pos);
-    const name = buf.toString("latin1", pos + 9, eol === -1 || eol > stop ? stop : eol).trim();
-    const mine = installed.get(name);
-    if (mine) {
-      const f = fields(buf.toString("utf8", pos, stop), ["Version", "Architecture"]);
-      for (const p of mine) {
-        if (!f.Version || (f.Architecture !== p.arch && f.Architecture !== "all")) continue;
-        const o = p.offers.get(f.Version);
-        if (o) {
-          o.priority = Math.max(o.priority, rel.priority);
-          if (!o.origins.includes(rel.label)) o.origins.push(rel.label);
-        } else p.offers.set(f.Version, { priority: rel.priority, origins: [rel.label] });
-      }
+/**
+ * Add every version a list offers for an installed package (same architecture, or "all"). `lines`: the list, or
+ * only its Package, Version and Architecture lines (readList); a paragraph starts at its Package line, and a
+ * continuation line (leading space) never matches a field.
+ */
+function addOffers(lines: string, rel: Release, installed: Map<string, Installed[]>): void {
+  let mine: Installed[] | undefined;
+  let version = "";
+  let arch = "";
+  const flush = () => {
+    if (!mine || !version) return;
+    for (const p of mine) {
+      if (arch !== p.arch && arch !== "all") continue;
+      const o = p.offers.get(version);
+      if (o) {
+        o.priority = Math.max(o.priority, rel.priority);
+        if (!o.origins.includes(rel.label)) o.origins.push(rel.label);
+      } else p.offers.set(version, { priority: rel.priority, origins: [rel.label] });
     }
-    pos = next === -1 ? -1 : next + 1;
+  };
+  for (let start = 0; start < lines.length; ) {
+    let end = lines.indexOf("\n", start);
+    if (end === -1) end = lines.length;
+    const c = lines.charCodeAt(start); // P, V, A first: most lines are none of the three
+    if (c === 80 && lines.startsWith("Package:", start)) {
+      flush();
+      mine = installed.get(lines.slice(start + 8, end).trim());
+      version = arch = "";
+    } else if (mine) {
+      if (c === 86 && lines.startsWith("Version:", start)) version = lines.slice(start + 8, end).trim();
+      else if (c === 65 && lines.startsWith("Architecture:", start)) arch = lines.slice(start + 13, end).trim();
+    }
+    start = end + 1;
   }
+  flush();
 }
 
 /** Single-line fields of one RFC 822 paragraph. */
@@ -213,41 +232,51 @@ function releaseOf(list: string, releases: Map<string, Release>): Release {
   return best?.[1] ?? { origin: "", label: "unknown:/", priority: 500 };
 }
 
-/** A list's bytes: plain and gzip in-process; lz4, xz, zstd, bzip2 through apt's own decompressor. */
-async function readList(ctx: FactContext, file: string): Promise<Buffer | { reason: string }> {
-  try {
-    const real = await ctx.fs.real(file);
-    if (/_Packages$/.test(file)) return await readFile(real);
-    if (file.endsWith(".gz")) return gunzipSync(await readFile(real));
-    return await decompressed(ctx, real);
-  } catch (e) {
-    return { reason: `${file} could not be read: ${e instanceof Error ? e.message : String(e)}` };
-  }
-}
+/** grep for the three fields, at the start of a line (a continuation line starts with a space), bytes as bytes */
+const FIELD_GREP = ["grep", "-a", "-e", "^Package:", "-e", "^Version:", "-e", "^Architecture:"] as const;
+/**
+ * A list up to this size is read here whole (a grep process costs more than scanning it); a larger one is grepped.
+ * Read as latin1: one byte per character, no UTF-8 decoding of descriptions; the fields read are ASCII.
+ */
+const GREP_ABOVE = 8 * 1024 * 1024;
 
 /**
- * `apt-helper cat-file` into an unlinked temporary file, then one read: 50 MB through a pipe costs
- * 0.6-0.9 s on a busy 2-core machine, through a file about 0.1-0.3 s. Nothing is left behind, even on a crash.
+ * A list's text for addOffers: the whole list when small, else only its Package, Version and Architecture
+ * lines, picked by grep from the file — or, for a compressed list (gz, lz4, xz, zstd, bzip2), from `apt-helper
+ * cat-file` (apt's own decompressor) written to an unlinked temporary file: 50 MB through a pipe into this process
+ * cost 0.6-0.9 s on a busy 2-core machine. Nothing is left behind, even on a crash.
  */
-async function decompressed(ctx: FactContext, real: string): Promise<Buffer> {
-  const dir = await mkdtemp(path.join(os.tmpdir(), "rampart-apt-"));
-  const tmp = path.join(dir, "list");
-  const fh = await open(tmp, "w+", 0o600);
+async function readList(ctx: FactContext, file: string): Promise<string | { reason: string }> {
+  const grep = (more: string[], stdinFd?: number) =>
+    ctx.run([...FIELD_GREP, ...more], {
+      timeoutMs: 20_000,
+      okCodes: [0, 1], // 1: no line matched (an empty list)
+      env: { ...process.env, LC_ALL: "C" },
+      ...(stdinFd === undefined ? {} : { stdinFd }),
+    });
   try {
-    await rm(dir, { recursive: true, force: true });
-    await ctx.run([APT_HELPER, "cat-file", real], { timeoutMs: 20_000, stdoutFd: fh.fd });
-    const { size } = await fh.stat();
-    const buf = Buffer.allocUnsafe(size);
-    let got = 0;
-    while (got < size) {
-      const { bytesRead } = await fh.read(buf, got, size - got, got);
-      if (bytesRead === 0) break;
-      got += bytesRead;
+    const real = await ctx.fs.real(file);
+    if (/_Packages$/.test(file)) {
+      if ((await stat(real)).size <= GREP_ABOVE) return await readFile(real, "latin1");
+      return (await grep([real])).stdout;
     }
-    return buf.subarray(0, got);
-  } finally {
-    await fh.close();
-    await rm(dir, { recursive: true, force: true });
+    const dir = await mkdtemp(path.join(os.tmpdir(), "rampart-apt-"));
+    const tmp = path.join(dir, "list");
+    const out = await open(tmp, "w+", 0o600);
+    // a second open to read from the start (apt-helper's writes move the first one's offset)
+    const back = await open(tmp, "r");
+    try {
+      await rm(dir, { recursive: true, force: true });
+      await ctx.run([APT_HELPER, "cat-file", real], { timeoutMs: 20_000, stdoutFd: out.fd });
+      if ((await back.stat()).size <= GREP_ABOVE) return await back.readFile("latin1");
+      return (await grep([], back.fd)).stdout;
+    } finally {
+      await out.close();
+      await back.close();
+      await rm(dir, { recursive: true, force: true });
+    }
+  } catch (e) {
+    return { reason: `${file} could not be read: ${e instanceof Error ? e.message : String(e)}` };
   }
 }
 

@@ -29,8 +29,13 @@ export function aptSimulation(ctx: FactContext): Promise<AptSimulation> {
     const cached = await readCache(ctx, key);
     if (cached) return cached;
     const t0 = performance.now();
+    // the lists are read while apt's configuration is (apt-config dump runs): of it only APT::Default-Release
+    // matters here, rarely set — then that reading is wasted and apt is asked
+    const lists = pendingFromLists(ctx);
+    lists.catch(() => {}); // awaited below unless Default-Release is set; its failure must not be unhandled then
     const cfg = await aptConfig(ctx);
-    const fromLists = await pendingFromLists(ctx, cfg.scalars.get(aptKey("APT::Default-Release"))?.value || undefined);
+    const defaultRelease = cfg.scalars.get(aptKey("APT::Default-Release"))?.value || undefined;
+    const fromLists = defaultRelease ? await pendingFromLists(ctx, defaultRelease) : await lists;
     if (fromLists.ok) {
       const sim: AptSimulation = {
         ok: true,
@@ -67,13 +72,15 @@ async function writeCache(ctx: FactContext, key: string | undefined, sim: AptSim
 
 /** size:mtime of everything apt's answer depends on; undefined when the package lists cannot be read. */
 async function aptInputsKey(ctx: FactContext): Promise<string | undefined> {
-  const parts: string[] = [];
-  const add = async (f: string) => {
-    const st = await ctx.fs.stat(f).catch(() => undefined);
-    parts.push(st ? `${f}:${st.size}:${st.mtimeMs}` : `${f}:-`);
-  };
-  for (const f of APT_INPUT_FILES) await add(f);
-  for (const d of APT_INPUT_DIRS) for (const n of await ctx.fs.list(d).catch(() => [] as string[])) await add(`${d}/${n}`);
+  // all at once, in a stable order: one after the other, each stat waits behind the other checks' file reads
+  const dirs = await Promise.all(APT_INPUT_DIRS.map((d) => ctx.fs.list(d).catch(() => [] as string[])));
+  const files = [...APT_INPUT_FILES, ...APT_INPUT_DIRS.flatMap((d, i) => (dirs[i] ?? []).map((n) => `${d}/${n}`))];
+  const parts = await Promise.all(
+    files.map(async (f) => {
+      const st = await ctx.fs.stat(f).catch(() => undefined);
+      return st ? `${f}:${st.size}:${st.mtimeMs}` : `${f}:-`;
+    }),
+  );
   return parts.length > APT_INPUT_FILES.length ? parts.join("\n") : undefined;
 }
 
@@ -141,8 +148,11 @@ export function aptConfig(ctx: FactContext): Promise<AptConfig> {
   return ctx.memo("apt:config", async () => {
     const cfg: AptConfig = { scalars: new Map(), lists: new Map(), files: [] };
     const names = (await ctx.fs.list(PARTS)).filter((n) => VALID_PART.test(n));
-    for (const file of [...names.map((n) => `${PARTS}/${n}`), MAIN]) {
-      const text = await ctx.fs.readTextIfExists(file);
+    const files = [...names.map((n) => `${PARTS}/${n}`), MAIN];
+    // read at once, parsed in apt's order
+    const texts = await Promise.all(files.map((f) => ctx.fs.readTextIfExists(f)));
+    for (const [i, file] of files.entries()) {
+      const text = texts[i];
       if (text === undefined) continue;
       cfg.files.push(file);
       parseAptConf(text, file, cfg);

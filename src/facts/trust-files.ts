@@ -4,6 +4,7 @@
 // pseudo file systems (/proc, /sys, /dev, /run), symlinks not followed. Read through the audit root.
 import { type Dirent, readdirSync } from "node:fs";
 import path from "node:path";
+import { later } from "../core/later.js";
 import type { FactContext } from "./context.js";
 
 const NAMES = new Set([".rhosts", ".netrc"]);
@@ -15,8 +16,10 @@ export function trustFiles(ctx: FactContext): Promise<string[]> {
     const found: string[] = [];
     // the root is resolved once (inside the image under --root); below it names are joined, and a symlink is
     // never a directory entry of type directory, so the walk cannot leave the tree. Synchronous: a few hundred
-    // readdir calls cost milliseconds this way, many times that as promises holding up the rest of the audit.
-    const walk = (real: string, dir: string, depth: number): void => {
+    // readdir calls cost milliseconds this way, many times that as promises holding up the rest of the audit —
+    // but one top-level directory at a time, each after what is ready to run (a check about to start a program, a
+    // program's answer): one walk of the whole tree held those up for hundreds of milliseconds.
+    const walk = async (real: string, dir: string, depth: number): Promise<void> => {
       let entries: Dirent[];
       try {
         entries = readdirSync(real, { withFileTypes: true });
@@ -26,11 +29,14 @@ export function trustFiles(ctx: FactContext): Promise<string[]> {
       for (const e of entries) {
         const p = path.posix.join(dir, e.name);
         if (NAMES.has(e.name.toLowerCase())) found.push(p);
-        if (depth < TRUST_FILE_DEPTH && e.isDirectory() && !PSEUDO.has(p)) walk(path.join(real, e.name), p, depth + 1);
+        if (depth < TRUST_FILE_DEPTH && e.isDirectory() && !PSEUDO.has(p)) {
+          if (depth === 1) await later();
+          await walk(path.join(real, e.name), p, depth + 1);
+        }
       }
     };
     const root = await ctx.fs.real("/").catch(() => undefined);
-    if (root) walk(root, "/", 1);
+    if (root) await walk(root, "/", 1);
     return found.sort();
   });
 }

@@ -23,6 +23,8 @@ export interface RunOptions {
    * where a pipe costs a context switch per 64 KiB and a busy machine turns that into most of a second
    */
   stdoutFd?: number;
+  /** the child reads its stdin from this open file (instead of `input`): one program's output file fed to the next */
+  stdinFd?: number;
 }
 
 export interface RunResult {
@@ -45,7 +47,7 @@ export const run: Runner = (argv, options = {}) => {
   return new Promise((resolve, reject) => {
     const child = spawn(cmd, args, {
       shell: false,
-      stdio: ["pipe", options.stdoutFd ?? "pipe", "pipe"],
+      stdio: [options.stdinFd ?? "pipe", options.stdoutFd ?? "pipe", "pipe"],
       env: options.env ?? process.env,
       cwd: options.cwd,
     });

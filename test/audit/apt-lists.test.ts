@@ -8,13 +8,19 @@ import { describe, test } from "node:test";
 import { gzipSync } from "node:zlib";
 import { updPending } from "../../src/audit/checks/updates/pending.js";
 import { updSecurityPending } from "../../src/audit/checks/updates/security-pending.js";
-import { pendingFromLists } from "../../src/facts/apt-lists.js";
+import { APT_HELPER, pendingFromLists } from "../../src/facts/apt-lists.js";
 import { APT_SIM_ARGV, parseAptSimulation } from "../../src/facts/apt.js";
-import { run } from "../../src/system/exec.js";
+import { run, type Runner } from "../../src/system/exec.js";
 import { buildRoot, ctxFor, fakeRunner } from "./firewall.fixture.js";
 import { testContext } from "./ssh-context.js";
 
 const SIM = APT_SIM_ARGV.join(" ");
+
+/** The lists are read by the real grep and apt-helper; every other program (apt-get) is the fake's, recorded. */
+function listsRunner(fake: ReturnType<typeof fakeRunner>): Runner & { calls: string[] } {
+  const fn: Runner = (argv, options) => (argv[0] === "grep" || argv[0] === APT_HELPER ? run(argv, options) : fake(argv, options));
+  return Object.assign(fn, { calls: fake.calls });
+}
 const L = "/var/lib/apt/lists";
 const installed = (name: string, version: string, arch = "amd64", want = "install") =>
   `Package: ${name}\nStatus: ${want} ok installed\nPriority: optional\nArchitecture: ${arch}\nVersion: ${version}\nDescription: ${name}\n more text\n`;
@@ -74,7 +80,7 @@ describe("pending updates from the package lists", () => {
   test("candidates by apt's default priorities; security from the list's Release; no apt run", async () => {
     const { root, cleanup } = await rootWith();
     try {
-      const run = fakeRunner({});
+      const run = listsRunner(fakeRunner({}));
       const ctx = ctxFor({ root, run });
       const r = await pendingFromLists(ctx, undefined);
       assert.ok(r.ok, JSON.stringify(r));
@@ -104,7 +110,7 @@ describe("pending updates from the package lists", () => {
       "/etc/apt/preferences.d/stable": "Package: *\nPin: release a=oldstable\nPin-Priority: 900\n",
     });
     try {
-      const run = fakeRunner({ [SIM]: { stdout: "0 upgraded, 0 newly installed, 0 to remove and 0 not upgraded.\n" } });
+      const run = listsRunner(fakeRunner({ [SIM]: { stdout: "0 upgraded, 0 newly installed, 0 to remove and 0 not upgraded.\n" } }));
       const o = await updSecurityPending.run(ctxFor({ root, run }));
       assert.equal(o.status, "pass");
       assert.match(String(o.source), /^apt-get -s .* \(apt asked: apt preferences pin in \/etc\/apt\/preferences.d\/stable:2\)$/);
@@ -119,7 +125,7 @@ describe("pending updates from the package lists", () => {
       "/etc/apt/preferences.d/nodejs": "Package: nodejs\nPin: origin deb.nodesource.com\nPin-Priority: 600\n",
     });
     try {
-      const run = fakeRunner({});
+      const run = listsRunner(fakeRunner({}));
       const o = await updSecurityPending.run(ctxFor({ root, run }));
       assert.equal(o.status, "fail");
       assert.ok(!run.calls.includes(SIM));
@@ -131,7 +137,7 @@ describe("pending updates from the package lists", () => {
   test("APT::Default-Release set: apt itself is asked", async () => {
     const { root, cleanup } = await rootWith({ "/etc/apt/apt.conf.d/99release": 'APT::Default-Release "bookworm";\n' });
     try {
-      const run = fakeRunner({ [SIM]: { stdout: "0 upgraded, 0 newly installed, 0 to remove and 0 not upgraded.\n" } });
+      const run = listsRunner(fakeRunner({ [SIM]: { stdout: "0 upgraded, 0 newly installed, 0 to remove and 0 not upgraded.\n" } }));
       const o = await updPending.run(ctxFor({ root, run }));
       assert.match(String(o.source), /apt asked: APT::Default-Release is set \(bookworm\)/);
     } finally {

@@ -73,6 +73,15 @@ describe("FW-ACTIVE", () => {
     assert.equal(o.status, "pass");
     assert.match(JSON.stringify(o.observed), /iptables-nft \(ip filter, ip nat\)/);
   });
+  test("iptables-nft-save runs only for a family nft lists a table of (ip here, not ip6)", async () => {
+    const docker = await tools({ nft: "nft-iptables-docker.json", xnft4: "iptables-nft-save-docker.txt" });
+    await runCheck(fwActive, V6_ON, { run: docker });
+    assert.ok(docker.calls.includes("iptables-nft-save"), docker.calls.join("; "));
+    assert.ok(!docker.calls.includes("ip6tables-nft-save"), docker.calls.join("; "));
+    const native = await tools({ nft: "nft-inet-default-deny.json" });
+    await runCheck(fwActive, V6_ON, { run: native });
+    assert.ok(!native.calls.some((c) => c.includes("nft-save")), native.calls.join("; "));
+  });
   test("fail: empty ruleset", async () => {
     const o = await runCheck(fwActive, V6_ON, { run: await tools({}) });
     assert.equal(o.status, "fail");

@@ -1,7 +1,7 @@
 // The kernel's packet filter as the firewall checks see it, loaded once per audit: `nft -j -t list ruleset`
 // (native nftables and iptables-nft tables; -t leaves out set elements so a large blocklist costs nothing),
 // `iptables-nft-save`/`ip6tables-nft-save` (to name and read the tables iptables-nft owns — their xt
-// matches are opaque in nft's JSON) and `iptables-legacy-save`/`ip6tables-legacy-save` (x_tables rules,
+// matches are opaque in nft's JSON; only when nft lists a table of their family) and `iptables-legacy-save`/`ip6tables-legacy-save` (x_tables rules,
 // invisible to nft). All five run in parallel with a short timeout. A tool that is not installed simply
 // contributes nothing; a tool that fails (no permission, unexpected output) is recorded so checks can report
 // an error instead of judging half a ruleset.
@@ -34,12 +34,13 @@ export interface FirewallState {
 
 export function firewallState(ctx: FactContext): Promise<FirewallState> {
   return ctx.memo("firewall:state", async () => {
+    const nftRun = tryTool(ctx, NFT_ARGV);
     const [nft, legacy4, legacy6, xnft4, xnft6] = await Promise.all([
-      tryTool(ctx, NFT_ARGV),
+      nftRun,
       legacySave(ctx, SAVE_ARGV.legacy4, "/proc/net/ip_tables_names"),
       legacySave(ctx, SAVE_ARGV.legacy6, "/proc/net/ip6_tables_names"),
-      tryTool(ctx, SAVE_ARGV.xnft4),
-      tryTool(ctx, SAVE_ARGV.xnft6),
+      xnftSave(ctx, SAVE_ARGV.xnft4, "ip", nftRun),
+      xnftSave(ctx, SAVE_ARGV.xnft6, "ip6", nftRun),
     ]);
     return buildFirewallState({ nft, legacy4, legacy6, xnft4, xnft6 });
   });
@@ -54,6 +55,27 @@ async function legacySave(ctx: FactContext, argv: readonly string[], names: stri
   const list = ctx.live ? await ctx.fs.readTextIfExists(names).catch(() => undefined) : undefined;
   if (list !== undefined && list.trim() === "") return { state: "ok", argv, stdout: "" };
   return tryTool(ctx, argv);
+}
+
+/**
+ * iptables-nft-save prints the tables of one nft family (ip for iptables, ip6 for ip6tables): when nft answered
+ * and lists no table of that family, its answer is known to be empty and it is not started (two spawns fewer on
+ * a host without iptables-nft rules, for one nft run of waiting where there are some). Otherwise it is asked.
+ */
+async function xnftSave(ctx: FactContext, argv: readonly string[], family: "ip" | "ip6", nftRun: Promise<ToolOutput>): Promise<ToolOutput> {
+  const nft = await nftRun;
+  if (nft.state === "ok" && !hasTableOf(nft.stdout, family)) return { state: "ok", argv, stdout: "" };
+  return tryTool(ctx, argv);
+}
+
+/** Does `nft -j list ruleset` output list a table of this family? Unreadable output: assume it does. */
+function hasTableOf(json: string, family: string): boolean {
+  try {
+    const items = (JSON.parse(json) as { nftables?: { table?: { family?: string } }[] }).nftables;
+    return !Array.isArray(items) || items.some((i) => i?.table?.family === family);
+  } catch {
+    return true;
+  }
 }
 
 /** Combine the tools' outputs (exported for tests that feed recorded outputs). */

@@ -4,6 +4,7 @@
 // fast; /usr/bin-style PATH directories are listed one level deep (packages ship files there, not trees).
 import { type Dirent, lstatSync, readdirSync } from "node:fs";
 import path from "node:path";
+import { later } from "../../../core/later.js";
 import type { AuditContext, Check } from "../../types.js";
 import { oct } from "../../mode.js";
 
@@ -60,6 +61,9 @@ async function walk(
   budget: { left: number },
 ): Promise<void> {
   const real = await ctx.fs.real(dir).catch(() => undefined);
+  // each tree after what is ready to run (a check about to start a program, a program's answer): walked first,
+  // they held those up for hundreds of milliseconds
+  await later();
   if (real) walkReal(real, dir, depth, maxDepth, found, budget);
 }
 
