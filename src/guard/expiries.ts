@@ -39,6 +39,11 @@ export class Expiries {
     if (this.ends.length > 2 * this.live.size + 1024) this.rebuild();
   }
 
+  /** The end of a ban counted now (undefined: none, or ended by the last count). */
+  end(target: unknown): number | undefined {
+    return this.live.get(target);
+  }
+
   /** The row is gone or quarantined: not counted. */
   delete(target: unknown): void {
     this.live.delete(target);

@@ -1,4 +1,5 @@
-// The state's in-memory answers (bans in force, quarantined rows) against SQL over the same file: a random
+// The state's in-memory answers (bans in force, quarantined rows) against SQL over the same file (bans and
+// the not yet folded ban_log): a random
 // run of adds (longer and shorter bans of the same target), quarantines, removals, expiry deletions, a
 // rolled-back transaction and a clock that steps back — after each step the count status shows must be the
 // count a second connection reads from the rows. And a status poll must run no SQL at all.
@@ -37,9 +38,14 @@ test("bans in force and quarantined rows are counted in memory, exactly as SQL c
   const file = path.join(dir, "count.db");
   const state = GuardState.open(file, silentLogger);
   const sql = new Database(file, { readonly: true });
+  // the rows as they are once ban_log is folded into bans: a logged ban lifts a quarantine, the later end wins
+  const rows = `WITH l AS (SELECT target, max(expires) AS e FROM ban_log GROUP BY target),
+    u AS (SELECT b.target, max(b.expires, coalesce(l.e, b.expires)) AS e, CASE WHEN l.target IS NULL THEN b.problem END AS p
+            FROM bans b LEFT JOIN l USING (target)
+          UNION ALL SELECT target, e, NULL FROM l WHERE target NOT IN (SELECT target FROM bans))`;
   const inForce = (now: number) =>
-    (sql.prepare("SELECT count(*) AS n FROM bans WHERE expires > ? AND problem IS NULL").get(now) as { n: number }).n;
-  const quarantined = () => (sql.prepare("SELECT count(*) AS n FROM bans WHERE problem IS NOT NULL").get() as { n: number }).n;
+    (sql.prepare(`${rows} SELECT count(*) AS n FROM u WHERE e > ? AND p IS NULL`).get(now) as { n: number }).n;
+  const quarantined = () => (sql.prepare(`${rows} SELECT count(*) AS n FROM u WHERE p IS NOT NULL`).get() as { n: number }).n;
   const r = rng(13);
   let now = 1_700_000_000_000;
   const target = () => `198.51.100.${Math.floor(r() * 40)}`;
@@ -105,4 +111,34 @@ test("a status poll runs no SQL: the count answers with the database closed", ()
   assert.equal(state.activeCount(now + 1000), 1);
   assert.equal(state.quarantinedCount(), 0);
   assert.deepEqual(state.quarantined(20), []);
+});
+
+test("a checkpoint's bans and position are one: what a crash leaves is both or neither", () => {
+  const file = path.join(dir, "crash.db");
+  const now = Date.now();
+  const state = GuardState.open(file, silentLogger);
+  state.transaction(() => {
+    state.addBans([ban("198.51.100.1", now, 600), ban("198.51.100.2", now, 600)]);
+    state.savePosition({ key: "file:/var/log/auth.log", inode: 7, offset: 262144 });
+  });
+  assert.throws(() =>
+    state.transaction(() => {
+      state.addBans([ban("198.51.100.3", now, 600)]);
+      state.savePosition({ key: "file:/var/log/auth.log", inode: 7, offset: 524288 });
+      throw new Error("killed");
+    }),
+  );
+  // no close: a second process opens the file as it is (the guard restarted after kill -9)
+  const again = GuardState.open(file, silentLogger);
+  try {
+    assert.deepEqual(
+      again.activeBans(now).map((b) => b.target),
+      ["198.51.100.1", "198.51.100.2"],
+    );
+    assert.equal(again.position("file:/var/log/auth.log")?.offset, 262144);
+    assert.equal(again.activeCount(now), 2);
+  } finally {
+    again.close();
+    state.close();
+  }
 });
