@@ -17,6 +17,7 @@ import { closeSync, existsSync, mkdirSync, openSync, readdirSync, readFileSync, 
 import path from "node:path";
 import { callGuard } from "../src/guard/control.js";
 import type { GuardStatus } from "../src/guard/status.js";
+import { GUARD_ENV } from "../src/guard/unit.js";
 import { CLI_ARGV, REPO } from "../test/helpers/cli.js";
 import { Lab } from "../test/lab/index.js";
 import { generateAuthLog } from "./guard-gen.mjs";
@@ -57,7 +58,8 @@ try {
   );
   const fw = await srv.rampart(["firewall", "render"]);
   await srv.exec(["nft", "-f", "-"], { input: fw.stdout });
-  const guard = srv.spawn([...RAMPART, "guard", "run"], { cwd: REPO });
+  // started as the unit starts it: same arguments, same environment (V8's heap bounds, src/guard/unit.ts)
+  const guard = srv.spawn([...RAMPART, "guard", "run"], { cwd: REPO, env: { ...GUARD_ENV } });
   const socket = srv.path("/run/rampart/guard.sock");
   const status = async () => (await callGuard({ cmd: "status" }, socket)) as GuardStatus;
   for (let i = 0; ; i++) {

@@ -5,11 +5,19 @@
 // A ban is committed here BEFORE it goes to the kernel: a crash at any point loses no ban (start-up
 // restores what is committed). A corrupt database is moved aside with a clear message and the daemon
 // starts fresh rather than dying (the kernel still holds the bans, with their timeouts).
+// Cost, because the daemon writes here once per chunk of log during a flood: statements are compiled once;
+// new bans are appended to `ban_log` (a rowid table: an append touches its last page) in the chunk's
+// transaction and folded into `bans` (keyed by target: each insert touches a page at random, and each commit
+// rewrote those pages into the WAL) in one sorted pass when the log holds FOLD_ROWS rows or before any read
+// of `bans` — the same durability, a fraction of the page writes. What `guard status` asks (bans in force,
+// quarantined rows) is answered from memory: every change made here is told to an in-memory index
+// (expiries.ts), so a status poll runs no SQL.
 import { existsSync, renameSync } from "node:fs";
 import path from "node:path";
 import Database from "better-sqlite3";
 import { privateDirSync, privateFileSync } from "../system/private.js";
 import type { Logger } from "../core/logger.js";
+import { Expiries } from "./expiries.js";
 
 export const STATE_DB = "/var/lib/rampart/state.db";
 
@@ -37,6 +45,13 @@ export interface SourcePosition {
 /** A bans row as a BanRecord (column names aliased to the record's). */
 const BAN_COLUMNS = "target, jail, reason, origin, started AS startedAt, expires AS expiresAt, offense";
 
+/** ban_log rows folded into `bans` at once (bounds the log; a fold of 4096 rows takes a few ms) */
+const FOLD_ROWS = 4096;
+
+const UPSERT_SET =
+  "ON CONFLICT(target) DO UPDATE SET jail=excluded.jail, reason=excluded.reason, origin=excluded.origin, started=excluded.started, " +
+  "expires=max(expires, excluded.expires), offense=max(offense, excluded.offense), problem=NULL";
+
 export class GuardState {
   /** prepared statements, compiled once (the daemon writes bans once per chunk of log during a flood) */
   private readonly stmts = new Map<string, Database.Statement>();
@@ -49,10 +64,35 @@ export class GuardState {
     return st;
   }
 
+  /** the rows not quarantined, by end: how many bans are in force, without SQL */
+  private readonly expiries = new Expiries();
+  /** targets of the quarantined rows (usually none: then `guard status` reads nothing for them) */
+  private readonly quarantinedTargets = new Set<unknown>();
+  private readonly inTransaction: (fn: () => void) => void;
+  /** rows in ban_log, not yet folded into bans */
+  private logRows = 0;
+
   private constructor(
     private readonly db: Database.Database,
     readonly file: string,
-  ) {}
+  ) {
+    this.inTransaction = db.transaction((fn: () => void) => fn());
+    this.reload();
+  }
+
+  /** The in-memory index from the rows (at open, after a rolled-back transaction, when the clock steps back). */
+  private reload(): void {
+    this.logRows = (this.q("SELECT count(*) AS n FROM ban_log").get() as { n: number }).n;
+    this.fold();
+    const rows = this.q("SELECT target, expires, problem IS NOT NULL AS q FROM bans").all() as {
+      target: unknown;
+      expires: unknown;
+      q: number;
+    }[];
+    this.quarantinedTargets.clear();
+    for (const r of rows) if (r.q) this.quarantinedTargets.add(r.target);
+    this.expiries.load(rows.filter((r) => !r.q).map((r) => [r.target, endOf(r.expires)]));
+  }
 
   /** Open or create; a corrupt file is moved aside (reported through log) and a fresh one created. */
   static open(file: string, log: Logger): GuardState {
@@ -88,6 +128,8 @@ export class GuardState {
       CREATE TABLE IF NOT EXISTS bans (target TEXT PRIMARY KEY, jail TEXT NOT NULL, reason TEXT NOT NULL, origin TEXT NOT NULL,
         started INTEGER NOT NULL, expires INTEGER NOT NULL, offense INTEGER NOT NULL) WITHOUT ROWID;
       CREATE TABLE IF NOT EXISTS sources (key TEXT PRIMARY KEY, inode INTEGER, offset INTEGER, cursor TEXT) WITHOUT ROWID;
+      CREATE TABLE IF NOT EXISTS ban_log (seq INTEGER PRIMARY KEY, target TEXT NOT NULL, jail TEXT NOT NULL, reason TEXT NOT NULL,
+        origin TEXT NOT NULL, started INTEGER NOT NULL, expires INTEGER NOT NULL, offense INTEGER NOT NULL);
     `);
     // a quarantined ban (the gate or the kernel refused it) keeps its row, with why, and is never loaded
     const columns = db.prepare("SELECT name FROM pragma_table_info('bans')").all() as { name: string }[];
@@ -96,33 +138,80 @@ export class GuardState {
     return db;
   }
 
-  /** Record bans (one transaction); a target already banned is replaced (a longer ban wins). */
+  /**
+   * Record bans (one transaction, or part of the caller's); a target already banned is replaced (a longer ban
+   * wins). Appended to ban_log; the end counted is the later of the new one and the one in force, which is
+   * the row's end after the fold — except for a quarantined row (its end is not in memory): then the log is
+   * folded and the ban written to `bans` at once, and SQL says the end.
+   */
   addBans(bans: BanRecord[]): void {
-    const put = this.q(
-      "INSERT INTO bans (target, jail, reason, origin, started, expires, offense) VALUES (@target, @jail, @reason, @origin, @startedAt, @expiresAt, @offense) " +
-        "ON CONFLICT(target) DO UPDATE SET jail=excluded.jail, reason=excluded.reason, origin=excluded.origin, started=excluded.started, " +
-        "expires=max(expires, excluded.expires), offense=max(offense, excluded.offense), problem=NULL",
-    );
-    this.db.transaction(() => {
-      for (const b of bans) {
-        put.run(b);
+    if (bans.length === 0) return;
+    this.transaction(() => {
+      if (bans.some((b) => this.quarantinedTargets.has(b.target))) {
+        this.fold();
+        const put = this.q(
+          `INSERT INTO bans (target, jail, reason, origin, started, expires, offense) VALUES (?, ?, ?, ?, ?, ?, ?) ${UPSERT_SET} RETURNING expires`,
+        );
+        for (const b of bans) {
+          const row = put.get(b.target, b.jail, b.reason, b.origin, b.startedAt, b.expiresAt, b.offense) as { expires: unknown };
+          this.quarantinedTargets.delete(b.target);
+          this.expiries.set(b.target, endOf(row.expires));
+        }
+        return;
       }
-    })();
+      // positional parameters: binding by name costs a property lookup per column
+      const append = this.q("INSERT INTO ban_log (target, jail, reason, origin, started, expires, offense) VALUES (?, ?, ?, ?, ?, ?, ?)");
+      for (const b of bans) {
+        append.run(b.target, b.jail, b.reason, b.origin, b.startedAt, b.expiresAt, b.offense);
+        this.expiries.set(b.target, Math.max(this.expiries.end(b.target) ?? Number.NEGATIVE_INFINITY, endOf(b.expiresAt)));
+      }
+      this.logRows += bans.length;
+      if (this.logRows >= FOLD_ROWS) this.fold();
+    });
+  }
+
+  /** ban_log into bans, in the order written (one sorted pass), in one transaction or the caller's. */
+  private fold(): void {
+    if (this.logRows === 0) return;
+    this.inTransaction(() => {
+      const rows = this.q(
+        "INSERT INTO bans (target, jail, reason, origin, started, expires, offense) " +
+          `SELECT target, jail, reason, origin, started, expires, offense FROM ban_log WHERE true ORDER BY seq ${UPSERT_SET} RETURNING target, expires`,
+      ).all() as { target: unknown; expires: unknown }[];
+      this.q("DELETE FROM ban_log").run();
+      for (const r of rows) {
+        this.quarantinedTargets.delete(r.target);
+        this.expiries.set(r.target, endOf(r.expires));
+      }
+    });
+    this.logRows = 0;
   }
 
   removeBans(targets: string[]): number {
+    this.fold();
     const del = this.q("DELETE FROM bans WHERE target = ?");
     let n = 0;
-    this.db.transaction(() => {
-      for (const t of targets) n += del.run(t).changes;
-    })();
+    this.transaction(() => {
+      for (const t of targets) {
+        n += del.run(t).changes;
+        this.forget(t);
+      }
+    });
     return n;
   }
 
   removeAllBans(): string[] {
+    this.fold();
     const all = (this.q("SELECT target FROM bans").all() as { target: string }[]).map((r) => r.target);
-    this.db.exec("DELETE FROM bans");
+    this.db.exec("DELETE FROM bans; DELETE FROM ban_log");
+    this.reload();
     return all;
+  }
+
+  /** A row is gone: out of the in-memory index. */
+  private forget(target: unknown): void {
+    this.expiries.delete(target);
+    this.quarantinedTargets.delete(target);
   }
 
   /**
@@ -130,43 +219,59 @@ export class GuardState {
    * stored: a hand-edited or damaged row may hold anything, so callers pass them through the gate.
    */
   activeBans(now: number): BanRecord[] {
-    this.q("DELETE FROM bans WHERE expires <= ?").run(now);
+    this.fold();
+    for (const r of this.q("DELETE FROM bans WHERE expires <= ? RETURNING target").all(now) as { target: unknown }[]) this.forget(r.target);
     return this.q(`SELECT ${BAN_COLUMNS} FROM bans WHERE problem IS NULL ORDER BY started`).all() as BanRecord[];
   }
 
   /** The running ban of one target, if any (fleet: compare a received ban with the local one). */
   activeBan(target: string, now: number): BanRecord | undefined {
+    this.fold();
     return this.q(`SELECT ${BAN_COLUMNS} FROM bans WHERE target = ? AND expires > ? AND problem IS NULL`).get(target, now) as
       | BanRecord
       | undefined;
   }
 
-  /** Run fn in one transaction (a position save and the bans decided before it). */
+  /**
+   * Run fn in one transaction (a position save and the bans decided before it); nested calls join the
+   * outer one. If it fails, SQLite rolls back and the in-memory index is read again from the rows.
+   */
   transaction(fn: () => void): void {
-    this.db.transaction(fn)();
+    try {
+      this.inTransaction(fn);
+    } catch (e) {
+      if (!this.db.inTransaction) this.reload();
+      throw e;
+    }
   }
 
-  /** How many bans run at `now` (for status: no rows are read). */
+  /** How many bans run at `now` and are not quarantined: from memory (status polls this), exact. */
   activeCount(now: number): number {
-    return (this.q("SELECT count(*) AS n FROM bans WHERE expires > ? AND problem IS NULL").get(now) as { n: number }).n;
+    if (!this.expiries.answers(now)) this.reload();
+    return this.expiries.count(now);
   }
 
   /** Keep a ban's row but never load it again: the gate or the kernel refused it (`problem` says why). */
   quarantine(target: string, problem: string): void {
-    this.q("UPDATE bans SET problem = ? WHERE target = ?").run(problem, target);
+    this.fold();
+    if (this.q("UPDATE bans SET problem = ? WHERE target = ?").run(problem, target).changes === 0) return;
+    this.expiries.delete(target);
+    this.quarantinedTargets.add(target);
   }
 
-  /** Quarantined rows, newest first (for `guard status`). */
+  /** Quarantined rows, newest first (for `guard status`; none → no SQL). */
   quarantined(limit = 100): (BanRecord & { problem: string })[] {
-    return this.db
-      .prepare(`SELECT ${BAN_COLUMNS}, problem FROM bans WHERE problem IS NOT NULL ORDER BY started DESC LIMIT ?`)
-      .all(limit) as (BanRecord & {
+    if (this.quarantinedTargets.size === 0) return [];
+    this.fold();
+    return this.q(`SELECT ${BAN_COLUMNS}, problem FROM bans WHERE problem IS NOT NULL ORDER BY started DESC LIMIT ?`).all(
+      limit,
+    ) as (BanRecord & {
       problem: string;
     })[];
   }
 
   quarantinedCount(): number {
-    return (this.q("SELECT count(*) AS n FROM bans WHERE problem IS NOT NULL").get() as { n: number }).n;
+    return this.quarantinedTargets.size;
   }
 
   position(key: string): SourcePosition | undefined {
@@ -182,12 +287,23 @@ export class GuardState {
   }
 
   savePosition(p: SourcePosition): void {
-    this.db
-      .prepare("INSERT OR REPLACE INTO sources (key, inode, offset, cursor) VALUES (?, ?, ?, ?)")
-      .run(p.key, p.inode ?? null, p.offset ?? null, p.cursor ?? null);
+    this.q("INSERT OR REPLACE INTO sources (key, inode, offset, cursor) VALUES (?, ?, ?, ?)").run(
+      p.key,
+      p.inode ?? null,
+      p.offset ?? null,
+      p.cursor ?? null,
+    );
   }
 
   close(): void {
     this.db.close();
   }
+}
+
+/**
+ * A row's end as the SQL comparisons see it: a number is itself; text or a blob (a hand-edited row) sorts
+ * after every number in SQLite, so such a row counts as in force until the gate quarantines it.
+ */
+function endOf(expires: unknown): number {
+  return typeof expires === "number" ? expires : typeof expires === "bigint" ? Number(expires) : Number.POSITIVE_INFINITY;
 }

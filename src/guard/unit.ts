@@ -11,6 +11,14 @@ export interface UnitOptions {
   cwd: string;
 }
 
+/**
+ * The environment the guard runs in (the unit's Environment=, the cron line's prefix; bench/guard-daemon
+ * starts it the same way). --max-semi-space-size=4 bounds V8's young generation at 2 × 4 MiB instead of
+ * growing to 2 × 16 MiB under the allocation rate of a flood: −24 MiB of peak RSS, for more frequent (cheap)
+ * young collections. NODE_OPTIONS rather than node arguments: the package starts through a launcher script.
+ */
+export const GUARD_ENV: Readonly<Record<string, string>> = { NODE_OPTIONS: "--max-semi-space-size=4" };
+
 export const GUARD_UNIT_NAME = "rampart-guard.service";
 export const GUARD_CRON_PATH = "/etc/cron.d/rampart-guard";
 
@@ -26,6 +34,9 @@ After=network-pre.target nftables.service rampart-firewall.service systemd-journ
 Type=simple
 WorkingDirectory=${o.cwd}
 ExecStart=${exec.map(systemdWord).join(" ")}
+${Object.entries(GUARD_ENV)
+  .map(([k, v]) => `Environment=${systemdWord(`${k}=${v}`)}`)
+  .join("\n")}
 Restart=on-failure
 RestartSec=2s
 RuntimeDirectory=rampart
@@ -58,5 +69,5 @@ WantedBy=multi-user.target
 /** Without systemd: cron starts the daemon at boot; it detaches itself and logs to /var/log/rampart/guard.log. */
 export function guardCron(o: UnitOptions): string {
   const exec = [...o.self, "guard", "run", "--detach"];
-  return `# rampart guard without systemd: written by \`rampart apply --only guard\`; do not edit.\n@reboot root cd ${shellWord(o.cwd)} && ${exec.map(shellWord).join(" ")}\n`;
+  return `# rampart guard without systemd: written by \`rampart apply --only guard\`; do not edit.\n@reboot root cd ${shellWord(o.cwd)} && ${[...Object.entries(GUARD_ENV).map(([k, v]) => `${k}=${shellWord(v)}`), ...exec.map(shellWord)].join(" ")}\n`;
 }
