@@ -11,7 +11,6 @@ import type { SourcePosition } from "../state.js";
 import { countingSink, type LineSink, type LogSource, MAX_LINE_BYTES, type SourceStatus } from "./types.js";
 
 const READ_BYTES = 256 << 10;
-const SLICE_BYTES = 64 << 10;
 
 export interface FileSourceOptions {
   path: string;
@@ -40,9 +39,8 @@ export class FileSource implements LogSource {
   private stopped = false;
   private st: SourceStatus;
   // 256 KiB reads: each costs one position save (with the bans decided, one SQLite transaction), and a crash
-  // re-reads at most one read. The splitter gets it in 64 KiB slices: a decoded string over 128 KiB is a V8
-  // large object, promoted to old space at the first young GC it lives through and freed only by a full GC —
-  // 256 KiB strings held ~25 MiB of the daemon's peak heap during a flood; 64 KiB ones die young
+  // re-reads at most one read. (The splitter decodes a read in pieces of ≤ 64 KiB: a decoded string over
+  // 128 KiB is a V8 large object that outlives young GCs — 256 KiB strings held ~25 MiB of the peak heap.)
   private readonly buf = Buffer.allocUnsafe(READ_BYTES);
 
   constructor(private readonly o: FileSourceOptions) {
@@ -155,7 +153,7 @@ export class FileSource implements LogSource {
       const { bytesRead } = await fh.read(this.buf, 0, this.buf.length, this.readPos);
       if (bytesRead === 0 || this.stopped) break;
       const before = this.st.lines;
-      for (let at = 0; at < bytesRead; at += SLICE_BYTES) splitter.push(this.buf.subarray(at, Math.min(bytesRead, at + SLICE_BYTES)));
+      splitter.push(this.buf.subarray(0, bytesRead));
       this.readPos += bytesRead;
       if (this.st.lines !== before) this.st.lastLineAt = (this.o.now ?? Date.now)();
       this.save();
