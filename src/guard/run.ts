@@ -21,6 +21,7 @@ import { Notifier } from "./notify.js";
 import { startReports } from "./report/start.js";
 import { startShare } from "./share/start.js";
 import { GuardState, STATE_DB } from "./state.js";
+import { GUARD_ENV } from "./unit.js";
 import { setBackendOf } from "../firewall/sets.js";
 
 export const GUARD_LOG = "/var/log/rampart/guard.log";
@@ -120,6 +121,12 @@ export async function runGuardForeground(o: RunGuardOptions): Promise<void> {
   state.close();
 }
 
+/** The detached guard's environment: this one with GUARD_ENV's node options added to any the admin set. */
+export function detachedEnv(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
+  const options = [env.NODE_OPTIONS, GUARD_ENV.NODE_OPTIONS].filter(Boolean).join(" ");
+  return { ...env, NODE_OPTIONS: options };
+}
+
 /**
  * Re-run this command detached (new session, output to the log file), write its pid, and return. The one
  * process that outlives rampart on purpose; argv only, like every other process.
@@ -128,7 +135,10 @@ export function detachGuard(argv: string[]): number {
   mkdirSync("/var/log/rampart", { recursive: true, mode: 0o750 });
   mkdirSync("/run/rampart", { recursive: true, mode: 0o700 });
   const out = openSync(GUARD_LOG, "a", 0o640);
-  const pid = startDetached([process.execPath, ...process.execArgv, ...argv.filter((a) => a !== "--detach")], { logFd: out });
+  const pid = startDetached([process.execPath, ...process.execArgv, ...argv.filter((a) => a !== "--detach")], {
+    logFd: out,
+    env: detachedEnv(process.env),
+  });
   writeFileSync(GUARD_PID, `${pid}\n`, { mode: 0o644 });
   return pid;
 }

@@ -4,13 +4,16 @@
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
 import { test } from "node:test";
-import { GUARD_HEAP_FLAGS } from "./run.js";
+import { detachedEnv, GUARD_HEAP_FLAGS } from "./run.js";
 import { GUARD_ENV, guardCron, guardUnit } from "./unit.js";
 
 test("the unit and the cron line start the guard with GUARD_ENV", () => {
   const self = ["/usr/bin/rampart"];
   assert.match(guardUnit({ self, cwd: "/" }), /^Environment=NODE_OPTIONS=--max-semi-space-size=4$/m);
-  assert.match(guardCron({ self, cwd: "/" }), / && NODE_OPTIONS=--max-semi-space-size=4 \/usr\/bin\/rampart guard run --detach$/m);
+  // the cron line runs `guard run --detach`, which starts the guard with GUARD_ENV's options (kept with the admin's)
+  assert.match(guardCron({ self, cwd: "/" }), /^@reboot root cd \/ && \/usr\/bin\/rampart guard run --detach$/m);
+  assert.equal(detachedEnv({ PATH: "/bin" }).NODE_OPTIONS, GUARD_ENV.NODE_OPTIONS);
+  assert.equal(detachedEnv({ NODE_OPTIONS: "--use-openssl-ca" }).NODE_OPTIONS, `--use-openssl-ca ${GUARD_ENV.NODE_OPTIONS}`);
 });
 
 test("GUARD_ENV bounds V8's young generation of a node that allocates fast", () => {

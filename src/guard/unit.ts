@@ -12,8 +12,8 @@ export interface UnitOptions {
 }
 
 /**
- * The environment the guard runs in (the unit's Environment=, the cron line's prefix; bench/guard-daemon
- * starts it the same way). --max-semi-space-size=4 bounds V8's young generation at 2 × 4 MiB instead of
+ * The environment the guard runs in (the unit's Environment=; `guard run --detach` gives it to the process it
+ * starts; bench/guard-daemon starts it the same way). --max-semi-space-size=4 bounds V8's young generation at 2 × 4 MiB instead of
  * growing to 2 × 16 MiB under the allocation rate of a flood: −24 MiB of peak RSS, for more frequent (cheap)
  * young collections. NODE_OPTIONS rather than node arguments: the package starts through a launcher script.
  */
@@ -69,5 +69,7 @@ WantedBy=multi-user.target
 /** Without systemd: cron starts the daemon at boot; it detaches itself and logs to /var/log/rampart/guard.log. */
 export function guardCron(o: UnitOptions): string {
   const exec = [...o.self, "guard", "run", "--detach"];
-  return `# rampart guard without systemd: written by \`rampart apply --only guard\`; do not edit.\n@reboot root cd ${shellWord(o.cwd)} && ${[...Object.entries(GUARD_ENV).map(([k, v]) => `${k}=${shellWord(v)}`), ...exec.map(shellWord)].join(" ")}\n`;
+  // no GUARD_ENV here: `guard run --detach` gives it to the process it starts (run.ts detachGuard), so the
+  // cron line, apply's "start it now" and an admin's own --detach all run the guard the same way
+  return `# rampart guard without systemd: written by \`rampart apply --only guard\`; do not edit.\n@reboot root cd ${shellWord(o.cwd)} && ${exec.map(shellWord).join(" ")}\n`;
 }
