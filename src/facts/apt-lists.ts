@@ -9,12 +9,10 @@
 // and the caller asks apt itself (apt-get -s), so the answer is never a guess.
 //
 // Of a large list (tens of MB) only three fields matter, so grep picks the Package, Version and Architecture
-// lines (4 MB of 50 here) in its own process, from the file or from apt-helper's decompressed copy: reading and
+// lines (4 MB of 50 here) in its own process, from the file or from apt-helper's decompressed stream: reading and
 // searching 50 MB in this process cost ≈0.3 s of its CPU on a first audit (and forking with it in memory made
 // every later program start slower). A small list is read here whole: a process start costs more.
-import { mkdtemp, open, readFile, rm, stat } from "node:fs/promises";
-import os from "node:os";
-import path from "node:path";
+import { readFileSync, statSync } from "node:fs";
 import type { FactContext } from "./context.js";
 import { compareDebVersions } from "./debversion.js";
 import { DPKG_STATUS } from "./packages.js";
@@ -243,38 +241,23 @@ const GREP_ABOVE = 8 * 1024 * 1024;
 /**
  * A list's text for addOffers: the whole list when small, else only its Package, Version and Architecture
  * lines, picked by grep from the file — or, for a compressed list (gz, lz4, xz, zstd, bzip2), from `apt-helper
- * cat-file` (apt's own decompressor) written to an unlinked temporary file: 50 MB through a pipe into this process
- * cost 0.6-0.9 s on a busy 2-core machine. Nothing is left behind, even on a crash.
+ * cat-file` (apt's own decompressor) piped straight into grep (process to process: the 50 MB never pass through
+ * this one, and grep searches while apt-helper decompresses). A small compressed list is decompressed into
+ * this process whole.
  */
 async function readList(ctx: FactContext, file: string): Promise<string | { reason: string }> {
-  const grep = (more: string[], stdinFd?: number) =>
-    ctx.run([...FIELD_GREP, ...more], {
-      timeoutMs: 20_000,
-      okCodes: [0, 1], // 1: no line matched (an empty list)
-      env: { ...process.env, LC_ALL: "C" },
-      ...(stdinFd === undefined ? {} : { stdinFd }),
-    });
+  const opts = { timeoutMs: 20_000, env: { ...process.env, LC_ALL: "C" } };
   try {
     const real = await ctx.fs.real(file);
+    const size = statSync(real).size;
     if (/_Packages$/.test(file)) {
-      if ((await stat(real)).size <= GREP_ABOVE) return await readFile(real, "latin1");
-      return (await grep([real])).stdout;
+      if (size <= GREP_ABOVE) return readFileSync(real, "latin1");
+      return (await ctx.run([...FIELD_GREP, real], { ...opts, okCodes: [0, 1] })).stdout; // 1: no line matched
     }
-    const dir = await mkdtemp(path.join(os.tmpdir(), "rampart-apt-"));
-    const tmp = path.join(dir, "list");
-    const out = await open(tmp, "w+", 0o600);
-    // a second open to read from the start (apt-helper's writes move the first one's offset)
-    const back = await open(tmp, "r");
-    try {
-      await rm(dir, { recursive: true, force: true });
-      await ctx.run([APT_HELPER, "cat-file", real], { timeoutMs: 20_000, stdoutFd: out.fd });
-      if ((await back.stat()).size <= GREP_ABOVE) return await back.readFile("latin1");
-      return (await grep([], back.fd)).stdout;
-    } finally {
-      await out.close();
-      await back.close();
-      await rm(dir, { recursive: true, force: true });
-    }
+    const unpack = [APT_HELPER, "cat-file", real];
+    // compressed lists shrink 4-10×: this size decompresses to well under GREP_ABOVE
+    if (size <= GREP_ABOVE / 8) return (await ctx.run(unpack, opts)).stdout;
+    return (await ctx.run(FIELD_GREP, { ...opts, okCodes: [0, 1], pipeFrom: unpack })).stdout;
   } catch (e) {
     return { reason: `${file} could not be read: ${e instanceof Error ? e.message : String(e)}` };
   }

@@ -45,3 +45,36 @@ test("which finds programs on PATH", async () => {
   assert.ok(await which("sh"));
   assert.equal(await which("rampart-no-such-program"), undefined);
 });
+
+test("pipeFrom: one program's output is the next one's input, process to process", async () => {
+  // 20 MB: more than a pipe holds, so both must run at once and nothing may be lost or read by us
+  const r = await run(["wc", "-c"], { pipeFrom: ["head", "-c", "20000000", "/dev/zero"] });
+  assert.equal(r.stdout.trim(), "20000000");
+  const lines = await run(["grep", "-c", "^b"], { pipeFrom: ["printf", "a\\nb1\\nb2\\nc\\n"] });
+  assert.equal(lines.stdout.trim(), "2");
+});
+
+test("pipeFrom: the producer's failure is an error with its own words; a missing producer is NOT_FOUND", async () => {
+  await assert.rejects(
+    run(["cat"], { pipeFrom: ["sh", "-c", "echo partial; echo broken archive >&2; exit 3"] }),
+    (e: unknown) => e instanceof RampartError && e.code === "EXEC" && /exit 3/.test(e.message) && /broken archive/.test(e.message),
+  );
+  await assert.rejects(
+    run(["cat"], { pipeFrom: ["rampart-no-such-program-xyz"] }),
+    (e: unknown) => e instanceof RampartError && e.code === "NOT_FOUND",
+  );
+  // the reader's own failure wins: it says what went wrong with the data
+  await assert.rejects(
+    run(["sh", "-c", "cat >/dev/null; exit 4"], { pipeFrom: ["printf", "x"] }),
+    (e: unknown) => e instanceof RampartError && /exit 4/.test(e.message),
+  );
+});
+
+test("pipeFrom: the timeout kills both programs", async () => {
+  const t = performance.now();
+  await assert.rejects(
+    run(["cat"], { pipeFrom: ["sleep", "30"], timeoutMs: 300 }),
+    (e: unknown) => e instanceof RampartError && e.code === "TIMEOUT",
+  );
+  assert.ok(performance.now() - t < 10_000);
+});
