@@ -636,6 +636,23 @@ describe("ssh checks on fixture roots", () => {
     });
   }
 
+  test("SSH-HOSTKEY-SIZE reads every key's size, with one ssh-keygen for all or, when a .pub is missing or unreadable, one per key", async () => {
+    const rsa = { "/etc/ssh/ssh_host_rsa_key": keys.rsa2048 };
+    const cloud = "HostKey /etc/ssh/ssh_host_rsa_key\n";
+    // all .pub files there: one process; the 2048-bit key is named
+    const all = get(await audit({ cloud, files: { ...rsa, "/etc/ssh/ssh_host_rsa_key.pub": keys.rsa2048pub } }), "SSH-HOSTKEY-SIZE");
+    assert.equal(all.status, "fail", JSON.stringify(all));
+    assert.match(JSON.stringify(all.observed), /ssh_host_rsa_key: RSA 2048/);
+    // the RSA key's .pub missing: ssh-keygen reads the private key itself
+    const noPub = get(await audit({ cloud, files: rsa }), "SSH-HOSTKEY-SIZE");
+    assert.equal(noPub.status, "fail", JSON.stringify(noPub));
+    assert.match(JSON.stringify(noPub.observed), /ssh_host_rsa_key: RSA 2048/);
+    // a .pub that is not a key (ssh-keygen would skip its line and shift the others): each key on its own
+    const junk = get(await audit({ cloud, files: { ...rsa, "/etc/ssh/ssh_host_rsa_key.pub": "not a key\n" } }), "SSH-HOSTKEY-SIZE");
+    assert.equal(junk.status, "fail", JSON.stringify(junk));
+    assert.match(JSON.stringify(junk.observed), /ssh_host_ed25519_key: ED25519 256.*ssh_host_rsa_key: RSA 2048/);
+  });
+
   test("PermitRootLogin in a Match for root is judged for root, with that line as source", async () => {
     const r = await audit({ mainTail: "Match User root\n  PermitRootLogin yes\n" });
     const o = get(r, "SSH-ROOT-LOGIN");
