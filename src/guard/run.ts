@@ -4,6 +4,7 @@
 // without systemd; cron @reboot) starts the same command as a detached process logging to a file.
 import { mkdirSync, openSync, writeFileSync } from "node:fs";
 import os from "node:os";
+import path from "node:path";
 import v8 from "node:v8";
 import type { Clock } from "../core/clock.js";
 import type { Logger } from "../core/logger.js";
@@ -12,6 +13,7 @@ import { type Runner, startDetached } from "../system/exec.js";
 import type { HostFs } from "../system/hostfs.js";
 import { keepAliveAddresses } from "../system/keepalive.js";
 import { hostAddresses, loggedInSources } from "../system/net.js";
+import { privateDirSync } from "../system/private.js";
 import { CONTROL_SOCKET } from "./control.js";
 import { GuardDaemon } from "./daemon.js";
 import { jailSpecs } from "./jail-specs.js";
@@ -37,9 +39,16 @@ export interface RunGuardOptions {
   stateFile?: string;
 }
 
-export function enforcerFor(policy: Policy, run: Runner): BanEnforcer {
-  // the daemon keeps one `nft -i` running for its ban batches (nft-session.ts)
-  return setBackendOf(policy.firewall.backend) === "ipset" ? new IpsetEnforcer(run) : new NftEnforcer(run, new NftSession());
+/**
+ * The daemon's enforcer. On nftables it keeps one `nft -i` running for its ban batches (nft-session.ts), whose
+ * transaction file lives in `runtimeDir`/nft (0700; the same file each time): a fixed place beside the control
+ * socket (/run/rampart under the unit), so a daemon killed -9 leaves nothing new behind.
+ */
+export function enforcerFor(policy: Policy, run: Runner, runtimeDir: string): BanEnforcer {
+  if (setBackendOf(policy.firewall.backend) === "ipset") return new IpsetEnforcer(run);
+  const dir = path.join(runtimeDir, "nft");
+  privateDirSync(dir);
+  return new NftEnforcer(run, new NftSession({ dir: { write: dir, nft: dir } }));
 }
 
 /** Start the daemon; resolves with it once it is reading. */
@@ -76,7 +85,7 @@ export async function startGuard(o: RunGuardOptions): Promise<{ daemon: GuardDae
     clock: o.clock,
     log: o.log,
     state,
-    enforcer: enforcerFor(o.policy, o.run),
+    enforcer: enforcerFor(o.policy, o.run, path.dirname(o.socketPath ?? CONTROL_SOCKET)),
     notifier: notifier.enabled ? notifier : undefined,
     socketPath: o.socketPath ?? CONTROL_SOCKET,
     ownAddresses: own,
