@@ -2,9 +2,10 @@
 // `guard test`, the benchmarks and the compat runner — goes through this one class, so there is one
 // definition of "a line". Fast and with bounded memory: each chunk is decoded once (up to its last
 // newline, in pieces of about 64 KiB that end at newlines, so a UTF-8 sequence is never cut) and split with
-// indexOf; lines are handed on as positions in the decoded piece (no string per line); the partial last line is carried to the next chunk. A line longer
-// than the cap is never accumulated: its bytes are dropped up to the next newline and it is reported once as
-// too long — a 1 GB line without a newline costs no memory, and its tail never becomes a line of its own.
+// indexOf; lines are handed on as positions in the decoded piece (no string per line); the partial last line
+// is carried to the next chunk. A line longer than the cap is never accumulated: its bytes are dropped up to
+// the next newline and it is reported once as too long — a 1 GB line without a newline costs no memory,
+// and its tail never becomes a line of its own.
 // Hand-written because readline is several times slower (an event and a string per line, no cap).
 // A chunk that is pure ASCII (the usual log) is decoded as latin1: the same string, but a plain copy —
 // several times cheaper than the UTF-8 decoder, which was a tenth of `guard test`'s time.

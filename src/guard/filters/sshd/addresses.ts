@@ -6,8 +6,6 @@
 // any filter state may share them.
 import { canonicalV4Value, formatIp, tryParseIp } from "../../../core/ip.js";
 
-export { canonicalV4Value };
-
 // Caches hold FRESH strings (never slices of a line): a slice would keep its whole input chunk alive.
 // IPv4: direct-mapped by a hash of the address (two array reads per hit, cheaper than a Map lookup on
 // the hot path); a colliding address just replaces the slot's entry.

@@ -11,7 +11,8 @@ import { RampartError } from "../../../core/errors.js";
 import { type Envelope, envelopeTime, newEnvelope, parseBracketEnvelopeAt, parseEnvelopeAt } from "../../envelope.js";
 import { SyslogTime } from "../../time.js";
 import type { Filter, FilterFactory, FilterParams, FilterState, FilterStateOptions, MatchResult } from "../types.js";
-import { addressAt, canonicalV4Value } from "./addresses.js";
+import { canonicalV4Value } from "../../../core/ip.js";
+import { addressAt } from "./addresses.js";
 import { type Conn, connAddress, Connections, pidOf, textHash } from "./connections.js";
 import {
   CONNECTION_RULES,
