@@ -16,6 +16,12 @@ export interface Logger {
   error(msg: string, fields?: LogFields): void;
   /** a logger that adds these fields to every line (e.g. { jail: "sshd" }) */
   child(fields: LogFields): Logger;
+  /**
+   * Run fn; the lines logged meanwhile (through this logger or any of its relatives) are written at its end
+   * in one write, in order. For a burst (the guard's ban lines of one kernel transaction: one synchronous
+   * write each cost ~12 µs a ban in a flood); the text is the same as when written one by one.
+   */
+  batch<T>(fn: () => T): T;
 }
 
 export interface LoggerOptions {
@@ -27,10 +33,20 @@ export interface LoggerOptions {
   now?: () => number;
 }
 
-export function createLogger(options: LoggerOptions = {}, bound: LogFields = {}): Logger {
+/** Where a logger and its children write, and the lines held while a batch runs. */
+interface Output {
+  write: (line: string) => void;
+  held: string[] | undefined;
+}
+
+export function createLogger(options: LoggerOptions = {}, bound: LogFields = {}, output?: Output): Logger {
   const format = options.format ?? "text";
   const min = rank[options.level ?? "info"];
-  const write = options.write ?? ((line: string) => process.stderr.write(line));
+  const out: Output = output ?? { write: options.write ?? ((line: string) => process.stderr.write(line)), held: undefined };
+  const write = (line: string) => {
+    if (out.held) out.held.push(line);
+    else out.write(line);
+  };
   const color = options.color ?? (process.stderr.isTTY === true && !process.env.NO_COLOR);
   const now = options.now ?? Date.now;
 
@@ -62,7 +78,18 @@ export function createLogger(options: LoggerOptions = {}, bound: LogFields = {})
     info: (m, f) => emit("info", m, f),
     warn: (m, f) => emit("warn", m, f),
     error: (m, f) => emit("error", m, f),
-    child: (fields) => createLogger(options, { ...bound, ...fields }),
+    child: (fields) => createLogger(options, { ...bound, ...fields }, out),
+    batch: (fn) => {
+      if (out.held) return fn(); // inside a batch already: its end writes
+      out.held = [];
+      try {
+        return fn();
+      } finally {
+        const lines = out.held;
+        out.held = undefined;
+        if (lines.length) out.write(lines.join(""));
+      }
+    },
   };
 }
 

@@ -269,19 +269,22 @@ export class BanBook {
     this.retryMs = RETRY_MIN_MS;
     for (const k of removes) this.loaded.delete(k);
     const done = performance.now();
-    for (const [t, a] of adds) {
-      const reason = refusedBy.get(t);
-      if (reason !== undefined) {
-        this.d.state.quarantine(t, `the kernel refused it: ${reason}`);
-        const why = this.refuse(t, `the kernel refused it: ${reason}`);
-        for (const p of a.p) p.done?.(why);
-        continue;
+    // one write for the batch's log lines (a line per ban, the same text)
+    this.d.log.batch(() => {
+      for (const [t, a] of adds) {
+        const reason = refusedBy.get(t);
+        if (reason !== undefined) {
+          this.d.state.quarantine(t, `the kernel refused it: ${reason}`);
+          const why = this.refuse(t, `the kernel refused it: ${reason}`);
+          for (const p of a.p) p.done?.(why);
+          continue;
+        }
+        const last = a.p[a.p.length - 1] as Pending;
+        this.loaded.set(t, last.cidr, last.record.expiresAt);
+        for (const p of a.p) this.landed(p, done);
       }
-      const last = a.p[a.p.length - 1] as Pending;
-      this.loaded.set(t, last.cidr, last.record.expiresAt);
-      for (const p of a.p) this.landed(p, done);
-    }
-    for (const p of settled) this.landed(p, done);
+      for (const p of settled) this.landed(p, done);
+    });
   }
 
   private landed(p: Pending, done: number): void {

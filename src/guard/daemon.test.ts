@@ -7,7 +7,7 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { after, test } from "node:test";
 import { systemClock } from "../core/clock.js";
-import { silentLogger } from "../core/logger.js";
+import { createLogger, silentLogger } from "../core/logger.js";
 import { policySchema } from "../policy/schema.js";
 import { HostFs } from "../system/hostfs.js";
 import { callGuard } from "./control.js";
@@ -35,7 +35,7 @@ function setup(name: string) {
     const daemon = new GuardDaemon({ policy, fs: new HostFs("/"), clock: systemClock, log: silentLogger, state, enforcer, socketPath });
     return { daemon, state };
   };
-  return { log, socketPath, make };
+  return { log, socketPath, make, policy };
 }
 
 async function until(cond: () => boolean | Promise<boolean>, ms = 5000): Promise<void> {
@@ -169,6 +169,91 @@ test("the sweep puts back bans the kernel lost (a firewall rollback replaced the
     assert.ok(kernel.kernel.has("198.51.100.42"));
     const left = kernel.kernel.get("198.51.100.42") ?? 0;
     assert.ok(left > 3500 && left <= 3600, "with its remaining time");
+  } finally {
+    await daemon.stop();
+    state.close();
+  }
+});
+
+test("one big read: a ban goes to the kernel, and its answer is handled, while the rest of the read waits", async () => {
+  const s = setup("slices");
+  const kernel = new MemoryEnforcer();
+  let linesAtApply: number | undefined;
+  let linesAtLanded: number | undefined;
+  const apply = kernel.apply.bind(kernel);
+  kernel.apply = async (bans, remove) => {
+    if (bans.length) linesAtApply ??= daemon.status().lines;
+    return apply(bans, remove);
+  };
+  const state = GuardState.open(path.join(dir, "slices.db"), silentLogger);
+  const log = createLogger({
+    write: (l) => {
+      if (l.includes("banned 198.51.100.50")) linesAtLanded ??= daemon.status().lines;
+    },
+  });
+  const daemon = new GuardDaemon({
+    policy: s.policy,
+    fs: new HostFs("/"),
+    clock: systemClock,
+    log,
+    state,
+    enforcer: kernel,
+    socketPath: s.socketPath,
+  });
+  await daemon.start();
+  try {
+    // three failures, then ~2,000 other lines: ~220 KB, one read of the file source
+    const other = `${iso()} web1 CRON[77]: pam_unix(cron:session): session opened for user root(uid=0) by (uid=0)\n`;
+    const total = 3 + 2000;
+    appendFileSync(s.log, fail("198.51.100.50").repeat(3) + other.repeat(2000));
+    await until(() => daemon.status().lines === total && kernel.kernel.has("198.51.100.50"));
+    assert.ok(linesAtApply !== undefined && linesAtApply < total / 2, `the ban reached the kernel after ${linesAtApply} of ${total} lines`);
+    assert.ok(linesAtLanded !== undefined && linesAtLanded < total / 2, `the ban was seen landed after ${linesAtLanded} of ${total} lines`);
+  } finally {
+    await daemon.stop();
+    state.close();
+  }
+});
+
+test("the periodic sweep waits while a flood is read, runs at most maxDelay late, and resumes after", async () => {
+  const s = setup("sweepflood");
+  const sweeps: number[] = [];
+  const kernel = new MemoryEnforcer();
+  const list = kernel.list.bind(kernel);
+  kernel.list = async () => {
+    sweeps.push(performance.now());
+    return list();
+  };
+  const state = GuardState.open(path.join(dir, "sweepflood.db"), silentLogger);
+  const daemon = new GuardDaemon({
+    policy: s.policy,
+    fs: new HostFs("/"),
+    clock: systemClock,
+    log: silentLogger,
+    state,
+    enforcer: kernel,
+    socketPath: s.socketPath,
+    sweepSchedule: { everyMs: 100, floodLinesPerSec: 5_000, maxDelayMs: 1_000 },
+  });
+  await daemon.start();
+  try {
+    const other = `${iso()} web1 CRON[77]: pam_unix(cron:session): session opened for user root(uid=0) by (uid=0)\n`;
+    // quiet: a sweep every ~100 ms
+    let t0 = performance.now();
+    await new Promise((r) => setTimeout(r, 600));
+    const quiet = sweeps.filter((t) => t >= t0).length;
+    assert.ok(quiet >= 3, `${quiet} sweeps in 600 quiet ms`);
+    // a flood of ~40,000 lines/s for 2.5 s: the sweep waits, but not more than a second
+    t0 = performance.now();
+    const flood = setInterval(() => appendFileSync(s.log, other.repeat(2000)), 50);
+    await new Promise((r) => setTimeout(r, 2500));
+    clearInterval(flood);
+    const t1 = performance.now();
+    const during = sweeps.filter((t) => t >= t0 + 300 && t < t1);
+    assert.ok(during.length >= 1 && during.length <= 4, `${during.length} sweeps during the flood (quiet: one per 100 ms)`);
+    // after it, sweeps resume
+    await new Promise((r) => setTimeout(r, 600));
+    assert.ok(sweeps.filter((t) => t >= t1).length >= 2, "sweeps after the flood");
   } finally {
     await daemon.stop();
     state.close();

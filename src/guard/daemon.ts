@@ -22,6 +22,7 @@ import { renderMetrics } from "./metrics.js";
 import type { GuardStatus } from "./status.js";
 import type { Notifier } from "./notify.js";
 import { type AcceptRules, acceptDecision } from "./share/accept.js";
+import { SWEEP_SCHEDULE, SweepSchedule, type SweepScheduleOptions } from "./sweep-schedule.js";
 import type { Decision, DecisionSink } from "./share/types.js";
 import { openSource } from "./sources/open.js";
 import type { LineSink, LogSource } from "./sources/types.js";
@@ -53,6 +54,8 @@ export interface GuardDeps {
   journalArgs?: string[];
   /** fleet share (guard.share): local decisions are handed to it, queued, never awaited */
   share?: DecisionSink | undefined;
+  /** when the periodic sweep runs (default SWEEP_SCHEDULE: every 30 s, put off during a flood) */
+  sweepSchedule?: SweepScheduleOptions;
 }
 
 interface JailRuntime {
@@ -168,7 +171,17 @@ export class GuardDaemon {
       if (st.state === "missing") this.d.log.warn(`log source ${st.target} does not exist yet: waiting for it`, { source: key });
       else this.d.log.info(`reading ${st.target}`, { source: key, kind: st.kind });
     }
-    this.sweepTimer = setInterval(() => void this.sweep(), 30_000);
+    const o = this.d.sweepSchedule ?? SWEEP_SCHEDULE;
+    const schedule = new SweepSchedule(o, performance.now());
+    let seen = this.lines;
+    this.sweepTimer = setInterval(
+      () => {
+        const read = this.lines - seen;
+        seen = this.lines;
+        if (schedule.tick(performance.now(), read)) void this.sweep();
+      },
+      Math.min(1000, o.everyMs),
+    );
     this.sweepTimer.unref?.();
   }
 
@@ -296,7 +309,7 @@ export class GuardDaemon {
     }
   }
 
-  /** Every 30 s: old sessions forgotten; the kernel made to match the state. */
+  /** Every 30 s (later during a flood: sweep-schedule.ts): old sessions forgotten; the kernel made to match the state. */
   async sweep(): Promise<number> {
     const now = this.d.clock.now();
     for (const [a, seen] of this.sessions) {
