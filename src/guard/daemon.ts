@@ -179,6 +179,7 @@ export class GuardDaemon {
         const read = this.lines - seen;
         seen = this.lines;
         if (schedule.tick(performance.now(), read)) void this.sweep();
+        else if (!schedule.flooded) this.d.state.tidy();
       },
       Math.min(1000, o.everyMs),
     );

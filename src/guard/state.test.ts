@@ -143,3 +143,30 @@ test("a checkpoint's bans and position are one: what a crash leaves is both or n
     state.close();
   }
 });
+
+test("ban_log is folded by tidy() (the daemon's quiet moments), not by a flood's adds — unless it grows past its bound", () => {
+  const file = path.join(dir, "fold.db");
+  const now = Date.now();
+  const state = GuardState.open(file, silentLogger);
+  const sql = new Database(file, { readonly: true });
+  const logged = () => (sql.prepare("SELECT count(*) AS n FROM ban_log").get() as { n: number }).n;
+  try {
+    const many = (from: number, n: number) =>
+      Array.from({ length: n }, (_, i) => ban(`10.${(from + i) >> 16}.${((from + i) >> 8) & 255}.${(from + i) & 255}`, now, 600));
+    for (let i = 0; i < 10; i++) state.addBans(many(i * 1000, 1000));
+    assert.equal(logged(), 10_000, "a flood's adds leave the rows in ban_log");
+    assert.equal(state.activeCount(now), 10_000);
+    state.tidy();
+    assert.equal(logged(), 0, "tidy folds them");
+    assert.equal((sql.prepare("SELECT count(*) AS n FROM bans").get() as { n: number }).n, 10_000);
+    state.addBans(many(20_000, 100));
+    state.tidy();
+    assert.equal(logged(), 100, "a short log waits for more");
+    state.addBans(many(30_000, 70_000));
+    assert.ok(logged() < 65_536, `the log is bounded (${logged()} rows)`);
+    assert.equal(state.activeCount(now), 80_100);
+  } finally {
+    sql.close();
+    state.close();
+  }
+});

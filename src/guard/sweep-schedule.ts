@@ -21,6 +21,8 @@ export class SweepSchedule {
   /** sweeps put off because of a flood (each due sweep counted once) */
   deferred = 0;
   private deferring = false;
+  /** was a flood being read at the last tick? (other upkeep waits for it too: state.ts's fold) */
+  flooded = false;
   private last: number;
 
   constructor(
@@ -33,10 +35,10 @@ export class SweepSchedule {
 
   /** About once a second: should the sweep run now? `lines`: lines read since the last call. */
   tick(now: number, lines: number): boolean {
-    const perSec = (lines * 1000) / Math.max(1, now - this.last);
+    this.flooded = (lines * 1000) / Math.max(1, now - this.last) >= this.o.floodLinesPerSec;
     this.last = now;
     if (now < this.due) return false;
-    if (perSec >= this.o.floodLinesPerSec && now < this.due + this.o.maxDelayMs) {
+    if (this.flooded && now < this.due + this.o.maxDelayMs) {
       if (!this.deferring) this.deferred++;
       this.deferring = true;
       return false;
