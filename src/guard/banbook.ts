@@ -210,7 +210,7 @@ export class BanBook {
       get: (t: string) => added.get(t) ?? (removes.has(t) ? undefined : this.loaded.get(t)),
       covering: (c: Cidr) => added.covering(c) ?? this.loaded.covering(c, removes),
       inside: (c: Cidr) => [...added.inside(c), ...this.loaded.inside(c).filter(([k]) => !removes.has(k))],
-      set: (t: string, c: Cidr, e: number) => added.set(t, c, e),
+      set: (t: string, e: number) => added.set(t, e),
       delete: (t: string) => {
         added.delete(t);
         if (this.loaded.has(t)) removes.add(t);
@@ -224,8 +224,8 @@ export class BanBook {
         continue;
       }
       const same = view.get(t);
-      if (same) {
-        if (same.expiresAt >= p.record.expiresAt) {
+      if (same !== undefined) {
+        if (same >= p.record.expiresAt) {
           settled.push(p);
           continue;
         }
@@ -234,13 +234,13 @@ export class BanBook {
           a.ban.timeoutSec = timeoutSec;
           a.p.push(p);
         } else adds.set(t, { ban: { target: t, timeoutSec, refresh: true }, p: [p] });
-        view.set(t, p.cidr, p.record.expiresAt);
+        view.set(t, p.record.expiresAt);
         continue;
       }
       const cover = view.covering(p.cidr);
-      if (cover) {
+      if (cover !== undefined) {
         // the kernel already drops it; it is loaded itself when the broader ban ends first
-        if (p.record.expiresAt > cover.expiresAt) this.revealLater(cover.expiresAt);
+        if (p.record.expiresAt > cover) this.revealLater(cover);
         settled.push(p);
         continue;
       }
@@ -249,10 +249,10 @@ export class BanBook {
         if (held) settled.push(...held.p);
         adds.delete(k);
         view.delete(k);
-        if (inner.expiresAt > p.record.expiresAt) this.revealLater(p.record.expiresAt);
+        if (inner > p.record.expiresAt) this.revealLater(p.record.expiresAt);
       }
       adds.set(t, { ban: { target: t, timeoutSec, refresh: false }, p: [p] });
-      view.set(t, p.cidr, p.record.expiresAt);
+      view.set(t, p.record.expiresAt);
     }
 
     let refusedBy: Map<string, string>;
@@ -280,7 +280,7 @@ export class BanBook {
           continue;
         }
         const last = a.p[a.p.length - 1] as Pending;
-        this.loaded.set(t, last.cidr, last.record.expiresAt);
+        this.loaded.set(t, last.record.expiresAt);
         for (const p of a.p) this.landed(p, done);
       }
       for (const p of settled) this.landed(p, done);
@@ -420,11 +420,11 @@ export class BanBook {
     const want = new ElementView();
     for (const { record: r, cidr } of [...rows].sort((a, b) => a.cidr.prefix - b.cidr.prefix)) {
       const cover = want.covering(cidr);
-      if (cover) {
-        if (r.expiresAt > cover.expiresAt) this.revealLater(cover.expiresAt);
+      if (cover !== undefined) {
+        if (r.expiresAt > cover) this.revealLater(cover);
         continue;
       }
-      want.set(r.target, cidr, r.expiresAt);
+      want.set(r.target, r.expiresAt);
     }
     return want;
   }
@@ -451,9 +451,9 @@ export class BanBook {
     const backend = this.d.enforcer.backend;
     const queued = new Set(this.pending.map((p) => p.record.target));
     const adds: KernelBan[] = [];
-    for (const [t, w] of want.entries()) {
+    for (const [t, end] of want.entries()) {
       if (queued.has(t)) continue;
-      const timeoutSec = kernelTimeout(w.expiresAt, now, backend) as number;
+      const timeoutSec = kernelTimeout(end, now, backend) as number;
       const left = inKernel.get(t);
       const has = inKernel.has(t);
       // a ban longer than the kernel's largest timeout: refreshed when the kernel's copy has < 2 sweeps left
@@ -495,7 +495,7 @@ export class BanBook {
 
   private resetView(want: ElementView, inKernel: Map<string, number | undefined>): void {
     this.loaded = new ElementView();
-    for (const [t, w] of want.entries()) if (inKernel.has(t)) this.loaded.set(t, w.cidr, w.expiresAt);
+    for (const [t, end] of want.entries()) if (inKernel.has(t)) this.loaded.set(t, end);
   }
 
   async sweep(): Promise<number> {
@@ -548,77 +548,77 @@ interface Valid {
   cidr: Cidr;
 }
 
-interface Element {
-  cidr: Cidr;
-  expiresAt: number;
-}
-
 /**
- * Elements of a ban set by canonical text, with the prefix lengths in use per family, so "is there a broader
- * element holding this one" is one map lookup per length in use (usually one or two), not a scan.
+ * Elements of a ban set by canonical text → end (ms), with the prefix lengths in use per family, so "is there
+ * a broader element holding this one" is one map lookup per length in use (usually one or two), not a scan.
+ * Only the end is kept per element (a parsed prefix and its bigint were ~80 bytes a ban, 2 MiB of a flood's
+ * 22,000): family and length are read from the text, which is canonical (the gate made it).
  */
 class ElementView {
-  private readonly map = new Map<string, Element>();
+  private readonly map = new Map<string, number>();
   private readonly lengths: Record<4 | 6, Map<number, number>> = { 4: new Map(), 6: new Map() };
-
-  clone(): ElementView {
-    const v = new ElementView();
-    for (const [k, e] of this.map) v.set(k, e.cidr, e.expiresAt);
-    return v;
-  }
 
   has(target: string): boolean {
     return this.map.has(target);
   }
 
-  get(target: string): Element | undefined {
+  /** the element's end, if it is there */
+  get(target: string): number | undefined {
     return this.map.get(target);
   }
 
-  entries(): IterableIterator<[string, Element]> {
+  entries(): IterableIterator<[string, number]> {
     return this.map.entries();
   }
 
-  set(target: string, cidr: Cidr, expiresAt: number): void {
+  set(target: string, expiresAt: number): void {
     if (!this.map.has(target)) {
-      const m = this.lengths[cidr.family];
-      m.set(cidr.prefix, (m.get(cidr.prefix) ?? 0) + 1);
+      const s = shape(target);
+      const m = this.lengths[s.family];
+      m.set(s.prefix, (m.get(s.prefix) ?? 0) + 1);
     }
-    this.map.set(target, { cidr, expiresAt });
+    this.map.set(target, expiresAt);
   }
 
   delete(target: string): void {
-    const e = this.map.get(target);
-    if (!e) return;
-    this.map.delete(target);
-    const m = this.lengths[e.cidr.family];
-    const n = (m.get(e.cidr.prefix) ?? 1) - 1;
-    if (n <= 0) m.delete(e.cidr.prefix);
-    else m.set(e.cidr.prefix, n);
+    if (!this.map.delete(target)) return;
+    const s = shape(target);
+    const m = this.lengths[s.family];
+    const n = (m.get(s.prefix) ?? 1) - 1;
+    if (n <= 0) m.delete(s.prefix);
+    else m.set(s.prefix, n);
   }
 
-  /** An element strictly broader than c that contains it (not one of `except`). */
-  covering(c: Cidr, except?: ReadonlySet<string>): Element | undefined {
+  /** The end of an element strictly broader than c that contains it (not one of `except`). */
+  covering(c: Cidr, except?: ReadonlySet<string>): number | undefined {
     for (const len of this.lengths[c.family].keys()) {
       if (len >= c.prefix) continue;
       const key = formatCidr(cidrOf({ family: c.family, value: c.value }, len));
       const hit = this.map.get(key);
-      if (hit && !except?.has(key)) return hit;
+      if (hit !== undefined && !except?.has(key)) return hit;
     }
     return undefined;
   }
 
-  /** Elements strictly inside c (a scan, only when narrower elements of that family exist). */
-  inside(c: Cidr): [string, Element][] {
+  /** Elements strictly inside c, with their ends (a scan, only when narrower elements of that family exist). */
+  inside(c: Cidr): [string, number][] {
     if (![...this.lengths[c.family].keys()].some((l) => l > c.prefix)) return [];
-    const out: [string, Element][] = [];
+    const out: [string, number][] = [];
     const net = formatCidr(c);
     for (const [k, e] of this.map) {
-      if (e.cidr.family !== c.family || e.cidr.prefix <= c.prefix) continue;
-      if (formatCidr(cidrOf({ family: c.family, value: e.cidr.value }, c.prefix)) === net) out.push([k, e]);
+      const s = shape(k);
+      if (s.family !== c.family || s.prefix <= c.prefix) continue;
+      if (formatCidr(cidrOf({ family: c.family, value: parseCidr(k).value }, c.prefix)) === net) out.push([k, e]);
     }
     return out;
   }
+}
+
+/** Family and prefix length of a canonical element text ("198.51.100.7", "2001:db8::/64"), without parsing it. */
+function shape(target: string): { family: 4 | 6; prefix: number } {
+  const family = target.includes(":") ? 6 : 4;
+  const slash = target.indexOf("/");
+  return { family, prefix: slash < 0 ? (family === 4 ? 32 : 128) : Number(target.slice(slash + 1)) };
 }
 
 /** The kernel's own words from a failed nft/ipset run: the first "Error:" line, else the message. */
