@@ -257,3 +257,44 @@ test("a kernel without the sets is retried with backoff and nothing is lost", as
     await g.stop();
   }
 });
+
+test("bans decided while a batch is in flight go as one batch when it is answered, each in the state before the kernel", async () => {
+  const kernel = new MemoryEnforcer();
+  const g = await guard({ kernel });
+  try {
+    const apply = kernel.apply.bind(kernel);
+    const calls: string[][] = [];
+    let release: (() => void) | undefined;
+    kernel.apply = async (bans, remove) => {
+      calls.push(bans.map((b) => b.target));
+      for (const b of bans) assert.ok(g.state.activeBan(b.target, Date.now()), `${b.target} reached the kernel before the state`);
+      if (calls.length === 1) await new Promise<void>((r) => (release = r)); // the first batch waits for its answer
+      return apply(bans, remove);
+    };
+    const ban = (target: string) => {
+      const now = Date.now();
+      const r = g.daemon.book.commit({
+        target,
+        jail: "sshd",
+        reason: "t",
+        origin: "h",
+        startedAt: now,
+        expiresAt: now + 60_000,
+        offense: 1,
+      });
+      assert.ok("landing" in r);
+      return r.landing;
+    };
+    const first = ban("198.51.100.1");
+    await new Promise((r) => setImmediate(r));
+    assert.deepEqual(calls, [["198.51.100.1"]], "in flight");
+    const rest = [ban("198.51.100.2")];
+    await new Promise((r) => setImmediate(r)); // a flush started meanwhile waits for the one in flight
+    rest.push(ban("198.51.100.3"));
+    (release as () => void)(); // answered in the same turn as the last decision
+    await Promise.all([first, ...rest]);
+    assert.deepEqual(calls, [["198.51.100.1"], ["198.51.100.2", "198.51.100.3"]]);
+  } finally {
+    await g.stop();
+  }
+});
