@@ -51,13 +51,14 @@ const element = (target: string) => formatCidr(parseCidr(target));
  * One command per set for many elements (`add element inet rampart rampart_ban_v4 { a timeout 60s, b }`):
  * half the bytes of one command per element for nft to read and parse.
  */
-function grouped(items: { target: string; text: string }[], verb: "add" | "delete"): string[] {
-  // per set, one entry per element (a delete naming an element twice fails the whole transaction)
+function grouped(items: { target: string; suffix: string }[], verb: "add" | "delete"): string[] {
+  // per set, one entry per element (a delete naming an element twice fails the whole transaction); each
+  // target parsed once
   const bySet = new Map<string, Map<string, string>>();
   for (const i of items) {
     const p = placed(i.target);
     const els = bySet.get(p.set) ?? new Map<string, string>();
-    els.set(p.element, i.text);
+    els.set(p.element, `${p.element}${i.suffix}`);
     bySet.set(p.set, els);
   }
   return [...bySet].map(([set, els]) => `${verb} element ${NFT_FAMILY} ${NFT_TABLE} ${set} { ${[...els.values()].join(", ")} }`);
@@ -68,11 +69,11 @@ function gone(targets: string[]): string[] {
   if (targets.length === 0) return [];
   return [
     ...grouped(
-      targets.map((t) => ({ target: t, text: `${placed(t).element} timeout 1s` })),
+      targets.map((t) => ({ target: t, suffix: " timeout 1s" })),
       "add",
     ),
     ...grouped(
-      targets.map((t) => ({ target: t, text: placed(t).element })),
+      targets.map((t) => ({ target: t, suffix: "" })),
       "delete",
     ),
   ];
@@ -107,7 +108,7 @@ export class NftEnforcer implements BanEnforcer {
     const lines = (some: KernelBan[]) => [
       ...gone(some.filter((b) => b.refresh).map((b) => b.target)),
       ...grouped(
-        some.map((b) => ({ target: b.target, text: `${placed(b.target).element}${b.timeoutSec > 0 ? ` timeout ${b.timeoutSec}s` : ""}` })),
+        some.map((b) => ({ target: b.target, suffix: b.timeoutSec > 0 ? ` timeout ${b.timeoutSec}s` : "" })),
         "add",
       ),
     ];
