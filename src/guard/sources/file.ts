@@ -4,8 +4,8 @@
 // restart without counting old lines twice; starts at the end on first run. Bytes go through the one
 // LineSplitter in 256 KiB reads, handed on in slices with a turn of the event loop between them; the
 // persisted offset is the start of the first line not yet delivered, saved once per MiB of a flood and when
-// the reading stops, so a crash re-reads at most that MiB (one chunk of saves), and a line over the cap is
-// dropped whole, never split.
+// the reading stops, so a crash re-reads at most that MiB, and a line over the cap is dropped whole, never
+// split.
 import { type FSWatcher, watch } from "node:fs";
 import { type FileHandle, open, stat } from "node:fs/promises";
 import { LineSplitter } from "../lines.js";
