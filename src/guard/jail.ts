@@ -89,7 +89,8 @@ export class Jail {
   private readonly parsed = new Map<string, Parsed>();
   /** target → number of bans so far (the repeat-offender rule) */
   private readonly offences = new Map<string, number>();
-  private readonly bans = new Map<string, ActiveBan>();
+  /** target → end (ms) of its ban in force (the offence is in `offences`: one object less a ban) */
+  private readonly bans = new Map<string, number>();
 
   constructor(
     options: JailOptions,
@@ -141,9 +142,9 @@ export class Jail {
     }
     const now = this.clock.now();
     if (time < now - this.o.findtimeMs) return { action: "ignored", address: canonical, reason: "too-old" };
-    const ban = this.bans.get(target);
-    if (ban) {
-      if (ban.until > now) return { action: "ignored", address: canonical, reason: "banned" };
+    const bannedUntil = this.bans.get(target);
+    if (bannedUntil !== undefined) {
+      if (bannedUntil > now) return { action: "ignored", address: canonical, reason: "banned" };
       this.bans.delete(target);
     }
 
@@ -169,7 +170,7 @@ export class Jail {
     this.evict(this.offences);
     const durationMs = this.banDuration(offence);
     const until = now + durationMs;
-    this.bans.set(target, { target, until, offence });
+    this.bans.set(target, until);
     this.pruneBans(now);
     return { action: "ban", target, address: canonical, failures: times.length, offence, durationMs, until };
   }
@@ -243,8 +244,9 @@ export class Jail {
 
   /** The active ban of a target, if any. */
   banOf(target: string): ActiveBan | undefined {
-    const b = this.bans.get(target);
-    return b && b.until > this.clock.now() ? b : undefined;
+    const until = this.bans.get(target);
+    if (until === undefined || until <= this.clock.now()) return undefined;
+    return { target, until, offence: this.offences.get(target) ?? 1 };
   }
 
   /** Lift a ban by hand (its offence count stays, for the repeat-offender rule). */
@@ -256,8 +258,7 @@ export class Jail {
   restore(entries: readonly { target: string; offences: number; until?: number }[]): void {
     for (const e of entries) {
       this.offences.set(e.target, e.offences);
-      if (e.until !== undefined && e.until > this.clock.now())
-        this.bans.set(e.target, { target: e.target, until: e.until, offence: e.offences });
+      if (e.until !== undefined && e.until > this.clock.now()) this.bans.set(e.target, e.until);
     }
     this.evict(this.offences);
   }
@@ -277,7 +278,7 @@ export class Jail {
 
   private pruneBans(now: number): void {
     if (this.bans.size <= this.o.maxTracked) return;
-    for (const [k, b] of this.bans) if (b.until <= now) this.bans.delete(k);
+    for (const [k, until] of this.bans) if (until <= now) this.bans.delete(k);
   }
 }
 
