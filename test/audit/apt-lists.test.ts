@@ -3,6 +3,7 @@
 // asked only when a pin can change the answer; and, on a Debian machine, the same answer as
 // `apt-get -s dist-upgrade` for every package it would upgrade.
 import assert from "node:assert/strict";
+import { randomBytes } from "node:crypto";
 import { existsSync } from "node:fs";
 import { describe, test } from "node:test";
 import { gzipSync } from "node:zlib";
@@ -144,6 +145,88 @@ describe("pending updates from the package lists", () => {
       await cleanup();
     }
   });
+});
+
+/** n filler paragraphs of ≈ 700 bytes of incompressible text: a list large enough for readList to grep */
+function filler(prefix: string, n: number): string {
+  const out: string[] = [];
+  for (let i = 0; i < n; i++) out.push(`${offer(`${prefix}-${i}`, "1.0-1")} ${randomBytes(320).toString("hex")}\n`);
+  return out.join("\n");
+}
+
+test("large lists are grepped for the installed packages' paragraphs (plain and through apt-helper), by fields where a paragraph's order needs it", {
+  skip: existsSync(APT_HELPER) ? false : "apt-helper is not installed",
+}, async () => {
+  const { writeFile } = await import("node:fs/promises");
+  const pkgs = [
+    installed("alpha", "1.0-1"),
+    installed("libstdc++6", "12.2.0-14"),
+    installed("python3.11", "3.11.2-6"),
+    installed("spaced", "2.0-1"),
+    installed("zeta", "5.0-1"),
+    installed("gamma", "1.0-1"),
+  ];
+  // zeta's Architecture comes after eleven other fields: beyond the lines kept after its Package line
+  const late = `Package: zeta\nVersion: 5.0-2\n${Array.from({ length: 11 }, (_, i) => `X-Field-${i}: x\n`).join("")}Architecture: amd64\n`;
+  const { root, cleanup } = await buildRoot({
+    "/var/lib/dpkg/status": pkgs.join("\n"),
+    [`${L}/deb.debian.org_debian_dists_bookworm_InRelease`]: release("Origin: Debian\nLabel: Debian\nSuite: oldstable\nVersion: 12.12\n"),
+    [`${L}/deb.debian.org_debian-security_dists_bookworm-security_InRelease`]: release(
+      "Origin: Debian\nLabel: Debian-Security\nSuite: oldstable-security\nVersion: 12\n",
+    ),
+  });
+  try {
+    const big = [
+      filler("a", 6000),
+      offer("alpha", "1.0-2"),
+      offer("alpha-dev", "9.0-1"), // a longer name: not alpha's
+      offer("libstdc++6", "12.2.0-14+deb12u1"),
+      offer("libstdcxx6", "99"), // "+" is not a pattern here
+      offer("python3.11", "3.11.2-6+deb12u1"),
+      offer("python3x11", "99"),
+      "Package:   spaced  \nVersion: 2.0-2\nArchitecture: amd64\n",
+      late,
+      filler("b", 6000),
+    ].join("\n");
+    assert.ok(big.length > 8 * 1024 * 1024, `${big.length}`);
+    await writeFile(`${root}${L}/deb.debian.org_debian_dists_bookworm_main_binary-amd64_Packages`, big);
+    const sec = gzipSync(`${filler("c", 600)}\n${offer("gamma", "1.0-1+deb12u1")}`);
+    assert.ok(sec.length > 128 * 1024, `${sec.length}`);
+    await writeFile(`${root}${L}/deb.debian.org_debian-security_dists_bookworm-security_main_binary-amd64_Packages.gz`, sec);
+    const calls: string[] = [];
+    const recording: Runner = (argv, options) => {
+      calls.push([...(options?.pipeFrom ?? []), "|", ...argv].join(" "));
+      return run(argv, options);
+    };
+    const r = await pendingFromLists(ctxFor({ root, run: recording }), undefined);
+    assert.ok(r.ok, JSON.stringify(r));
+    assert.deepEqual(
+      r.pending.map((p) => `${p.name} ${p.to}${p.security ? " (security)" : ""}`),
+      [
+        "alpha 1.0-2",
+        "gamma 1.0-1+deb12u1 (security)",
+        "libstdc++6 12.2.0-14+deb12u1",
+        "python3.11 3.11.2-6+deb12u1",
+        "spaced 2.0-2",
+        "zeta 5.0-2",
+      ],
+    );
+    const pattern = "^Package:[[:blank:]]*(alpha|libstdc\\+\\+6|python3\\.11|spaced|zeta|gamma)[[:blank:]]*$";
+    const picked = calls.filter((c) => c.includes(`| grep -a -E -A10 -e ${pattern}`));
+    assert.equal(picked.length, 2, calls.join("\n"));
+    assert.ok(
+      picked.some((c) => c.startsWith(`${APT_HELPER} cat-file `)),
+      calls.join("\n"),
+    );
+    // zeta's paragraph was cut before its Architecture: the plain list again, by fields
+    assert.ok(
+      calls.some((c) => /^\| grep -a -e \^Package: -e \^Version: -e \^Architecture: .*amd64_Packages$/.test(c)),
+      calls.join("\n"),
+    );
+    assert.equal(calls.length, 3, calls.join("\n"));
+  } finally {
+    await cleanup();
+  }
 });
 
 const DEBIAN = existsSync("/usr/bin/apt-get") && existsSync("/var/lib/dpkg/status") && existsSync(L);
