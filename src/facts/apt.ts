@@ -6,8 +6,12 @@
 // parallel with the rest; its parsed result is cached in /var/cache/rampart/apt-simulation.json keyed on the
 // size and mtime of every input apt reads — dpkg status, the package lists, sources and preferences — so a
 // repeated audit skips apt entirely until one of them changes), and the APT configuration with provenance: every /etc/apt/apt.conf.d/* file
-// parsed in apt's own order so each value names the file:line that set it, cross-checked on the live system
-// against `apt-config dump` (what apt really uses).
+// and /etc/apt/apt.conf parsed in apt's own order so each value names the file:line that set it. On the live
+// system `apt-config dump` (what apt really uses) is asked only where those files may not be all apt reads —
+// APT_CONFIG set, Dir::Etc or RootDir moved, #include or syntax this parser does not follow (aptConfSyntax) —
+// not every time: it is a program start (and the dpkg it runs) on every audit, and on the keys the checks read
+// (APT::Periodic::*, Unattended-Upgrade::*, APT::Default-Release) it says what the files say. It also shows
+// compiled-in defaults and keys apt's init rewrites (Acquire::Languages), none of which the checks read.
 import type { FactContext } from "./context.js";
 import { type PendingPackage, pendingFromLists } from "./apt-lists.js";
 import { isSecurityOrigin } from "./apt-lists.js";
@@ -29,8 +33,8 @@ export function aptSimulation(ctx: FactContext): Promise<AptSimulation> {
     const cached = await readCache(ctx, key);
     if (cached) return cached;
     const t0 = performance.now();
-    // the lists are read while apt's configuration is (apt-config dump runs): of it only APT::Default-Release
-    // matters here, rarely set — then that reading is wasted and apt is asked
+    // the lists are read while apt's configuration is (its files; apt-config dump where they may not be all):
+    // of it only APT::Default-Release matters here, rarely set — then that reading is wasted and apt is asked
     const lists = pendingFromLists(ctx);
     lists.catch(() => {}); // awaited below unless Default-Release is set; its failure must not be unhandled then
     const cfg = await aptConfig(ctx);
