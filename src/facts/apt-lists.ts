@@ -320,7 +320,7 @@ async function readList(ctx: FactContext, file: string, installed: readonly stri
 
 /**
  * The lists' texts for addOffers, in order: all of them through one `apt-helper cat-file` and one grep for the
- * installed packages' paragraphs when any would start a program of its own (compressed, or large) — each
+ * installed packages' paragraphs when reading them one by one would start more than one program — each
  * program start costs this process ≈ 10 ms, and the lists' starts were a third of a first audit's — else each
  * by readList. Between two lists the stream holds `separator`, a clear-signed InRelease file whose first line
  * (SEPARATOR) grep passes on and nothing in a list can be; where its count is not one less than the lists'
@@ -337,8 +337,12 @@ async function readLists(
   if (!grep || (lists.length > 1 && !separator)) return apart();
   try {
     const files = await Promise.all(lists.map((n) => ctx.fs.real(`${LISTS_DIR}/${n}`)));
-    const spawns = files.some((f, i) => !/_Packages$/.test(lists[i] as string) || statSync(f).size > GREP_ABOVE);
-    if (!spawns) return apart();
+    // programs readList would start: grep for a large plain list, apt-helper (and grep) for a compressed one
+    const starts = files.reduce((n, f, i) => {
+      const size = statSync(f).size;
+      return n + (/_Packages$/.test(lists[i] as string) ? Number(size > GREP_ABOVE) : size > UNPACK_GREP_ABOVE ? 2 : 1);
+    }, 0);
+    if (starts < 2) return apart();
     const sep = separator ? await ctx.fs.real(separator) : "";
     const unpack = [APT_HELPER, "cat-file", ...files.flatMap((f, i) => (i === 0 ? [f] : [sep, f]))];
     const env = { ...process.env, LC_ALL: "C" };
