@@ -63,8 +63,12 @@ interface Installed {
   offers: Map<string, { priority: number; origins: string[] }>;
 }
 
-/** Pending upgrades from the lists, or why apt itself must be asked. */
-export async function pendingFromLists(ctx: FactContext, defaultRelease?: string): Promise<ListsPending> {
+/**
+ * Pending upgrades from the lists, or why apt itself must be asked. `start`, when given, holds the programs
+ * that read the lists back until it says whether they are wanted (false: the caller has its answer, a cached
+ * one); the files are read at once either way, so the programs start the moment it says yes.
+ */
+export async function pendingFromLists(ctx: FactContext, defaultRelease?: string, start?: Promise<boolean>): Promise<ListsPending> {
   if (defaultRelease) return { ok: false, reason: `APT::Default-Release is set (${defaultRelease})` };
   const names = await ctx.fs.list(LISTS_DIR);
   const lists = names.filter((n) => LIST_NAME.test(n));
@@ -77,6 +81,7 @@ export async function pendingFromLists(ctx: FactContext, defaultRelease?: string
   releasing.catch(() => {});
   const [statusText, releaseTexts] = await Promise.all([ctx.fs.readTextIfExists(DPKG_STATUS), releasing]);
   if (statusText === undefined) return { ok: false, reason: `${DPKG_STATUS} does not exist` };
+  if (start && !(await start)) return { ok: false, reason: "not read: not wanted" };
   const installed = parseInstalled(statusText);
   // the lists (tens of MB, decompressed by apt-helper in its own process) are read while everything else is:
   // awaited one after the other, each read waits behind the other checks' queued file reads
@@ -336,14 +341,16 @@ async function readLists(
   const grep = installedGrep(wanted);
   if (!grep || (lists.length > 1 && !separator)) return apart();
   try {
-    const files = await Promise.all(lists.map((n) => ctx.fs.real(`${LISTS_DIR}/${n}`)));
+    const [sep = "", ...files] = await Promise.all([
+      separator ? ctx.fs.real(separator) : "",
+      ...lists.map((n) => ctx.fs.real(`${LISTS_DIR}/${n}`)),
+    ]);
     // programs readList would start: grep for a large plain list, apt-helper (and grep) for a compressed one
     const starts = files.reduce((n, f, i) => {
       const size = statSync(f).size;
       return n + (/_Packages$/.test(lists[i] as string) ? Number(size > GREP_ABOVE) : size > UNPACK_GREP_ABOVE ? 2 : 1);
     }, 0);
     if (starts < 2) return apart();
-    const sep = separator ? await ctx.fs.real(separator) : "";
     const unpack = [APT_HELPER, "cat-file", ...files.flatMap((f, i) => (i === 0 ? [f] : [sep, f]))];
     const env = { ...process.env, LC_ALL: "C" };
     const r = await ctx.run([...grep, "-e", `^${SEPARATOR}$`], { timeoutMs: 20_000, env, okCodes: [0, 1], pipeFrom: unpack });
