@@ -64,35 +64,24 @@ interface Installed {
 }
 
 /**
- * Pending upgrades from the lists, or why apt itself must be asked. `start`, when given, holds the programs
- * that read the lists back until it says whether they are wanted (false: the caller has its answer, a cached
- * one); the files are read at once either way, so the programs start the moment it says yes.
+ * Pending upgrades from the lists, or why apt itself must be asked. The files are read and the programs that
+ * read the lists started synchronously, before the first await (see aptSimulation).
  */
-export async function pendingFromLists(ctx: FactContext, defaultRelease?: string, start?: Promise<boolean>): Promise<ListsPending> {
+export async function pendingFromLists(ctx: FactContext, defaultRelease?: string): Promise<ListsPending> {
   if (defaultRelease) return { ok: false, reason: `APT::Default-Release is set (${defaultRelease})` };
-  const names = await ctx.fs.list(LISTS_DIR);
+  const names = ctx.fs.listNow(LISTS_DIR);
   const lists = names.filter((n) => LIST_NAME.test(n));
   if (lists.length === 0) return { ok: false, reason: `no package lists in ${LISTS_DIR}` };
   const releaseNames = names.filter((x) => /_(In)?Release$/.test(x));
-  const pinning = pinTouchingLists(ctx, lists);
-  const releasing = Promise.all(releaseNames.map((n) => ctx.fs.readTextIfExists(`${LISTS_DIR}/${n}`)));
-  // awaited below, unless dpkg's status is missing: their failure must not be unhandled then
-  pinning.catch(() => {});
-  releasing.catch(() => {});
-  const [statusText, releaseTexts] = await Promise.all([ctx.fs.readTextIfExists(DPKG_STATUS), releasing]);
+  const releaseTexts = releaseNames.map((n) => ctx.fs.readTextIfExistsNow(`${LISTS_DIR}/${n}`));
+  const statusText = ctx.fs.readTextIfExistsNow(DPKG_STATUS);
   if (statusText === undefined) return { ok: false, reason: `${DPKG_STATUS} does not exist` };
-  if (start && !(await start)) return { ok: false, reason: "not read: not wanted" };
+  const pin = pinTouchingLists(ctx, lists);
+  if (pin) return { ok: false, reason: `apt preferences pin in ${pin}` };
   const installed = parseInstalled(statusText);
-  // the lists (tens of MB, decompressed by apt-helper in its own process) are read while everything else is:
-  // awaited one after the other, each read waits behind the other checks' queued file reads
   const wanted = [...installed.keys()];
   const separator = releaseNames.find((_, i) => isSeparator(releaseTexts[i]));
   const texts = readLists(ctx, lists, wanted, separator && `${LISTS_DIR}/${separator}`);
-  const pin = await pinning;
-  if (pin) {
-    texts.catch(() => {});
-    return { ok: false, reason: `apt preferences pin in ${pin}` };
-  }
   const releases = new Map<string, Release>();
   releaseNames.forEach((n, i) => {
     const text = releaseTexts[i];
@@ -341,10 +330,8 @@ async function readLists(
   const grep = installedGrep(wanted);
   if (!grep || (lists.length > 1 && !separator)) return apart();
   try {
-    const [sep = "", ...files] = await Promise.all([
-      separator ? ctx.fs.real(separator) : "",
-      ...lists.map((n) => ctx.fs.real(`${LISTS_DIR}/${n}`)),
-    ]);
+    const sep = separator ? ctx.fs.realNow(separator) : "";
+    const files = lists.map((n) => ctx.fs.realNow(`${LISTS_DIR}/${n}`));
     // programs readList would start: grep for a large plain list, apt-helper (and grep) for a compressed one
     const starts = files.reduce((n, f, i) => {
       const size = statSync(f).size;
@@ -378,11 +365,17 @@ function isSeparator(text: string | undefined): boolean {
  * undefined. Only `Pin: origin HOST` for a host no list comes from is known to be harmless (the
  * nodesource-style pin left behind after its source was removed); anything else means ask apt.
  */
-async function pinTouchingLists(ctx: FactContext, lists: string[]): Promise<string | undefined> {
-  const files = [PREFS_MAIN, ...(await ctx.fs.list(PREFS_DIR)).filter((n) => VALID_PREF.test(n)).map((n) => `${PREFS_DIR}/${n}`)];
+function pinTouchingLists(ctx: FactContext, lists: string[]): string | undefined {
+  const files = [
+    PREFS_MAIN,
+    ...ctx.fs
+      .listNow(PREFS_DIR)
+      .filter((n) => VALID_PREF.test(n))
+      .map((n) => `${PREFS_DIR}/${n}`),
+  ];
   const hosts = new Set(lists.map((n) => n.slice(0, n.indexOf("_"))));
   for (const file of files) {
-    const text = await ctx.fs.readTextIfExists(file);
+    const text = ctx.fs.readTextIfExistsNow(file);
     if (text === undefined) continue;
     const lines = text.split("\n");
     for (let i = 0; i < lines.length; i++) {

@@ -29,24 +29,16 @@ const APT_INPUT_FILES = ["/var/lib/dpkg/status", "/etc/apt/sources.list", "/etc/
 
 export function aptSimulation(ctx: FactContext): Promise<AptSimulation> {
   return ctx.memo("apt:simulation", async () => {
-    // the lists' files are read (and dpkg's status parsed) while the cache is looked up, and the programs that
-    // read the lists start the moment it misses: each step one after the other waited behind every other
-    // check's work, ≈ 0.2 s before the lists were read, the longest wait of a first audit. Of apt's
-    // configuration (its files; apt-config dump where they may not be all) only APT::Default-Release matters
-    // here, rarely set — then that reading is wasted and apt is asked.
-    let wanted: (yes: boolean) => void = () => {};
-    const lists = pendingFromLists(ctx, undefined, new Promise<boolean>((r) => (wanted = r)));
-    lists.catch(() => {}); // awaited below unless cached or Default-Release is set; its failure must not be unhandled then
-    const [key, cacheText] = await Promise.all([
-      aptInputsKey(ctx),
-      ctx.live ? ctx.fs.readTextIfExists(APT_SIM_CACHE).catch(() => undefined) : undefined,
-    ]).catch((e: unknown) => {
-      wanted(false);
-      throw e;
-    });
-    const cached = fromCache(key, cacheText);
-    wanted(!cached);
+    // the cache is looked up and, where it misses, the lists' files read and the programs that read the lists
+    // started, in one synchronous step: one await after the other, each waited behind all the other checks' work,
+    // ≈ 0.3 s before the first audit's longest-running programs started. Of apt's configuration (its files;
+    // apt-config dump where they may not be all) only APT::Default-Release matters here, rarely set — then that
+    // reading is wasted and apt is asked.
+    const key = aptInputsKey(ctx);
+    const cached = ctx.live ? fromCache(key, tryRead(ctx, APT_SIM_CACHE)) : undefined;
     if (cached) return cached;
+    const lists = pendingFromLists(ctx);
+    lists.catch(() => {}); // awaited below unless Default-Release is set; its failure must not be unhandled then
     const t0 = performance.now();
     const cfg = await aptConfig(ctx);
     const defaultRelease = cfg.scalars.get(aptKey("APT::Default-Release"))?.value || undefined;
@@ -85,18 +77,35 @@ async function writeCache(ctx: FactContext, key: string | undefined, sim: AptSim
   });
 }
 
-/** size:mtime of everything apt's answer depends on; undefined when the package lists cannot be read. */
-async function aptInputsKey(ctx: FactContext): Promise<string | undefined> {
-  // all at once, in a stable order: one after the other, each stat waits behind the other checks' file reads
-  const dirs = await Promise.all(APT_INPUT_DIRS.map((d) => ctx.fs.list(d).catch(() => [] as string[])));
-  const files = [...APT_INPUT_FILES, ...APT_INPUT_DIRS.flatMap((d, i) => (dirs[i] ?? []).map((n) => `${d}/${n}`))];
-  const parts = await Promise.all(
-    files.map(async (f) => {
-      const st = await ctx.fs.stat(f).catch(() => undefined);
-      return st ? `${f}:${st.size}:${st.mtimeMs}` : `${f}:-`;
-    }),
-  );
+/** size:mtime of everything apt's answer depends on (read now: see aptSimulation); undefined when the package lists cannot be read. */
+function aptInputsKey(ctx: FactContext): string | undefined {
+  const files = [...APT_INPUT_FILES, ...APT_INPUT_DIRS.flatMap((d) => tryList(ctx, d).map((n) => `${d}/${n}`))];
+  const parts = files.map((f) => {
+    let st: { size: number; mtimeMs: number } | undefined;
+    try {
+      st = ctx.fs.statNow(f);
+    } catch {
+      st = undefined;
+    }
+    return st ? `${f}:${st.size}:${st.mtimeMs}` : `${f}:-`;
+  });
   return parts.length > APT_INPUT_FILES.length ? parts.join("\n") : undefined;
+}
+
+function tryList(ctx: FactContext, dir: string): string[] {
+  try {
+    return ctx.fs.listNow(dir);
+  } catch {
+    return [];
+  }
+}
+
+function tryRead(ctx: FactContext, file: string): string | undefined {
+  try {
+    return ctx.fs.readTextIfExistsNow(file);
+  } catch {
+    return undefined;
+  }
 }
 
 /** The cached answer, when its key is this one (undefined key: the lists cannot be read; not live: no cache). */
