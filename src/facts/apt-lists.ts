@@ -8,10 +8,12 @@
 // does not model — a preferences pin that can touch these lists, APT::Default-Release — it returns why,
 // and the caller asks apt itself (apt-get -s), so the answer is never a guess.
 //
-// Of a large list (tens of MB) only three fields matter, so grep picks the Package, Version and Architecture
-// lines (4 MB of 50 here) in its own process, from the file or from apt-helper's decompressed stream: reading and
-// searching 50 MB in this process cost ≈0.3 s of its CPU on a first audit (and forking with it in memory made
-// every later program start slower). A small list is read here whole: a process start costs more.
+// Of a large list (tens of MB) only the paragraphs of installed packages matter (a few hundred of tens of
+// thousands), so grep picks them — each installed package's Package line and the lines after it, where its
+// Version and Architecture are (300 kB of 50 MB here) — in its own process, from the file or from apt-helper's
+// decompressed stream: reading and searching 50 MB in this process cost ≈0.3 s of its CPU on a first audit, and
+// parsing every package's three fields (4 MB) still ≈0.1 s. A small list is read here whole: a process start
+// costs more.
 import { readFileSync, statSync } from "node:fs";
 import type { FactContext } from "./context.js";
 import { compareDebVersions } from "./debversion.js";
@@ -61,24 +63,25 @@ interface Installed {
   offers: Map<string, { priority: number; origins: string[] }>;
 }
 
-/** Pending upgrades from the lists, or why apt itself must be asked. */
+/**
+ * Pending upgrades from the lists, or why apt itself must be asked. The files are read and the programs that
+ * read the lists started synchronously, before the first await (see aptSimulation).
+ */
 export async function pendingFromLists(ctx: FactContext, defaultRelease?: string): Promise<ListsPending> {
   if (defaultRelease) return { ok: false, reason: `APT::Default-Release is set (${defaultRelease})` };
-  const names = await ctx.fs.list(LISTS_DIR);
+  const names = ctx.fs.listNow(LISTS_DIR);
   const lists = names.filter((n) => LIST_NAME.test(n));
   if (lists.length === 0) return { ok: false, reason: `no package lists in ${LISTS_DIR}` };
-  // the lists (tens of MB, decompressed by apt-helper in its own process) are read while everything else is:
-  // awaited one after the other, each read waits behind the other checks' queued file reads
-  const texts = Promise.all(lists.map((n) => readList(ctx, `${LISTS_DIR}/${n}`)));
   const releaseNames = names.filter((x) => /_(In)?Release$/.test(x));
-  const [pin, statusText, releaseTexts] = await Promise.all([
-    pinTouchingLists(ctx, lists),
-    ctx.fs.readTextIfExists(DPKG_STATUS),
-    Promise.all(releaseNames.map((n) => ctx.fs.readTextIfExists(`${LISTS_DIR}/${n}`))),
-  ]);
-  if (pin) return { ok: false, reason: `apt preferences pin in ${pin}` };
+  const releaseTexts = releaseNames.map((n) => ctx.fs.readTextIfExistsNow(`${LISTS_DIR}/${n}`));
+  const statusText = ctx.fs.readTextIfExistsNow(DPKG_STATUS);
   if (statusText === undefined) return { ok: false, reason: `${DPKG_STATUS} does not exist` };
+  const pin = pinTouchingLists(ctx, lists);
+  if (pin) return { ok: false, reason: `apt preferences pin in ${pin}` };
   const installed = parseInstalled(statusText);
+  const wanted = [...installed.keys()];
+  const separator = releaseNames.find((_, i) => isSeparator(releaseTexts[i]));
+  const texts = readLists(ctx, lists, wanted, separator && `${LISTS_DIR}/${separator}`);
   const releases = new Map<string, Release>();
   releaseNames.forEach((n, i) => {
     const text = releaseTexts[i];
@@ -88,7 +91,14 @@ export async function pendingFromLists(ctx: FactContext, defaultRelease?: string
   for (let i = 0; i < lists.length; i++) {
     const r = read[i];
     if (typeof r !== "string") return { ok: false, reason: r?.reason ?? "internal: list not read" };
-    addOffers(r, releaseOf(lists[i] as string, releases), installed);
+    const rel = releaseOf(lists[i] as string, releases);
+    if (!addOffers(r, rel, installed)) {
+      // grep's lines after a Package line ended before its Version or Architecture (an unusual field order):
+      // that list again, every package's three fields
+      const all = await readList(ctx, `${LISTS_DIR}/${lists[i]}`, undefined);
+      if (typeof all !== "string") return { ok: false, reason: all.reason };
+      addOffers(all, rel, installed);
+    }
   }
   const pending: PendingPackage[] = [];
   for (const list of installed.values())
@@ -164,39 +174,51 @@ function parseInstalled(text: string): Map<string, Installed[]> {
 
 /**
  * Add every version a list offers for an installed package (same architecture, or "all"). `lines`: the list, or
- * only its Package, Version and Architecture lines (readList); a paragraph starts at its Package line, and a
- * continuation line (leading space) never matches a field.
+ * what grep picked of it (readList) — every package's Package, Version and Architecture lines, or the installed
+ * packages' Package lines with the CONTEXT lines after each, grep's "--" between the runs. A paragraph starts at
+ * its Package line and ends at a blank line; a continuation line (leading space) never matches a field.
+ * Returns false when a run of picked lines was cut (a "--", the end) inside an installed package's paragraph
+ * before both its Version and Architecture: that list must be read again by fields.
  */
-function addOffers(lines: string, rel: Release, installed: Map<string, Installed[]>): void {
+function addOffers(lines: string, rel: Release, installed: Map<string, Installed[]>): boolean {
   let mine: Installed[] | undefined;
   let version = "";
   let arch = "";
+  let complete = true;
   const flush = () => {
-    if (!mine || !version) return;
-    for (const p of mine) {
-      if (arch !== p.arch && arch !== "all") continue;
-      const o = p.offers.get(version);
-      if (o) {
-        o.priority = Math.max(o.priority, rel.priority);
-        if (!o.origins.includes(rel.label)) o.origins.push(rel.label);
-      } else p.offers.set(version, { priority: rel.priority, origins: [rel.label] });
-    }
+    if (mine && version)
+      for (const p of mine) {
+        if (arch !== p.arch && arch !== "all") continue;
+        const o = p.offers.get(version);
+        if (o) {
+          o.priority = Math.max(o.priority, rel.priority);
+          if (!o.origins.includes(rel.label)) o.origins.push(rel.label);
+        } else p.offers.set(version, { priority: rel.priority, origins: [rel.label] });
+      }
+    mine = undefined;
+  };
+  const cut = () => {
+    if (mine && (!version || !arch)) complete = false;
+    flush();
   };
   for (let start = 0; start < lines.length; ) {
     let end = lines.indexOf("\n", start);
     if (end === -1) end = lines.length;
     const c = lines.charCodeAt(start); // P, V, A first: most lines are none of the three
-    if (c === 80 && lines.startsWith("Package:", start)) {
+    if (end === start) flush();
+    else if (c === 80 && lines.startsWith("Package:", start)) {
       flush();
       mine = installed.get(lines.slice(start + 8, end).trim());
       version = arch = "";
     } else if (mine) {
       if (c === 86 && lines.startsWith("Version:", start)) version = lines.slice(start + 8, end).trim();
       else if (c === 65 && lines.startsWith("Architecture:", start)) arch = lines.slice(start + 13, end).trim();
+      else if (c === 45 && end - start === 2 && lines.startsWith("--", start)) cut();
     }
     start = end + 1;
   }
-  flush();
+  cut();
+  return complete;
 }
 
 /** Single-line fields of one RFC 822 paragraph. */
@@ -233,34 +255,109 @@ function releaseOf(list: string, releases: Map<string, Release>): Release {
 /** grep for the three fields, at the start of a line (a continuation line starts with a space), bytes as bytes */
 const FIELD_GREP = ["grep", "-a", "-e", "^Package:", "-e", "^Version:", "-e", "^Architecture:"] as const;
 /**
+ * Lines kept after an installed package's Package line: its Version and Architecture are within the first 7 in
+ * Debian's and Ubuntu's lists (dak's field order); a list ordered otherwise is read again by fields (addOffers).
+ */
+const CONTEXT = 10;
+/** Debian policy 5.6.1; a name outside it (never seen in a status file) and the lists are read by fields */
+const PACKAGE_NAME = /^[a-z0-9][a-z0-9+.-]*$/;
+/** names per grep pattern: one argument may hold at most 128 kB (Linux MAX_ARG_STRLEN), a name up to ≈ 100 bytes */
+const NAMES_PER_PATTERN = 500;
+
+/**
+ * grep for the paragraphs of these packages: each one's Package line (any blanks around the name) and the
+ * CONTEXT lines after it; undefined when a name is not a package name (then FIELD_GREP).
+ */
+function installedGrep(names: readonly string[]): string[] | undefined {
+  if (names.length === 0 || !names.every((n) => PACKAGE_NAME.test(n))) return undefined;
+  const argv = ["grep", "-a", "-E", `-A${CONTEXT}`];
+  for (let i = 0; i < names.length; i += NAMES_PER_PATTERN) {
+    const alternatives = names.slice(i, i + NAMES_PER_PATTERN).map((n) => n.replace(/[.+]/g, "\\$&"));
+    argv.push("-e", `^Package:[[:blank:]]*(${alternatives.join("|")})[[:blank:]]*$`);
+  }
+  return argv;
+}
+
+/**
  * A list up to this size is read here whole (a grep process costs more than scanning it); a larger one is grepped.
  * Read as latin1: one byte per character, no UTF-8 decoding of descriptions; the fields read are ASCII.
  */
 const GREP_ABOVE = 8 * 1024 * 1024;
+/** a compressed list up to this size is decompressed into this process whole: 4-10× this, under a megabyte or so */
+const UNPACK_GREP_ABOVE = 128 * 1024;
 
 /**
- * A list's text for addOffers: the whole list when small, else only its Package, Version and Architecture
- * lines, picked by grep from the file — or, for a compressed list (gz, lz4, xz, zstd, bzip2), from `apt-helper
- * cat-file` (apt's own decompressor) piped straight into grep (process to process: the 50 MB never pass through
- * this one, and grep searches while apt-helper decompresses). A small compressed list is decompressed into
- * this process whole.
+ * A list's text for addOffers: the whole list when small, else what grep picks of it — the paragraphs of the
+ * `installed` packages (installedGrep), or every package's Package, Version and Architecture lines when that is
+ * undefined — from the file or, for a compressed list (gz, lz4, xz, zstd, bzip2), from `apt-helper cat-file`
+ * (apt's own decompressor) piped straight into grep (process to process: the 50 MB never pass through this
+ * one, and grep searches while apt-helper decompresses). A small compressed list is decompressed into this
+ * process whole.
  */
-async function readList(ctx: FactContext, file: string): Promise<string | { reason: string }> {
+async function readList(ctx: FactContext, file: string, installed: readonly string[] | undefined): Promise<string | { reason: string }> {
   const opts = { timeoutMs: 20_000, env: { ...process.env, LC_ALL: "C" } };
+  const grep = (installed && installedGrep(installed)) ?? FIELD_GREP;
   try {
     const real = await ctx.fs.real(file);
     const size = statSync(real).size;
     if (/_Packages$/.test(file)) {
       if (size <= GREP_ABOVE) return readFileSync(real, "latin1");
-      return (await ctx.run([...FIELD_GREP, real], { ...opts, okCodes: [0, 1] })).stdout; // 1: no line matched
+      return (await ctx.run([...grep, real], { ...opts, okCodes: [0, 1] })).stdout; // 1: no line matched
     }
     const unpack = [APT_HELPER, "cat-file", real];
-    // compressed lists shrink 4-10×: this size decompresses to well under GREP_ABOVE
-    if (size <= GREP_ABOVE / 8) return (await ctx.run(unpack, opts)).stdout;
-    return (await ctx.run(FIELD_GREP, { ...opts, okCodes: [0, 1], pipeFrom: unpack })).stdout;
+    if (size <= UNPACK_GREP_ABOVE) return (await ctx.run(unpack, opts)).stdout;
+    return (await ctx.run(grep, { ...opts, okCodes: [0, 1], pipeFrom: unpack })).stdout;
   } catch (e) {
     return { reason: `${file} could not be read: ${e instanceof Error ? e.message : String(e)}` };
   }
+}
+
+/**
+ * The lists' texts for addOffers, in order: all of them through one `apt-helper cat-file` and one grep for the
+ * installed packages' paragraphs when reading them one by one would start more than one program — each
+ * program start costs this process ≈ 10 ms, and the lists' starts were a third of a first audit's — else each
+ * by readList. Between two lists the stream holds `separator`, a clear-signed InRelease file whose first line
+ * (SEPARATOR) grep passes on and nothing in a list can be; where its count is not one less than the lists'
+ * (a list not ending in a newline), each list is read by readList instead.
+ */
+async function readLists(
+  ctx: FactContext,
+  lists: string[],
+  wanted: readonly string[],
+  separator: string | undefined,
+): Promise<(string | { reason: string })[]> {
+  const apart = () => Promise.all(lists.map((n) => readList(ctx, `${LISTS_DIR}/${n}`, wanted)));
+  const grep = installedGrep(wanted);
+  if (!grep || (lists.length > 1 && !separator)) return apart();
+  try {
+    const sep = separator ? ctx.fs.realNow(separator) : "";
+    const files = lists.map((n) => ctx.fs.realNow(`${LISTS_DIR}/${n}`));
+    // programs readList would start: grep for a large plain list, apt-helper (and grep) for a compressed one
+    const starts = files.reduce((n, f, i) => {
+      const size = statSync(f).size;
+      return n + (/_Packages$/.test(lists[i] as string) ? Number(size > GREP_ABOVE) : size > UNPACK_GREP_ABOVE ? 2 : 1);
+    }, 0);
+    if (starts < 2) return apart();
+    const unpack = [APT_HELPER, "cat-file", ...files.flatMap((f, i) => (i === 0 ? [f] : [sep, f]))];
+    const env = { ...process.env, LC_ALL: "C" };
+    const r = await ctx.run([...grep, "-e", `^${SEPARATOR}$`], { timeoutMs: 20_000, env, okCodes: [0, 1], pipeFrom: unpack });
+    // split at each SEPARATOR line, the newline after it kept: two in a row (an empty list) are two splits
+    const parts = `\n${r.stdout}`.split(SEPARATOR_LINE);
+    if (parts.length === lists.length) return parts;
+    ctx.log.debug("package lists: read one by one", { separators: parts.length - 1, lists: lists.length });
+  } catch (e) {
+    ctx.log.debug("package lists: read one by one", { error: e instanceof Error ? e.message : String(e) });
+  }
+  return apart();
+}
+
+/** The first line of a clear-signed file */
+const SEPARATOR = "-----BEGIN PGP SIGNED MESSAGE-----";
+const SEPARATOR_LINE = new RegExp(`\\n${SEPARATOR}(?=\\n)`);
+
+/** A file that can stand between two lists in one stream: SEPARATOR is its first line and no other, it ends in a newline */
+function isSeparator(text: string | undefined): boolean {
+  return !!text?.startsWith(`${SEPARATOR}\n`) && text.endsWith("\n") && !text.includes(`\n${SEPARATOR}\n`);
 }
 
 /**
@@ -268,11 +365,17 @@ async function readList(ctx: FactContext, file: string): Promise<string | { reas
  * undefined. Only `Pin: origin HOST` for a host no list comes from is known to be harmless (the
  * nodesource-style pin left behind after its source was removed); anything else means ask apt.
  */
-async function pinTouchingLists(ctx: FactContext, lists: string[]): Promise<string | undefined> {
-  const files = [PREFS_MAIN, ...(await ctx.fs.list(PREFS_DIR)).filter((n) => VALID_PREF.test(n)).map((n) => `${PREFS_DIR}/${n}`)];
+function pinTouchingLists(ctx: FactContext, lists: string[]): string | undefined {
+  const files = [
+    PREFS_MAIN,
+    ...ctx.fs
+      .listNow(PREFS_DIR)
+      .filter((n) => VALID_PREF.test(n))
+      .map((n) => `${PREFS_DIR}/${n}`),
+  ];
   const hosts = new Set(lists.map((n) => n.slice(0, n.indexOf("_"))));
   for (const file of files) {
-    const text = await ctx.fs.readTextIfExists(file);
+    const text = ctx.fs.readTextIfExistsNow(file);
     if (text === undefined) continue;
     const lines = text.split("\n");
     for (let i = 0; i < lines.length; i++) {

@@ -6,8 +6,12 @@
 // parallel with the rest; its parsed result is cached in /var/cache/rampart/apt-simulation.json keyed on the
 // size and mtime of every input apt reads — dpkg status, the package lists, sources and preferences — so a
 // repeated audit skips apt entirely until one of them changes), and the APT configuration with provenance: every /etc/apt/apt.conf.d/* file
-// parsed in apt's own order so each value names the file:line that set it, cross-checked on the live system
-// against `apt-config dump` (what apt really uses).
+// and /etc/apt/apt.conf parsed in apt's own order so each value names the file:line that set it. On the live
+// system `apt-config dump` (what apt really uses) is asked only where those files may not be all apt reads —
+// APT_CONFIG set, Dir::Etc or RootDir moved, #include or syntax this parser does not follow (aptConfSyntax) —
+// not every time: it is a program start (and the dpkg it runs) on every audit, and on the keys the checks read
+// (APT::Periodic::*, Unattended-Upgrade::*, APT::Default-Release) it says what the files say. It also shows
+// compiled-in defaults and keys apt's init rewrites (Acquire::Languages), none of which the checks read.
 import type { FactContext } from "./context.js";
 import { type PendingPackage, pendingFromLists } from "./apt-lists.js";
 import { isSecurityOrigin } from "./apt-lists.js";
@@ -25,14 +29,17 @@ const APT_INPUT_FILES = ["/var/lib/dpkg/status", "/etc/apt/sources.list", "/etc/
 
 export function aptSimulation(ctx: FactContext): Promise<AptSimulation> {
   return ctx.memo("apt:simulation", async () => {
-    const key = await aptInputsKey(ctx);
-    const cached = await readCache(ctx, key);
+    // the cache is looked up and, where it misses, the lists' files read and the programs that read the lists
+    // started, in one synchronous step: one await after the other, each waited behind all the other checks' work,
+    // ≈ 0.3 s before the first audit's longest-running programs started. Of apt's configuration (its files;
+    // apt-config dump where they may not be all) only APT::Default-Release matters here, rarely set — then that
+    // reading is wasted and apt is asked.
+    const key = aptInputsKey(ctx);
+    const cached = ctx.live ? fromCache(key, tryRead(ctx, APT_SIM_CACHE)) : undefined;
     if (cached) return cached;
-    const t0 = performance.now();
-    // the lists are read while apt's configuration is (apt-config dump runs): of it only APT::Default-Release
-    // matters here, rarely set — then that reading is wasted and apt is asked
     const lists = pendingFromLists(ctx);
     lists.catch(() => {}); // awaited below unless Default-Release is set; its failure must not be unhandled then
+    const t0 = performance.now();
     const cfg = await aptConfig(ctx);
     const defaultRelease = cfg.scalars.get(aptKey("APT::Default-Release"))?.value || undefined;
     const fromLists = defaultRelease ? await pendingFromLists(ctx, defaultRelease) : await lists;
@@ -70,24 +77,40 @@ async function writeCache(ctx: FactContext, key: string | undefined, sim: AptSim
   });
 }
 
-/** size:mtime of everything apt's answer depends on; undefined when the package lists cannot be read. */
-async function aptInputsKey(ctx: FactContext): Promise<string | undefined> {
-  // all at once, in a stable order: one after the other, each stat waits behind the other checks' file reads
-  const dirs = await Promise.all(APT_INPUT_DIRS.map((d) => ctx.fs.list(d).catch(() => [] as string[])));
-  const files = [...APT_INPUT_FILES, ...APT_INPUT_DIRS.flatMap((d, i) => (dirs[i] ?? []).map((n) => `${d}/${n}`))];
-  const parts = await Promise.all(
-    files.map(async (f) => {
-      const st = await ctx.fs.stat(f).catch(() => undefined);
-      return st ? `${f}:${st.size}:${st.mtimeMs}` : `${f}:-`;
-    }),
-  );
+/** size:mtime of everything apt's answer depends on (read now: see aptSimulation); undefined when the package lists cannot be read. */
+function aptInputsKey(ctx: FactContext): string | undefined {
+  const files = [...APT_INPUT_FILES, ...APT_INPUT_DIRS.flatMap((d) => tryList(ctx, d).map((n) => `${d}/${n}`))];
+  const parts = files.map((f) => {
+    let st: { size: number; mtimeMs: number } | undefined;
+    try {
+      st = ctx.fs.statNow(f);
+    } catch {
+      st = undefined;
+    }
+    return st ? `${f}:${st.size}:${st.mtimeMs}` : `${f}:-`;
+  });
   return parts.length > APT_INPUT_FILES.length ? parts.join("\n") : undefined;
 }
 
-async function readCache(ctx: FactContext, key: string | undefined): Promise<AptSimulation | undefined> {
-  if (!key || !ctx.live) return undefined;
-  const text = await ctx.fs.readTextIfExists(APT_SIM_CACHE).catch(() => undefined);
-  if (!text) return undefined;
+function tryList(ctx: FactContext, dir: string): string[] {
+  try {
+    return ctx.fs.listNow(dir);
+  } catch {
+    return [];
+  }
+}
+
+function tryRead(ctx: FactContext, file: string): string | undefined {
+  try {
+    return ctx.fs.readTextIfExistsNow(file);
+  } catch {
+    return undefined;
+  }
+}
+
+/** The cached answer, when its key is this one (undefined key: the lists cannot be read; not live: no cache). */
+function fromCache(key: string | undefined, text: string | undefined): AptSimulation | undefined {
+  if (!key || !text) return undefined;
   try {
     const c = JSON.parse(text) as { key?: unknown; pending?: unknown; source?: unknown };
     if (c.key !== key || !Array.isArray(c.pending)) return undefined;
@@ -147,7 +170,9 @@ export const aptKey = (k: string) => k.toLowerCase();
 export function aptConfig(ctx: FactContext): Promise<AptConfig> {
   return ctx.memo("apt:config", async () => {
     const cfg: AptConfig = { scalars: new Map(), lists: new Map(), files: [] };
-    const names = (await ctx.fs.list(PARTS)).filter((n) => VALID_PART.test(n));
+    const all = await ctx.fs.list(PARTS);
+    const names = all.filter((n) => VALID_PART.test(n));
+    const skipped = all.filter((n) => !VALID_PART.test(n));
     const files = [...names.map((n) => `${PARTS}/${n}`), MAIN];
     // read at once, parsed in apt's order
     const texts = await Promise.all(files.map((f) => ctx.fs.readTextIfExists(f)));
@@ -157,7 +182,12 @@ export function aptConfig(ctx: FactContext): Promise<AptConfig> {
       cfg.files.push(file);
       parseAptConf(text, file, cfg);
     }
-    if (ctx.live) {
+    // on the running system apt itself is asked (`apt-config dump`, a program start and the dpkg it runs) only
+    // where the files may not be all it reads: APT_CONFIG, settings that move its configuration, syntax this
+    // parser does not follow (#include, an unquoted value …)
+    const why = ctx.live ? (process.env.APT_CONFIG ? "APT_CONFIG is set" : unfollowed(skipped, files, texts, cfg)) : undefined;
+    if (why) {
+      ctx.log.debug("apt configuration: asking apt-config", { why });
       // what apt really uses (other Dir::Etc settings, APT_CONFIG, compiled-in defaults)
       const r = await tryTool(ctx, ["apt-config", "dump"]);
       if (r.state === "ok") {
@@ -179,9 +209,31 @@ export function aptConfig(ctx: FactContext): Promise<AptConfig> {
   });
 }
 
-type Tok = { t: "word" | "str" | "{" | "}" | ";"; v: string; line: number };
+/** Keys that move the files apt reads its configuration from (Dir::Etc::Parts, Dir::Etc::Main, RootDir …). */
+const MOVES_CONFIG = /^(rootdir|dir|dir::etc(::.*)?)$/;
 
-function tokenizeAptConf(text: string): Tok[] {
+/**
+ * Why these configuration files may not be all apt reads, or undefined when they are: a file apt would read
+ * that VALID_PART skips, a statement outside what parseAptConf follows (aptConfSyntax), a setting that moves
+ * the configuration files.
+ */
+function unfollowed(skipped: string[], files: string[], texts: (string | undefined)[], cfg: AptConfig): string | undefined {
+  // apt also reads names with more dots that end in .conf (a.b.conf); VALID_PART leaves them out
+  const dotted = skipped.find((n) => /^[A-Za-z0-9_.-]+\.conf$/.test(n));
+  if (dotted) return `${PARTS}/${dotted}: a name this reader skips`;
+  for (const [i, text] of texts.entries()) {
+    const bad = text === undefined ? undefined : aptConfSyntax(text);
+    if (bad) return `${files[i]}:${bad}`;
+  }
+  for (const k of [...cfg.scalars.keys(), ...cfg.lists.keys()]) if (MOVES_CONFIG.test(k)) return `${k} is set`;
+  return undefined;
+}
+
+type Tok = { t: "word" | "str" | "{" | "}" | ";"; v: string; line: number };
+/** what the tokenizer read but apt may read otherwise (aptConfSyntax) */
+type Unfollowed = { v: string; line: number };
+
+function tokenizeAptConf(text: string, unfollowed: Unfollowed[] = []): Tok[] {
   const out: Tok[] = [];
   let line = 1;
   let i = 0;
@@ -195,20 +247,23 @@ function tokenizeAptConf(text: string): Tok[] {
     else if (c === "/" && text[i + 1] === "/") {
       while (i < n && text[i] !== "\n") i++;
     } else if (c === "/" && text[i + 1] === "*") {
-      i += 2;
-      while (i < n && !(text[i] === "*" && text[i + 1] === "/")) {
-        if (text[i] === "\n") line++;
-        i++;
-      }
-      i += 2;
+      const end = text.indexOf("*/", i + 2);
+      if (end === -1) unfollowed.push({ v: "a /* comment without its */", line });
+      const stop = end === -1 ? n : end + 2;
+      for (let j = i; j < stop; j++) if (text[j] === "\n") line++;
+      i = stop;
     } else if (c === "#") {
       const end = text.indexOf("\n", i);
       const directive = text.slice(i, end === -1 ? n : end).trim();
       if (directive.startsWith("#clear")) out.push({ t: "word", v: directive, line });
+      // apt reads the other file (#include) or its index (#x-apt-configure-index); any other # starts a comment
+      else if (/^#(include|x-apt-configure-index)/.test(directive)) unfollowed.push({ v: directive, line });
       i = end === -1 ? n : end;
     } else if (c === '"') {
       const end = text.indexOf('"', i + 1);
       const v = text.slice(i + 1, end === -1 ? n : end);
+      // apt's values end on their line
+      if (end === -1 || v.includes("\n")) unfollowed.push({ v: "a string without its closing quote on its line", line });
       out.push({ t: "str", v, line });
       line += v.split("\n").length - 1;
       i = end === -1 ? n : end + 1;
@@ -218,11 +273,45 @@ function tokenizeAptConf(text: string): Tok[] {
     } else {
       let j = i;
       while (j < n && !/[\s{};"]/.test(text[j] as string)) j++;
-      out.push({ t: "word", v: text.slice(i, j), line });
+      const v = text.slice(i, j);
+      // apt starts a comment at # or // anywhere outside quotes: inside a word, not followed here
+      if (/#|\/\/|\/\*/.test(v)) unfollowed.push({ v: `"${v}"`, line });
+      out.push({ t: "word", v, line });
       i = j;
     }
   }
   return out;
+}
+
+/**
+ * The first statement of an apt.conf text that parseAptConf does not follow exactly, as "LINE: what", or
+ * undefined. Followed: `Key "value";`, `Key { … };` nested, `"item";` inside a block, `Key:: "item";`,
+ * `#clear Key;`, empty statements, // /* # comments. Not: #include, an unquoted or missing value, a string
+ * across lines, a missing ; or }, anything else — then apt itself must be asked.
+ */
+export function aptConfSyntax(text: string): string | undefined {
+  const unfollowed: Unfollowed[] = [];
+  const toks = tokenizeAptConf(text, unfollowed);
+  const first = unfollowed[0];
+  if (first) return `${first.line}: ${first.v}`;
+  let depth = 0;
+  for (let i = 0; i < toks.length; ) {
+    const tok = toks[i] as Tok;
+    const next = toks[i + 1];
+    if (tok.t === "word" && tok.v.startsWith("#clear")) i++;
+    else if (tok.t === "word" && next?.t === "{" && !tok.v.endsWith("::")) {
+      depth++;
+      i += 2;
+    } else if (tok.t === "word" && next?.t === "str" && toks[i + 2]?.t === ";") i += 3;
+    else if (tok.t === "str" && depth > 0 && next?.t === ";") i += 2;
+    else if (tok.t === "}" && depth > 0) {
+      depth--;
+      i += next?.t === ";" ? 2 : 1;
+    } else if (tok.t === ";") i++;
+    else if (tok.t === "word") return `${tok.line}: ${tok.v} without a "quoted value"; or a { block }`;
+    else return `${tok.line}: ${tok.t === "str" ? `"${tok.v}"` : tok.v} where a statement was expected`;
+  }
+  return depth > 0 ? `${text.split("\n").length}: a { without its }` : undefined;
 }
 
 /** Parse apt.conf syntax (also `apt-config dump` output) into cfg; later values win, lists append. */

@@ -46,6 +46,13 @@ export class HostFs {
 
   /** Map a target path to a real path, following symlinks inside the root. */
   async real(target: string): Promise<string> {
+    return this.realNow(target);
+  }
+
+  // The …Now forms answer synchronously (every method here reads synchronously inside): for a chain of reads
+  // that must not wait, at each step, behind all the other work queued meanwhile (the audit's checks run at once).
+
+  realNow(target: string): string {
     if (this.live) return target;
     const parts = path.posix.normalize(`/${target}`).split("/").filter(Boolean);
     let resolved = "";
@@ -86,8 +93,12 @@ export class HostFs {
 
   /** Contents, or undefined when the file does not exist (other errors still throw). */
   async readTextIfExists(target: string): Promise<string | undefined> {
+    return this.readTextIfExistsNow(target);
+  }
+
+  readTextIfExistsNow(target: string): string | undefined {
     try {
-      return readUtf8(await this.real(target));
+      return readUtf8(this.realNow(target));
     } catch (e) {
       if (isNotFound(e)) return undefined;
       throw fsError(e, this.display(target), "read");
@@ -104,8 +115,12 @@ export class HostFs {
   }
 
   async stat(target: string): Promise<Stats | undefined> {
+    return this.statNow(target);
+  }
+
+  statNow(target: string): Stats | undefined {
     try {
-      return statSync(await this.real(target));
+      return statSync(this.realNow(target));
     } catch (e) {
       if (isNotFound(e)) return undefined;
       throw fsError(e, this.display(target), "stat");
@@ -124,8 +139,12 @@ export class HostFs {
 
   /** Entry names of a directory, sorted; [] when it does not exist. */
   async list(target: string): Promise<string[]> {
+    return this.listNow(target);
+  }
+
+  listNow(target: string): string[] {
     try {
-      return readdirSync(await this.real(target)).sort();
+      return readdirSync(this.realNow(target)).sort();
     } catch (e) {
       if (isNotFound(e) || (e as NodeJS.ErrnoException).code === "ENOTDIR") return [];
       throw fsError(e, this.display(target), "list");

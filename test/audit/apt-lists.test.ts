@@ -3,6 +3,7 @@
 // asked only when a pin can change the answer; and, on a Debian machine, the same answer as
 // `apt-get -s dist-upgrade` for every package it would upgrade.
 import assert from "node:assert/strict";
+import { randomBytes } from "node:crypto";
 import { existsSync } from "node:fs";
 import { describe, test } from "node:test";
 import { gzipSync } from "node:zlib";
@@ -145,6 +146,111 @@ describe("pending updates from the package lists", () => {
     }
   });
 });
+
+/** n filler paragraphs of ≈ 700 bytes of incompressible text: a list large enough for readList to grep */
+function filler(prefix: string, n: number): string {
+  const out: string[] = [];
+  for (let i = 0; i < n; i++) out.push(`${offer(`${prefix}-${i}`, "1.0-1")} ${randomBytes(320).toString("hex")}\n`);
+  return out.join("\n");
+}
+
+const HOW = {
+  signed: "all in one apt-helper stream (an InRelease file between each two)",
+  unsigned: "one by one (no InRelease to stand between them)",
+  unterminated: "one by one after the stream (a list without its last newline hides a separator)",
+};
+for (const [mode, how] of Object.entries(HOW))
+  test(`large lists are grepped for the installed packages' paragraphs, ${how}, by fields where a paragraph's order needs it`, {
+    skip: existsSync(APT_HELPER) ? false : "apt-helper is not installed",
+  }, async () => {
+    const { writeFile } = await import("node:fs/promises");
+    const pkgs = [
+      installed("alpha", "1.0-1"),
+      installed("libstdc++6", "12.2.0-14"),
+      installed("python3.11", "3.11.2-6"),
+      installed("spaced", "2.0-1"),
+      installed("zeta", "5.0-1"),
+      installed("gamma", "1.0-1"),
+    ];
+    // zeta's Architecture comes after eleven other fields: beyond the lines kept after its Package line
+    const late = `Package: zeta\nVersion: 5.0-2\n${Array.from({ length: 11 }, (_, i) => `X-Field-${i}: x\n`).join("")}Architecture: amd64\n`;
+    const signed = mode !== "unsigned";
+    const rel = (fields: string) => (signed ? release(fields) : `${fields}SHA256:\n 0123 10 main/binary-amd64/Packages\n`);
+    const relName = signed ? "InRelease" : "Release";
+    const { root, cleanup } = await buildRoot({
+      "/var/lib/dpkg/status": pkgs.join("\n"),
+      [`${L}/deb.debian.org_debian_dists_bookworm_${relName}`]: rel("Origin: Debian\nLabel: Debian\nSuite: oldstable\nVersion: 12.12\n"),
+      [`${L}/deb.debian.org_debian-security_dists_bookworm-security_${relName}`]: rel(
+        "Origin: Debian\nLabel: Debian-Security\nSuite: oldstable-security\nVersion: 12\n",
+      ),
+      // an empty list (a suite with no packages for this architecture; or one without its last newline) and a small one
+      [`${L}/deb.debian.org_debian_dists_bookworm_contrib_binary-amd64_Packages`]:
+        mode === "unterminated" ? "Package: alpha\nVersion: 1.0-1+c1\nArchitecture: amd64" : "",
+      [`${L}/deb.debian.org_debian_dists_bookworm_non-free_binary-amd64_Packages`]: offer("alpha", "1.0-1+nf1"),
+    });
+    try {
+      const big = [
+        filler("a", 6000),
+        offer("alpha", "1.0-2"),
+        offer("alpha-dev", "9.0-1"), // a longer name: not alpha's
+        offer("libstdc++6", "12.2.0-14+deb12u1"),
+        offer("libstdcxx6", "99"), // "+" is not a pattern here
+        offer("python3.11", "3.11.2-6+deb12u1"),
+        offer("python3x11", "99"),
+        "Package:   spaced  \nVersion: 2.0-2\nArchitecture: amd64\n",
+        late,
+        filler("b", 6000),
+      ].join("\n");
+      assert.ok(big.length > 8 * 1024 * 1024, `${big.length}`);
+      await writeFile(`${root}${L}/deb.debian.org_debian_dists_bookworm_main_binary-amd64_Packages`, big);
+      const sec = gzipSync(`${filler("c", 600)}\n${offer("gamma", "1.0-1+deb12u1")}`);
+      assert.ok(sec.length > 128 * 1024, `${sec.length}`);
+      await writeFile(`${root}${L}/deb.debian.org_debian-security_dists_bookworm-security_main_binary-amd64_Packages.gz`, sec);
+      const calls: string[] = [];
+      const recording: Runner = (argv, options) => {
+        calls.push([...(options?.pipeFrom ?? []), "|", ...argv].join(" "));
+        return run(argv, options);
+      };
+      const r = await pendingFromLists(ctxFor({ root, run: recording }), undefined);
+      assert.ok(r.ok, JSON.stringify(r));
+      assert.deepEqual(
+        r.pending.map((p) => `${p.name} ${p.to}${p.security ? " (security)" : ""}`),
+        [
+          "alpha 1.0-2",
+          "gamma 1.0-1+deb12u1 (security)",
+          "libstdc++6 12.2.0-14+deb12u1",
+          "python3.11 3.11.2-6+deb12u1",
+          "spaced 2.0-2",
+          "zeta 5.0-2",
+        ],
+      );
+      const pattern = "^Package:[[:blank:]]*(alpha|libstdc\\+\\+6|python3\\.11|spaced|zeta|gamma)[[:blank:]]*$";
+      const picked = calls.filter((c) => c.includes(`| grep -a -E -A10 -e ${pattern}`));
+      // zeta's paragraph was cut before its Architecture: the main list again, by fields
+      const byFields = calls.filter((c) =>
+        /^\| grep -a -e \^Package: -e \^Version: -e \^Architecture: .*bookworm_main_binary-amd64_Packages$/.test(c),
+      );
+      assert.equal(byFields.length, 1, calls.join("\n"));
+      if (mode === "signed") {
+        // all four lists, an InRelease between each two
+        assert.equal(picked.length, 1, calls.join("\n"));
+        assert.equal((picked[0]?.match(/_InRelease /g) ?? []).length, 3, picked[0]);
+        assert.ok(picked[0]?.startsWith(`${APT_HELPER} cat-file `), picked[0]);
+        assert.equal(calls.length, 2, calls.join("\n"));
+      } else {
+        if (mode === "unterminated") assert.equal(calls.filter((c) => c.includes("_InRelease ")).length, 1, calls.join("\n"));
+        // the two large ones each through grep (the gzip one from apt-helper), the small ones read here
+        assert.equal(picked.filter((c) => !c.includes("_InRelease ")).length, 2, calls.join("\n"));
+        assert.ok(
+          picked.some((c) => c.startsWith(`${APT_HELPER} cat-file `)),
+          calls.join("\n"),
+        );
+        assert.equal(calls.length, mode === "unterminated" ? 4 : 3, calls.join("\n"));
+      }
+    } finally {
+      await cleanup();
+    }
+  });
 
 const DEBIAN = existsSync("/usr/bin/apt-get") && existsSync("/var/lib/dpkg/status") && existsSync(L);
 

@@ -112,14 +112,24 @@ describe("UPD-UNATTENDED-ENABLED", () => {
     assert.match(String(o.reason), /not enabled: apt-daily.timer, apt-daily-upgrade.timer/);
     assert.match(String(o.source), /99local:1/);
   });
-  test("live: apt-config dump is what counts", async () => {
+  test("live, files this reader follows: they are what apt reads, no apt-config run", async () => {
     const run = fakeRunner({ "apt-config dump": { stdout: await recorded("updates/apt-config-dump-debian12-no-uu.txt") } });
     const o = await runCheck(updUnattendedEnabled, await uuRoot({}), { run, live: true });
+    assert.equal(o.status, "pass", JSON.stringify(o));
+    assert.match(String(o.source), /20auto-upgrades:1/);
+    assert.deepEqual(run.calls, []);
+  });
+  test("live, a file with #include: apt-config dump is what counts", async () => {
+    const files = await uuRoot({});
+    files["/etc/apt/apt.conf.d/90local"] = '#include "/etc/apt/local.conf";\n';
+    const run = fakeRunner({ "apt-config dump": { stdout: await recorded("updates/apt-config-dump-debian12-no-uu.txt") } });
+    const o = await runCheck(updUnattendedEnabled, files, { run, live: true });
     // the files say "1" but apt (recorded dump of a host without 20auto-upgrades) does not see them
     assert.equal(o.status, "fail");
     assert.match(String(o.reason), /Update-Package-Lists is not set/);
+    assert.deepEqual(run.calls, ["apt-config dump"]);
     const ok = fakeRunner({ "apt-config dump": { stdout: await recorded("updates/apt-config-dump-debian12-uu.txt") } });
-    const p = await runCheck(updUnattendedEnabled, await uuRoot({}), { run: ok, live: true });
+    const p = await runCheck(updUnattendedEnabled, files, { run: ok, live: true });
     assert.equal(p.status, "pass");
     assert.match(String(p.source), /20auto-upgrades:1/);
   });

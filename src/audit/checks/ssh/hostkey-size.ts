@@ -1,9 +1,11 @@
 // SSH-HOSTKEY-SIZE: RSA host keys of at least 3072 bits (strict: 4096, dev-sec sshd-50) and no DSA key, read
-// with `ssh-keygen -l` (one process for all keys when their .pub files are there).
+// from the keys' .pub files (pubkey-size.ts), else with `ssh-keygen -l` (one process for all keys when their
+// .pub files are there).
 import { messageOf } from "../../../core/errors.js";
 import type { AuditContext, Check } from "../../types.js";
 import { hostKeyFiles } from "./hostkey-files.js";
 import { isStrict } from "../../profile.js";
+import { type KeySize, publicKeySize } from "./pubkey-size.js";
 import { DEVSEC, factsOrSkip, isOutcome } from "./setting.js";
 
 /** "3072 SHA256:abc… root@host (RSA)" → {bits, type} */
@@ -17,10 +19,12 @@ export function parseKeygenLine(line: string): { bits: number; type: string } | 
   return { bits, type: t.slice(open + 1, -1) };
 }
 
-type Keygen = (string | Error)[];
+/** per key: its size read from its .pub, or ssh-keygen's line for it, or why ssh-keygen failed */
+type Keygen = (KeySize | string | Error)[];
 
 /**
- * One `ssh-keygen -l -f -` for every key: their public halves (KEY.pub, what `ssh-keygen -lf KEY` reads too) on
+ * Every key's size from its .pub file (publicKeySize: no process at all), or, when one is of a type read only by
+ * ssh-keygen, one `ssh-keygen -l -f -` for every key: their public halves (KEY.pub, what `ssh-keygen -lf KEY` reads too) on
  * stdin, one line out per key in order — one process instead of one per key (each start is a fork of the
  * audit, ~10 ms of its time). undefined when a .pub is missing or is not exactly one key, or the count of lines
  * out differs (ssh-keygen skips what it cannot read): then each key is asked on its own.
@@ -29,6 +33,8 @@ async function allAtOnce(ctx: AuditContext, keys: readonly { path: string }[]): 
   const pubs = await Promise.all(keys.map((k) => ctx.fs.readTextIfExists(`${k.path}.pub`).catch(() => undefined)));
   const one = (t: string | undefined) => t !== undefined && t.split("\n").filter((l) => l.trim() !== "").length === 1;
   if (!pubs.every(one)) return undefined;
+  const sizes = pubs.map((t) => publicKeySize(t ?? ""));
+  if (sizes.every((s) => s !== undefined)) return sizes;
   const r = await ctx
     .run(["ssh-keygen", "-l", "-f", "-"], { input: pubs.map((t) => `${t?.trim()}\n`).join(""), timeoutMs: 5000 })
     .catch(() => undefined);
@@ -71,8 +77,8 @@ export const hostKeySize: Check = {
     for (const [i, k] of present.entries()) {
       const line = lines[i] ?? "";
       if (line instanceof Error) return { status: "error", reason: line.message };
-      const p = parseKeygenLine(line);
-      if (!p) return { status: "error", reason: `unexpected ssh-keygen output for ${k.path}: ${line.slice(0, 200)}` };
+      const p = typeof line === "string" ? parseKeygenLine(line) : line;
+      if (!p) return { status: "error", reason: `unexpected ssh-keygen output for ${k.path}: ${String(line).slice(0, 200)}` };
       observed.push(`${k.path}: ${p.type} ${p.bits}`);
       if (p.type === "DSA" || (p.type === "RSA" && p.bits < minRsa)) {
         if (weak.length === 0) source = k.path;
