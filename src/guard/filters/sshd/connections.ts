@@ -44,6 +44,13 @@ export class Connections {
   private old = new Map<number, Conn>();
   /** the record conn() returned last, while it is in `young` */
   private last: Conn | undefined = undefined;
+  /**
+   * The (host, pid) take() found no record for, or removed: until conn() adds a record, none has it (a key
+   * is in at most one generation), so a connection's second close line (`Received disconnect`, then
+   * `Disconnected from`) costs no map lookup. closedPid -1: none.
+   */
+  private closedHost = 0;
+  private closedPid = -1;
   /** the host name hashed last, and its hash (most logs hold one host: hashed once) */
   private lastHost = "";
   private lastHostHash = 0;
@@ -65,6 +72,7 @@ export class Connections {
     // one shape for every record (no property added or deleted later)
     if (!c || c.host !== host || c.pid !== pid)
       c = { host, pid, address: undefined, v4: -1, pending: undefined, userHash: 0, userSeen: false };
+    this.closedPid = -1;
     if (this.young.size >= MAX_CONNECTIONS / 2) {
       this.old = this.young;
       this.young = new Map();
@@ -85,6 +93,9 @@ export class Connections {
 
   /** the connection's record removed (it closed), if there was one */
   take(host: number, pid: number): Conn | undefined {
+    if (pid === this.closedPid && host === this.closedHost) return undefined;
+    this.closedHost = host;
+    this.closedPid = pid;
     const key = mixKey(host, pid);
     let c = this.young.get(key);
     if (c && c.host === host && c.pid === pid) {
