@@ -90,4 +90,26 @@ describe("Connections = the plain two-generation maps", () => {
       { numRuns: 60 },
     );
   });
+
+  test("thousands of connections open at once, pids scattered (keys sharing low bits)", () => {
+    fc.assert(
+      fc.property(fc.integer({ min: 1, max: 2 ** 31 - 1 }), fc.integer({ min: 2000, max: 7000 }), (seed, live) => {
+        let x = seed;
+        const rnd = () => {
+          x ^= x << 13;
+          x ^= x >>> 17;
+          x ^= x << 5;
+          return (x >>> 0) / 2 ** 32;
+        };
+        const pool = Array.from({ length: live }, () => Math.floor(rnd() * 2 ** 22));
+        const ops: Op[] = [];
+        for (let i = 0; i < 40_000; i++) {
+          const r = rnd();
+          ops.push([r < 0.5 ? 0 : r < 0.8 ? 2 : 1, 12345, pool[Math.floor(rnd() * live)] as number]);
+        }
+        assert.deepEqual(runOps(new Connections(), ops), runOps(new Plain(), ops));
+      }),
+      { numRuns: 12 },
+    );
+  });
 });
