@@ -93,16 +93,37 @@ export function parseEnvelopeAt(line: string, start: number, end: number, env: E
     if (line.charCodeAt(p) !== 32) return false;
     while (p < end && line.charCodeAt(p) === 32) p++;
   }
-  // first token: a tag (`sshd[1]:`, `sshd:`) or a host name followed by the tag
-  let e = charIn(line, 32, p, end);
-  if (e < 0) return false;
-  if (tag(line, p, e, env)) return true;
+  // first token: a tag (`sshd[1]:`, `sshd:`) or a host name followed by the tag. Each token is read once:
+  // the scan for its end also notes its last `[` (where a pid would start) and the first non-digit after
+  // it, which is all tag() needs to know of the pid
+  let open = -1;
+  let nonDigit = -1;
+  let e = p;
+  for (; e < end; e++) {
+    const c = line.charCodeAt(e);
+    if (c === 32) break;
+    if (c === 91 /* [ */) {
+      open = e;
+      nonDigit = -1;
+    } else if (nonDigit < 0 && (c < 48 || c > 57)) nonDigit = e;
+  }
+  if (e >= end) return false;
+  if (tag(line, p, e, open, nonDigit, env)) return true;
   env.hostStart = p;
   env.hostEnd = e;
   p = e + 1;
-  e = charIn(line, 32, p, end);
-  if (e < 0) return false;
-  return tag(line, p, e, env);
+  open = -1;
+  nonDigit = -1;
+  for (e = p; e < end; e++) {
+    const c = line.charCodeAt(e);
+    if (c === 32) break;
+    if (c === 91 /* [ */) {
+      open = e;
+      nonDigit = -1;
+    } else if (nonDigit < 0 && (c < 48 || c > 57)) nonDigit = e;
+  }
+  if (e >= end) return false;
+  return tag(line, p, e, open, nonDigit, env);
 }
 
 /** index of the character `code` in s[from..end), or -1 (bounded: never scans past the line) */
@@ -141,17 +162,17 @@ export function lastFindIn(s: string, lit: string, before: number, min: number):
   return -1;
 }
 
-/** `name[pid]:` or `name:` in line[p..e) → fills prog/pid/msgStart. */
-function tag(line: string, p: number, e: number, env: Envelope): boolean {
+/**
+ * `name[pid]:` or `name:` in line[p..e) → fills prog/pid/msgStart. open: the token's last `[`, or -1;
+ * nonDigit: the first character after it that is not a digit (or -1).
+ */
+function tag(line: string, p: number, e: number, open: number, nonDigit: number, env: Envelope): boolean {
   if (line.charCodeAt(e - 1) !== 58 /* : */) return false;
   const close = e - 2;
   if (line.charCodeAt(close) === 93 /* ] */) {
-    const open = lastCharIn(line, 91 /* [ */, close, p);
-    if (open <= p) return false;
-    for (let i = open + 1; i < close; i++) {
-      const c = line.charCodeAt(i);
-      if (c < 48 || c > 57) return false;
-    }
+    // (line[e - 1] is the colon: the token's last `[` is its last one up to close; the pid between them is
+    // all digits when the first non-digit after the `[` is the `]`)
+    if (open <= p || nonDigit !== close) return false;
     env.progStart = p;
     env.progEnd = open;
     env.pidStart = open + 1;

@@ -29,6 +29,18 @@ export function connAddress(c: Conn): string | undefined {
   return c.address;
 }
 
+/** 2^16 bits: one per value of a key's low 16 bits */
+const KEY_WORDS = 2048;
+
+function mayHave(bits: Uint32Array, key: number): boolean {
+  return (((bits[(key >>> 5) & (KEY_WORDS - 1)] as number) >>> (key & 31)) & 1) !== 0;
+}
+
+function addKey(bits: Uint32Array, key: number): void {
+  const i = (key >>> 5) & (KEY_WORDS - 1);
+  bits[i] = (bits[i] as number) | (1 << (key & 31));
+}
+
 /** a 32-bit map key for (host hash, pid); collisions are resolved by the record's own fields */
 function mixKey(host: number, pid: number): number {
   return (Math.imul(host, 0x9e3779b1) ^ pid) | 0;
@@ -42,8 +54,22 @@ function mixKey(host: number, pid: number): number {
 export class Connections {
   private young = new Map<number, Conn>();
   private old = new Map<number, Conn>();
+  /**
+   * Which keys (their low 16 bits) were added to each generation: a clear bit means the map has no such
+   * key, so a new connection (the common miss) and a close line's search of the old generation cost no
+   * map lookup. Bits are never cleared on delete (a set bit only means "look").
+   */
+  private youngKeys = new Uint32Array(KEY_WORDS);
+  private oldKeys = new Uint32Array(KEY_WORDS);
   /** the record conn() returned last, while it is in `young` */
   private last: Conn | undefined = undefined;
+  /**
+   * The (host, pid) take() found no record for, or removed: until conn() adds a record, none has it (a key
+   * is in at most one generation), so a connection's second close line (`Received disconnect`, then
+   * `Disconnected from`) costs no map lookup. closedPid -1: none.
+   */
+  private closedHost = 0;
+  private closedPid = -1;
   /** the host name hashed last, and its hash (most logs hold one host: hashed once) */
   private lastHost = "";
   private lastHostHash = 0;
@@ -55,21 +81,26 @@ export class Connections {
     const last = this.last;
     if (last !== undefined && last.pid === pid && last.host === host) return last;
     const key = mixKey(host, pid);
-    let c = this.young.get(key);
+    let c = mayHave(this.youngKeys, key) ? this.young.get(key) : undefined;
     if (c && c.host === host && c.pid === pid) {
       this.last = c;
       return c;
     }
-    c = this.old.get(key);
+    c = mayHave(this.oldKeys, key) ? this.old.get(key) : undefined;
     if (c) this.old.delete(key);
     // one shape for every record (no property added or deleted later)
     if (!c || c.host !== host || c.pid !== pid)
       c = { host, pid, address: undefined, v4: -1, pending: undefined, userHash: 0, userSeen: false };
+    this.closedPid = -1;
     if (this.young.size >= MAX_CONNECTIONS / 2) {
       this.old = this.young;
       this.young = new Map();
+      const bits = this.oldKeys;
+      this.oldKeys = this.youngKeys;
+      this.youngKeys = bits.fill(0);
     }
     this.young.set(key, c);
+    addKey(this.youngKeys, key);
     this.last = c;
     return c;
   }
@@ -79,20 +110,24 @@ export class Connections {
     const last = this.last;
     if (last !== undefined && last.pid === pid && last.host === host) return last;
     const key = mixKey(host, pid);
-    const c = this.young.get(key) ?? this.old.get(key);
+    const c =
+      (mayHave(this.youngKeys, key) ? this.young.get(key) : undefined) ?? (mayHave(this.oldKeys, key) ? this.old.get(key) : undefined);
     return c && c.host === host && c.pid === pid ? c : undefined;
   }
 
   /** the connection's record removed (it closed), if there was one */
   take(host: number, pid: number): Conn | undefined {
+    if (pid === this.closedPid && host === this.closedHost) return undefined;
+    this.closedHost = host;
+    this.closedPid = pid;
     const key = mixKey(host, pid);
-    let c = this.young.get(key);
+    let c = mayHave(this.youngKeys, key) ? this.young.get(key) : undefined;
     if (c && c.host === host && c.pid === pid) {
       this.young.delete(key);
       if (c === this.last) this.last = undefined;
       return c;
     }
-    c = this.old.get(key);
+    c = mayHave(this.oldKeys, key) ? this.old.get(key) : undefined;
     if (c && c.host === host && c.pid === pid) {
       this.old.delete(key);
       return c;

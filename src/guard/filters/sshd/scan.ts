@@ -387,8 +387,9 @@ export function classify(s: string, m: number, end: number, f: Found): Found | u
  */
 function pamUnix(s: string, m: number, end: number, f: Found): Found | undefined {
   reset(f, R_PAM_UNIX);
-  // rhost= is written by PAM before user=U (attacker text): use it only when it occurs once
-  const at = findIn(s, " rhost=", m, end);
+  // rhost= is written by PAM before user=U (attacker text): use it only when it occurs once. Searched from
+  // the end of the fixed prefix the caller checked (45 characters, which hold no ` rhost=`)
+  const at = findIn(s, " rhost=", m + 45, end);
   if (at < 0) return f;
   if (findIn(s, " rhost=", at + 7, end) >= 0) {
     f.ambiguous = true;
