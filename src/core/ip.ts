@@ -238,11 +238,11 @@ function formatV4(v: bigint): string {
   return `${(n >>> 24) & 255}.${(n >>> 16) & 255}.${(n >>> 8) & 255}.${n & 255}`;
 }
 
-function formatV6(v: bigint): string {
-  const g: number[] = [];
-  for (let i = 7; i >= 0; i--) g.push(Number((v >> BigInt(i * 16)) & 0xffffn));
-  if (v >> 32n === 0xffffn) return `::ffff:${formatV4(v & MAX[4])}`;
-  // longest run of two or more zero groups, the first on a tie (RFC 5952 4.2)
+/**
+ * Where `::` stands in the RFC 5952 text of 8 groups: the longest run of two or more zero groups, the first on a
+ * tie (4.2), as [start, length]; start -1 when there is none.
+ */
+export function longestZeroRun(g: ArrayLike<number>): [start: number, length: number] {
   let best = -1;
   let bestLen = 1;
   for (let i = 0; i < 8; ) {
@@ -258,6 +258,14 @@ function formatV6(v: bigint): string {
     }
     i = j;
   }
+  return [best, bestLen];
+}
+
+function formatV6(v: bigint): string {
+  const g: number[] = [];
+  for (let i = 7; i >= 0; i--) g.push(Number((v >> BigInt(i * 16)) & 0xffffn));
+  if (v >> 32n === 0xffffn) return `::ffff:${formatV4(v & MAX[4])}`;
+  const [best, bestLen] = longestZeroRun(g);
   const hex = g.map((x) => x.toString(16));
   if (best < 0) return hex.join(":");
   return `${hex.slice(0, best).join(":")}::${hex.slice(best + bestLen).join(":")}`;

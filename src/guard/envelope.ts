@@ -96,34 +96,26 @@ export function parseEnvelopeAt(line: string, start: number, end: number, env: E
   // first token: a tag (`sshd[1]:`, `sshd:`) or a host name followed by the tag. Each token is read once:
   // the scan for its end also notes its last `[` (where a pid would start) and the first non-digit after
   // it, which is all tag() needs to know of the pid
-  let open = -1;
-  let nonDigit = -1;
-  let e = p;
-  for (; e < end; e++) {
-    const c = line.charCodeAt(e);
-    if (c === 32) break;
-    if (c === 91 /* [ */) {
-      open = e;
-      nonDigit = -1;
-    } else if (nonDigit < 0 && (c < 48 || c > 57)) nonDigit = e;
+  for (let token = 0; token < 2; token++) {
+    let open = -1;
+    let nonDigit = -1;
+    let e = p;
+    for (; e < end; e++) {
+      const c = line.charCodeAt(e);
+      if (c === 32) break;
+      if (c === 91 /* [ */) {
+        open = e;
+        nonDigit = -1;
+      } else if (nonDigit < 0 && (c < 48 || c > 57)) nonDigit = e;
+    }
+    if (e >= end) return false;
+    if (tag(line, p, e, open, nonDigit, env)) return true;
+    if (token === 1) return false;
+    env.hostStart = p;
+    env.hostEnd = e;
+    p = e + 1;
   }
-  if (e >= end) return false;
-  if (tag(line, p, e, open, nonDigit, env)) return true;
-  env.hostStart = p;
-  env.hostEnd = e;
-  p = e + 1;
-  open = -1;
-  nonDigit = -1;
-  for (e = p; e < end; e++) {
-    const c = line.charCodeAt(e);
-    if (c === 32) break;
-    if (c === 91 /* [ */) {
-      open = e;
-      nonDigit = -1;
-    } else if (nonDigit < 0 && (c < 48 || c > 57)) nonDigit = e;
-  }
-  if (e >= end) return false;
-  return tag(line, p, e, open, nonDigit, env);
+  return false;
 }
 
 /** index of the character `code` in s[from..end), or -1 (bounded: never scans past the line) */

@@ -183,11 +183,6 @@ export class GuardState {
     if (this.logRows >= FOLD_ROWS) this.fold();
   }
 
-  /** rows in ban_log not yet folded into bans (tests, status) */
-  get unfolded(): number {
-    return this.logRows;
-  }
-
   /** ban_log into bans, in the order written (one sorted pass), in one transaction or the caller's. */
   private fold(): void {
     if (this.logRows === 0) return;

@@ -1,6 +1,7 @@
 // One line of an authorized_keys file, judged as sshd would read it: optional options, a key type, the
 // base64 blob (whose embedded type must match), an optional comment. Also rates the key: DSA is refused
 // by current OpenSSH, RSA under 2048 bits is weak. Exported for ACC-ADMIN-KEYS and tests.
+import { bitLength, readString } from "../ssh/pubkey-size.js";
 
 const TYPES = new Set([
   "ssh-ed25519",
@@ -32,18 +33,10 @@ export function parseKeyLine(line: string): KeyLine {
     const e = readString(buf, inner.next);
     const n = e && readString(buf, e.next);
     if (!n) return { kind: "invalid", why: "ssh-rsa key data is truncated" };
-    const bytes = n.value[0] === 0 ? n.value.subarray(1) : n.value;
-    const bits = bytes.length * 8 - Math.clz32(bytes[0] ?? 0) + 24;
+    const bits = bitLength(n.value);
     return bits < 2048 ? { kind: "key", type, bits, weak: `RSA key of ${bits} bits (under 2048)` } : { kind: "key", type, bits };
   }
   return { kind: "key", type };
-}
-
-function readString(buf: Buffer, at: number): { value: Buffer; next: number } | undefined {
-  if (at + 4 > buf.length) return undefined;
-  const len = buf.readUInt32BE(at);
-  if (at + 4 + len > buf.length) return undefined;
-  return { value: buf.subarray(at + 4, at + 4 + len), next: at + 4 + len };
 }
 
 /** "ssh-ed25519 AAAA… comment" → "ssh-ed25519 AAAA…" for comparing keys regardless of options and comment. */

@@ -3,7 +3,8 @@
 // the modulus n and the prime p, ECDSA's those of its curve, Ed25519 256. Written here rather than asking
 // ssh-keygen for it because each program the audit starts costs its own thread ≈ 10 ms (a fork of the whole
 // process); any other key type (certificates, security keys) or a blob that does not parse exactly gives
-// undefined, and ssh-keygen is asked as before.
+// undefined, and ssh-keygen is asked as before. readString and bitLength are the one reader of that wire
+// format (authorized-keys.ts uses them too).
 
 export interface KeySize {
   bits: number;
@@ -11,8 +12,16 @@ export interface KeySize {
   type: string;
 }
 
+/** The length-prefixed string (RFC 4251 5) of buf at `at`, and where the next field starts; undefined past its end */
+export function readString(buf: Buffer, at: number): { value: Buffer; next: number } | undefined {
+  if (at + 4 > buf.length) return undefined;
+  const len = buf.readUInt32BE(at);
+  if (at + 4 + len > buf.length) return undefined;
+  return { value: buf.subarray(at + 4, at + 4 + len), next: at + 4 + len };
+}
+
 /** Bits of an SSH mpint (big-endian, a leading zero byte when the top bit is set) */
-function bitLength(mp: Buffer): number {
+export function bitLength(mp: Buffer): number {
   let i = 0;
   while (i < mp.length && mp[i] === 0) i++;
   if (i === mp.length) return 0;
@@ -24,13 +33,11 @@ export function publicKeySize(line: string): KeySize | undefined {
   if (!keyType || !b64 || !/^[A-Za-z0-9+/]+={0,2}$/.test(b64)) return undefined;
   const blob = Buffer.from(b64, "base64");
   let off = 0;
-  /** the next length-prefixed string of the blob, or undefined past its end */
+  /** the blob's next string, or undefined past its end */
   const next = (): Buffer | undefined => {
-    if (off + 4 > blob.length) return undefined;
-    const n = blob.readUInt32BE(off);
-    if (off + 4 + n > blob.length) return undefined;
-    off += 4 + n;
-    return blob.subarray(off - n, off);
+    const s = readString(blob, off);
+    if (s) off = s.next;
+    return s?.value;
   };
   const type = next()?.toString("latin1");
   if (type !== keyType) return undefined;

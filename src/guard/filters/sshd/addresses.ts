@@ -4,7 +4,7 @@
 // are never resolved). Hand-written for the hot path; a property test checks it against core/ip.ts.
 // The caches below are process-wide memos of pure functions (token → canonical text), not per-line state:
 // any filter state may share them.
-import { canonicalV4Value, formatIp, tryParseIp } from "../../../core/ip.js";
+import { canonicalV4Value, formatIp, longestZeroRun, tryParseIp } from "../../../core/ip.js";
 import { charIn } from "../../envelope.js";
 
 // Caches hold FRESH strings (never slices of a line): a slice would keep its whole input chunk alive.
@@ -146,21 +146,7 @@ function v6Format(): string {
     const b = g[7] as number;
     return `${a >>> 8}.${a & 255}.${b >>> 8}.${b & 255}`;
   }
-  let best = -1;
-  let bestLen = 1;
-  for (let k = 0; k < 8; ) {
-    if (g[k] !== 0) {
-      k++;
-      continue;
-    }
-    let j = k;
-    while (j < 8 && g[j] === 0) j++;
-    if (j - k > bestLen) {
-      best = k;
-      bestLen = j - k;
-    }
-    k = j;
-  }
+  const [best, bestLen] = longestZeroRun(g);
   let out = "";
   for (let k = 0; k < 8; k++) {
     if (k === best) {
