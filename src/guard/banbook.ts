@@ -52,7 +52,8 @@ interface Pending {
   cidr: Cidr;
   arrivedAt: number;
   reassert: boolean;
-  done?: (refusal: string | undefined) => void;
+  /** told the outcome (commit's promise); none for queue() */
+  done?: (record: BanRecord, refusal: string | undefined) => void;
 }
 
 interface Refusal {
@@ -116,23 +117,42 @@ export class BanBook {
    * says no (nothing is written); else a promise of the outcome once the kernel answered.
    */
   commit(record: BanRecord, o: CommitOptions = {}): { refused: string } | { landing: Promise<Outcome> } {
+    let settle: (o: Outcome) => void = () => {};
+    const landing = new Promise<Outcome>((resolve) => {
+      settle = resolve;
+    });
+    const r = this.enqueue(record, o, (rec, refusal) =>
+      settle(refusal === undefined ? { landed: true, record: rec } : { landed: false, record: rec, refused: refusal }),
+    );
+    return typeof r === "string" ? { refused: r } : { landing };
+  }
+
+  /**
+   * commit() for a caller that does not wait for the kernel's answer (a jail's ban: a flood decides
+   * thousands a second, and a promise each was garbage the daemon paid for): the gate's refusal, or undefined
+   * once queued. The outcome shows in the log, the status and the metrics as for any ban.
+   */
+  queue(record: BanRecord, o: CommitOptions = {}): string | undefined {
+    const r = this.enqueue(record, o, undefined);
+    return typeof r === "string" ? r : undefined;
+  }
+
+  /** The gate, then the state's and the kernel's queues: the refusal, or the record as committed. */
+  private enqueue(record: BanRecord, o: CommitOptions, done: Pending["done"]): string | BanRecord {
     const v = this.check(record, this.d.rules(), this.d.clock.now());
-    if (!v.ok) return { refused: this.refuse(record.target, v.reason) };
-    const rec = { ...record, target: v.target };
+    if (!v.ok) return this.refuse(record.target, v.reason);
+    const rec = v.target === record.target ? record : { ...record, target: v.target };
     this.unwritten.push(rec);
     if (o.publish) this.unpublished.push(rec);
-    const landing = new Promise<Outcome>((resolve) => {
-      this.pending.push({
-        record: rec,
-        cidr: v.cidr,
-        arrivedAt: o.arrivedAt ?? performance.now(),
-        reassert: o.reassert === true,
-        done: (refusal) =>
-          resolve(refusal === undefined ? { landed: true, record: rec } : { landed: false, record: rec, refused: refusal }),
-      });
+    this.pending.push({
+      record: rec,
+      cidr: v.cidr,
+      arrivedAt: o.arrivedAt ?? performance.now(),
+      reassert: o.reassert === true,
+      ...(done ? { done } : {}),
     });
     this.schedule();
-    return { landing };
+    return rec;
   }
 
   /**
@@ -284,7 +304,7 @@ export class BanBook {
         if (reason !== undefined) {
           this.d.state.quarantine(t, `the kernel refused it: ${reason}`);
           const why = this.refuse(t, `the kernel refused it: ${reason}`);
-          for (const p of a.p) p.done?.(why);
+          for (const p of a.p) p.done?.(p.record, why);
           continue;
         }
         const last = a.p[a.p.length - 1] as Pending;
@@ -296,7 +316,7 @@ export class BanBook {
   }
 
   private landed(p: Pending, done: number): void {
-    p.done?.(undefined);
+    p.done?.(p.record, undefined);
     if (p.reassert) return;
     this.latencies.push(done - p.arrivedAt);
     this.latencyAll.add(done - p.arrivedAt);
@@ -537,7 +557,7 @@ export class BanBook {
       kernelMs: Math.round(this.kernelMs),
       ...(this.lastKernelError ? { lastKernelError: this.lastKernelError } : {}),
       recentRefusals: [...this.refusals],
-      latencyMs: { p50: quantile(this.latencies, 0.5), p99: quantile(this.latencies, 0.99) },
+      latencyMs: quantiles(this.latencies),
       latencySinceStart: this.latencyAll.summary(),
     };
   }
@@ -684,8 +704,10 @@ class Histogram {
   }
 }
 
-function quantile(values: number[], q: number): number | undefined {
-  if (values.length === 0) return undefined;
+/** p50 and p99 of the recent latencies (one sort of at most 1000 values per status call) */
+function quantiles(values: number[]): { p50: number | undefined; p99: number | undefined } {
+  if (values.length === 0) return { p50: undefined, p99: undefined };
   const sorted = [...values].sort((a, b) => a - b);
-  return Math.round((sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] as number) * 100) / 100;
+  const at = (q: number) => Math.round((sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] as number) * 100) / 100;
+  return { p50: at(0.5), p99: at(0.99) };
 }

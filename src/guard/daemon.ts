@@ -239,7 +239,7 @@ export class GuardDaemon {
     if (this.d.notifier) this.remember(decision.target, text.slice(start, end), address);
     j.bans++;
     const now = this.d.clock.now();
-    const r = this.book.commit(
+    const refused = this.book.queue(
       {
         target: decision.target,
         jail: j.name,
@@ -251,7 +251,7 @@ export class GuardDaemon {
       },
       { arrivedAt: performance.now(), publish: true },
     );
-    if ("refused" in r) j.jail.unban(decision.target); // counted again if it goes on
+    if (refused !== undefined) j.jail.unban(decision.target); // counted again if it goes on
   }
 
   /**
