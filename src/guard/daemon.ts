@@ -87,6 +87,9 @@ export class GuardDaemon {
   private readonly hostname: string;
   private staticProtect: Protected[] = [];
   private rulesCache: GateRules | undefined;
+  /** protects()' answers for the rules object they were worked out with */
+  private protectsFor: GateRules | undefined;
+  private protectsMemo = new WeakMap<Cidr, boolean>();
   private readonly admins: Set<string>;
   private readonly accept: AcceptRules;
   private shareRefused = 0;
@@ -275,9 +278,23 @@ export class GuardDaemon {
     this.d.log.info(`admin ${user} logged in from ${address}: never banned while the session is recent`);
   }
 
-  /** Does a prefix hold a protected address (for the jails' IPv6 aggregation)? */
+  /**
+   * Does a prefix hold a protected address (for the jails' IPv6 aggregation)? Asked for every IPv6 failure;
+   * a jail hands the same parsed prefix object for the same address, so the answer is kept per object until
+   * the rules change (no bigint work per failure).
+   */
   private protects(net: Cidr): boolean {
-    return this.rules().protect.some((p) => cidrsOverlap(p.cidr, net));
+    const rules = this.rules();
+    if (this.protectsFor !== rules) {
+      this.protectsFor = rules;
+      this.protectsMemo = new WeakMap();
+    }
+    let yes = this.protectsMemo.get(net);
+    if (yes === undefined) {
+      yes = rules.protect.some((p) => cidrsOverlap(p.cidr, net));
+      this.protectsMemo.set(net, yes);
+    }
+    return yes;
   }
 
   /** The gate's rules now: the policy's minimum prefixes, the static protected list and the recent sessions. */
