@@ -267,19 +267,21 @@ export class IpsetEnforcer implements BanEnforcer {
 
   async apply(bans: KernelBan[], remove: string[] = []): Promise<void> {
     if (bans.length === 0 && remove.length === 0) return;
+    const lines = this.lines(bans, remove);
     try {
-      await this.restore(bans, remove);
+      await this.restore(lines);
     } catch (e) {
-      const msg = e instanceof Error ? e.message : String(e);
-      if (!(this.p64 && msg.includes(BAN_P64_SET) && setMissing(msg))) throw e;
-      // ipsets created by an older rampart: no /64 set, its rules drop /64s from the prefix set
+      // ipsets created by an older rampart: no /64 set (ipset names the line it stopped at, not the set);
+      // their rules drop /64s from the prefix set. Every line is idempotent, so the whole input runs again.
+      const at = /Error in line (\d+): The set with the given name does not exist/.exec(e instanceof Error ? e.message : String(e));
+      if (!this.p64 || !at || !lines[Number(at[1]) - 1]?.includes(` ${BAN_P64_SET} `)) throw e;
       this.p64 = false;
-      await this.restore(bans, remove);
+      await this.restore(this.lines(bans, remove));
     }
   }
 
-  /** One `ipset restore -exist` (every line is idempotent, so a run stopped half-way can run again). */
-  private async restore(bans: KernelBan[], remove: string[]): Promise<void> {
+  /** The `ipset restore` lines: removals first, then adds (each with its timeout, replacing an existing one). */
+  private lines(bans: KernelBan[], remove: string[]): string[] {
     // -exist: deleting a missing entry is fine, and an existing entry gets its timeout replaced. A prefix is
     // taken out of the sets an older rampart held it in too (hash:net all): rampart_ban_v4/v6, and for an
     // IPv6 /64 the prefix set.
@@ -291,13 +293,17 @@ export class IpsetEnforcer implements BanEnforcer {
     const lines: string[] = [];
     for (const t of remove) {
       const { c, set, element } = at(t);
-      const older = new Set([set, BAN_SET[c.family], ...(set === BAN_P64_SET ? [BAN_NET_SET[6]] : [])]);
+      const older = new Set([set, BAN_SET[c.family], ...(c.family === 6 && c.prefix === P64 ? [BAN_NET_SET[6]] : [])]);
       for (const s of older) lines.push(`del ${s} ${element}`);
     }
     for (const b of bans) {
       const { set, element } = at(b.target);
       lines.push(`add ${set} ${element} timeout ${b.timeoutSec}`);
     }
+    return lines;
+  }
+
+  private async restore(lines: string[]): Promise<void> {
     await this.run(["ipset", "restore", "-exist"], { input: `${lines.join("\n")}\n`, timeoutMs: 60_000 });
   }
 
