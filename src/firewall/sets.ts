@@ -27,18 +27,17 @@ export const IPT_JUMP_COMMENT = "rampart";
 // masking the source (`ip6 saddr & ffff:ffff:ffff:ffff:: @rampart_ban_p64_v6`), and any other prefix
 // (`guard ban 203.0.113.0/24`, a /48, fleet prefixes) in an interval set per family. Why: nft (1.0.6) reads
 // every element of the table's interval sets into its cache before each transaction, so one add costs 0.2 s
-// at 20k elements and 1.5 s at 100k, and a 40-address batch 0.7 ms of nft CPU with no /64 banned but 3.1 ms
-// with 2,000 /64s in the interval set; an add to a hash set stays flat — measured, see README "Measured" and
-// bench/guard-p64.ts. The BanBook keeps the sets free of overlaps (an address under a banned prefix is held
+// at 20k elements and 1.5 s at 100k, and a 40-address batch 0.7 ms of nft CPU with no /64 banned but 3.0 ms
+// with 2,000 /64s in the interval set (0.5 ms with them in the hash set); an add to a hash set stays flat —
+// measured, see README "Measured" and bench/guard-p64.ts. The BanBook keeps the sets free of overlaps (an address under a banned prefix is held
 // back). On the iptables backend every ban set is a hash:net ipset (no such cost): the /64 set holds the
 // prefixes themselves (`2001:db8:1:2::/64`).
 export const BAN_SET: Record<AddressFamily, string> = { 4: "rampart_ban_v4", 6: "rampart_ban_v6" };
 export const BAN_NET_SET: Record<AddressFamily, string> = { 4: "rampart_ban_net_v4", 6: "rampart_ban_net_v6" };
 /** IPv6 /64 bans (nftables: their network addresses; ipset: the /64 prefixes) */
 export const BAN_P64_SET = "rampart_ban_p64_v6";
-/** the prefix length the /64 set holds, and its mask as nft writes it */
+/** the prefix length the /64 set holds */
 export const P64 = 64;
-export const P64_MASK = "ffff:ffff:ffff:ffff::";
 export const BLOCK_SET: Record<AddressFamily, string> = { 4: "rampart_block_v4", 6: "rampart_block_v6" };
 /** Every ban set, the order they are read back in. */
 export const BAN_SETS: readonly string[] = [BAN_SET[4], BAN_SET[6], BAN_P64_SET, BAN_NET_SET[4], BAN_NET_SET[6]];

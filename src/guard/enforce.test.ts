@@ -82,6 +82,8 @@ test("nft: list reads /64s back as CIDR and moves a /64 left in the prefix set i
       rampart_ban_net_v6: nftSet("rampart_ban_net_v6", [
         { elem: { val: { prefix: { addr: "2001:db8:7::", len: 64 } }, timeout: 3600, expires: 3500 } },
         { elem: { val: { prefix: { addr: "2001:db8:9::", len: 48 } }, timeout: 3600, expires: 3500 } },
+        // in both sets: the /64 set's copy (512 s left) is the one that stays
+        { elem: { val: { prefix: { addr: "2001:db8:1:2::", len: 64 } }, timeout: 3600, expires: 3400 } },
       ]),
       rampart_ban_v6: nftSet("rampart_ban_v6", ["2001:db8::7"]),
     },
@@ -97,9 +99,9 @@ test("nft: list reads /64s back as CIDR and moves a /64 left in the prefix set i
     ].sort(),
   );
   assert.deepEqual(k.inputs, [
-    "add element inet rampart rampart_ban_p64_v6 { 2001:db8:7:: timeout 3600s expires 3500s }\n" +
-      "add element inet rampart rampart_ban_net_v6 { 2001:db8:7::/64 timeout 1s }\n" +
-      "delete element inet rampart rampart_ban_net_v6 { 2001:db8:7::/64 }\n",
+    "add element inet rampart rampart_ban_p64_v6 { 2001:db8:7:: timeout 3600s expires 3500s, 2001:db8:1:2:: timeout 3600s expires 3400s }\n" +
+      "add element inet rampart rampart_ban_net_v6 { 2001:db8:7::/64 timeout 1s, 2001:db8:1:2::/64 timeout 1s }\n" +
+      "delete element inet rampart rampart_ban_net_v6 { 2001:db8:7::/64, 2001:db8:1:2::/64 }\n",
   ]);
   // no /64 set (an older table): nothing is moved
   const old = kernel({

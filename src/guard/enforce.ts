@@ -216,9 +216,12 @@ export class NftEnforcer implements BanEnforcer {
           const parsed = nftElement(e);
           if (!parsed) continue;
           const target = banTargetOf(set, parsed.target);
-          out.set(target, parsed.expires);
-          if (set === BAN_NET_SET[6] && target.endsWith(`/${P64}`))
+          if (set === BAN_NET_SET[6] && target.endsWith(`/${P64}`)) {
             misplaced.push({ target, timeout: parsed.timeout, expires: parsed.expires });
+            // in both sets: the /64 set's copy is the one that stays (an add keeps an element's own timeout)
+            if (out.has(target)) continue;
+          }
+          out.set(target, parsed.expires);
         }
       }
     }
