@@ -88,16 +88,18 @@ try {
   await srv.exec(["sqlite3", "/var/lib/rampart/state.db"], { input: sql.join("\n") });
   await srv.exec(["nft", "flush", "set", "inet", "rampart", "rampart_ban_v6"]);
   await srv.exec(["nft", "flush", "set", "inet", "rampart", "rampart_ban_net_v6"]);
+  await srv.exec(["nft", "flush", "set", "inet", "rampart", "rampart_ban_p64_v6"]);
   const t0 = Date.now();
   guard = await start();
   const startMs = Date.now() - t0;
   const m = /restored (\d+) ban\(s\) into the kernel in (\d+) ms/.exec(guard.stderr);
   const q = /(\d+) stored ban\(s\) quarantined/.exec(guard.stderr);
-  const v6 = (await srv.exec(["nft", "-j", "list", "set", "inet", "rampart", "rampart_ban_net_v6"])).stdout.split('"prefix"').length - 1;
+  // the rows are IPv6 /64s: the /64 set holds them (firewall/sets.ts), as network addresses
+  const v6 = (await srv.exec(["nft", "-j", "list", "set", "inet", "rampart", "rampart_ban_p64_v6"])).stdout.split('"val"').length - 1;
   console.log(
     m
       ? `restore: ${m[1]} of ${TOTAL} bans into the kernel in ${m[2]} ms (one transaction); ${q?.[1] ?? 0} bad rows quarantined (${bad} planted); ` +
-          `the guard answered ${startMs} ms after its start; v6 set now holds ${v6} prefixes`
+          `the guard answered ${startMs} ms after its start; the /64 set now holds ${v6} /64s`
       : `restore: no figure in the guard's log:\n${guard.stderr}`,
   );
   guard.kill("SIGTERM");

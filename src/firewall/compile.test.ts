@@ -1,11 +1,13 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
+import { parseCidr } from "../core/ip.js";
 import { parsePolicy } from "../policy/load.js";
 import { DryRunBackend } from "./backends/dryrun.js";
 import { renderIptables, ruleLines, withJumpDeletes } from "./backends/iptables.js";
 import { ruleText } from "./backends/nftables.js";
 import { compile } from "./compile.js";
 import type { Rule } from "./model.js";
+import { banTargetOf, nftBanElement } from "./sets.js";
 
 function policy(yaml: string) {
   const r = parsePolicy(yaml, "<test>");
@@ -27,11 +29,45 @@ test("baseline: drop in and forward, accept out; loopback first; sets before est
   assert.ok(input.some((r) => r.match.dports?.[0]?.from === 22 && r.verdict === "accept"));
   assert.deepEqual(
     m.sets.map((s) => s.name),
-    ["rampart_ban_v4", "rampart_ban_v6", "rampart_ban_net_v4", "rampart_ban_net_v6", "rampart_block_v4", "rampart_block_v6"],
+    [
+      "rampart_ban_v4",
+      "rampart_ban_v6",
+      "rampart_ban_p64_v6",
+      "rampart_ban_net_v4",
+      "rampart_ban_net_v6",
+      "rampart_block_v4",
+      "rampart_block_v6",
+    ],
   );
-  // both ban sets drop, before established
+  // every ban set drops, before established
   const banNet = idx(input, (r) => r.match.saddrSet === "rampart_ban_net_v4");
   assert.ok(banNet > 0 && banNet < est);
+  // the /64 set holds network addresses: its rule matches the source's first 64 bits
+  const p64 = input.find((r) => r.match.saddrSet === "rampart_ban_p64_v6");
+  assert.deepEqual(p64?.match, { family: 6, saddrSet: "rampart_ban_p64_v6", saddrSetPrefix: 64 });
+  assert.ok(idx(input, (r) => r === p64) < est);
+  assert.equal(p64?.verdict, "drop");
+  // no IPv6: no /64 rule (the sets are declared all the same, so a ban never finds its set missing)
+  const v4 = compile(policy("firewall: { ipv6: false }"));
+  assert.equal(v4.chains.input.rules.filter((r) => r.match.saddrSet === "rampart_ban_p64_v6").length, 0);
+  assert.ok(v4.sets.some((s) => s.name === "rampart_ban_p64_v6"));
+});
+
+test("ban targets: addresses, IPv6 /64s and other prefixes each in their set; a /64 in nft is its network address", () => {
+  const at = (t: string) => nftBanElement(parseCidr(t));
+  assert.deepEqual(at("198.51.100.7"), { set: "rampart_ban_v4", element: "198.51.100.7" });
+  assert.deepEqual(at("2001:db8::7"), { set: "rampart_ban_v6", element: "2001:db8::7" });
+  assert.deepEqual(at("2001:db8:1:2::/64"), { set: "rampart_ban_p64_v6", element: "2001:db8:1:2::" });
+  assert.deepEqual(at("2001:db8:1::/48"), { set: "rampart_ban_net_v6", element: "2001:db8:1::/48" });
+  assert.deepEqual(at("2001:db8:1:2::/65"), { set: "rampart_ban_net_v6", element: "2001:db8:1:2::/65" });
+  assert.deepEqual(at("203.0.113.0/24"), { set: "rampart_ban_net_v4", element: "203.0.113.0/24" });
+  // the inverse, for what nft lists back
+  assert.equal(banTargetOf("rampart_ban_p64_v6", "2001:db8:1:2::"), "2001:db8:1:2::/64");
+  assert.equal(banTargetOf("rampart_ban_net_v6", "2001:db8:1::/48"), "2001:db8:1::/48");
+  // rendered: nft masks the source; the ipset (hash:net, holding the /64s) needs no mask
+  const rule: Rule = { match: { family: 6, saddrSet: "rampart_ban_p64_v6", saddrSetPrefix: 64 }, verdict: "drop", comment: "c" };
+  assert.equal(ruleText(rule), 'ip6 saddr & ffff:ffff:ffff:ffff:: @rampart_ban_p64_v6 counter drop comment "c"');
+  assert.deepEqual(ruleLines(rule, 6), ['-m set --match-set rampart_ban_p64_v6 src -m comment --comment "c" -j DROP']);
 });
 
 test("anti-lockout accept comes before the ban drops, and only when keepAdminSession", () => {

@@ -13,7 +13,7 @@ import type { Policy } from "../policy/schema.js";
 import { parseRate } from "../policy/units.js";
 import type { AddressFamily, Chain, Icmp4Type, Icmp6Type, PortRange, Rule, RuleMatch, RuleModel } from "./model.js";
 import { INBOUND_SERVICES, OUTBOUND_SERVICE_PORTS, portRange, type ServicePorts } from "./services.js";
-import { BAN_NET_SET, BAN_SET, BLOCK_SET, namedSets } from "./sets.js";
+import { BAN_NET_SET, BAN_P64_SET, BAN_SET, BLOCK_SET, namedSets, P64 } from "./sets.js";
 
 /** What compile needs to know about the host and the applying session (gathered by apply/plan). */
 export interface HostFacts {
@@ -236,6 +236,7 @@ function setDrops(v6: boolean, chain: "input" | "forward"): Rule[] {
   const families: AddressFamily[] = v6 ? [4, 6] : [4];
   const out: Rule[] = [];
   for (const f of families) out.push(drop({ family: f, saddrSet: BAN_SET[f] }, `sets: guard bans (${chain})`));
+  if (v6) out.push(drop({ family: 6, saddrSet: BAN_P64_SET, saddrSetPrefix: P64 }, `sets: guard bans (${chain})`));
   for (const f of families) out.push(drop({ family: f, saddrSet: BAN_NET_SET[f] }, `sets: guard bans (${chain})`));
   for (const f of families) out.push(drop({ family: f, saddrSet: BLOCK_SET[f] }, `sets: blocklists (${chain})`));
   return out;

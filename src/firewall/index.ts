@@ -14,4 +14,4 @@ export {
   type RenderedRuleset,
 } from "./backend.js";
 export { DryRunBackend } from "./backends/dryrun.js";
-export { BAN_NET_SET, BAN_SET, BLOCK_SET, banSetOf, NFT_FAMILY, NFT_TABLE, namedSets } from "./sets.js";
+export { BAN_NET_SET, BAN_P64_SET, BAN_SET, BLOCK_SET, banSetOf, NFT_FAMILY, NFT_TABLE, namedSets } from "./sets.js";

@@ -53,6 +53,11 @@ export interface RuleMatch {
   daddr?: string[];
   /** source address is in this named set (of `family`) */
   saddrSet?: string;
+  /**
+   * with saddrSet: the source's first N bits are what the set holds (nftables: the set holds network
+   * addresses and the rule masks the source; an ipset of kind hash:net holds the prefixes and needs no mask)
+   */
+  saddrSetPrefix?: number;
   ct?: ("new" | "established" | "related" | "invalid")[];
   /** ICMP (family 4) or ICMPv6 (family 6) types; `family` must be set */
   icmp?: Icmp4Type[];
@@ -99,9 +104,10 @@ export interface Chain {
 export interface NamedSet {
   name: string;
   family: AddressFamily;
-  /** "ban": single addresses with per-element timeouts; "ban-net": prefixes with per-element timeouts;
-   * "block": interval set of merged prefixes */
-  kind: "ban" | "ban-net" | "block";
+  /** "ban": single addresses with per-element timeouts; "ban-p64": IPv6 /64s with per-element timeouts (a
+   * hash set, see sets.ts); "ban-net": other prefixes with per-element timeouts; "block": interval set of
+   * merged prefixes */
+  kind: "ban" | "ban-p64" | "ban-net" | "block";
 }
 
 export interface RuleModel {

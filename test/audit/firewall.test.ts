@@ -291,18 +291,26 @@ describe("FW-OUTBOUND-DENY", () => {
 
 describe("FW-RAMPART-TABLE", () => {
   const policy = "firewall: { backend: nftables }\n";
-  test("pass: table inet rampart with its six sets", async () => {
+  test("pass: table inet rampart with its seven sets", async () => {
     const o = await runCheck(fwRampartTable, V6_ON, { run: await tools({ nft: "nft-rampart.json" }), policyYaml: policy });
     assert.equal(o.status, "pass");
     assert.deepEqual(o.observed, {
       table: "inet rampart",
-      sets: ["rampart_ban_v4", "rampart_ban_v6", "rampart_ban_net_v4", "rampart_ban_net_v6", "rampart_block_v4", "rampart_block_v6"],
+      sets: [
+        "rampart_ban_v4",
+        "rampart_ban_v6",
+        "rampart_ban_p64_v6",
+        "rampart_ban_net_v4",
+        "rampart_ban_net_v6",
+        "rampart_block_v4",
+        "rampart_block_v6",
+      ],
     });
   });
   test("fail: a table loaded by an older rampart has no prefix ban sets", async () => {
     const o = await runCheck(fwRampartTable, V6_ON, { run: await tools({ nft: "nft-rampart-old-sets.json" }), policyYaml: policy });
     assert.equal(o.status, "fail");
-    assert.equal(o.reason, "missing set(s): rampart_ban_net_v4, rampart_ban_net_v6");
+    assert.equal(o.reason, "missing set(s): rampart_ban_p64_v6, rampart_ban_net_v4, rampart_ban_net_v6");
   });
   test("fail: policy enables the firewall but the table is not loaded", async () => {
     const o = await runCheck(fwRampartTable, V6_ON, { run: await tools({ nft: "nft-inet-default-deny.json" }), policyYaml: policy });

@@ -10,6 +10,8 @@ import { type BackendName, type FirewallBackend, type FirewallSnapshot, compile,
 import { load as loadBlocklist } from "../../src/blocklist/load.js";
 import { fromParsed } from "../../src/blocklist/merge.js";
 import { parseList } from "../../src/blocklist/parse.js";
+import { parseCidr } from "../../src/core/ip.js";
+import { banSetOf, nftBanElement } from "../../src/firewall/sets.js";
 import { parsePolicy } from "../../src/policy/load.js";
 import type { Runner } from "../../src/system/exec.js";
 import { FwNet, type FwHost, type ProbeResult } from "./hosts.js";
@@ -48,9 +50,11 @@ const nftSeconds = (d: string) =>
 
 const nftDialect: Dialect = {
   ban: async (run, addr, family) => {
-    // a prefix goes in the prefix set, an address in the address set (firewall/sets.ts)
-    const set = addr.includes("/") ? `rampart_ban_net_v${family}` : `rampart_ban_v${family}`;
-    await run(["nft", "add", "element", "inet", "rampart", set, `{ ${addr} timeout 1h }`]);
+    // where the guard puts it (firewall/sets.ts): an address in the address set, an IPv6 /64 as its network
+    // address in the /64 set, another prefix in the prefix set
+    const at = nftBanElement(parseCidr(addr));
+    assert.equal(parseCidr(addr).family, family);
+    await run(["nft", "add", "element", "inet", "rampart", at.set, `{ ${at.element} timeout 1h }`]);
   },
   makeForeign: async (run) => {
     await run(["nft", "-f", "-"], {
@@ -90,8 +94,9 @@ const normSave = (text: string) =>
 
 const iptDialect: Dialect = {
   ban: async (run, addr, family) => {
-    const set = addr.includes("/") ? `rampart_ban_net_v${family}` : `rampart_ban_v${family}`;
-    await run(["ipset", "add", set, addr, "timeout", "3600"]);
+    const c = parseCidr(addr);
+    assert.equal(c.family, family);
+    await run(["ipset", "add", banSetOf(c.family, c.prefix), addr, "timeout", "3600"]);
   },
   makeForeign: async (run) => {
     await run(["iptables-restore"], {

@@ -72,6 +72,9 @@ for (const backend of ["nftables", "iptables"] as const) {
       await until("the neighbour to be banned", async () => (await kernelBans(s.server, backend, 6)).includes(neighbour), 5000, 50);
       const v6 = await kernelBans(s.server, backend, 6);
       assert.doesNotMatch(v6, /\/64/, `the admin's /64 was banned:\n${v6}`);
+      // the /64 set (nft: network addresses, no /64 in the text) holds nothing either
+      const p64 = await kernelBans(s.server, backend, 6, "p64");
+      assert.doesNotMatch(p64, /2001:db8/, `the admin's /64 was banned:\n${p64}`);
       const again = await s.admin.ssh({ user: "alice", host: s.server.v6, key: s.adminKey, command: ["true"] });
       assert.equal(again.code, 0, `the admin was cut off: ${again.stderr}`);
 
@@ -79,10 +82,10 @@ for (const backend of ["nftables", "iptables"] as const) {
       guard.kill("SIGKILL");
       await guard.exited;
       if (backend === "nftables") {
-        for (const set of ["rampart_ban_v4", "rampart_ban_v6", "rampart_ban_net_v4", "rampart_ban_net_v6"])
+        for (const set of ["rampart_ban_v4", "rampart_ban_v6", "rampart_ban_p64_v6", "rampart_ban_net_v4", "rampart_ban_net_v6"])
           await s.server.exec(["nft", "flush", "set", "inet", "rampart", set]);
       } else {
-        for (const set of ["rampart_ban_v4", "rampart_ban_v6", "rampart_ban_net_v4", "rampart_ban_net_v6"])
+        for (const set of ["rampart_ban_v4", "rampart_ban_v6", "rampart_ban_p64_v6", "rampart_ban_net_v4", "rampart_ban_net_v6"])
           await s.server.exec(["ipset", "flush", set]);
       }
       s.server.spawn([...CLI_ARGV, "guard", "run"], { cwd: REPO });

@@ -73,14 +73,18 @@ export async function guardReady(server: LabHost): Promise<void> {
   );
 }
 
-/** The listing of a family's ban sets: `which` "addr" (single addresses), "net" (prefixes) or "all" (both). */
+/**
+ * The listing of a family's ban sets: `which` "addr" (single addresses), "p64" (IPv6 /64s: nft lists their
+ * network addresses, ipset the /64s), "net" (other prefixes) or "all".
+ */
 export async function kernelBans(
   server: LabHost,
   backend: "nftables" | "iptables",
   family: 4 | 6 = 4,
-  which: "all" | "addr" | "net" = "all",
+  which: "all" | "addr" | "p64" | "net" = "all",
 ): Promise<string> {
-  const sets = { all: ["", "net_"], addr: [""], net: ["net_"] }[which].map((k) => `rampart_ban_${k}v${family}`);
+  const kinds = { all: ["", "p64_", "net_"], addr: [""], p64: ["p64_"], net: ["net_"] }[which];
+  const sets = kinds.filter((k) => family === 6 || k !== "p64_").map((k) => `rampart_ban_${k}v${family}`);
   let out = "";
   for (const set of sets) {
     const r =

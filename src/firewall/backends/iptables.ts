@@ -240,9 +240,10 @@ export function renderIpsets(model: RuleModel): string {
   const L = ["# rampart ipsets: load with `ipset restore -exist` before the iptables files; sets keep their elements."];
   for (const s of model.sets) {
     const family = s.family === 4 ? "inet" : "inet6";
-    if (s.kind === "ban" || s.kind === "ban-net") {
-      // hash:net with per-element timeouts for both (an ipset add is cheap at any size; one type keeps a set
-      // loaded by an older rampart, which held prefixes in rampart_ban_v4/v6 too, working as it is)
+    if (s.kind !== "block") {
+      // hash:net with per-element timeouts for every ban set (an ipset add is cheap at any size; one type
+      // keeps a set loaded by an older rampart, which held prefixes in rampart_ban_v4/v6 too, working as it
+      // is); the /64 set holds the /64 prefixes themselves, so its rule needs no mask
       L.push(`create ${s.name} hash:net family ${family} hashsize 1024 maxelem 1048576 timeout 0`);
     } else {
       L.push(`create ${s.name} hash:net family ${family} hashsize 4096 maxelem 4194304`);

@@ -4,25 +4,26 @@
 // Replacing the table would empty the named sets, so load() carries their current elements (bans with the
 // time they have left, blocklist prefixes) into the same transaction.
 import { RampartError } from "../../core/errors.js";
+import { formatIp, prefixMask, tryParseCidr } from "../../core/ip.js";
 import type { Runner } from "../../system/exec.js";
 import type { FirewallBackend, FirewallSnapshot, RenderedRuleset } from "../backend.js";
 import { fileOf } from "../backend.js";
 import { safeComment } from "../comment.js";
 import { type Chain, type NamedSet, type PortRange, RATE_SECONDS, type Rule, type RuleModel, type SourceRateLimit } from "../model.js";
-import { BAN_NET_SET, BAN_SET, NFT_FAMILY, NFT_TABLE } from "../sets.js";
+import { BAN_SETS, banTargetOf, NFT_FAMILY, NFT_TABLE, nftBanElement } from "../sets.js";
 
 const FILE = "rampart.nft";
 const TABLE = `${NFT_FAMILY} ${NFT_TABLE}`;
-const BAN_FAMILY = new Map<string, 4 | 6>([
-  [BAN_SET[4], 4],
-  [BAN_SET[6], 6],
-]);
 
-function partition<T>(xs: T[], pred: (x: T) => boolean): [T[], T[]] {
-  const yes: T[] = [];
-  const no: T[] = [];
-  for (const x of xs) (pred(x) ? yes : no).push(x);
-  return [yes, no];
+/** A ban element read back ("2001:db8::/64 timeout 3600s expires 12s") placed in the set it belongs in now. */
+function carriedBan(from: string, text: string): { set: string; element: string } {
+  const at = text.indexOf(" ");
+  const value = at < 0 ? text : text.slice(0, at);
+  const rest = at < 0 ? "" : text.slice(at);
+  const c = tryParseCidr(banTargetOf(from, value));
+  if (!c.ok) return { set: from, element: text }; // a range (only in an interval set): stays
+  const to = nftBanElement(c.value);
+  return { set: to.set, element: `${to.element}${rest}` };
 }
 
 export class NftablesBackend implements FirewallBackend {
@@ -62,22 +63,18 @@ export class NftablesBackend implements FirewallBackend {
     const declared = new Set([...fileOf(ruleset, FILE).matchAll(/^\tset (rampart_\w+) \{$/gm)].map((m) => m[1]));
     const r = await this.run(["nft", "-j", "list", "table", NFT_FAMILY, NFT_TABLE], { okCodes: "any", timeoutMs: 30_000 });
     if (r.code !== 0) return "";
-    const lines: string[] = [];
+    const bySet = new Map<string, string[]>();
+    const put = (set: string, element: string) => bySet.set(set, [...(bySet.get(set) ?? []), element]);
     for (const set of parseSetElements(r.stdout)) {
-      if (set.elements.length === 0) continue;
-      // a table loaded by rampart before the ban sets were split holds prefixes in rampart_ban_v4/v6 (then
-      // interval sets): they move to the prefix set, which a hash set of addresses could not hold
-      const banFamily = BAN_FAMILY.get(set.name);
-      if (banFamily !== undefined) {
-        const [single, prefixes] = partition(set.elements, (e) => !/[/-]/.test(e.split(" ")[0] as string));
-        if (single.length && declared.has(set.name)) lines.push(`add element ${TABLE} ${set.name} { ${single.join(", ")} }`);
-        if (prefixes.length && declared.has(BAN_NET_SET[banFamily]))
-          lines.push(`add element ${TABLE} ${BAN_NET_SET[banFamily]} { ${prefixes.join(", ")} }`);
-        continue;
+      for (const e of set.elements) {
+        // a ban goes where sets.ts places it now: a table loaded by an older rampart holds prefixes in
+        // rampart_ban_v4/v6 (then interval sets) and IPv6 /64s in rampart_ban_net_v6; they move
+        const to = BAN_SETS.includes(set.name) ? carriedBan(set.name, e) : { set: set.name, element: e };
+        if (declared.has(to.set)) put(to.set, to.element);
+        else if (declared.has(set.name)) put(set.name, e);
       }
-      if (!declared.has(set.name)) continue;
-      lines.push(`add element ${TABLE} ${set.name} { ${set.elements.join(", ")} }`);
     }
+    const lines = [...bySet].map(([set, els]) => `add element ${TABLE} ${set} { ${els.join(", ")} }`);
     return lines.length ? `${lines.join("\n")}\n` : "";
   }
 
@@ -110,9 +107,10 @@ export function renderNft(model: RuleModel): string {
 
 function setDecl(s: NamedSet): string[] {
   const type = s.family === 4 ? "ipv4_addr" : "ipv6_addr";
-  // bans: per-element timeouts; single addresses in a hash set (an add stays cheap however many there are),
-  // prefixes (an IPv6 /64, `guard ban 203.0.113.0/24`) in an interval set (see sets.ts)
-  const flags = { ban: "timeout", "ban-net": "interval, timeout", block: "interval" }[s.kind];
+  // bans: per-element timeouts; single addresses and IPv6 /64s (their network addresses) in hash sets (an add
+  // stays cheap however many there are), other prefixes (`guard ban 203.0.113.0/24`) in an interval set
+  // (see sets.ts)
+  const flags = { ban: "timeout", "ban-p64": "timeout", "ban-net": "interval, timeout", block: "interval" }[s.kind];
   const out = [`\tset ${s.name} {`, `\t\ttype ${type}`, `\t\tflags ${flags}`];
   if (s.kind === "block") out.push("\t\tauto-merge");
   out.push("\t}", "");
@@ -163,7 +161,9 @@ export function ruleText(r: Rule): string {
   if (m.family && !implied) p.push(`meta nfproto ${m.family === 4 ? "ipv4" : "ipv6"}`);
   if (m.saddr) p.push(`${ipf} saddr ${list(m.saddr)}`);
   if (m.daddr) p.push(`${ipf} daddr ${list(m.daddr)}`);
-  if (m.saddrSet) p.push(`${ipf} saddr @${m.saddrSet}`);
+  // a set of network addresses: the source's host bits are masked off before the lookup
+  if (m.saddrSet)
+    p.push(`${ipf} saddr ${m.saddrSetPrefix === undefined ? "" : `& ${maskText(m.family ?? 4, m.saddrSetPrefix)} `}@${m.saddrSet}`);
   if (m.hopLimit !== undefined) p.push(`ip6 hoplimit ${m.hopLimit}`);
   if (m.icmp) p.push(`icmp type ${list(m.icmp)}`);
   if (m.icmp6) p.push(`icmpv6 type ${list(m.icmp6)}`);
@@ -196,6 +196,8 @@ function verdictText(v: Rule["verdict"]): string {
   }
 }
 
+/** the netmask of a prefix length as nft writes it: 64 → ffff:ffff:ffff:ffff:: */
+const maskText = (family: 4 | 6, prefix: number): string => formatIp({ family, value: prefixMask(family, prefix) });
 const list = (xs: readonly string[]): string => (xs.length === 1 ? (xs[0] as string) : `{ ${xs.join(", ")} }`);
 const ports = (rs: readonly PortRange[]): string => list(rs.map((r) => (r.from === r.to ? String(r.from) : `${r.from}-${r.to}`)));
 

@@ -1,6 +1,7 @@
 // FW-RAMPART-TABLE: when the policy enables rampart's firewall, its own `table inet rampart` is loaded with
 // the ban and blocklist sets the guard and the blocklist loader fill (firewall/sets.ts: addresses, prefixes and
-// blocklists per family; an older rampart's table lacks the prefix sets, so prefix bans would not land).
+// blocklists per family; an older rampart's table lacks the prefix or /64 sets, so those bans would not land
+// where they belong).
 // Without them, bans and blocklists silently do nothing.
 import { NFT_FAMILY, NFT_TABLE, namedSets } from "../../../firewall/sets.js";
 import type { Check } from "../../types.js";
