@@ -83,6 +83,14 @@ export interface BanBookStatus {
 
 class KernelUnavailable extends Error {}
 
+/**
+ * The least time between the starts of two ban transactions. A flood decides bans faster than the kernel
+ * takes them, and with every ban set a hash set a transaction is ~0.5 ms of nft CPU: without a floor the
+ * batches shrink to a few bans and their count (the daemon's fixed cost per batch — a state transaction, a
+ * file, a pipe write, a log write — and nft's) grows 3–5× (bench/guard-daemon.ts: 1,300–2,100 transactions
+ * for 1M lines). 10 ms bounds them to 100 a second and adds at most 10 ms to a ban's way to the kernel.
+ */
+const GAP_MS = 10;
 const RETRY_MIN_MS = 2000;
 const RETRY_MAX_MS = 60_000;
 
@@ -97,6 +105,8 @@ export class BanBook {
   private flushScheduled = false;
   private retryTimer: NodeJS.Timeout | undefined;
   private retryMs = RETRY_MIN_MS;
+  /** performance.now() when the last batch went to the kernel */
+  private sentAt = Number.NEGATIVE_INFINITY;
   private revealTimer: NodeJS.Timeout | undefined;
   private revealAt = Number.POSITIVE_INFINITY;
   private readonly latencies: number[] = [];
@@ -157,11 +167,10 @@ export class BanBook {
 
   /**
    * The next flush: in the next turn of the event loop (what one turn decided is one batch; a flush waits for
-   * the one in flight, so what is decided meanwhile is the next batch). No pacing: it was there for nft
-   * reading every element of the ruleset per call; with addresses in hash sets and one long-lived `nft -i`
-   * (nft-session.ts) a transaction costs ~1 ms of nft CPU, and pacing by the observed wall time (mostly the
-   * daemon's own busy event loop) only added latency: bench/guard-daemon.ts at load ≈ 11, p50 118 → 97 ms,
-   * p99 507 → 392 ms without it, 176 → 182 transactions.
+   * the one in flight, so what is decided meanwhile is the next batch), and never sooner than GAP_MS after the
+   * last batch began. Pacing by the observed wall time of a transaction (mostly the daemon's own busy event
+   * loop) was tried and only added latency (bench/guard-daemon.ts at load ≈ 11: p99 507 → 392 ms without it);
+   * the fixed floor bounds the batch count instead.
    */
   private schedule(): void {
     // while a batch is in flight, what is decided waits for its answer and goes then, as one batch (flush)
@@ -210,11 +219,8 @@ export class BanBook {
   async flush(): Promise<void> {
     this.persist();
     while (this.flushing) await this.flushing;
-    this.persist(); // what was committed while we waited is in the state before the kernel sees it
     if (this.pending.length === 0) return;
-    const batch = this.pending;
-    this.pending = [];
-    this.flushing = this.land(batch);
+    this.flushing = this.next();
     try {
       await this.flushing;
     } finally {
@@ -222,6 +228,21 @@ export class BanBook {
       // a kernel without the sets retries on its timer; otherwise the next batch goes now
       if (this.pending.length > 0 && !this.closed && !this.retryTimer) void this.flush();
     }
+  }
+
+  /**
+   * The next batch: what is pending once GAP_MS have passed since the last transaction began (at once when
+   * that is long ago), written to the state just before the kernel sees it.
+   */
+  private async next(): Promise<void> {
+    const wait = this.sentAt + GAP_MS - performance.now();
+    if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
+    this.persist();
+    const batch = this.pending;
+    this.pending = [];
+    if (batch.length === 0) return;
+    this.sentAt = performance.now();
+    await this.land(batch);
   }
 
   private async land(batch: Pending[]): Promise<void> {
