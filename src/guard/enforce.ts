@@ -10,7 +10,7 @@
 // Upgrades: a firewall loaded by an older rampart has no /64 set: /64s then go to the prefix set (where that
 // ruleset drops them) until it is loaded again; a /64 an older guard left in the prefix set is moved to the
 // /64 set when the sets are read back (list: the start-up restore and every sweep).
-import { cidrRange, formatCidr, parseCidr } from "../core/ip.js";
+import { canonicalV4Value, cidrRange, formatCidr, parseCidr } from "../core/ip.js";
 import {
   BAN_NET_SET,
   BAN_P64_SET,
@@ -62,6 +62,8 @@ export function setMissing(message: string): boolean {
  * table has no /64 set) puts a /64 in the prefix set as CIDR, where a table of an older rampart drops it.
  */
 function placed(target: string, p64: boolean): { element: string; set: string } {
+  // a canonical IPv4 address (nearly every ban of a flood; the gate made the text): its own element, unparsed
+  if (canonicalV4Value(target) >= 0) return { element: target, set: BAN_SET[4] };
   const c = parseCidr(target);
   const at = nftBanElement(c);
   return !p64 && at.set === BAN_P64_SET ? { element: formatCidr(c), set: BAN_NET_SET[6] } : at;
