@@ -135,10 +135,13 @@ export async function runGuardForeground(o: RunGuardOptions): Promise<void> {
   state.close();
 }
 
-/** The detached guard's environment: this one with GUARD_ENV's node options added to any the admin set. */
+/**
+ * The detached guard's environment: this one with GUARD_ENV's node options added to any the admin set, and
+ * GUARD_ENV's other variables where the admin set none.
+ */
 export function detachedEnv(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
   const options = [env.NODE_OPTIONS, GUARD_ENV.NODE_OPTIONS].filter(Boolean).join(" ");
-  return { ...env, NODE_OPTIONS: options };
+  return { ...GUARD_ENV, ...env, NODE_OPTIONS: options };
 }
 
 /**
