@@ -31,7 +31,8 @@ rmSync(BUNDLE_DIR, { recursive: true, force: true });
 const started = Date.now();
 const result = await build({
   absWorkingDir: root,
-  entryPoints: { rampart: "src/cli/entry.ts" },
+  // resolve-worker: the guard daemon reads its policy in a worker thread (src/policy/resolve-apart.ts)
+  entryPoints: { rampart: "src/cli/entry.ts", "resolve-worker": "src/policy/resolve-worker.ts" },
   outdir: BUNDLE_DIR,
   bundle: true,
   splitting: true,
