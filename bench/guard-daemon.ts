@@ -73,6 +73,10 @@ try {
     if (i > 150) throw new Error(`guard did not start:\n${guard.stderr}`);
     await new Promise((r) => setTimeout(r, 200));
   }
+  // the daemon's own cost before any line: VmRSS once it answers (start-up garbage collected or not, as it runs)
+  const vm = (field: string) =>
+    Number(new RegExp(`${field}:\\s+(\\d+) kB`).exec(readFileSync(`/proc/${guard.pid}/status`, "utf8"))?.[1] ?? Number.NaN) / 1024;
+  const idleRss = vm("VmRSS");
   // the generated log's time stamps are old: the jail would call every failure "too old" (findtime). The
   // daemon must do the same work as on live lines, so the syslog stamps are rewritten to today first.
   const text = readFileSync(log, "latin1");
@@ -97,7 +101,7 @@ try {
   }
   const ms = performance.now() - t0;
   daemonRate = (LINES / ms) * 1000;
-  const hwm = Number(/VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${guard.pid}/status`, "utf8"))?.[1] ?? Number.NaN) / 1024;
+  const hwm = vm("VmHWM");
   await new Promise((r) => setTimeout(r, 500)); // the last bans land
   s = await status();
   const cpu = cpuMs(guard.pid);
@@ -105,7 +109,7 @@ try {
   console.log(
     `daemon   (rampart guard run, file source, nft): ${fmt(s.lines)} lines in ${fmt(ms)} ms = ${fmt(daemonRate)} lines/s ` +
       `(the append itself took ${fmt(appendMs)} ms); ${fmt(s.jails[0]?.matches ?? 0)} failures, ${fmt(s.activeBans)} bans\n` +
-      `         peak RSS ${hwm.toFixed(1)} MiB (VmHWM); line-to-ban latency (deciding line → nft answered) over all ${fmt(flood.bans)} bans ` +
+      `         peak RSS ${hwm.toFixed(1)} MiB (VmHWM; idle after start: ${idleRss.toFixed(1)} MiB VmRSS); line-to-ban latency (deciding line → nft answered) over all ${fmt(flood.bans)} bans ` +
       `decided during the flood: p50 ${flood.p50} ms, p99 ${flood.p99} ms, max ${flood.max} ms (1 ms buckets); ` +
       `refused ${s.kernel.refused}, kernel errors ${s.kernel.kernelErrors}\n` +
       `         kernel: ${fmt(s.kernel.kernelCalls)} nft transactions, ${fmt(s.kernel.kernelMs)} ms waiting on them; ` +

@@ -15,7 +15,7 @@
 // linked source maps (dist/bundle/*.map) map them back to src/ lines with `node --enable-source-maps`.
 //
 //   node scripts/bundle.mjs          writes dist/bundle/ (and removes what an earlier run left there)
-import { readFileSync, rmSync } from "node:fs";
+import { readFileSync, rmSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { build } from "esbuild";
@@ -31,7 +31,8 @@ rmSync(BUNDLE_DIR, { recursive: true, force: true });
 const started = Date.now();
 const result = await build({
   absWorkingDir: root,
-  entryPoints: { rampart: "src/cli/entry.ts" },
+  // resolve-worker: the guard daemon reads its policy in a worker thread (src/policy/resolve-apart.ts)
+  entryPoints: { rampart: "src/cli/entry.ts", "resolve-worker": "src/policy/resolve-worker.ts" },
   outdir: BUNDLE_DIR,
   bundle: true,
   splitting: true,
@@ -47,5 +48,22 @@ const result = await build({
   banner: { js: 'import { createRequire as __rampartRequire } from "node:module";\nconst require = __rampartRequire(import.meta.url);' },
 });
 const js = Object.entries(result.metafile.outputs).filter(([f]) => f.endsWith(".js"));
+for (const [f] of js) asciiComments(path.join(root, f));
 const bytes = js.reduce((n, [, o]) => n + o.bytes, 0);
 console.log(`bundle: ${js.length} files, ${(bytes / 1024).toFixed(0)} KiB in dist/bundle/ (${Date.now() - started} ms)`);
+
+/**
+ * Non-ASCII characters in the comments esbuild keeps (an em dash in zod's, "→" in ours) written as \uXXXX.
+ * esbuild escapes them in code (charset ascii), not in comments; yet one such character makes Node hold the
+ * chunk's whole source as a two-byte string: zod's 755 KB chunk took 1.5 MB of every process's heap (the
+ * guard daemon's too, for as long as it runs). Only whole comment lines are touched (the line starts with
+ * `//`, `/*` or `*`): code keeps its meaning (the one regular expression with an em dash stays as it is).
+ */
+function asciiComments(file) {
+  const text = readFileSync(file, "utf8");
+  const out = text.replace(/^([ \t]*(?:\/\/|\/\*|\*).*)$/gm, (line) =>
+    // each UTF-16 code unit (a surrogate half too) as \uXXXX
+    line.replace(/[^\x00-\x7f]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`),
+  );
+  if (out !== text) writeFileSync(file, out);
+}

@@ -48,7 +48,7 @@ test("a webhook receives the ban as JSON; a failing one is retried without block
   await new Promise<void>((r) => server.listen(0, "127.0.0.1", () => r()));
   try {
     const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/hook`;
-    const n = new Notifier({ webhook: { url } }, silentLogger, run, 10);
+    const n = await Notifier.create({ webhook: { url } }, silentLogger, run, 10);
     n.notify(notice);
     // returns before the request is made (no timing: timed assertions flake on a shared machine)
     assert.equal(got.length, 0, "notify returns at once, the delivery runs later");

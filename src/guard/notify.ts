@@ -4,7 +4,9 @@
 // carry only values rampart chose (the address it parsed, the jail name from the policy). The community
 // reporters (guard.report: AbuseIPDB, blocklist.de, a report webhook) are offered every ban here too; they
 // keep their own queues with limits and retries (report/queue.ts), so neither delays the other nor a ban.
-import nodemailer from "nodemailer";
+// nodemailer is loaded only when e-mail is configured (Notifier.create): with the net/tls/dns modules of Node
+// it pulls in, it is ≈10 MiB of a daemon's memory that most hosts never use.
+import type { Transporter } from "nodemailer";
 import type { Logger } from "../core/logger.js";
 import type { Policy } from "../policy/schema.js";
 import type { Runner } from "../system/exec.js";
@@ -32,21 +34,28 @@ type Notify = Policy["guard"]["notify"];
 export class Notifier {
   private queue: { notice: BanNotice; tries: number }[] = [];
   private busy = false;
-  private transport: nodemailer.Transporter | undefined;
   sent = 0;
   failed = 0;
 
-  constructor(
+  /** The notifier for this configuration, with its SMTP transport when guard.notify.email is set. */
+  static async create(config: Notify, log: Logger, run: Runner, retryDelayMs = 5000, reports?: Reports): Promise<Notifier> {
+    const transport = config.email
+      ? (await import("nodemailer")).default.createTransport(config.email.smtp, {
+          connectionTimeout: 10_000,
+          socketTimeout: 20_000,
+        } as never)
+      : undefined;
+    return new Notifier(config, log, run, retryDelayMs, reports, transport);
+  }
+
+  private constructor(
     private readonly config: Notify,
     private readonly log: Logger,
     private readonly run: Runner,
-    private readonly retryDelayMs = 5000,
-    readonly reports?: Reports | undefined,
-  ) {
-    if (config.email) {
-      this.transport = nodemailer.createTransport(config.email.smtp, { connectionTimeout: 10_000, socketTimeout: 20_000 } as never);
-    }
-  }
+    private readonly retryDelayMs: number,
+    readonly reports: Reports | undefined,
+    private readonly transport: Transporter | undefined,
+  ) {}
 
   get enabled(): boolean {
     return this.mails || this.reports !== undefined;

@@ -21,7 +21,6 @@ import { type BanEnforcer, IpsetEnforcer, NftEnforcer } from "./enforce.js";
 import { NftSession } from "./nft-session.js";
 import { Notifier } from "./notify.js";
 import { startReports } from "./report/start.js";
-import { startShare } from "./share/start.js";
 import { GuardState, STATE_DB } from "./state.js";
 import { GUARD_ENV } from "./unit.js";
 import { setBackendOf } from "../firewall/sets.js";
@@ -54,10 +53,16 @@ export function enforcerFor(policy: Policy, run: Runner, runtimeDir: string): Ba
 /** Start the daemon; resolves with it once it is reading. */
 export async function startGuard(o: RunGuardOptions): Promise<{ daemon: GuardDaemon; state: GuardState; stopShare: () => Promise<void> }> {
   const state = GuardState.open(o.stateFile ?? (await o.fs.real(STATE_DB)), o.log);
-  // fleet: the share is built first (the daemon publishes into it) and connects once the daemon runs
+  // fleet: the share is built first (the daemon publishes into it) and connects once the daemon runs. Loaded
+  // only when configured: the PostgreSQL client (pg, with Node's tls/crypto/dns) is ≈13 MiB of the daemon's memory.
   let daemonRef: GuardDaemon | undefined;
   const share = o.policy.guard.share
-    ? startShare(o.policy.guard.share, state.file, o.log, (ds) => daemonRef?.receive(ds) ?? Promise.resolve(0))
+    ? (await import("./share/start.js")).startShare(
+        o.policy.guard.share,
+        state.file,
+        o.log,
+        (ds) => daemonRef?.receive(ds) ?? Promise.resolve(0),
+      )
     : undefined;
   const own = await hostAddresses(o.run).catch(() => [] as string[]);
   const sessions = await loggedInSources(o.run);
@@ -78,7 +83,7 @@ export async function startGuard(o: RunGuardOptions): Promise<{ daemon: GuardDae
     own,
     passwd: await o.fs.readText("/etc/passwd").catch(() => ""),
   });
-  const notifier = new Notifier(notify, o.log, o.run, undefined, reports);
+  const notifier = await Notifier.create(notify, o.log, o.run, undefined, reports);
   const daemon = new GuardDaemon({
     policy: o.policy,
     fs: o.fs,
@@ -130,10 +135,13 @@ export async function runGuardForeground(o: RunGuardOptions): Promise<void> {
   state.close();
 }
 
-/** The detached guard's environment: this one with GUARD_ENV's node options added to any the admin set. */
+/**
+ * The detached guard's environment: this one with GUARD_ENV's node options added to any the admin set, and
+ * GUARD_ENV's other variables where the admin set none.
+ */
 export function detachedEnv(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
   const options = [env.NODE_OPTIONS, GUARD_ENV.NODE_OPTIONS].filter(Boolean).join(" ");
-  return { ...env, NODE_OPTIONS: options };
+  return { ...GUARD_ENV, ...env, NODE_OPTIONS: options };
 }
 
 /**

@@ -2,7 +2,9 @@
 // attacker, an admin host, the firewall's ban sets loaded for the backend under test, a mail sink, and the
 // daemon started as its own process.
 import assert from "node:assert/strict";
+import { existsSync } from "node:fs";
 import path from "node:path";
+import { GUARD_ENV } from "../../src/guard/unit.js";
 import { CLI_ARGV, REPO } from "../helpers/cli.js";
 import { until } from "../helpers/wait.js";
 import type { Lab, LabHost } from "../lab/index.js";
@@ -13,7 +15,12 @@ export interface Setup {
   admin: LabHost;
   adminKey: string;
   mailbox: string;
-  startGuard: () => ReturnType<LabHost["spawn"]>;
+  /**
+   * The daemon as its own process: from source (tsx), or "built" as the unit runs it — bin/rampart.js → dist/
+   * with the unit's environment (GUARD_ENV), so the parts it loads only when configured (mail, reporters)
+   * are loaded from the bundle as in production (`npm run build` first; scripts/test.mjs builds).
+   */
+  startGuard: (how?: "source" | "built") => ReturnType<LabHost["spawn"]>;
 }
 
 export async function setup(lab: Lab, backend: "nftables" | "iptables"): Promise<Setup> {
@@ -57,7 +64,11 @@ guard:
           : ["nft", "-f", "-"];
     await server.exec(argv, { input: f.text });
   }
-  const startGuard = () => server.spawn([...CLI_ARGV, "guard", "run"], { cwd: REPO });
+  const startGuard = (how: "source" | "built" = "source") => {
+    if (how === "source") return server.spawn([...CLI_ARGV, "guard", "run"], { cwd: REPO });
+    if (!existsSync(path.join(REPO, "dist/bundle/rampart.js"))) throw new Error("no dist/bundle: run `npm run build` first");
+    return server.spawn([process.execPath, path.join(REPO, "bin/rampart.js"), "guard", "run"], { cwd: REPO, env: { ...GUARD_ENV } });
+  };
   return { server, attacker, admin, adminKey: key.privateKey, mailbox, startGuard };
 }
 

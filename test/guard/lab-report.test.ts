@@ -75,7 +75,8 @@ labTest(
     const checked = await s.server.rampart(["policy", "check", "/etc/rampart/policy.yaml"]);
     assert.equal(checked.code, 0, checked.stdout + checked.stderr);
 
-    s.startGuard();
+    // the installed bundle: the reporters' HTTPS client (loaded on the first report) comes from dist/
+    s.startGuard("built");
     await guardReady(s.server);
     const seen = (): Seen[] => {
       try {

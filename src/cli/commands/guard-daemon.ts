@@ -29,10 +29,11 @@ export function registerGuardDaemon(guard: Command, context: () => Context): voi
         ctx.out(`guard started in the background (pid ${pid}); log: /var/log/rampart/guard.log`);
         return;
       }
-      const { resolvePolicy } = await import("../../policy/load.js");
+      // the policy is read in a worker thread: the daemon does not carry the YAML and schema libraries
+      const { resolvePolicyApart } = await import("../../policy/resolve-apart.js");
       const { runGuardForeground } = await import("../../guard/run.js");
       const fs = ctx.fs();
-      const { policy, file } = await resolvePolicy(fs, o.policy);
+      const { policy, file } = await resolvePolicyApart(fs.root, o.policy);
       if (!file) ctx.log.warn("no policy file: guarding with the built-in baseline (sshd jail)");
       await runGuardForeground({ policy, fs, run: ctx.run, clock: ctx.clock, log: ctx.log, socketPath: o.socket, stateFile: o.state });
     }),

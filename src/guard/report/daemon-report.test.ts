@@ -65,7 +65,7 @@ test("jail bans are reported (scrubbed, once); fleet-received and manual bans ar
     new CommentScrubber({ hostnames: ["web1"], addresses: ["192.0.2.1"], users: ["alice"] }),
     silentLogger,
   );
-  const notifier = new Notifier({}, silentLogger, run, 10, reports);
+  const notifier = await Notifier.create({}, silentLogger, run, 10, reports);
   const kernel = new MemoryEnforcer();
   const state = GuardState.open(path.join(dir, "state.db"), silentLogger);
   const daemon = new GuardDaemon({

@@ -8,9 +8,6 @@
 //   blocklist.de: POST {baseUrl}/en/httpreports.html, form fields server (the server's e-mail), apikey, ip,
 //                 service, logs, format=json; the answer says status success or lists errors.
 //   webhook:      POST url, JSON {event:"report", host, address, target, jail, reason, offense, startedAt, comment}.
-import http from "node:http";
-import https from "node:https";
-import tls from "node:tls";
 
 /** One report: what the endpoints need, already checked (eligible.ts) and scrubbed (comment.ts). */
 export interface Report {
@@ -54,9 +51,11 @@ interface Answer {
   retryAfter: string | undefined;
 }
 
-function post(url: string, body: string, headers: Record<string, string>, o: HttpOptions): Promise<Answer> {
+async function post(url: string, body: string, headers: Record<string, string>, o: HttpOptions): Promise<Answer> {
   const u = new URL(url);
-  const lib = u.protocol === "https:" ? https : http;
+  // Node's http/https/tls are loaded by the first request: a guard that reports nowhere does not carry them
+  const lib = u.protocol === "https:" ? await import("node:https") : await import("node:http");
+  const tls = u.protocol === "https:" && o.ca ? await import("node:tls") : undefined;
   return new Promise((resolve, reject) => {
     const req = lib.request(
       u,
@@ -64,7 +63,7 @@ function post(url: string, body: string, headers: Record<string, string>, o: Htt
         method: "POST",
         headers: { ...headers, "content-length": String(Buffer.byteLength(body)), "user-agent": "rampart-guard" },
         timeout: o.timeoutMs ?? 15_000,
-        ...(u.protocol === "https:" && o.ca ? { ca: [...tls.rootCertificates, o.ca] } : {}),
+        ...(tls && o.ca ? { ca: [...tls.rootCertificates, o.ca] } : {}),
       },
       (res) => {
         let text = "";
