@@ -9,7 +9,7 @@ import { GUARD_ENV, guardCron, guardUnit } from "./unit.js";
 
 test("the unit and the cron line start the guard with GUARD_ENV", () => {
   const self = ["/usr/bin/rampart"];
-  assert.match(guardUnit({ self, cwd: "/" }), /^Environment=NODE_OPTIONS=--max-semi-space-size=2$/m);
+  assert.match(guardUnit({ self, cwd: "/" }), /^Environment=NODE_OPTIONS=--max-semi-space-size=4$/m);
   assert.match(guardUnit({ self, cwd: "/" }), /^Environment=MALLOC_ARENA_MAX=1$/m);
   // the cron line runs `guard run --detach`, which starts the guard with GUARD_ENV's options (kept with the admin's)
   assert.match(guardCron({ self, cwd: "/" }), /^@reboot root cd \/ && \/usr\/bin\/rampart guard run --detach$/m);
