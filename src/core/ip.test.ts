@@ -3,6 +3,7 @@ import { test } from "node:test";
 import fc from "fast-check";
 import {
   canonicalV4Value,
+  canonicalV6Groups,
   cidrContains,
   cidrOf,
   formatCidr,
@@ -116,4 +117,55 @@ test("canonicalV4Value: a number exactly when formatIp writes the text as it is 
   );
   assert.equal(canonicalV4Value("255.255.255.255"), 0xffffffff);
   assert.equal(canonicalV4Value("::ffff:1.2.3.4"), -1);
+});
+
+test("canonicalV6Groups: the groups exactly when formatIp writes the text as it is (property)", () => {
+  // texts near the canonical form: groups of zeros (runs to compress), leading zeros, upper case, "::" in
+  // the wrong place, too few or too many groups, v4-mapped and embedded IPv4, stray characters
+  const group = fc.oneof(
+    { weight: 4, arbitrary: fc.constantFrom("0", "0", "0", "1", "db8", "2001", "ffff", "abcd") },
+    { weight: 1, arbitrary: fc.constantFrom("00", "0db8", "DB8", "", "12345", "g", "1.2.3.4", " ") },
+  );
+  const out = new Int32Array(8);
+  fc.assert(
+    fc.property(fc.array(group, { minLength: 1, maxLength: 9 }), fc.integer({ min: -1, max: 9 }), (groups, at) => {
+      const parts = [...groups];
+      if (at >= 0 && at <= parts.length) parts.splice(at, 0, "");
+      let token = parts.join(":");
+      if (at === 0) token = `:${token}`;
+      if (at === parts.length - 1 && at > 0) token = `${token}:`;
+      const r = tryParseIp(token, { unmapV4: false });
+      // formatIp writes a v4-mapped address with a dotted quad: left to tryParseIp
+      const canonical = r.ok && r.value.family === 6 && formatIp(r.value) === token && !token.includes(".");
+      assert.equal(canonicalV6Groups(token, out), canonical, token);
+      if (canonical && r.ok) {
+        const want = Array.from({ length: 8 }, (_, i) => Number((r.value.value >> BigInt((7 - i) * 16)) & 0xffffn));
+        assert.deepEqual([...out], want, token);
+      }
+    }),
+    { numRuns: 5000 },
+  );
+  // and every canonical text formatIp writes
+  fc.assert(
+    fc.property(fc.array(fc.constantFrom(0, 0, 0, 1, 0xdb8, 0xffff), { minLength: 8, maxLength: 8 }), (g) => {
+      const text = formatIp({ family: 6, value: g.reduce((v, x) => (v << 16n) | BigInt(x), 0n) });
+      assert.equal(canonicalV6Groups(text, out), !text.includes("."), text);
+      if (!text.includes(".")) assert.deepEqual([...out], g, text);
+    }),
+    { numRuns: 3000 },
+  );
+  for (const t of ["::", "::1", "1::", "2001:db8::1", "2001:db8:0:1::", "1:0:0:2::", "2001:db8:0:0:1::"])
+    assert.equal(canonicalV6Groups(t, out), true, t);
+  for (const t of [
+    "::ffff:1.2.3.4",
+    "::ffff:0:1",
+    "2001:db8::0:1",
+    "2001:DB8::1",
+    "1::2::3",
+    "1:2:3:4:5:6:7::",
+    ":1",
+    "1:",
+    "2001:db8::1:0:0:0",
+  ])
+    assert.equal(canonicalV6Groups(t, out), false, t);
 });

@@ -77,6 +77,62 @@ export function canonicalV4Value(text: string, start = 0, end: number = text.len
   return dots === 3 && digits > 0 ? value * 256 + octet : -1;
 }
 
+/**
+ * The 8 groups of text into `out` when it is an IPv6 address exactly as formatIp writes it (RFC 5952: lower
+ * case, no leading zeros, the longest run of two or more zero groups written "::", the leftmost on a tie; not
+ * v4-mapped, which formatIp writes as IPv4); false for anything else — then tryParseIp decides. For hot paths
+ * (the guard's jails see an IPv6 address per failure, often a new one): no string, no bigint. A property test
+ * checks it against tryParseIp/formatIp.
+ */
+export function canonicalV6Groups(text: string, out: Int32Array): boolean {
+  const n = text.length;
+  if (n < 2 || n > 39) return false;
+  let count = 0; // groups read
+  let gap = -1; // where "::" stands (a group index), -1: none
+  let digits = 0;
+  let value = 0;
+  let lead = 0;
+  for (let i = 0; i < n; i++) {
+    const c = text.charCodeAt(i);
+    if (c === 58 /* : */) {
+      if (digits > 0) {
+        if (count === 8) return false;
+        out[count++] = value;
+      } else if (i !== 0) return false; // ":" right after ":" (only as "::", read below) or a lone leading ":"
+      digits = value = 0;
+      if (i + 1 < n && text.charCodeAt(i + 1) === 58) {
+        if (gap >= 0) return false;
+        gap = count;
+        i++;
+      } else if (i === 0 || i === n - 1) return false; // a single ":" at either end
+      continue;
+    }
+    let d: number;
+    if (c >= 48 && c <= 57) d = c - 48;
+    else if (c >= 97 && c <= 102) d = c - 87;
+    else return false;
+    if (digits === 0) lead = c;
+    else if (lead === 48) return false; // a leading zero
+    if (++digits > 4) return false;
+    value = value * 16 + d;
+  }
+  if (digits > 0) {
+    if (count === 8) return false;
+    out[count++] = value;
+  }
+  if (gap < 0) {
+    if (count !== 8) return false;
+  } else {
+    if (count > 6) return false; // "::" stands for at least two groups
+    const right = count - gap;
+    for (let k = right - 1; k >= 0; k--) out[8 - right + k] = out[gap + k] as number;
+    for (let k = gap; k < 8 - right; k++) out[k] = 0;
+  }
+  if (out[0] === 0 && out[1] === 0 && out[2] === 0 && out[3] === 0 && out[4] === 0 && out[5] === 0xffff) return false;
+  const [best, bestLen] = longestZeroRun(out);
+  return gap < 0 ? best < 0 : best === gap && bestLen === 8 - count;
+}
+
 export function parseIp(text: string, options: ParseIpOptions = {}): IpAddress {
   const r = tryParseIp(text, options);
   if (!r.ok) throw new RampartError("INPUT", `invalid IP address "${clip(text)}": ${r.reason}`);

@@ -181,6 +181,11 @@ describe("Jail", () => {
       "2001:DB8:1:0::3",
       "2001:db8:2::1",
       "2001:db8:5::9",
+      // an ignored single address and its /64 neighbours (canonical: the fast path must step aside)
+      "2001:db8:6::9",
+      "2001:db8:6::a",
+      "2001:db8:6:0:1::",
+      "2001:db8:7:0:ffff::1",
       "::1",
       "010.1.1.1",
       "host.example",
@@ -200,7 +205,7 @@ describe("Jail", () => {
             findtimeMs: 10 * MIN,
             ipv6Prefix: 64,
             forgetOnSuccess: true,
-            ignore: ["127.0.0.0/8", "::1", "2001:db8:5::/64"],
+            ignore: ["127.0.0.0/8", "::1", "2001:db8:5::/64", "2001:db8:6::9"],
             protects: (net) => protect && net.value === cidrOf({ family: 6, value: 0x20010db8000200000000000000000000n }, 64).value,
           };
           const clock = new FakeClock(Date.UTC(2026, 10, 22, 12));

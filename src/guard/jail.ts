@@ -13,6 +13,7 @@ import { RampartError } from "../core/errors.js";
 import {
   type Cidr,
   canonicalV4Value,
+  canonicalV6Groups,
   cidrContains,
   cidrOf,
   cidrRange,
@@ -87,6 +88,13 @@ export class Jail {
   private readonly failures = new FailureLog();
   /** address text that is not a canonical IPv4 address → what it is (bounded: cleared when full) */
   private readonly parsed = new Map<string, Parsed>();
+  /**
+   * the IPv6 prefixes (ipv6Prefix) failures came from, by their masked groups: an attacker's addresses are
+   * often a new one per connection inside one prefix, so it is the prefix that is worked out once
+   */
+  private readonly nets = new Map<string, Net>();
+  /** canonicalV6Groups' scratch */
+  private readonly groups = new Int32Array(8);
   /** target → number of bans so far (the repeat-offender rule) */
   private readonly offences = new Map<string, number>();
   /** target → end (ms) of its ban in force (the offence is in `offences`: one object less a ban) */
@@ -179,6 +187,12 @@ export class Jail {
   private parse(address: string): Parsed | undefined {
     const known = this.parsed.get(address);
     if (known !== undefined) return known;
+    // canonical IPv6 (what the filters hand on) in a prefix no ignore entry touches: the address is not
+    // ignored and the prefix is the target — no bigint, one map lookup; nothing kept per address
+    if (this.o.ipv6Prefix < 128 && canonicalV6Groups(address, this.groups)) {
+      const net = this.net(address);
+      if (net.prefix !== undefined) return { canonical: address, ignored: false, prefix: net.prefix, prefixText: net.prefixText };
+    }
     const r = tryParseIp(address);
     if (!r.ok) return undefined;
     const ip = r.value;
@@ -195,6 +209,25 @@ export class Jail {
     // keyed by a fresh copy (an address is ASCII): a caller's slice of a log chunk would keep the chunk alive
     this.parsed.set(Buffer.from(address, "latin1").toString("latin1"), p);
     return p;
+  }
+
+  /** The prefix of a canonical IPv6 address whose groups are in `this.groups`: worked out once per prefix. */
+  private net(address: string): Net {
+    const g = this.groups;
+    let key = "";
+    for (let i = 0, bits = this.o.ipv6Prefix; bits > 0; i++, bits -= 16)
+      key += `${(g[i] as number) & (0xffff << (16 - Math.min(16, bits)))}:`;
+    let net = this.nets.get(key);
+    if (net === undefined) {
+      const cidr = cidrOf((tryParseIp(address) as { value: IpAddress }).value, this.o.ipv6Prefix);
+      // a prefix holding an ignored address is never the target (the address is looked at on its own)
+      net = this.ignore.some((c) => cidrsOverlap(c, cidr))
+        ? { prefix: undefined, prefixText: undefined }
+        : { prefix: cidr, prefixText: formatCidr(cidr, true) };
+      if (this.nets.size >= PARSED_MAX) this.nets.clear();
+      this.nets.set(key, net);
+    }
+    return net;
   }
 
   private isIgnoredV4(v: number): boolean {
@@ -293,6 +326,9 @@ interface Parsed {
 
 /** addresses remembered parsed, at most (IPv6 sources are many: cleared and refilled when full) */
 const PARSED_MAX = 4096;
+
+/** An IPv6 prefix of the jail's length: itself, or nothing when an ignore entry touches it. */
+type Net = { prefix: Cidr; prefixText: string } | { prefix: undefined; prefixText: undefined };
 
 /** A target's failure times (ms) within findtime, oldest first, fewer than maxretry; a link of the list. */
 interface Tracked {
