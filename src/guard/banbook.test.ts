@@ -298,3 +298,45 @@ test("bans decided while a batch is in flight go as one batch when it is answere
     await g.stop();
   }
 });
+
+test("ban transactions start at least 10 ms apart: what is decided meanwhile waits and goes as one batch", async () => {
+  const kernel = new MemoryEnforcer();
+  const g = await guard({ kernel });
+  try {
+    const apply = kernel.apply.bind(kernel);
+    const calls: { at: number; targets: string[] }[] = [];
+    kernel.apply = async (bans, remove) => {
+      calls.push({ at: performance.now(), targets: bans.map((b) => b.target) });
+      return apply(bans, remove);
+    };
+    const ban = (target: string) => {
+      const now = Date.now();
+      const r = g.daemon.book.commit({
+        target,
+        jail: "sshd",
+        reason: "t",
+        origin: "h",
+        startedAt: now,
+        expiresAt: now + 60_000,
+        offense: 1,
+      });
+      assert.ok("landing" in r);
+      return r.landing;
+    };
+    await ban("198.51.100.1"); // answered at once (an in-memory kernel)
+    const later = [ban("198.51.100.2")];
+    await new Promise((r) => setImmediate(r));
+    later.push(ban("198.51.100.3"));
+    await Promise.all(later);
+    assert.deepEqual(
+      calls.map((c) => c.targets),
+      [["198.51.100.1"], ["198.51.100.2", "198.51.100.3"]],
+      "the two decided within the gap went as one batch",
+    );
+    // a lower bound only (a busy machine makes it later, never sooner); timers may round down by a millisecond
+    const gap = (calls[1]?.at ?? 0) - (calls[0]?.at ?? 0);
+    assert.ok(gap >= 9, `the second batch began ${gap.toFixed(1)} ms after the first`);
+  } finally {
+    await g.stop();
+  }
+});
