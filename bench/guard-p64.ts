@@ -7,12 +7,9 @@
 // (nft-session.ts, as the daemon sends them); prints the nft process's CPU (utime+stime) per transaction and
 // the wall time per transaction.
 // Run as root: node --import tsx bench/guard-p64.ts [--p64 N] [--batches N] [--size K]
-import { readFileSync } from "node:fs";
 import { BAN_NET_SET, BAN_P64_SET, BAN_SETS, NFT_FAMILY, NFT_TABLE } from "../src/firewall/sets.js";
 import { NftEnforcer } from "../src/guard/enforce.js";
-import { NftSession } from "../src/guard/nft-session.js";
-import type { Runner } from "../src/system/exec.js";
-import { Lab } from "../test/lab/index.js";
+import { loadavg, procCpuMs, quantile, withNftLab } from "./nft-lab.js";
 
 const args = process.argv.slice(2);
 const opt = (name: string, dflt: number) => (args.includes(name) ? Number(args[args.indexOf(name) + 1]) : dflt);
@@ -20,14 +17,6 @@ const P64S = opt("--p64", 2000);
 const BATCHES = opt("--batches", 200);
 const SIZE = opt("--size", 40);
 
-const cpuMs = (pid: number) => {
-  const f = readFileSync(`/proc/${pid}/stat`, "utf8")
-    .replace(/^.*\) /s, "")
-    .split(" ")
-    .map(Number);
-  return ((f[11] as number) + (f[12] as number)) * 10;
-};
-const q = (xs: number[], p: number) => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor(p * xs.length))] as number;
 let next = 0;
 /** distinct single addresses (documentation range; they only sit in a set) */
 const batch = (k: number) =>
@@ -47,15 +36,9 @@ const p64s = (set: string, n: number) => {
   return `${lines.join("\n")}\n`;
 };
 
-const lab = await Lab.create();
-try {
-  const srv = await lab.host("srv", { role: "server" });
-  await srv.writeFile("/etc/rampart/policy.yaml", "guard:\n  jails: {}\n");
-  await srv.exec(["nft", "-f", "-"], { input: (await srv.rampart(["firewall", "render"])).stdout });
-  await srv.exec(["mkdir", "-m", "700", "/run/rampart-nft"]);
-  const run: Runner = (argv, o = {}) => srv.exec(argv, { ...(o.input !== undefined ? { input: o.input } : {}), okCodes: o.okCodes ?? [0] });
+await withNftLab(async ({ srv, run, session }) => {
   console.log(
-    `${BATCHES} transactions of ${SIZE} addresses through one nft -i per case; ${P64S} /64s; ${(await srv.exec(["nft", "--version"])).stdout.trim()}; load ${readFileSync("/proc/loadavg", "utf8").split(" ").slice(0, 3).join(" ")}`,
+    `${BATCHES} transactions of ${SIZE} addresses through one nft -i per case; ${P64S} /64s; ${(await srv.exec(["nft", "--version"])).stdout.trim()}; load ${loadavg()}`,
   );
   const cases = [
     { name: "no /64 banned", set: undefined },
@@ -65,25 +48,20 @@ try {
   for (const c of cases) {
     for (const set of BAN_SETS) await srv.exec(["nft", "flush", "set", NFT_FAMILY, NFT_TABLE, set]);
     if (c.set) await srv.exec(["nft", "-f", "-"], { input: p64s(c.set, P64S) });
-    const session = new NftSession({
-      argv: srv.wrap(["nft", "-i"]),
-      dir: { write: srv.path("/run/rampart-nft"), nft: "/run/rampart-nft" },
-    });
-    const enforcer = new NftEnforcer(run, session);
+    const nft = session();
+    const enforcer = new NftEnforcer(run, nft);
     await enforcer.apply(batch(1)); // the session starts
-    const cpu0 = cpuMs(session.pid as number);
+    const cpu0 = procCpuMs(nft.pid as number).own;
     const walls: number[] = [];
     for (let b = 0; b < BATCHES; b++) {
       const t = performance.now();
       await enforcer.apply(batch(SIZE));
       walls.push(performance.now() - t);
     }
-    const cpu = cpuMs(session.pid as number) - cpu0;
+    const cpu = procCpuMs(nft.pid as number).own - cpu0;
     enforcer.close();
     console.log(
-      `${c.name}: nft CPU ${(cpu / BATCHES).toFixed(2)} ms per transaction; wall p50 ${q(walls, 0.5).toFixed(1)} ms, p99 ${q(walls, 0.99).toFixed(1)} ms`,
+      `${c.name}: nft CPU ${(cpu / BATCHES).toFixed(2)} ms per transaction; wall p50 ${quantile(walls, 0.5).toFixed(1)} ms, p99 ${quantile(walls, 0.99).toFixed(1)} ms`,
     );
   }
-} finally {
-  await lab.destroy();
-}
+});

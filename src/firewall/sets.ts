@@ -45,19 +45,20 @@ export const BAN_SETS: readonly string[] = [BAN_SET[4], BAN_SET[6], BAN_P64_SET,
 /**
  * The one decision of where a ban goes: a single address in the address set, an IPv6 /64 in the /64 set,
  * any other prefix in the prefix set. Everything that writes, reads back, moves or removes ban elements
- * places them with this.
+ * places them with this. `p64: false`: the loaded firewall (an older rampart's) has no /64 set; a /64 goes
+ * to the prefix set, where that firewall's rules drop it.
  */
-export function banSetOf(family: AddressFamily, prefix: number): string {
+export function banSetOf(family: AddressFamily, prefix: number, p64 = true): string {
   if (prefix === (family === 4 ? 32 : 128)) return BAN_SET[family];
-  return family === 6 && prefix === P64 ? BAN_P64_SET : BAN_NET_SET[family];
+  return family === 6 && prefix === P64 && p64 ? BAN_P64_SET : BAN_NET_SET[family];
 }
 
 /**
  * Where a ban target goes on nftables and its element text there: a single address bare, an IPv6 /64 as its
  * network address (the /64 set holds those; the rule masks the source), any other prefix as CIDR.
  */
-export function nftBanElement(c: Cidr): { set: string; element: string } {
-  const set = banSetOf(c.family, c.prefix);
+export function nftBanElement(c: Cidr, p64 = true): { set: string; element: string } {
+  const set = banSetOf(c.family, c.prefix, p64);
   return { set, element: set === BAN_P64_SET ? formatIp(c) : formatCidr(c) };
 }
 

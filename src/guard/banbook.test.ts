@@ -63,6 +63,14 @@ const failLine = (ip: string) => `${iso()} web1 sshd[4242]: Failed password for 
 const accepted = (ip: string, user: string) =>
   `${iso()} web1 sshd[4243]: Accepted publickey for ${user} from ${ip} port 50001 ssh2: ED25519 SHA256:x\n`;
 
+/** A one-minute ban of target committed to the daemon's BanBook (past the gate): the promise of its outcome. */
+function commitBan(g: Awaited<ReturnType<typeof guard>>, target: string) {
+  const now = Date.now();
+  const r = g.daemon.book.commit({ target, jail: "sshd", reason: "t", origin: "h", startedAt: now, expiresAt: now + 60_000, offense: 1 });
+  assert.ok("landing" in r);
+  return r.landing;
+}
+
 async function until(cond: () => boolean, ms = 5000): Promise<void> {
   const end = Date.now() + ms;
   while (!cond()) {
@@ -271,20 +279,7 @@ test("bans decided while a batch is in flight go as one batch when it is answere
       if (calls.length === 1) await new Promise<void>((r) => (release = r)); // the first batch waits for its answer
       return apply(bans, remove);
     };
-    const ban = (target: string) => {
-      const now = Date.now();
-      const r = g.daemon.book.commit({
-        target,
-        jail: "sshd",
-        reason: "t",
-        origin: "h",
-        startedAt: now,
-        expiresAt: now + 60_000,
-        offense: 1,
-      });
-      assert.ok("landing" in r);
-      return r.landing;
-    };
+    const ban = (target: string) => commitBan(g, target);
     const first = ban("198.51.100.1");
     await new Promise((r) => setImmediate(r));
     assert.deepEqual(calls, [["198.51.100.1"]], "in flight");
@@ -309,20 +304,7 @@ test("ban transactions start at least 10 ms apart: what is decided meanwhile wai
       calls.push({ at: performance.now(), targets: bans.map((b) => b.target) });
       return apply(bans, remove);
     };
-    const ban = (target: string) => {
-      const now = Date.now();
-      const r = g.daemon.book.commit({
-        target,
-        jail: "sshd",
-        reason: "t",
-        origin: "h",
-        startedAt: now,
-        expiresAt: now + 60_000,
-        offense: 1,
-      });
-      assert.ok("landing" in r);
-      return r.landing;
-    };
+    const ban = (target: string) => commitBan(g, target);
     await ban("198.51.100.1"); // answered at once (an in-memory kernel)
     const later = [ban("198.51.100.2")];
     await new Promise((r) => setImmediate(r));

@@ -64,9 +64,7 @@ export function setMissing(message: string): boolean {
 function placed(target: string, p64: boolean): { element: string; set: string } {
   // a canonical IPv4 address (nearly every ban of a flood; the gate made the text): its own element, unparsed
   if (canonicalV4Value(target) >= 0) return { element: target, set: BAN_SET[4] };
-  const c = parseCidr(target);
-  const at = nftBanElement(c);
-  return !p64 && at.set === BAN_P64_SET ? { element: formatCidr(c), set: BAN_NET_SET[6] } : at;
+  return nftBanElement(parseCidr(target), p64);
 }
 const element = (target: string) => formatCidr(parseCidr(target));
 
@@ -292,8 +290,7 @@ export class IpsetEnforcer implements BanEnforcer {
     // IPv6 /64 the prefix set.
     const at = (t: string) => {
       const c = parseCidr(t);
-      const set = banSetOf(c.family, c.prefix);
-      return { c, set: !this.p64 && set === BAN_P64_SET ? BAN_NET_SET[6] : set, element: formatCidr(c) };
+      return { c, set: banSetOf(c.family, c.prefix, this.p64), element: formatCidr(c) };
     };
     const lines: string[] = [];
     for (const t of remove) {

@@ -64,7 +64,11 @@ export class NftablesBackend implements FirewallBackend {
     const r = await this.run(["nft", "-j", "list", "table", NFT_FAMILY, NFT_TABLE], { okCodes: "any", timeoutMs: 30_000 });
     if (r.code !== 0) return "";
     const bySet = new Map<string, string[]>();
-    const put = (set: string, element: string) => bySet.set(set, [...(bySet.get(set) ?? []), element]);
+    const put = (set: string, element: string) => {
+      const els = bySet.get(set);
+      if (els) els.push(element);
+      else bySet.set(set, [element]);
+    };
     for (const set of parseSetElements(r.stdout)) {
       for (const e of set.elements) {
         // a ban goes where sets.ts places it now: a table loaded by an older rampart holds prefixes in
