@@ -304,20 +304,29 @@ test("ban transactions start at least 10 ms apart: what is decided meanwhile wai
       calls.push({ at: performance.now(), targets: bans.map((b) => b.target) });
       return apply(bans, remove);
     };
-    const ban = (target: string) => commitBan(g, target);
+    const decided = new Map<string, number>();
+    const ban = (target: string) => {
+      decided.set(target, performance.now());
+      return commitBan(g, target);
+    };
     await ban("198.51.100.1"); // answered at once (an in-memory kernel)
     const later = [ban("198.51.100.2")];
     await new Promise((r) => setImmediate(r));
     later.push(ban("198.51.100.3"));
     await Promise.all(later);
-    assert.deepEqual(
-      calls.map((c) => c.targets),
-      [["198.51.100.1"], ["198.51.100.2", "198.51.100.3"]],
-      "the two decided within the gap went as one batch",
-    );
-    // a lower bound only (a busy machine makes it later, never sooner); timers may round down by a millisecond
-    const gap = (calls[1]?.at ?? 0) - (calls[0]?.at ?? 0);
-    assert.ok(gap >= 9, `the second batch began ${gap.toFixed(1)} ms after the first`);
+    // Asserted on the times seen, not on a fixed outcome: on a quiet machine this is [1] then [2, 3]; on a loaded
+    // one the turns between the decisions can outlast the gap, and 2 and 3 then rightly go one by one.
+    assert.deepEqual(calls.flatMap((c) => c.targets).sort(), ["198.51.100.1", "198.51.100.2", "198.51.100.3"]);
+    for (const [i, c] of calls.entries()) {
+      if (i > 0) {
+        // a lower bound only (a busy machine makes it later, never sooner; a timer that fires early is waited again)
+        const gap = c.at - (calls[i - 1]?.at ?? 0);
+        assert.ok(gap >= 9.9, `batch ${i + 1} began ${gap.toFixed(1)} ms after the one before`);
+      }
+      // what was decided before a batch began went in it (or earlier): nothing waits for a later one
+      const sentBefore = new Set(calls.slice(0, i + 1).flatMap((x) => x.targets));
+      for (const [t, at] of decided) if (at < c.at) assert.ok(sentBefore.has(t), `${t} waited past batch ${i + 1}`);
+    }
   } finally {
     await g.stop();
   }

@@ -105,7 +105,7 @@ export class BanBook {
   private flushScheduled = false;
   private retryTimer: NodeJS.Timeout | undefined;
   private retryMs = RETRY_MIN_MS;
-  /** performance.now() when the last batch went to the kernel */
+  /** performance.now() when the last kernel transaction began */
   private sentAt = Number.NEGATIVE_INFINITY;
   private revealTimer: NodeJS.Timeout | undefined;
   private revealAt = Number.POSITIVE_INFINITY;
@@ -235,13 +235,14 @@ export class BanBook {
    * that is long ago), written to the state just before the kernel sees it.
    */
   private async next(): Promise<void> {
-    const wait = this.sentAt + GAP_MS - performance.now();
-    if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
+    // a timer counts from the event loop's cached clock, so it can fire early by as long as the turn that set it
+    // had run: wait again until the gap has really passed
+    for (let wait = this.sentAt + GAP_MS - performance.now(); wait > 0; wait = this.sentAt + GAP_MS - performance.now())
+      await new Promise((resolve) => setTimeout(resolve, wait));
     this.persist();
     const batch = this.pending;
     this.pending = [];
     if (batch.length === 0) return;
-    this.sentAt = performance.now();
     await this.land(batch);
   }
 
@@ -362,6 +363,7 @@ export class BanBook {
   private async send(adds: KernelBan[], removes: string[]): Promise<Map<string, string>> {
     const refused = new Map<string, string>();
     const t0 = performance.now();
+    this.sentAt = t0; // the gap is between kernel transactions (see next)
     try {
       this.kernelCalls++;
       await this.d.enforcer.apply(adds, removes);
