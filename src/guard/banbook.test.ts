@@ -331,3 +331,96 @@ test("ban transactions start at least 10 ms apart: what is decided meanwhile wai
     await g.stop();
   }
 });
+
+test("a broader ban ending more than 24.8 days away holds a longer one back without sweeping in a loop (a Node timer takes 2^31-1 ms at most)", async () => {
+  const kernel = new MemoryEnforcer();
+  let reads = 0;
+  const list = kernel.list.bind(kernel);
+  kernel.list = async () => {
+    reads++;
+    return list();
+  };
+  const g = await guard({ kernel });
+  try {
+    await g.daemon.ban("203.0.113.5", "sshd", -1); // permanent
+    const before = reads;
+    await g.daemon.ban("203.0.113.0/24", "sshd", 30 * 86400); // covers it, ends first: re-checked when it ends
+    await new Promise((r) => setTimeout(r, 500));
+    assert.ok(reads - before <= 1, `${reads - before} kernel reads (sweeps) in the 500 ms after the /24`);
+    assert.deepEqual([...kernel.kernel.keys()], ["203.0.113.0/24"]);
+  } finally {
+    await g.stop();
+  }
+});
+
+test("sets missing: the backlog waits for the retry (no kernel call per decision) and a large one is kept whole", async () => {
+  const kernel = new MemoryEnforcer();
+  const g = await guard({ kernel });
+  try {
+    kernel.missing = "Error: No such file or directory; did you mean table 'rampart'?";
+    const now = Date.now();
+    const queue = (t: string) =>
+      g.daemon.book.queue({ target: t, jail: "sshd", reason: "t", origin: "h", startedAt: now, expiresAt: now + 3600_000, offense: 1 });
+    // 150,000 at once: put back after the failed batch (a spread of that many overflowed the stack)
+    for (let i = 0; i < 150_000; i++) queue(`10.${(i >> 16) & 255}.${(i >> 8) & 255}.${i & 255}`);
+    await until(() => kernel.calls >= 1);
+    const calls = kernel.calls;
+    for (let i = 0; i < 20; i++) {
+      queue(`10.9.0.${i}`);
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    assert.equal(kernel.calls, calls, "decisions made while the sets are missing wait for the retry (2 s)");
+    kernel.missing = undefined;
+    await until(() => kernel.kernel.size === 150_020, 10_000);
+  } finally {
+    await g.stop();
+  }
+});
+
+test("a sweep has the kernel to itself: a ban landing meanwhile stays known, and a narrower one inside it is held back, not refused", async () => {
+  const kernel = new MemoryEnforcer();
+  const g = await guard({ kernel });
+  try {
+    const apply = kernel.apply.bind(kernel);
+    kernel.apply = async (bans, remove = []) => {
+      if (remove.includes("198.51.100.200")) await new Promise((r) => setTimeout(r, 100)); // a slow removal
+      return apply(bans, remove);
+    };
+    kernel.kernel.set("198.51.100.200", 100); // not in the state: the sweep takes it out
+    const sweep = g.daemon.book.sweep();
+    await new Promise((r) => setTimeout(r, 20));
+    const wide = await commitBan(g, "203.0.113.0/24"); // decided while the sweep is at the kernel
+    await sweep;
+    assert.equal(wide.landed, true);
+    assert.ok(kernel.kernel.has("203.0.113.0/24"));
+    const narrow = await commitBan(g, "203.0.113.0/25");
+    assert.ok(narrow.landed, `the /25 inside the /24 was refused: ${JSON.stringify(narrow)}`);
+    assert.equal(g.state.quarantinedCount(), 0);
+    assert.ok(!kernel.kernel.has("203.0.113.0/25"), "held back: the /24 drops it");
+  } finally {
+    await g.stop();
+  }
+});
+
+test("a removal the kernel keeps refusing is tried once more, not forever: the add it came with and later bans land", async () => {
+  const kernel = new MemoryEnforcer();
+  const g = await guard({ kernel });
+  try {
+    assert.equal((await commitBan(g, "198.51.100.7")).landed, true);
+    const apply = kernel.apply.bind(kernel);
+    let calls = 0;
+    kernel.apply = async (bans, remove = []) => {
+      if (++calls > 1000) throw new Error("runaway");
+      if (remove.length) throw new Error("Error: Operation not permitted");
+      return apply(bans, remove);
+    };
+    // the /24 takes the address inside it out of the kernel: that removal is refused
+    const wide = await commitBan(g, "198.51.100.0/24");
+    assert.ok(calls < 10, `${calls} kernel calls for one refused removal`);
+    assert.equal(wide.landed, true, JSON.stringify(wide));
+    assert.ok(kernel.kernel.has("198.51.100.0/24"));
+    assert.equal((await commitBan(g, "203.0.113.9")).landed, true);
+  } finally {
+    await g.stop();
+  }
+});

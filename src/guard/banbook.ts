@@ -83,6 +83,9 @@ export interface BanBookStatus {
 
 class KernelUnavailable extends Error {}
 
+/** The longest delay a Node timer takes (a longer one fires after 1 ms). */
+const MAX_TIMER_MS = 2 ** 31 - 1;
+
 /**
  * The least time between the starts of two ban transactions. A flood decides bans faster than the kernel
  * takes them, and with every ban set a hash set a transaction is ~0.5 ms of nft CPU: without a floor the
@@ -173,8 +176,9 @@ export class BanBook {
    * the fixed floor bounds the batch count instead.
    */
   private schedule(): void {
-    // while a batch is in flight, what is decided waits for its answer and goes then, as one batch (flush)
-    if (this.flushScheduled || this.closed || this.flushing) return;
+    // while a batch is in flight, what is decided waits for its answer and goes then, as one batch (flush);
+    // while the kernel has no sets, it waits for the retry (unavailable)
+    if (this.flushScheduled || this.closed || this.flushing || this.retryTimer) return;
     this.flushScheduled = true;
     setImmediate(() => {
       this.flushScheduled = false;
@@ -373,7 +377,13 @@ export class BanBook {
       this.timed(t0);
       const msg = kernelWords(e);
       if (setMissing(msg)) throw new KernelUnavailable(msg);
-      if (removes.length) await this.send([], removes); // removals are idempotent: make sure they happened
+      if (removes.length) {
+        // removals are idempotent: tried once more on their own (a sweep takes out what is still there), then
+        // the adds without them, so a removal the kernel refuses never refuses an add
+        this.kernelCalls++;
+        await this.d.enforcer.apply([], removes).catch(() => {});
+        return adds.length ? this.send(adds, []) : refused;
+      }
       if (adds.length <= 1) {
         if (adds[0]) refused.set(adds[0].target, msg);
         return refused;
@@ -395,7 +405,7 @@ export class BanBook {
         hint: `is the firewall loaded? (\`rampart apply --only firewall\`); retrying in ${Math.round(this.retryMs / 1000)} s`,
       });
     this.lastKernelError = message;
-    this.pending.unshift(...batch);
+    this.pending = batch.concat(this.pending); // (a spread of a large backlog overflows the stack)
     if (this.retryTimer) return;
     this.retryTimer = setTimeout(() => {
       this.retryTimer = undefined;
@@ -424,7 +434,8 @@ export class BanBook {
         this.revealTimer = undefined;
         void this.sweep();
       },
-      Math.max(0, at - this.d.clock.now()) + 1000,
+      // a timer longer than 2^31-1 ms fires at once: a later end is re-checked by the sweep this one starts
+      Math.min(MAX_TIMER_MS, Math.max(0, at - this.d.clock.now()) + 1000),
     );
     this.revealTimer.unref?.();
   }
@@ -485,7 +496,33 @@ export class BanBook {
    * out what the state does not hold, refreshes bans longer than the backend's largest timeout before they
    * lapse. Returns how many were put back.
    */
-  async reconcile(reason: "restore" | "sweep"): Promise<{ added: number; rows: BanRecord[] }> {
+  reconcile(reason: "restore" | "sweep"): Promise<{ added: number; rows: BanRecord[] }> {
+    return this.exclusive(() => this.reconcileNow(reason));
+  }
+
+  /**
+   * Run `fn` with the kernel to itself: it waits for the batch in flight, and no batch starts until it ends.
+   * A reconcile reads the kernel, writes to it, then rebuilds what is loaded from that reading: a batch that
+   * landed in between would be missing from it (a narrower ban then refused as an overlap, a longer one sent
+   * as a plain add that keeps the old timeout).
+   */
+  private async exclusive<T>(fn: () => Promise<T>): Promise<T> {
+    while (this.flushing) await this.flushing;
+    let release = () => {};
+    this.flushing = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    try {
+      return await fn();
+    } finally {
+      this.flushing = undefined;
+      release();
+      // what was decided meanwhile goes now
+      if (this.pending.length > 0 && !this.closed && !this.retryTimer) void this.flush();
+    }
+  }
+
+  private async reconcileNow(reason: "restore" | "sweep"): Promise<{ added: number; rows: BanRecord[] }> {
     const now = this.d.clock.now();
     const inKernel = new Map<string, number | undefined>();
     try {
@@ -560,14 +597,16 @@ export class BanBook {
     this.persist(); // a ban committed in this same turn is written first, so the removal below wins
     this.d.state.removeBans(targets);
     await this.flush();
-    try {
-      await this.d.enforcer.apply([], targets);
-    } catch (e) {
-      const msg = kernelWords(e);
-      if (!setMissing(msg)) throw e; // no sets: nothing to take out
-    }
-    for (const t of targets) this.loaded.delete(t);
-    await this.reconcile("sweep");
+    await this.exclusive(async () => {
+      try {
+        await this.d.enforcer.apply([], targets);
+      } catch (e) {
+        const msg = kernelWords(e);
+        if (!setMissing(msg)) throw e; // no sets: nothing to take out
+      }
+      for (const t of targets) this.loaded.delete(t);
+      await this.reconcileNow("sweep");
+    });
   }
 
   status(): BanBookStatus {
