@@ -424,3 +424,43 @@ test("a removal the kernel keeps refusing is tried once more, not forever: the a
     await g.stop();
   }
 });
+
+test("a position save that fails rolls back with the bans written in it: they are kept and written with the next save", async () => {
+  const g = await guard();
+  try {
+    const now = Date.now();
+    g.daemon.book.queue({
+      target: "198.51.100.77",
+      jail: "sshd",
+      reason: "t",
+      origin: "h",
+      startedAt: now,
+      expiresAt: now + 60_000,
+      offense: 1,
+    });
+    // the daemon's checkpoint: the bans and the source's position in one transaction; the save fails (disk full)
+    assert.throws(
+      () =>
+        g.daemon.book.transaction(() => {
+          throw new Error("SQLITE_FULL: database or disk is full");
+        }),
+      /SQLITE_FULL/,
+    );
+    assert.deepEqual(
+      g.state.activeBans(now).map((b) => b.target),
+      [],
+      "rolled back",
+    );
+    g.daemon.book.transaction(() => {});
+    assert.deepEqual(
+      g.state.activeBans(now).map((b) => b.target),
+      ["198.51.100.77"],
+      "written with the next save",
+    );
+    await until(() => g.kernel.kernel.has("198.51.100.77"));
+    await g.daemon.book.sweep();
+    assert.ok(g.kernel.kernel.has("198.51.100.77"), "a sweep keeps it in the kernel");
+  } finally {
+    await g.stop();
+  }
+});

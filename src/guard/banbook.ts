@@ -110,6 +110,7 @@ export class BanBook {
   private retryMs = RETRY_MIN_MS;
   /** performance.now() when the last kernel transaction began */
   private sentAt = Number.NEGATIVE_INFINITY;
+  private lastStateError: string | undefined;
   private revealTimer: NodeJS.Timeout | undefined;
   private revealAt = Number.POSITIVE_INFINITY;
   private readonly latencies: number[] = [];
@@ -182,7 +183,7 @@ export class BanBook {
     this.flushScheduled = true;
     setImmediate(() => {
       this.flushScheduled = false;
-      void this.flush();
+      this.kick();
     });
   }
 
@@ -191,8 +192,23 @@ export class BanBook {
    * sees them; the state part also runs inside each source position save (see writeState).
    */
   persist(): void {
-    this.writeState();
+    try {
+      this.writeState();
+    } catch (e) {
+      // the bans still go to the kernel (its timeouts end them); their rows wait for the next write, and a
+      // sweep leaves them in the kernel meanwhile
+      this.stateError(e);
+    }
     this.publishQueued();
+  }
+
+  private stateError(e: unknown): void {
+    const message = (e as Error).message;
+    if (message === this.lastStateError) return;
+    this.lastStateError = message;
+    this.d.log.error(`could not write ${this.unwritten.length} ban(s) to the state database: ${message}`, {
+      hint: "they are in the kernel and written again with the next bans; free disk space if it is full",
+    });
   }
 
   /**
@@ -203,6 +219,24 @@ export class BanBook {
     if (this.unwritten.length === 0) return;
     this.d.state.addBans(this.unwritten);
     this.unwritten = [];
+    this.lastStateError = undefined;
+  }
+
+  /**
+   * `fn` in one state transaction with the committed bans (the daemon's position saves): if it fails, the
+   * bans are kept for the next write, not lost with the rolled-back transaction.
+   */
+  transaction(fn: () => void): void {
+    const rows = this.unwritten;
+    try {
+      this.d.state.transaction(() => {
+        this.writeState();
+        fn();
+      });
+    } catch (e) {
+      this.unwritten = rows.concat(this.unwritten === rows ? [] : this.unwritten);
+      throw e;
+    }
   }
 
   /**
@@ -213,6 +247,11 @@ export class BanBook {
     if (this.unpublished.length === 0) return;
     this.d.share?.publish(this.unpublished.map((r) => ({ action: "ban" as const, ...r })));
     this.unpublished = [];
+  }
+
+  /** A flush nobody waits for: an error in it is logged, never an unhandled rejection that ends the daemon. */
+  private kick(): void {
+    this.flush().catch((e) => this.d.log.error(`ban batch failed: ${(e as Error).message}`));
   }
 
   /**
@@ -230,7 +269,7 @@ export class BanBook {
     } finally {
       this.flushing = undefined;
       // a kernel without the sets retries on its timer; otherwise the next batch goes now
-      if (this.pending.length > 0 && !this.closed && !this.retryTimer) void this.flush();
+      if (this.pending.length > 0 && !this.closed && !this.retryTimer) this.kick();
     }
   }
 
@@ -409,7 +448,7 @@ export class BanBook {
     if (this.retryTimer) return;
     this.retryTimer = setTimeout(() => {
       this.retryTimer = undefined;
-      void this.flush();
+      this.kick();
     }, this.retryMs);
     this.retryTimer.unref?.();
     this.retryMs = Math.min(RETRY_MAX_MS, this.retryMs * 2);
@@ -518,7 +557,7 @@ export class BanBook {
       this.flushing = undefined;
       release();
       // what was decided meanwhile goes now
-      if (this.pending.length > 0 && !this.closed && !this.retryTimer) void this.flush();
+      if (this.pending.length > 0 && !this.closed && !this.retryTimer) this.kick();
     }
   }
 
@@ -537,7 +576,9 @@ export class BanBook {
     const rows = valid.map((v) => v.record);
     const want = this.desired(valid);
     const backend = this.d.enforcer.backend;
+    // queued for the kernel, or in it while their rows wait for the state (persist): not stale
     const queued = new Set(this.pending.map((p) => p.record.target));
+    for (const r of this.unwritten) queued.add(r.target);
     const adds: KernelBan[] = [];
     for (const [t, end] of want.entries()) {
       if (queued.has(t)) continue;

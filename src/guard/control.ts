@@ -40,10 +40,14 @@ export async function serveControl(socketPath: string, handler: ControlHandler):
   }
   const server = net.createServer((sock) => {
     let buf = "";
+    let done = false;
     sock.setEncoding("utf8");
     sock.on("data", (chunk: string) => {
+      if (done) return; // one request per connection: what follows is not read (nor kept)
       buf += chunk;
       if (buf.length > MAX_REQUEST) {
+        done = true;
+        buf = "";
         sock.end(`${JSON.stringify({ ok: false, error: { code: "INPUT", message: "request too large" } })}\n`);
         return;
       }
@@ -51,6 +55,7 @@ export async function serveControl(socketPath: string, handler: ControlHandler):
       if (nl < 0) return;
       const line = buf.slice(0, nl);
       buf = "";
+      done = true;
       void respond(line, handler).then((res) => sock.end(`${JSON.stringify(res)}\n`));
     });
     sock.on("error", () => {});
@@ -72,16 +77,32 @@ async function respond(line: string, handler: ControlHandler): Promise<ControlRe
   let req: ControlRequest;
   try {
     req = JSON.parse(line) as ControlRequest;
-    if (typeof req !== "object" || req === null || typeof req.cmd !== "string") throw new Error("no cmd");
   } catch {
-    return { ok: false, error: { code: "INPUT", message: "malformed request" } };
+    return { ok: false, error: { code: "INPUT", message: "malformed request: not JSON" } };
   }
+  const wrong = malformed(req);
+  if (wrong) return { ok: false, error: { code: "INPUT", message: `malformed request: ${wrong}` } };
   try {
     return { ok: true, data: await handler(req) };
   } catch (e) {
     if (isRampartError(e)) return { ok: false, error: { code: e.code, message: e.message, ...(e.hint ? { hint: e.hint } : {}) } };
     return { ok: false, error: { code: "INTERNAL", message: (e as Error).message } };
   }
+}
+
+/** What is wrong with a request's fields (their types: the values are the daemon's to check), if anything. */
+function malformed(req: unknown): string | undefined {
+  if (typeof req !== "object" || req === null) return "not an object";
+  const r = req as Record<string, unknown>;
+  if (typeof r.cmd !== "string") return "no cmd";
+  const kind = (k: string, type: "string" | "number" | "boolean") =>
+    r[k] === undefined || typeof r[k] === type ? undefined : `${k} must be a ${type}`;
+  if (r.cmd === "ban") {
+    if (typeof r.target !== "string" || typeof r.jail !== "string") return "ban needs a target and a jail (strings)";
+    if (r.seconds !== undefined && !Number.isFinite(r.seconds)) return "seconds must be a finite number";
+  }
+  if (r.cmd === "unban") return kind("target", "string") ?? kind("all", "boolean");
+  return undefined;
 }
 
 /** Send one request to the running guard. */

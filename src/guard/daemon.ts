@@ -262,10 +262,7 @@ export class GuardDaemon {
    * are written first — a crash then neither loses a ban nor re-reads more than the last chunk.
    */
   private checkpoint(save: () => void): void {
-    this.d.state.transaction(() => {
-      this.book.writeState();
-      save();
-    });
+    this.book.transaction(save);
     this.book.publishQueued();
   }
 

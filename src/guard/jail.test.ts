@@ -14,6 +14,16 @@ const make = (o: Partial<JailOptions> = {}) => {
 };
 
 describe("Jail", () => {
+  test("a failure dated in the future counts as now: it never holds later failures in the window", () => {
+    const { clock, jail } = make();
+    assert.equal(jail.failure("198.51.100.8", Date.UTC(2099, 0, 1)).action, "count");
+    clock.advance(5 * 86_400_000);
+    assert.equal(jail.failure("198.51.100.8").action, "count", "the 2099 failure is long out of the window");
+    clock.advance(5 * 86_400_000);
+    const d = jail.failure("198.51.100.8");
+    assert.deepEqual(d, { action: "count", target: "198.51.100.8", failures: 1 }, "days apart: never a ban");
+  });
+
   test("maxretry failures within findtime ban for bantime", () => {
     const { clock, jail } = make();
     assert.deepEqual(jail.failure("198.51.100.7"), { action: "count", target: "198.51.100.7", failures: 1 });
@@ -291,6 +301,7 @@ class ModelJail {
     const { canonical, target } = p;
     if (p.ignored) return { action: "ignored", address: canonical, reason: "ignore-list" };
     const now = this.clock.now();
+    time = Math.min(time, now); // the future is now
     if (time < now - this.o.findtimeMs) return { action: "ignored", address: canonical, reason: "too-old" };
     const until = this.bans.get(target);
     if (until !== undefined && until > now) return { action: "ignored", address: canonical, reason: "banned" };

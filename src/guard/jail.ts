@@ -149,6 +149,9 @@ export class Jail {
       target = p.prefix !== undefined && !this.protects?.(p.prefix) ? (p.prefixText as string) : canonical;
     }
     const now = this.clock.now();
+    // a line from the future (a writer's clock, a forged stamp) counts as now: in the window, it would hold
+    // the failures after it in the window too (they are kept oldest first)
+    if (time > now) time = now;
     if (time < now - this.o.findtimeMs) return { action: "ignored", address: canonical, reason: "too-old" };
     const bannedUntil = this.bans.get(target);
     if (bannedUntil !== undefined) {

@@ -4,11 +4,12 @@
 // rolled-back transaction and a clock that steps back — after each step the count status shows must be the
 // count a second connection reads from the rows. And a status poll must run no SQL at all.
 import assert from "node:assert/strict";
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, readdirSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { after, test } from "node:test";
 import Database from "better-sqlite3";
+import { RampartError } from "../core/errors.js";
 import { silentLogger } from "../core/logger.js";
 import { type BanRecord, GuardState } from "./state.js";
 
@@ -168,5 +169,33 @@ test("ban_log is folded by tidy() (the daemon's quiet moments), not by a flood's
   } finally {
     sql.close();
     state.close();
+  }
+});
+
+test("a state file that cannot be opened for another reason than damage (here: locked) is an error, and stays where it is", async () => {
+  const file = path.join(dir, "locked.db");
+  const first = GuardState.open(file, silentLogger);
+  first.close();
+  // another process holds the file (exclusive locking: not even readers): SQLite says SQLITE_BUSY after its
+  // 5 s timeout — an error of the moment, not damage
+  const holder = new Database(file);
+  holder.pragma("locking_mode = EXCLUSIVE");
+  holder.exec("BEGIN EXCLUSIVE");
+  try {
+    const errors: string[] = [];
+    const log = { ...silentLogger, error: (m: string) => errors.push(m) } as typeof silentLogger;
+    assert.throws(
+      () => GuardState.open(file, log),
+      (e: unknown) => e instanceof RampartError && e.code === "STATE" && /left as it is/.test(e.hint ?? ""),
+    );
+    assert.deepEqual(errors, [], "nothing was reported as moved aside");
+    assert.deepEqual(
+      readdirSync(dir).filter((f) => f.startsWith("locked.db.corrupt")),
+      [],
+      "the file was not moved aside",
+    );
+  } finally {
+    holder.exec("ROLLBACK");
+    holder.close();
   }
 });

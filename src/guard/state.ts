@@ -18,7 +18,18 @@ import path from "node:path";
 import Database from "better-sqlite3";
 import { privateDirSync, privateFileSync } from "../system/private.js";
 import type { Logger } from "../core/logger.js";
+import { RampartError } from "../core/errors.js";
 import { Expiries } from "./expiries.js";
+
+/** quick_check found damage */
+class Damaged extends Error {}
+
+/** Did opening fail because the file is damaged or not a database (not for a full disk, I/O or a lock)? */
+function damaged(e: unknown): boolean {
+  if (e instanceof Damaged) return true;
+  const code = (e as { code?: unknown }).code;
+  return typeof code === "string" && (code.startsWith("SQLITE_CORRUPT") || code === "SQLITE_NOTADB");
+}
 
 export const STATE_DB = "/var/lib/rampart/state.db";
 
@@ -102,19 +113,31 @@ export class GuardState {
     this.expiries.load(rows.filter((r) => !r.q).map((r) => [r.target, endOf(r.expires)]));
   }
 
-  /** Open or create; a corrupt file is moved aside (reported through log) and a fresh one created. */
+  /**
+   * Open or create. A file SQLite says is damaged (or not a database) is moved aside (reported through log)
+   * and a fresh one created; any other failure (a full disk, an I/O error, a lock) is an error that leaves
+   * the file as it is — moving a sound file aside would forget every ban in it.
+   */
   static open(file: string, log: Logger): GuardState {
     // 0700/0600 whatever existed before: the state holds who was banned and the fleet's outbox. The
     // directory is made private when it is rampart's own (/var/lib/rampart, or one created here); a directory
     // named by `--state` that holds other things (/tmp/x) keeps its mode — only the files are rampart's
     const dir = path.dirname(file);
     if (!existsSync(dir) || path.basename(dir) === "rampart") privateDirSync(dir);
+    let db: Database.Database | undefined;
     try {
-      const state = new GuardState(GuardState.init(new Database(file)), file);
+      db = new Database(file);
+      const state = new GuardState(GuardState.init(db), file);
       privateFileSync(file);
       return state;
     } catch (e) {
+      db?.close();
       if (!existsSync(file)) throw e;
+      if (!damaged(e)) {
+        throw new RampartError("STATE", `cannot open the guard state ${file}: ${(e as Error).message}`, {
+          hint: "the file is left as it is: free disk space or fix the error, then start the guard again",
+        });
+      }
       const aside = `${file}.corrupt-${Date.now()}`;
       renameSync(file, aside);
       for (const suffix of ["-wal", "-shm"]) if (existsSync(file + suffix)) renameSync(file + suffix, aside + suffix);
@@ -131,7 +154,7 @@ export class GuardState {
     db.pragma("journal_mode = WAL");
     db.pragma("synchronous = NORMAL");
     const ok = db.pragma("quick_check", { simple: true });
-    if (ok !== "ok") throw new Error(`quick_check: ${String(ok)}`);
+    if (ok !== "ok") throw new Damaged(`quick_check: ${String(ok)}`);
     db.exec(`
       CREATE TABLE IF NOT EXISTS bans (target TEXT PRIMARY KEY, jail TEXT NOT NULL, reason TEXT NOT NULL, origin TEXT NOT NULL,
         started INTEGER NOT NULL, expires INTEGER NOT NULL, offense INTEGER NOT NULL) WITHOUT ROWID;

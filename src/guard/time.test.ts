@@ -49,6 +49,7 @@ describe("timestamps", () => {
   test("journald __REALTIME_TIMESTAMP (µs)", () => {
     assert.equal(parseJournalRealtime("1795330871123456"), 1795330871123);
     assert.ok(Number.isNaN(parseJournalRealtime("12a")));
+    assert.ok(Number.isNaN(parseJournalRealtime("9999999999999999999")), "past what a Date holds");
     assert.ok(Number.isNaN(parseJournalRealtime(17)));
   });
 

@@ -198,8 +198,12 @@ export function parseIsoTime(text: string, at: number, len: number): number {
   return base - sign * (oh * 60 + om) * 60_000;
 }
 
+/** The largest time a JavaScript Date holds (ms since the epoch). */
+const MAX_DATE_MS = 8.64e15;
+
 /** journald `__REALTIME_TIMESTAMP` (microseconds since the epoch, as a decimal string) → ms, or NaN. */
 export function parseJournalRealtime(value: unknown): number {
   if (typeof value !== "string" || !/^\d{1,19}$/.test(value)) return Number.NaN;
-  return Math.floor(Number(value) / 1000);
+  const ms = Math.floor(Number(value) / 1000);
+  return ms <= MAX_DATE_MS ? ms : Number.NaN; // past what a Date holds: no time
 }

@@ -3,7 +3,8 @@
 // large-object size (a 256 KiB string per read went to old space and lived until a full GC); a position save
 // per MiB read, and every saved position is a line start, so a crash re-reads at most about a MiB.
 import assert from "node:assert/strict";
-import { mkdtempSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { execFileSync } from "node:child_process";
+import { mkdirSync, mkdtempSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { after, test } from "node:test";
@@ -51,4 +52,26 @@ test("file source: lines whole across reads and slices, small decoded chunks, on
       `saves ${i - 1}→${i} too far apart`,
     );
   assert.equal(saves.at(-1)?.offset, bytes.length);
+});
+
+test("file source: a FIFO or a directory at the log path is refused without blocking, and the regular file after it is read", async () => {
+  for (const kind of ["fifo", "directory"] as const) {
+    const file = path.join(dir, `odd-${kind}.log`);
+    if (kind === "fifo") execFileSync("mkfifo", [file]);
+    else mkdirSync(file);
+    const got: string[] = [];
+    const src = new FileSource({ path: file, position: undefined, pollMs: 50 });
+    await src.start({ line: (t, s, e) => got.push(t.slice(s, e)), tooLong: () => {} });
+    assert.equal(src.status().state, "error", kind);
+    assert.match(src.status().error ?? "", /not a regular file/, kind);
+    // the log comes back as a regular file: read whole (a new file since the source looked)
+    rmSync(file, { recursive: true });
+    writeFileSync(file, "after\n");
+    const end = Date.now() + 5000;
+    while (got.length === 0 && Date.now() < end) await new Promise((r) => setTimeout(r, 20));
+    const stopping = src.stop();
+    const stopped = await Promise.race([stopping.then(() => true), new Promise((r) => setTimeout(() => r(false), 3000))]);
+    assert.equal(stopped, true, `${kind}: stop() still pending after 3 s`);
+    assert.deepEqual(got, ["after"], kind);
+  }
 });

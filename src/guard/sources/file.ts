@@ -6,7 +6,7 @@
 // persisted offset is the start of the first line not yet delivered, saved once per MiB of a flood and when
 // the reading stops, so a crash re-reads at most that MiB, and a line over the cap is dropped whole, never
 // split.
-import { type FSWatcher, watch } from "node:fs";
+import { constants, type FSWatcher, watch } from "node:fs";
 import { type FileHandle, open, stat } from "node:fs/promises";
 import { LineSplitter } from "../lines.js";
 import type { SourcePosition } from "../state.js";
@@ -92,27 +92,44 @@ export class FileSource implements LogSource {
       } catch (e) {
         this.st.state = "error";
         this.st.error = (e as Error).message;
+        // opened again by path at the next poll (the file was replaced by something else, an I/O error)
+        await this.fh?.close().catch(() => {});
+        this.fh = undefined;
       }
     });
   }
 
   private async openCurrent(first: boolean): Promise<boolean> {
-    let s: Awaited<ReturnType<typeof stat>>;
+    let fh: FileHandle;
     try {
-      s = await stat(this.o.path);
-    } catch {
-      this.st.state = "missing";
-      this.st.error = `${this.o.path} does not exist`;
+      // non-blocking: a FIFO put at the path would block the open (and the daemon's stop) for good
+      fh = await open(this.o.path, constants.O_RDONLY | constants.O_NONBLOCK);
+    } catch (e) {
+      const missing = (e as NodeJS.ErrnoException).code === "ENOENT";
+      this.st.state = missing ? "missing" : "error";
+      this.st.error = missing ? `${this.o.path} does not exist` : `${this.o.path}: ${(e as Error).message}`;
       return false;
     }
-    this.fh = await open(this.o.path, "r");
-    this.inode = s.ino;
+    // the inode and size of what was opened (a stat of the path could already see the next file of a rotation)
+    const s = await fh.stat();
+    if (!s.isFile()) {
+      await fh.close();
+      this.st.state = "error";
+      this.st.error = `${this.o.path} is not a regular file (a FIFO, device or directory is never read); waiting for one`;
+      return false;
+    }
+    this.fh = fh;
     const saved = this.o.position;
-    if (first && saved?.inode === s.ino && (saved.offset ?? 0) <= s.size) this.readPos = saved.offset ?? 0;
-    else if (first && saved === undefined)
-      this.readPos = s.size; // first run: only new lines
-    else this.readPos = 0; // a new file since we last looked (rotated): read it whole
-    this.splitter?.reset();
+    if (first) {
+      if (saved?.inode === s.ino && (saved.offset ?? 0) <= s.size) this.readPos = saved.offset ?? 0;
+      else if (saved === undefined)
+        this.readPos = s.size; // first run: only new lines
+      else this.readPos = 0; // a new file since the saved position (rotated while stopped): read it whole
+    } else if (s.ino !== this.inode || s.size < this.readPos) {
+      this.readPos = 0; // a new file since we last looked (rotated): read it whole
+      this.splitter?.reset();
+    } // else the same file, opened again after an error: read on where we were
+    this.inode = s.ino;
     this.st.state = "reading";
     delete this.st.error;
     this.watcher?.close();

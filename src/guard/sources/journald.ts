@@ -127,7 +127,8 @@ export class JournalSource implements LogSource {
     this.stopped = true;
     this.save();
     const child = this.child;
-    if (child && child.exitCode === null) {
+    // (a journalctl killed by a signal has no exit code, and its close has been seen already)
+    if (child && child.exitCode === null && child.signalCode === null) {
       await new Promise<void>((resolve) => {
         child.once("close", () => resolve());
         child.kill("SIGTERM");
@@ -143,23 +144,31 @@ export class JournalSource implements LogSource {
 }
 
 /**
- * Did journald record one of `programs` under /usr as the sender? Reads the `_EXE` field of the JSON entry
- * without parsing the rest: journald writes it (escaped JSON string); a path with escapes is refused.
+ * Did journald record one of `programs` under /usr, run by root, as the sender? Reads the `_EXE` and `_UID`
+ * fields of the JSON entry without parsing the rest: journald writes both from the kernel's view of the
+ * sender (a path with escapes is refused). `_UID` 0 because any user can run /usr/sbin/sshd with a library
+ * preloaded that logs what it likes; sshd logs its authentication results from its root monitor.
  */
 export function sentBy(text: string, start: number, end: number, programs: readonly string[]): boolean {
-  const at = text.indexOf('"_EXE"', start);
-  if (at < 0 || at >= end) return false;
-  let i = at + 6;
+  const exe = field(text, start, end, '"_EXE"');
+  if (exe === undefined || !exe.startsWith("/usr/") || exe.includes("/../")) return false;
+  if (field(text, start, end, '"_UID"') !== "0") return false;
+  return programs.includes(exe.slice(exe.lastIndexOf("/") + 1));
+}
+
+/** The string value of a top-level field of a journal JSON entry in text[start..end), or undefined. */
+function field(text: string, start: number, end: number, quotedName: string): string | undefined {
+  const at = text.indexOf(quotedName, start);
+  if (at < 0 || at >= end) return undefined;
+  let i = at + quotedName.length;
   while (i < end && text.charCodeAt(i) === 32) i++;
-  if (text.charCodeAt(i) !== 58 /* : */) return false;
+  if (text.charCodeAt(i) !== 58 /* : */) return undefined;
   i++;
   while (i < end && text.charCodeAt(i) === 32) i++;
-  if (text.charCodeAt(i) !== 34 /* " */) return false;
+  if (text.charCodeAt(i) !== 34 /* " */) return undefined;
   const from = i + 1;
   const close = text.indexOf('"', from);
-  if (close < 0 || close > end) return false;
-  const exe = text.slice(from, close);
-  if (exe.includes("\\") || !exe.startsWith("/usr/") || exe.includes("/../")) return false;
-  const name = exe.slice(exe.lastIndexOf("/") + 1);
-  return programs.includes(name);
+  if (close < 0 || close > end) return undefined;
+  const value = text.slice(from, close);
+  return value.includes("\\") ? undefined : value;
 }
