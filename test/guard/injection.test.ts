@@ -134,6 +134,44 @@ describe("injection corpus", () => {
     assert.equal(at(`${S}Failed password for invalid user test from ${REAL} port 4242 ${tail}`), "none:ambiguous");
   });
 
+  test("an earlier connection of a reused pid lends nothing: not after a login that worked, not a failure still waiting", () => {
+    const addresses = (mode: string, lines: string[]) => {
+      const f = createFilter(`sshd[mode=${mode}]`);
+      const st = f.createState({ clock: new FakeClock(Date.UTC(2026, 10, 22, 12)), utcOffsetMinutes: 0 });
+      return lines.map((l) => f.match(l, st)).flatMap((r) => (r.kind === "failure" ? [r.address] : []));
+    };
+    const at = (t: string, pid: number) => `Nov 22 ${t} web1 sshd[${pid}]: `;
+    const ADMIN = "192.0.2.5";
+    // the admin logs in (before OpenSSH 9.8 the close is logged by the session's pid); the pid comes back
+    // with a key-exchange failure of another client
+    assert.deepEqual(
+      addresses("ddos", [
+        `${at("10:00:00", 2001)}Accepted publickey for admin from ${ADMIN} port 50000 ssh2: ED25519 SHA256:abc`,
+        `${at("10:30:00", 2040)}Disconnected from user admin ${ADMIN} port 50000`,
+        `${at("11:00:00", 2001)}error: kex_exchange_identification: Connection closed by remote host`,
+        `${at("11:00:00", 2001)}Connection closed by ${REAL} port 4444`,
+      ]),
+      [REAL],
+    );
+    // ...or with an ambiguous line: the old address settles nothing
+    assert.deepEqual(
+      addresses("normal", [
+        `${at("10:00:00", 2001)}Accepted publickey for admin from ${ADMIN} port 50000 ssh2: ED25519 SHA256:abc`,
+        `${at("11:00:00", 2001)}Failed hostbased for root from ${REAL} port 4444 ssh2: RSA SHA256:a, client user "x from ${ADMIN} port 9 ssh2: y", client host "h"`,
+      ]),
+      [],
+    );
+    // a failure waiting for its address (OpenSSH 8.2 logs no close after it) is not the next connection's
+    assert.deepEqual(
+      addresses("ddos", [
+        `${at("10:00:00", 3000)}error: kex_exchange_identification: Connection closed by remote host`,
+        `${at("11:00:00", 3000)}Connection from ${ADMIN} port 50000 on 10.0.0.1 port 22 rdomain ""`,
+        `${at("11:00:01", 3000)}Accepted publickey for admin from ${ADMIN} port 50000 ssh2: ED25519 SHA256:abc`,
+      ]),
+      [],
+    );
+  });
+
   test("ddos/extra-only lines yield the real source in their modes", () => {
     const bad = `${P}Bad protocol version identification 'SSH-2.0-x from ${FAKE} port 22' from ${REAL} port 4242`;
     const neg = `${P}Unable to negotiate with ${REAL} port 4242: no matching cipher found. Their offer: from ${FAKE} port 22 [preauth]`;

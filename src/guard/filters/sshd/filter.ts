@@ -203,7 +203,10 @@ export class SshdFilter implements Filter {
       const address = addressAt(s, f.addrStart, f.addrEnd);
       if (address === undefined) return info.notIp;
       if (pid >= 0) {
-        if (f.closes) st.conns.take(host, pid);
+        // a login that worked ends what the connection can tell: before OpenSSH 9.8 its close is logged by
+        // the session's own pid, so a record kept here would lend its address to the next connection that
+        // reuses this pid (a key-exchange failure, an ambiguous line settled by it)
+        if (f.closes || success) st.conns.take(host, pid);
         else {
           const conn = st.conns.conn(host, pid);
           conn.address = address;
@@ -222,8 +225,12 @@ export class SshdFilter implements Filter {
       return this.event("failure", address, pending, f, s, st, false);
     }
     const conn = st.conns.conn(host, pid);
-    // `Connection from` starts a connection: what an earlier one of this pid tried is not its doing
-    if (f.rule === R_CONNECTION_FROM) conn.userSeen = false;
+    // `Connection from` starts a connection: what an earlier one of this pid tried (its user names, a failure
+    // still waiting for its address) is not its doing
+    if (f.rule === R_CONNECTION_FROM) {
+      conn.userSeen = false;
+      conn.pending = undefined;
+    }
     const v4 = canonicalV4Value(s, f.addrStart, f.addrEnd);
     if (v4 >= 0) {
       conn.v4 = v4;
