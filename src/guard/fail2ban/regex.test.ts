@@ -92,3 +92,73 @@ test("the address comes only from the host capture and is parsed strictly; host 
   assert.equal(f.match("user x from 999.1.1.1", st).kind, "none");
   assert.equal(f.match(`user ${"x".repeat(9000)} from 192.0.2.1`, st).kind, "none");
 });
+
+// #13: Python's classes for str patterns are not JS's; a user name with Unicode in it must not dodge a ban.
+const py = (pattern: string, multiline = false) => {
+  const v = translatePython(pattern, multiline).variants[0];
+  assert.ok(v);
+  return new RegExp(v.source, v.flags);
+};
+
+test("Python's . refuses only \\n (JS's also refuses \\r, U+2028, U+2029); (?s) and (?s:…) take \\n too", () => {
+  for (const ch of ["\r", "\u2028", "\u2029", "\u0085", "x"]) assert.ok(py("^a.b$").test(`a${ch}b`), JSON.stringify(ch));
+  assert.ok(!py("^a.b$").test("a\nb"));
+  assert.ok(py("^a.+b$").test("a\u2028\r\u2029b"));
+  assert.ok(py("(?s)^a.b$").test("a\nb"));
+  assert.ok(py("^a(?s:.)b$").test("a\nb"));
+  assert.ok(!py("(?s)^a(?-s:.)b$").test("a\nb"));
+  // inside a class "." stays a literal dot
+  assert.ok(!py("^a[.]b$").test("axb"));
+});
+
+test("Python's \\s and \\S: Unicode spaces, U+001C–U+001F and U+0085, but not U+FEFF; inside classes too", () => {
+  for (const ch of ["\t", "\x1c", "\x1f", "\x85", "\xa0", "\u1680", "\u2000", "\u2028", "\u202f", "\u3000"]) {
+    assert.ok(py("^a\\sb$").test(`a${ch}b`), JSON.stringify(ch));
+    assert.ok(!py("^a\\Sb$").test(`a${ch}b`), JSON.stringify(ch));
+    assert.ok(py("^a[\\s,]b$").test(`a${ch}b`), JSON.stringify(ch));
+    assert.ok(!py("^a[^\\s]b$").test(`a${ch}b`), JSON.stringify(ch));
+  }
+  assert.ok(!py("^a\\sb$").test("a\ufeffb"));
+  assert.ok(py("^a\\Sb$").test("a\ufeffb"));
+  assert.ok(py("^a[^\\s]b$").test("a\ufeffb"));
+  assert.ok(py("^a[\\S]b$").test("a\ufeffb"));
+  assert.ok(!py("^a[\\S.]b$").test("a\x1cb"));
+  assert.ok(py("^a[\\S.]b$").test("a.b"));
+  assert.ok(py("^ruser=\\S* rhost=x$").test("ruser=ad\ufeffmin rhost=x"));
+});
+
+test("Python's \\d, \\w, \\b are Unicode-aware (str patterns); (?a) makes them ASCII", () => {
+  assert.ok(py("^\\d+$").test("\u0661\u0662\u0663")); // Arabic-Indic digits
+  assert.ok(!py("^\\D$").test("\u0661"));
+  assert.ok(py("^[\\d]+$").test("\u0661\u0662"));
+  assert.ok(!py("^\\d$").test("\u00b2")); // superscript two is a digit but not decimal: Python refuses it
+  assert.ok(py("^\\w+$").test("José_пароль\u00b2"));
+  assert.ok(!py("^\\w$").test("-"));
+  assert.ok(!py("^\\W$").test("é"));
+  assert.ok(py("^[\\w.]+$").test("é.ü"));
+  assert.ok(py("^[\\w-]+$").test("é-x") && py("^[-\\s]+$").test("-\u3000")); // a "-" next to a class stays literal
+  assert.ok(!py("^[^\\w]$").test("é"));
+  assert.ok(py("^x\\W$").test("x\u2028"));
+  // \b sits between a Python \w and a non-\w: "é" is a word character
+  assert.ok(py("é\\b").test("café"));
+  assert.ok(!py("caf\\b").test("café"));
+  assert.ok(py("f\\Bé").test("café"));
+  // re.ASCII
+  assert.ok(!py("(?a)^\\w$").test("é"));
+  assert.ok(!py("(?a)^\\d$").test("\u0661"));
+  assert.ok(!py("(?a)^\\s$").test("\u3000"));
+  assert.ok(py("(?a)^\\S$").test("\u3000"));
+  assert.ok(!py("(?a)^[\\S]$").test("\t"));
+});
+
+test("multi-line mode: ^ and $ see only \\n as a line end (not \\r, U+2028, U+2029)", () => {
+  const re = py("^b$", true);
+  assert.ok(re.test("a\nb\n"));
+  assert.ok(re.test("b"));
+  for (const ch of ["\r", "\u2028", "\u2029"]) {
+    assert.ok(!re.test(`a${ch}b`), JSON.stringify(ch));
+    assert.ok(!re.test(`b${ch}a`), JSON.stringify(ch));
+  }
+  assert.ok(py("(?m)^b$").test("a\nb\nc"));
+  assert.ok(!py("^b$").test("a\nb\nc"));
+});

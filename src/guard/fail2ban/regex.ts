@@ -7,9 +7,16 @@
 //     newline), and conditionals (?(n)yes|no), which JS lacks: each conditional group doubles the regex into
 //     variants — "n took part" (yes-branch, checked after the match) and "n did not" (the group made
 //     impossible, no-branch) — tried in that order, which is the order Python's backtracking prefers.
+//  3. Python's meaning of the classes and anchors whose JS meaning differs, written out so that a line
+//     fail2ban matches is matched here too (Unicode text must not dodge a ban, #13): `.` refuses only "\n"
+//     (JS's also refuses \r, U+2028, U+2029); \s \S \d \D \w \W \b \B are Python's Unicode sets
+//     (./py-classes.ts); in multi-line mode ^ and $ see only "\n" as a line end (JS's m flag also sees
+//     \r, U+2028, U+2029), so no JS flag but i is used: s, m and a are written into the pattern.
 // What cannot be translated (atomic groups, possessive quantifiers, verbose mode) throws a TranslateError
 // with the reason; the caller reports it per filter, nothing is dropped silently.
 // Matching time: see ./bounded.ts.
+
+import { pyClassBody, pyWordBoundary } from "./py-classes.js";
 
 export class TranslateError extends Error {}
 
@@ -93,21 +100,23 @@ export function translatePython(pattern: string, multiline: boolean): Translated
   let src = pattern;
   // fail2ban's R_GLOB2LOCFLAGS: ((?i)xxx) or (?:(?i)xxx) → (?i:xxx)
   src = src.replace(/(?<!\\)\((?:\?:)?(\(\?[a-z]+)\)/g, "$1:");
-  let flags = multiline ? "m" : "";
+  let flags = "";
+  const ctx: ConvCtx = { multiline, dotAll: false, ascii: false, conds: [], groups: [], notes, caseFold: false };
   // leading global flags
   for (;;) {
     const m = /^\(\?([aiLmsux]+)\)/.exec(src);
     if (!m) break;
     for (const f of m[1] as string) {
-      if (f === "i" || f === "s" || f === "m") {
-        if (!flags.includes(f)) flags += f;
-      } else if (f === "x") throw new TranslateError("verbose mode (?x) is not supported");
+      if (f === "i" && !flags.includes(f)) flags += f;
+      else if (f === "s") ctx.dotAll = true;
+      else if (f === "m") ctx.multiline = true;
+      else if (f === "a") ctx.ascii = true;
+      else if (f === "x") throw new TranslateError("verbose mode (?x) is not supported");
     }
     src = src.slice(m[0].length);
   }
-  const conds: Cond[] = [];
-  const groups: string[] = [];
-  const out = convert(src, 0, src.length, { multiline, conds, groups, notes, caseFold: false });
+  const { conds, groups } = ctx;
+  const out = convert(src, 0, src.length, ctx);
   if (conds.length > 6) throw new TranslateError("more than 6 conditional groups (?(name)…)");
   // variants for conditionals: yes first (the group took part), then no
   const names = [...new Set(conds.map((c) => c.name))];
@@ -132,7 +141,12 @@ export function translatePython(pattern: string, multiline: boolean): Translated
 const escapeRe = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
 
 interface ConvCtx {
+  /** Python's re.MULTILINE: ^ and $ at every "\n" */
   multiline: boolean;
+  /** Python's re.DOTALL: . also matches "\n" */
+  dotAll: boolean;
+  /** Python's re.ASCII: \s \d \w \b are ASCII-only */
+  ascii: boolean;
   conds: Cond[];
   groups: string[];
   notes: string[];
@@ -149,6 +163,8 @@ function convert(src: string, from: number, to: number, ctx: ConvCtx): string {
       const n = src[i + 1] ?? "";
       if (n === "A") out += "(?<![\\s\\S])";
       else if (n === "Z") out += "(?![\\s\\S])";
+      else if (isClassEscape(n)) out += classEscape(n, ctx.ascii, false);
+      else if (n === "b" || n === "B") out += ctx.ascii ? c + n : pyWordBoundary(n === "b");
       else if (ctx.caseFold && /[a-zA-Z]/.test(n) && !/[dDwWsSbBntrfv0-9xuU]/.test(n)) out += foldChar(n);
       else out += c + n;
       i += 2;
@@ -160,12 +176,24 @@ function convert(src: string, from: number, to: number, ctx: ConvCtx): string {
       // Python: a "]" right after "[" or "[^" is literal; in JS "[]" / "[^]" are complete classes
       cls = cls.replace(/^(\[\^?)\]/, "$1\\]");
       if (ctx.caseFold) cls = foldClass(cls);
-      out += cls;
+      out += expandClassEscapes(cls, ctx.ascii);
       i = end;
       continue;
     }
+    if (c === ".") {
+      // Python's . (without DOTALL) refuses only "\n"; JS's also refuses \r, U+2028 and U+2029
+      out += ctx.dotAll ? "[\\s\\S]" : "[^\\n]";
+      i++;
+      continue;
+    }
+    if (c === "^") {
+      // multi-line: at the start or after "\n" only (the JS m flag would also accept \r, U+2028, U+2029)
+      out += ctx.multiline ? "(?<![^\\n])" : "^";
+      i++;
+      continue;
+    }
     if (c === "$") {
-      out += ctx.multiline ? "$" : "(?=\\n?$)";
+      out += ctx.multiline ? "(?![^\\n])" : "(?=\\n?$)";
       i++;
       continue;
     }
@@ -226,10 +254,17 @@ function convert(src: string, from: number, to: number, ctx: ConvCtx): string {
       if (local && (local[1] || local[2])) {
         const on = local[1] as string;
         const body = i + local[0].length;
+        const off = local[2] ?? "";
         if (on.includes("x")) throw new TranslateError("verbose mode (?x:…) is not supported");
-        if (on.includes("s") || on.includes("m") || local[2])
-          ctx.notes.push(`local flags (?${local[1]}${local[2] ? `-${local[2]}` : ""}:…) approximated`);
-        const inner = { ...ctx, caseFold: ctx.caseFold || on.includes("i") };
+        // s, m and a are written into the pattern, so they apply locally exactly; only -i cannot be undone
+        if (off.includes("i")) ctx.notes.push(`local flags (?${on}-${off}:…) approximated`);
+        const inner: ConvCtx = {
+          ...ctx,
+          caseFold: ctx.caseFold || on.includes("i"),
+          dotAll: on.includes("s") || (ctx.dotAll && !off.includes("s")),
+          multiline: on.includes("m") || (ctx.multiline && !off.includes("m")),
+          ascii: ctx.ascii || on.includes("a"),
+        };
         out += `(?:${convert(src, body, close, inner)})`;
         i = close + 1;
         continue;
@@ -245,6 +280,27 @@ function convert(src: string, from: number, to: number, ctx: ConvCtx): string {
     i++;
   }
   return out;
+}
+
+type ClassLetter = "s" | "S" | "d" | "D" | "w" | "W";
+const isClassEscape = (n: string): n is ClassLetter => n.length === 1 && "sSdDwW".includes(n);
+
+/** \s \S \d \D \w \W with Python's meaning: a whole class, or (inClass) a body to put inside one */
+function classEscape(n: ClassLetter, ascii: boolean, inClass: boolean): string {
+  // re.ASCII: JS's own \d \w are ASCII; Python's ASCII \s is [ \t\n\r\f\v] (JS's has Unicode spaces)
+  if (ascii) {
+    if (n === "s") return inClass ? "\\t-\\r " : "[\\t-\\r ]";
+    if (n === "S") return inClass ? "\\0-\\x08\\x0e-\\x1f!-\\uffff" : "[^\\t-\\r ]";
+    return `\\${n}`;
+  }
+  if (inClass) return pyClassBody(n);
+  const lower = n.toLowerCase() as ClassLetter;
+  return n === lower ? `[${pyClassBody(n)}]` : `[^${pyClassBody(lower)}]`;
+}
+
+/** rewrite the class escapes inside a (translated) character class; "\b" there is a backspace, kept */
+function expandClassEscapes(cls: string, ascii: boolean): string {
+  return cls.replace(/\\([\s\S])/g, (all, n: string) => (isClassEscape(n) ? classEscape(n, ascii, true) : all));
 }
 
 function foldChar(c: string): string {
