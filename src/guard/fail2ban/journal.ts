@@ -16,9 +16,9 @@ export type JournalLine =
   | { kind: "entry"; text: string /** seconds since the epoch */; date: number };
 
 /**
- * fail2ban writes a newline in the rebuilt line as `\n`. \r, U+2028 and U+2029 too here: a JavaScript `^`/`$` in a
- * multi-line buffer also breaks lines there and `.` stops there (Python's do neither), so raw they would
- * let a message start a line of its own with a forged prefix, or end a `.*` early.
+ * fail2ban writes a newline in the rebuilt line as `\n`. \r, U+2028 and U+2029 too here: a JavaScript
+ * `^`/`$` in a multi-line buffer also breaks lines there and `.` stops there (Python's do neither), so raw
+ * they would let a message start a line of its own with a forged prefix, or end a `.*` early.
  */
 const LINE_BREAK = /[\n\r\u2028\u2029]/g;
 const BREAK_TEXT: Record<string, string> = { "\n": "\\n", "\r": "\\r", "\u2028": "\\u2028", "\u2029": "\\u2029" };
