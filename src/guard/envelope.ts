@@ -276,31 +276,79 @@ function parseRfc5424(line: string, p: number, end: number, env: Envelope): bool
   return env.progEnd > env.progStart;
 }
 
-interface JournalEntry {
-  MESSAGE?: unknown;
-  SYSLOG_IDENTIFIER?: unknown;
-  _COMM?: unknown;
-  SYSLOG_PID?: unknown;
-  _PID?: unknown;
-  _HOSTNAME?: unknown;
-  __REALTIME_TIMESTAMP?: unknown;
+/**
+ * The fields of one `journalctl -o json` object that a log line is rebuilt from — the one reader of journal
+ * JSON: the built-in filters' envelope (parseJournalJson below) and the fail2ban filters' journal line
+ * (./fail2ban/journal.ts) both start here. Only MESSAGE is what a remote client can influence; the others
+ * are journald's (`_`-prefixed: set by journald itself) or the local sender's.
+ */
+export interface JournalFields {
+  /** journald's own fields are there (__REALTIME_TIMESTAMP or __CURSOR): a journal entry, not other JSON */
+  journald: boolean;
+  /** a field read here has a type journald never writes (a number, an object, an array of non-bytes): forged or broken */
+  malformed: boolean;
+  /** MESSAGE (a field given several times: its values joined by a space, as fail2ban does); undefined when absent or null */
+  message: string | undefined;
+  /** SYSLOG_IDENTIFIER, or _COMM when that is empty or absent */
+  ident: string | undefined;
+  /** SYSLOG_PID, or _PID when that is empty or absent */
+  pid: string | undefined;
+  host: string | undefined;
+  /** _SOURCE_REALTIME_TIMESTAMP (when the message was sent), else __REALTIME_TIMESTAMP, in ms; NaN when neither is a time */
+  timeMs: number;
+  /** _SOURCE_MONOTONIC_TIMESTAMP, else __MONOTONIC_TIMESTAMP: µs since boot as journald writes it (fail2ban shows it on kernel lines) */
+  monotonicUs: string | undefined;
+}
+
+/** Read a journal JSON object; undefined when `line` is not a JSON object at all. */
+export function readJournalEntry(line: string): JournalFields | undefined {
+  let o: Record<string, unknown>;
+  try {
+    const v: unknown = JSON.parse(line);
+    if (typeof v !== "object" || v === null || Array.isArray(v)) return undefined;
+    o = v as Record<string, unknown>;
+  } catch {
+    return undefined;
+  }
+  const f: JournalFields = {
+    journald: Object.hasOwn(o, "__REALTIME_TIMESTAMP") || Object.hasOwn(o, "__CURSOR"),
+    malformed: false,
+    message: undefined,
+    ident: undefined,
+    pid: undefined,
+    host: undefined,
+    timeMs: Number.NaN,
+    monotonicUs: undefined,
+  };
+  const text = (name: string): string | undefined => {
+    const v = Object.hasOwn(o, name) ? o[name] : undefined;
+    if (v === undefined || v === null) return undefined; // null: journalctl's "longer than 4096 bytes"
+    const t = journalText(v);
+    if (t === undefined) f.malformed = true;
+    return t;
+  };
+  const m = Object.hasOwn(o, "MESSAGE") ? o.MESSAGE : undefined;
+  if (Array.isArray(m) && m.length > 0 && m.every((x) => typeof x === "string" || Array.isArray(x))) {
+    const parts = m.map(journalText);
+    if (parts.every((p) => p !== undefined)) f.message = parts.join(" ");
+    else f.malformed = true;
+  } else f.message = text("MESSAGE");
+  f.ident = text("SYSLOG_IDENTIFIER") || text("_COMM");
+  f.pid = text("SYSLOG_PID") || text("_PID");
+  f.host = text("_HOSTNAME");
+  f.timeMs = parseJournalRealtime(o._SOURCE_REALTIME_TIMESTAMP);
+  if (Number.isNaN(f.timeMs)) f.timeMs = parseJournalRealtime(o.__REALTIME_TIMESTAMP);
+  const mono = text("_SOURCE_MONOTONIC_TIMESTAMP") || text("__MONOTONIC_TIMESTAMP");
+  if (mono !== undefined && /^\d{1,19}$/.test(mono)) f.monotonicUs = mono;
+  return f;
 }
 
 /** One `journalctl -o json` object: rebuilt as `host ident[pid]: message` with the time already known. */
 function parseJournalJson(line: string, env: Envelope): boolean {
-  let entry: JournalEntry;
-  try {
-    const v: unknown = JSON.parse(line);
-    if (typeof v !== "object" || v === null || Array.isArray(v)) return false;
-    entry = v as JournalEntry;
-  } catch {
-    return false;
-  }
-  const message = journalText(entry.MESSAGE);
-  const ident = journalText(entry.SYSLOG_IDENTIFIER) ?? journalText(entry._COMM);
+  const entry = readJournalEntry(line);
+  if (entry === undefined || entry.malformed) return false;
+  const { message, ident, pid, host } = entry;
   if (message === undefined || ident === undefined || ident === "" || /[\s[\]:]/.test(ident)) return false;
-  const pid = journalText(entry.SYSLOG_PID) ?? journalText(entry._PID);
-  const host = journalText(entry._HOSTNAME);
   const hostPart = host && !/\s/.test(host) ? `${host} ` : "";
   const pidPart = pid && /^\d{1,10}$/.test(pid) ? `[${pid}]` : "";
   const text = `${hostPart}${ident}${pidPart}: ${message}`;
@@ -317,18 +365,17 @@ function parseJournalJson(line: string, env: Envelope): boolean {
     env.pidEnd = env.pidStart + pidPart.length - 2;
   }
   env.msgStart = text.length - message.length;
-  const ms = parseJournalRealtime(entry.__REALTIME_TIMESTAMP);
-  if (!Number.isNaN(ms)) {
+  if (!Number.isNaN(entry.timeMs)) {
     env.timeKind = TimeKind.Known;
-    env.timeMs = ms;
+    env.timeMs = entry.timeMs;
   }
   return true;
 }
 
-/** journald fields are strings, or arrays of bytes when not valid UTF-8. */
+/** journald fields are strings, or arrays of bytes when not valid UTF-8 (decoded here with U+FFFD for bad sequences). */
 function journalText(v: unknown): string | undefined {
   if (typeof v === "string") return v;
-  if (Array.isArray(v) && v.every((b) => typeof b === "number" && b >= 0 && b <= 255)) {
+  if (Array.isArray(v) && v.every((b) => typeof b === "number" && Number.isInteger(b) && b >= 0 && b <= 255)) {
     return Buffer.from(v as number[]).toString("utf8");
   }
   return undefined;

@@ -1,6 +1,6 @@
 // `rampart guard test` end to end (from source): counts, the exact --json shape, --counts, stdin, errors.
 import assert from "node:assert/strict";
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { after, describe, test } from "node:test";
@@ -55,6 +55,44 @@ describe("rampart guard test", () => {
     const j = JSON.parse(r.stdout);
     assert.deepEqual(Object.keys(j).sort(), ["durationMs", "ignored", "lines", "matched", "missed"]);
     assert.deepEqual({ ...j, durationMs: 0 }, { lines: 8, matched: 3, ignored: 1, missed: 1, durationMs: 0 });
+  });
+
+  test("a fail2ban filter over journal entries (journalctl -o json) finds what it finds in the same syslog lines", {
+    skip: existsSync("/etc/fail2ban/filter.d/postfix.conf") ? false : "fail2ban's filters are not installed: apt-get install fail2ban",
+  }, async () => {
+    const messages = [
+      "warning: unknown[203.0.113.5]: SASL LOGIN authentication failed: UGFzc3dvcmQ6",
+      "NOQUEUE: reject: RCPT from unknown[203.0.113.7]: 554 5.7.1 <x@y>: Relay access denied; from=<a@b> to=<x@y> proto=ESMTP helo=<h>",
+    ];
+    const t0 = Date.UTC(2026, 0, 10, 12);
+    const entries = messages.map((m, i) =>
+      JSON.stringify({
+        __CURSOR: `s=1;i=${i}`,
+        __REALTIME_TIMESTAMP: String((t0 + i * 1000) * 1000),
+        _HOSTNAME: "mx",
+        SYSLOG_IDENTIFIER: "postfix/smtpd",
+        _PID: "123",
+        _COMM: "smtpd",
+        MESSAGE: m,
+      }),
+    );
+    const lines = messages.map((m, i) => `${new Date(t0 + i * 1000).toISOString().replace(".000Z", "+00:00")} mx postfix/smtpd[123]: ${m}`);
+    writeFileSync(path.join(dir, "pf.json"), `${entries.join("\n")}\n`);
+    writeFileSync(path.join(dir, "pf.log"), `${lines.join("\n")}\n`);
+    for (const logtype of ["journal", "file"]) {
+      const spec = `fail2ban:postfix[mode=aggressive,logtype=${logtype}]`;
+      const fromJournal = await runCli(["guard", "test", spec, path.join(dir, "pf.json"), "--json"]);
+      const fromSyslog = await runCli(["guard", "test", spec, path.join(dir, "pf.log"), "--json"]);
+      assert.equal(fromJournal.code, 0, fromJournal.stderr);
+      assert.equal(fromSyslog.code, 0, fromSyslog.stderr);
+      const j = JSON.parse(fromJournal.stdout);
+      assert.equal(j.matched, 2, logtype);
+      assert.deepEqual(j.matches, [
+        { line: 1, address: "203.0.113.5", rule: "failregex.0", time: "2026-01-10T12:00:00.000Z" },
+        { line: 2, address: "203.0.113.7", rule: "failregex.1", time: "2026-01-10T12:00:01.000Z" },
+      ]);
+      assert.deepEqual(j.matches, JSON.parse(fromSyslog.stdout).matches, logtype);
+    }
   });
 
   test("errors: unknown filter, bad mode, missing file (with hints)", async () => {
