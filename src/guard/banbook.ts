@@ -471,7 +471,7 @@ export class BanBook {
       () => {
         this.revealAt = Number.POSITIVE_INFINITY;
         this.revealTimer = undefined;
-        void this.sweep();
+        this.sweep().catch((e) => this.d.log.error(`sweep failed: ${(e as Error).message}`));
       },
       // a timer longer than 2^31-1 ms fires at once: a later end is re-checked by the sweep this one starts
       Math.min(MAX_TIMER_MS, Math.max(0, at - this.d.clock.now()) + 1000),

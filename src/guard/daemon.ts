@@ -181,7 +181,8 @@ export class GuardDaemon {
       () => {
         const read = this.lines - seen;
         seen = this.lines;
-        if (schedule.tick(performance.now(), read)) void this.sweep();
+        // (an error is logged: a rejection nobody handles would end the daemon)
+        if (schedule.tick(performance.now(), read)) this.sweep().catch((e) => this.d.log.error(`sweep failed: ${(e as Error).message}`));
         else if (!schedule.flooded) this.d.state.tidy();
       },
       Math.min(1000, o.everyMs),
