@@ -13,7 +13,7 @@ import type { Clock } from "../core/clock.js";
 import { type Runner, startDetached } from "../system/exec.js";
 import type { HostFs } from "../system/hostfs.js";
 import { selfInvocation } from "../system/self.js";
-import { shellWord, systemdWord } from "../system/systemd.js";
+import { cronWord, systemdWord } from "../system/systemd.js";
 import { STATE_DIR } from "./backup.js";
 import type { Pending, TimerRef } from "./pending.js";
 import { parseStat } from "./session.js";
@@ -158,10 +158,10 @@ WantedBy=multi-user.target
 
 export function bootCronText(self: string[], cwd: string): string {
   const files = hookFiles(self);
-  const test = files.map((f) => `[ -e ${shellWord(f)} ]`).join(" && ") || "true";
+  const test = files.map((f) => `[ -e ${cronWord(f)} ]`).join(" && ") || "true";
   return `# Installed by rampart: finishes or re-arms the rollback of an apply that was not confirmed before a reboot.
 # Skipped with a log line when the rampart that installed it is gone. Removed by \`rampart confirm\` and rollback.
-@reboot root if ${test}; then cd ${shellWord(cwd)} && ${[...self, "rollback", "--rearm"].map(shellWord).join(" ")}; else echo "rampart-rollback: ${files.join(" or ")} is gone; boot hook skipped"; fi >>${STATE_DIR}/rollback-timer.log 2>&1
+@reboot root if ${test}; then cd ${cronWord(cwd)} && ${[...self, "rollback", "--rearm"].map(cronWord).join(" ")}; else echo "rampart-rollback: ${files.join(" or ")} is gone; boot hook skipped"; fi >>${STATE_DIR}/rollback-timer.log 2>&1
 `;
 }
 

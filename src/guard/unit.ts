@@ -2,7 +2,7 @@
 // without systemd a cron @reboot line plus a detached start. The unit keeps only what banning needs:
 // CAP_NET_ADMIN (nft/ipset), CAP_DAC_READ_SEARCH (read logs and the journal), writes only to
 // /var/lib/rampart and /run/rampart.
-import { shellWord, systemdWord } from "../system/systemd.js";
+import { cronWord, systemdWord } from "../system/systemd.js";
 
 export interface UnitOptions {
   /** argv that starts rampart (node, its flags, the entry script) */
@@ -78,5 +78,5 @@ export function guardCron(o: UnitOptions): string {
   const exec = [...o.self, "guard", "run", "--detach"];
   // no GUARD_ENV here: `guard run --detach` gives it to the process it starts (run.ts detachGuard), so the
   // cron line, apply's "start it now" and an admin's own --detach all run the guard the same way
-  return `# rampart guard without systemd: written by \`rampart apply --only guard\`; do not edit.\n@reboot root cd ${shellWord(o.cwd)} && ${exec.map(shellWord).join(" ")}\n`;
+  return `# rampart guard without systemd: written by \`rampart apply --only guard\`; do not edit.\n@reboot root cd ${cronWord(o.cwd)} && ${exec.map(cronWord).join(" ")}\n`;
 }

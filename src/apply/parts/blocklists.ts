@@ -4,7 +4,7 @@
 import { formatDuration } from "../../policy/units.js";
 import type { Part, PartContext, PartPlan } from "../plan.js";
 import { selfInvocation } from "../../system/self.js";
-import { shellWord, systemdWord } from "../../system/systemd.js";
+import { cronWord, systemdWord } from "../../system/systemd.js";
 import { noChecks, serviceChanges } from "./service-files.js";
 
 export const BLOCKLIST_SERVICE = "rampart-blocklist.service";
@@ -50,7 +50,7 @@ WantedBy=timers.target
 export function blocklistCron(self: string[], cwd: string, refreshSec: number): string {
   const hours = Math.max(1, Math.round(refreshSec / 3600));
   const when = hours >= 24 ? "17 4 * * *" : `17 */${hours} * * *`;
-  return `# rampart blocklists without systemd: written by \`rampart apply --only blocklists\`; do not edit.\n${when} root cd ${shellWord(cwd)} && ${[...self, "blocklist", "update"].map(shellWord).join(" ")} >>/var/log/rampart/blocklist.log 2>&1\n`;
+  return `# rampart blocklists without systemd: written by \`rampart apply --only blocklists\`; do not edit.\n${when} root cd ${cronWord(cwd)} && ${[...self, "blocklist", "update"].map(cronWord).join(" ")} >>/var/log/rampart/blocklist.log 2>&1\n`;
 }
 
 export const blocklistsPart: Part = {

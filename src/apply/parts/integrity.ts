@@ -4,7 +4,7 @@
 import { INTEGRITY_DB } from "../../integrity/store.js";
 import type { Part, PartContext, PartPlan } from "../plan.js";
 import { selfInvocation } from "../../system/self.js";
-import { shellWord, systemdWord } from "../../system/systemd.js";
+import { cronWord, systemdWord } from "../../system/systemd.js";
 import { noChecks, serviceChanges } from "./service-files.js";
 
 export const INTEGRITY_SERVICE = "rampart-integrity.service";
@@ -47,7 +47,7 @@ WantedBy=timers.target
 }
 
 export function integrityCron(self: string[], cwd: string): string {
-  return `# rampart integrity without systemd: written by \`rampart apply --only integrity\`; do not edit.\n43 3 * * * root cd ${shellWord(cwd)} && ${[...self, "integrity", "check"].map(shellWord).join(" ")} >>/var/log/rampart/integrity.log 2>&1\n`;
+  return `# rampart integrity without systemd: written by \`rampart apply --only integrity\`; do not edit.\n43 3 * * * root cd ${cronWord(cwd)} && ${[...self, "integrity", "check"].map(cronWord).join(" ")} >>/var/log/rampart/integrity.log 2>&1\n`;
 }
 
 export const integrityPart: Part = {
