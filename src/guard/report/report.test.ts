@@ -413,3 +413,23 @@ test("a key file others can read is refused with the chmod that fixes it: that r
     rmSync(dir, { recursive: true, force: true });
   }
 });
+
+// (the test's own timeout: without the deadline the request waits for ever)
+test("a report endpoint that trickles its answer is given up at the timeout, not when it stops (the queue is never held)", {
+  timeout: 20_000,
+}, async () => {
+  const server = http.createServer((req, res) => {
+    req.resume();
+    res.writeHead(200);
+    const drip = setInterval(() => res.write("."), 100); // a byte every 100 ms, for ever: never idle
+    res.on("close", () => clearInterval(drip));
+  });
+  await new Promise<void>((r) => server.listen(0, "127.0.0.1", () => r()));
+  try {
+    const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/hook`;
+    await assert.rejects(webhook({ url }, { timeoutMs: 500 }).send(report("8.8.4.4")), /no answer within/);
+  } finally {
+    server.closeAllConnections();
+    await new Promise((r) => server.close(r));
+  }
+});

@@ -56,13 +56,15 @@ async function post(url: string, body: string, headers: Record<string, string>, 
   // Node's http/https/tls are loaded by the first request: a guard that reports nowhere does not carry them
   const lib = u.protocol === "https:" ? await import("node:https") : await import("node:http");
   const tls = u.protocol === "https:" && o.ca ? await import("node:tls") : undefined;
-  return new Promise((resolve, reject) => {
+  const timeoutMs = o.timeoutMs ?? 15_000;
+  let deadline: NodeJS.Timeout | undefined;
+  return new Promise<Answer>((resolve, reject) => {
     const req = lib.request(
       u,
       {
         method: "POST",
         headers: { ...headers, "content-length": String(Buffer.byteLength(body)), "user-agent": "rampart-guard" },
-        timeout: o.timeoutMs ?? 15_000,
+        timeout: timeoutMs,
         ...(tls && o.ca ? { ca: [...tls.rootCertificates, o.ca] } : {}),
       },
       (res) => {
@@ -77,10 +79,13 @@ async function post(url: string, body: string, headers: Record<string, string>, 
         res.on("error", reject);
       },
     );
-    req.on("timeout", () => req.destroy(new Error(`no answer within ${Math.round((o.timeoutMs ?? 15_000) / 1000)} s`)));
+    const late = () => req.destroy(new Error(`no answer within ${Math.round(timeoutMs / 1000)} s`));
+    req.on("timeout", late); // (an idle timeout only: a server that trickles bytes never trips it)
+    // the whole exchange has the same bound: a reply that never ends would hold the reporter's queue for good
+    deadline = setTimeout(late, timeoutMs);
     req.on("error", reject);
     req.end(body);
-  });
+  }).finally(() => clearTimeout(deadline));
 }
 
 /** The request, with network errors and HTTP statuses turned into ReportFailure (retry or not). */
