@@ -161,7 +161,7 @@ export function bootCronText(self: string[], cwd: string): string {
   const test = files.map((f) => `[ -e ${cronWord(f)} ]`).join(" && ") || "true";
   return `# Installed by rampart: finishes or re-arms the rollback of an apply that was not confirmed before a reboot.
 # Skipped with a log line when the rampart that installed it is gone. Removed by \`rampart confirm\` and rollback.
-@reboot root if ${test}; then cd ${cronWord(cwd)} && ${[...self, "rollback", "--rearm"].map(cronWord).join(" ")}; else echo "rampart-rollback: ${files.join(" or ")} is gone; boot hook skipped"; fi >>${STATE_DIR}/rollback-timer.log 2>&1
+@reboot root if ${test}; then cd ${cronWord(cwd)} && ${[...self, "rollback", "--rearm"].map(cronWord).join(" ")}; else echo ${cronWord(`rampart-rollback: ${files.join(" or ")} is gone; boot hook skipped`)}; fi >>${STATE_DIR}/rollback-timer.log 2>&1
 `;
 }
 

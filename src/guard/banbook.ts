@@ -268,9 +268,13 @@ export class BanBook {
       await this.flushing;
     } finally {
       this.flushing = undefined;
-      // a kernel without the sets retries on its timer; otherwise the next batch goes now
-      if (this.pending.length > 0 && !this.closed && !this.retryTimer) this.kick();
+      this.flushRest();
     }
+  }
+
+  /** What waits goes now (not a turn later), unless a kernel without the sets retries on its timer. */
+  private flushRest(): void {
+    if (this.pending.length > 0 && !this.closed && !this.retryTimer) this.kick();
   }
 
   /**
@@ -280,8 +284,11 @@ export class BanBook {
   private async next(): Promise<void> {
     // a timer counts from the event loop's cached clock, so it can fire early by as long as the turn that set it
     // had run: wait again until the gap has really passed
-    for (let wait = this.sentAt + GAP_MS - performance.now(); wait > 0; wait = this.sentAt + GAP_MS - performance.now())
+    for (;;) {
+      const wait = this.sentAt + GAP_MS - performance.now();
+      if (wait <= 0) break;
       await new Promise((resolve) => setTimeout(resolve, wait));
+    }
     this.persist();
     const batch = this.pending;
     this.pending = [];
@@ -556,8 +563,7 @@ export class BanBook {
     } finally {
       this.flushing = undefined;
       release();
-      // what was decided meanwhile goes now
-      if (this.pending.length > 0 && !this.closed && !this.retryTimer) this.kick();
+      this.flushRest(); // what was decided meanwhile
     }
   }
 

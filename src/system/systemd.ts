@@ -1,6 +1,7 @@
 // What every writer of a systemd unit, a cron line or a boot hook needs (the apply parts, the rollback timer,
-// the guard's unit): whether systemd is the init system, and how a word is quoted in an ExecStart= line or a
-// /bin/sh command line (a cron line's, with its own escape). One quoting rule for all of them, so an argv written by one is read the same by all.
+// the guard's unit): whether systemd is the init system, and how a word is quoted in an ExecStart= line, a
+// /bin/sh command line or a cron line's. One quoting rule for each, so an argv written by one is read the same
+// by all.
 import type { HostFs } from "./hostfs.js";
 
 /** sd_booted(): systemd is PID 1 when /run/systemd/system exists. */

@@ -3,8 +3,9 @@
 // A journal entry (a `journalctl -o json` line) is matched as fail2ban's systemd backend shows it: rebuilt as
 // `HOST IDENT[PID]: MESSAGE` with the entry's own time (./journal.ts). The address comes only from the
 // <HOST>/<ADDR>/<IP4>/<IP6> capture (or an <F-ID> that is an address) and is parsed strictly by
-// src/core/ip.ts; a host name (fail2ban's `usedns` resolves it, rampart never does) gives "not-an-ip". Lines longer than the cap are not matched, and each regex exec is
-// bounded (./bounded.ts); lines that took longer than SLOW_LINE_MS are counted in `slowLines`.
+// src/core/ip.ts; a host name (fail2ban's `usedns` resolves it, rampart never does) gives "not-an-ip". Lines
+// longer than the cap are not matched, and each regex exec is bounded (./bounded.ts); lines that took longer
+// than SLOW_LINE_MS are counted in `slowLines`.
 import { formatIp, tryParseIp } from "../../core/ip.js";
 import type { Filter, FilterRule, FilterState, FilterStateOptions, MatchResult } from "../filters/types.js";
 import { CompiledFilter, type EngineState } from "./engine.js";
