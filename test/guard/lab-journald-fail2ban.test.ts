@@ -13,6 +13,7 @@ import { startJournal } from "../lab/journal.js";
 
 const ATTACKER = "203.0.113.5";
 const OTHER = "203.0.113.7";
+const LONG = "203.0.113.9";
 const NAME = "guard (journald): a fail2ban postfix jail matches journal entries and bans";
 const noFail2ban = existsSync("/etc/fail2ban/filter.d/postfix.conf")
   ? undefined
@@ -51,9 +52,16 @@ guard:
         `NOQUEUE: reject: RCPT from unknown[${OTHER}]: 554 5.7.1 <x@y>: Relay access denied; from=<a@b> to=<x@y> proto=ESMTP helo=<h>`,
       );
       await log(`connect from unknown[${OTHER}]`);
+      // an entry over 4 KiB (journalctl shows such a field as null unless given --all): still matched
+      await server.exec(["logger", "-t", "postfix/smtpd", "-i", "--size", "16384"], {
+        input: `NOQUEUE: reject: RCPT from unknown[${LONG}]: 554 5.7.1 <x@y>: Relay access denied; from=<a@b> to=<x@y> proto=ESMTP helo=<${"h".repeat(6000)}>\n`,
+      });
 
       const set = async () => (await server.exec(["nft", "list", "set", "inet", "rampart", "rampart_ban_v4"])).stdout;
       await until("the attacker to be banned", async () => (await set()).includes(`${ATTACKER} timeout`), 15_000, 100);
+      const matches = async () =>
+        (JSON.parse((await server.rampart(["guard", "status", "--json"])).stdout) as { jails: { matches: number }[] }).jails[0]?.matches;
+      await until("the long entry to be read", async () => (await matches()) === 5, 10_000, 100);
       assert.doesNotMatch(await set(), new RegExp(OTHER.replace(/\./g, "\\.")), "one failure is below maxretry");
       const status = JSON.parse((await server.rampart(["guard", "status", "--json"])).stdout) as {
         sources: { kind: string; state: string }[];
@@ -63,7 +71,7 @@ guard:
         status.sources.map((s) => [s.kind, s.state]),
         [["journald", "reading"]],
       );
-      assert.equal(status.jails[0]?.matches, 4, "three SASL failures and one relay reject");
+      assert.equal(status.jails[0]?.matches, 5, "three SASL failures and two relay rejects (one over 4 KiB)");
     },
     { timeout: 90_000 },
   );

@@ -83,7 +83,9 @@ export class JournalSource implements LogSource {
   }
 
   private spawnJournal(splitter: LineSplitter, afterChunk: () => void): void {
-    const args = ["-f", "-o", "json", "--no-pager", ...(this.o.extraArgs ?? [])];
+    // --all: without it journalctl writes `null` for any field over 4 KiB, so a long entry would be seen as
+    // one without a message (never matched); with it the entry comes whole and the line cap decides
+    const args = ["-f", "-o", "json", "--all", "--no-pager", ...(this.o.extraArgs ?? [])];
     args.push(...(this.cursor ? [`--after-cursor=${this.cursor}`] : ["-n", "0"]));
     args.push(...this.o.matches);
     const child = startProcess([this.o.journalctl ?? "journalctl", ...args]);
