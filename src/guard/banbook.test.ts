@@ -97,6 +97,20 @@ test("a prefix ban over a banned address lands, and unbanning either leaves the 
   }
 });
 
+test("a prefix the kernel refuses does not leave the addresses it was to replace out of the kernel", async () => {
+  const g = await guard();
+  try {
+    await g.daemon.ban("198.51.100.7", "manual", 7200);
+    g.kernel.refuse.set("198.51.100.0/24", "Kernel error received: Operation not supported");
+    await assert.rejects(g.daemon.ban("198.51.100.0/24", "manual", 3600), /the kernel refused it/);
+    // the address went out in the transaction before the prefix's: put back at once, not at the next sweep
+    await until(() => g.kernel.kernel.has("198.51.100.7"), 3000);
+    assert.deepEqual([...g.kernel.kernel.keys()], ["198.51.100.7"]);
+  } finally {
+    await g.stop();
+  }
+});
+
 test("an over-long or permanent ban is clamped to what the backend holds; a refused ban is reported, the rest lands", async () => {
   const kernel = new MemoryEnforcer("ipset");
   const g = await guard({ kernel });

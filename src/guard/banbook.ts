@@ -303,6 +303,8 @@ export class BanBook {
     batch.sort((a, b) => a.cidr.prefix - b.cidr.prefix);
     const adds = new Map<string, { ban: KernelBan; p: Pending[] }>();
     const removes = new Set<string>();
+    /** prefix → the loaded elements inside it that it takes out of the kernel */
+    const replaces = new Map<string, string[]>();
     const settled: Pending[] = [];
     // the kernel as it will be after this batch: what is loaded, less what the batch takes out, plus its adds
     const added = new ElementView();
@@ -349,6 +351,7 @@ export class BanBook {
         if (held) settled.push(...held.p);
         adds.delete(k);
         view.delete(k);
+        if (removes.has(k)) replaces.set(t, [...(replaces.get(t) ?? []), k]);
         if (inner > p.record.expiresAt) this.revealLater(p.record.expiresAt);
       }
       adds.set(t, { ban: { target: t, timeoutSec, refresh: false }, p: [p] });
@@ -368,6 +371,11 @@ export class BanBook {
     }
     this.retryMs = RETRY_MIN_MS;
     for (const k of removes) this.loaded.delete(k);
+    // the kernel takes the narrower elements out in a transaction of their own, before the prefix (nft checks
+    // overlaps against the set as it was: enforce.ts): a prefix it then refused leaves them out. A sweep puts
+    // them back at once (after this batch: it waits for the kernel to itself), not at its next round.
+    if ([...replaces.keys()].some((t) => refusedBy.has(t)))
+      this.reconcile("sweep").catch((e) => this.d.log.error(`sweep failed: ${(e as Error).message}`));
     const done = performance.now();
     // one write for the batch's log lines (a line per ban, the same text)
     this.d.log.batch(() => {
