@@ -199,3 +199,41 @@ test("a state file that cannot be opened for another reason than damage (here: l
     holder.close();
   }
 });
+
+test("a state file of an earlier schema opens: the columns added since read NULL, a hand-edited hash counts as none", () => {
+  const file = path.join(dir, "earlier.db");
+  const old = new Database(file);
+  // the tables as the first releases created them: no `problem` in bans, no `head` (first-line hash) in sources
+  old.exec(`
+    CREATE TABLE bans (target TEXT PRIMARY KEY, jail TEXT NOT NULL, reason TEXT NOT NULL, origin TEXT NOT NULL,
+      started INTEGER NOT NULL, expires INTEGER NOT NULL, offense INTEGER NOT NULL) WITHOUT ROWID;
+    CREATE TABLE sources (key TEXT PRIMARY KEY, inode INTEGER, offset INTEGER, cursor TEXT) WITHOUT ROWID;
+  `);
+  const now = Date.now();
+  old.prepare("INSERT INTO bans VALUES ('198.51.100.9', 'sshd', 'r', 'local', ?, ?, 1)").run(now, now + 600_000);
+  old.prepare("INSERT INTO sources VALUES ('file:/var/log/auth.log', 7, 4096, NULL), ('journald:_COMM=sshd', NULL, NULL, 's=abc')").run();
+  old.close();
+  const state = GuardState.open(file, silentLogger);
+  try {
+    assert.deepEqual(state.position("file:/var/log/auth.log"), { key: "file:/var/log/auth.log", inode: 7, offset: 4096 });
+    assert.deepEqual(state.position("journald:_COMM=sshd"), { key: "journald:_COMM=sshd", cursor: "s=abc" });
+    assert.deepEqual(
+      state.activeBans(now).map((b) => b.target),
+      ["198.51.100.9"],
+    );
+    const head = "ab".repeat(32);
+    state.savePosition({ key: "file:/var/log/auth.log", inode: 7, offset: 8192, head });
+    assert.deepEqual(state.position("file:/var/log/auth.log"), { key: "file:/var/log/auth.log", inode: 7, offset: 8192, head });
+  } finally {
+    state.close();
+  }
+  const edit = new Database(file);
+  edit.prepare("UPDATE sources SET head = ? WHERE key = 'file:/var/log/auth.log'").run("not a hash");
+  edit.close();
+  const again = GuardState.open(file, silentLogger);
+  try {
+    assert.deepEqual(again.position("file:/var/log/auth.log"), { key: "file:/var/log/auth.log", inode: 7, offset: 8192 });
+  } finally {
+    again.close();
+  }
+});

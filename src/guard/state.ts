@@ -1,7 +1,8 @@
 // The guard's durable state in SQLite (/var/lib/rampart/state.db): active bans (so they are restored into
 // the kernel at start, with their offence count for the repeat-offender rule), quarantined rows (kept, never
-// loaded), and where each log source stopped reading (file offset + inode, or journald cursor) so a restart
-// neither misses nor recounts lines.
+// loaded), and where each log source stopped reading (file offset + inode + a hash of the file's first line,
+// or journald cursor) so a restart neither misses nor recounts lines. The schema grows by columns added when
+// missing (addColumn): a file written by an earlier release opens, its rows read as they were meant.
 // A ban is committed here BEFORE it goes to the kernel: a crash at any point loses no ban (start-up
 // restores what is committed). A corrupt database is moved aside with a clear message and the daemon
 // starts fresh rather than dying (the kernel still holds the bans, with their timeouts).
@@ -51,8 +52,16 @@ export interface SourcePosition {
   key: string;
   inode?: number;
   offset?: number;
+  /**
+   * sha256 (hex) of the file's first line when the position was saved (see sources/file.ts): the same inode
+   * with another first line is another content (emptied in place and written again), not where we stopped.
+   * Absent in rows of earlier releases and while the first line was not complete: inode and offset alone.
+   */
+  head?: string;
   cursor?: string;
 }
+
+const HEAD_HASH = /^[0-9a-f]{64}$/;
 
 /** A bans row as a BanRecord (column names aliased to the record's). */
 const BAN_COLUMNS = "target, jail, reason, origin, started AS startedAt, expires AS expiresAt, offense";
@@ -163,8 +172,9 @@ export class GuardState {
         origin TEXT NOT NULL, started INTEGER NOT NULL, expires INTEGER NOT NULL, offense INTEGER NOT NULL);
     `);
     // a quarantined ban (the gate or the kernel refused it) keeps its row, with why, and is never loaded
-    const columns = db.prepare("SELECT name FROM pragma_table_info('bans')").all() as { name: string }[];
-    if (!columns.some((c) => c.name === "problem")) db.exec("ALTER TABLE bans ADD COLUMN problem TEXT");
+    addColumn(db, "bans", "problem");
+    // the first line's hash of a file source (rows saved before it existed have NULL: inode and offset alone)
+    addColumn(db, "sources", "head");
     db.exec("CREATE INDEX IF NOT EXISTS bans_problem ON bans (problem) WHERE problem IS NOT NULL");
     return db;
   }
@@ -311,22 +321,25 @@ export class GuardState {
   }
 
   position(key: string): SourcePosition | undefined {
-    const r = this.q("SELECT * FROM sources WHERE key = ?").get(key) as
-      | { key: string; inode: number | null; offset: number | null; cursor: string | null }
+    const r = this.q("SELECT key, inode, offset, head, cursor FROM sources WHERE key = ?").get(key) as
+      | { key: string; inode: number | null; offset: number | null; head: unknown; cursor: string | null }
       | undefined;
     if (!r) return undefined;
     const p: SourcePosition = { key: r.key };
     if (r.inode !== null) p.inode = r.inode;
     if (r.offset !== null) p.offset = r.offset;
+    // anything but a hash (a hand-edited row) is no hash: the position is trusted as before there were any
+    if (typeof r.head === "string" && HEAD_HASH.test(r.head)) p.head = r.head;
     if (r.cursor !== null) p.cursor = r.cursor;
     return p;
   }
 
   savePosition(p: SourcePosition): void {
-    this.q("INSERT OR REPLACE INTO sources (key, inode, offset, cursor) VALUES (?, ?, ?, ?)").run(
+    this.q("INSERT OR REPLACE INTO sources (key, inode, offset, head, cursor) VALUES (?, ?, ?, ?, ?)").run(
       p.key,
       p.inode ?? null,
       p.offset ?? null,
+      p.head ?? null,
       p.cursor ?? null,
     );
   }
@@ -334,6 +347,12 @@ export class GuardState {
   close(): void {
     this.db.close();
   }
+}
+
+/** A column added to a table created by an earlier release (nullable TEXT: its rows read NULL). */
+function addColumn(db: Database.Database, table: "bans" | "sources", column: string): void {
+  const columns = db.prepare("SELECT name FROM pragma_table_info(?)").all(table) as { name: string }[];
+  if (!columns.some((c) => c.name === column)) db.exec(`ALTER TABLE ${table} ADD COLUMN ${column} TEXT`);
 }
 
 /**

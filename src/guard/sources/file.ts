@@ -1,13 +1,19 @@
 // Follow a log file like `tail -F`, built for a ban daemon: inotify (fs.watch) for low latency with a
 // polling fallback; survives rename rotation (drains the old file, then opens the new one) and
 // copytruncate (size below our offset → start over); resumes from a persisted (inode, offset) after a
-// restart without counting old lines twice; starts at the end on first run. Bytes go through the one
-// LineSplitter in 256 KiB reads, handed on in slices with a turn of the event loop between them; the
-// persisted offset is the start of the first line not yet delivered, saved once per MiB of a flood and when
-// the reading stops, so a crash re-reads at most that MiB, and a line over the cap is dropped whole, never
-// split.
+// restart without counting old lines twice; starts at the end on first run. With the position goes a hash of
+// the file's first line (as fail2ban keeps one): a file emptied in place while the daemon was stopped (or
+// replaced by one that got the same inode number) and written again past the saved offset has the right inode
+// and size, but another first line — it is read from its start, never from the old offset, which would land
+// in the middle of a new line (attacker text read as a line start) after skipping the new lines before it.
+// Bytes go through the one LineSplitter in 256 KiB reads, handed on in slices with a turn of the event loop
+// between them; the persisted offset is the start of the first line not yet delivered, saved once per MiB of
+// a flood and when the reading stops, so a crash re-reads at most that MiB, and a line over the cap is
+// dropped whole, never split.
+import { createHash } from "node:crypto";
 import { constants, type FSWatcher, watch } from "node:fs";
 import { type FileHandle, open, stat } from "node:fs/promises";
+import type { Logger } from "../../core/logger.js";
 import { LineSplitter } from "../lines.js";
 import type { SourcePosition } from "../state.js";
 import { countingSink, type LineSink, type LogSource, MAX_LINE_BYTES, type SourceStatus } from "./types.js";
@@ -18,12 +24,34 @@ const SAVE_BYTES = 1 << 20;
 /** lines handed on between two turns of the event loop: ~300 lines, ~1 ms of filtering */
 const SLICE_BYTES = 32 << 10;
 const nextTurn = () => new Promise<void>((resolve) => setImmediate(resolve));
+/** a first line longer than this is known by its first HEAD_BYTES bytes (a log line starts with its stamp) */
+const HEAD_BYTES = 4096;
+
+/**
+ * What the file's content is: sha256 (hex) of its first line, newline included, or of its first HEAD_BYTES
+ * bytes when that line is longer; undefined while the file holds less than that and no newline (not known
+ * yet). Appending never changes it: it is worked out once per file opened, never per position save. sha256
+ * rather than a faster non-cryptographic hash: it runs once per file on 4 KiB at most (microseconds), and
+ * lines written by others (attacker text in a log) cannot be shaped to collide with the first line it
+ * replaced.
+ */
+async function headOf(fh: FileHandle): Promise<string | undefined> {
+  const b = Buffer.allocUnsafe(HEAD_BYTES);
+  const { bytesRead } = await fh.read(b, 0, HEAD_BYTES, 0);
+  const nl = b.subarray(0, bytesRead).indexOf(10);
+  if (nl < 0 && bytesRead < HEAD_BYTES) return undefined;
+  return createHash("sha256")
+    .update(b.subarray(0, nl < 0 ? HEAD_BYTES : nl + 1))
+    .digest("hex");
+}
 
 export interface FileSourceOptions {
   path: string;
   /** persisted position (undefined on first run → start at the end) */
   position?: SourcePosition | undefined;
   savePosition?: (p: SourcePosition) => void;
+  /** says when a saved position is not followed because the file's content changed under it */
+  log?: Pick<Logger, "info">;
   /** fallback poll interval (default 1000 ms) */
   pollMs?: number;
   /** lines longer than this many bytes are dropped whole and counted (default MAX_LINE_BYTES) */
@@ -35,6 +63,8 @@ export class FileSource implements LogSource {
   readonly key: string;
   private fh: FileHandle | undefined;
   private inode = 0;
+  /** the first line's hash of the open file (headOf), once the file has a first line */
+  private head: string | undefined;
   /** the next byte of the file to read */
   private readPos = 0;
   private splitter: LineSplitter | undefined;
@@ -119,17 +149,27 @@ export class FileSource implements LogSource {
       return false;
     }
     this.fh = fh;
+    const head = await headOf(fh);
     const saved = this.o.position;
     if (first) {
-      if (saved?.inode === s.ino && (saved.offset ?? 0) <= s.size) this.readPos = saved.offset ?? 0;
+      // (a position saved without a hash, by an earlier release or before the first line was complete: trusted)
+      const sameContent = saved?.head === undefined || saved.head === head;
+      if (saved?.inode === s.ino && (saved.offset ?? 0) <= s.size && sameContent) this.readPos = saved.offset ?? 0;
       else if (saved === undefined)
         this.readPos = s.size; // first run: only new lines
-      else this.readPos = 0; // a new file since the saved position (rotated while stopped): read it whole
-    } else if (s.ino !== this.inode || s.size < this.readPos) {
+      else {
+        this.readPos = 0; // a new file since the saved position (rotated while stopped): read it whole
+        if (saved.inode === s.ino && (saved.offset ?? 0) <= s.size)
+          this.o.log?.info(
+            `${this.o.path}: same inode as at the saved position, but another first line (emptied in place by copytruncate, or replaced by a file with the same inode number, while the guard was stopped): reading it from the start, not from the saved offset ${saved.offset ?? 0}`,
+          );
+      }
+    } else if (s.ino !== this.inode || s.size < this.readPos || (this.head !== undefined && head !== this.head)) {
       this.readPos = 0; // a new file since we last looked (rotated): read it whole
       this.splitter?.reset();
     } // else the same file, opened again after an error: read on where we were
     this.inode = s.ino;
+    this.head = head;
     this.st.state = "reading";
     delete this.st.error;
     this.watcher?.close();
@@ -164,8 +204,9 @@ export class FileSource implements LogSource {
       await this.openCurrent(false);
       await this.drain();
     } else if (s && s.size < this.readPos) {
-      // copytruncate: the file was emptied in place; a partial line we held is gone with it
+      // copytruncate: the file was emptied in place; a partial line we held is gone with it, and its first line
       this.readPos = 0;
+      this.head = undefined;
       this.splitter?.reset();
       await this.drain();
     }
@@ -194,6 +235,8 @@ export class FileSource implements LogSource {
         if (from < bytesRead) await nextTurn(); // (a stop waits for the read to end: it is never half counted)
       }
       this.readPos += bytesRead;
+      // a file that had no whole first line when opened (or emptied): its hash once there is one, before a save
+      if (this.head === undefined) this.head = await headOf(fh);
       if (this.st.lines !== before) this.st.lastLineAt = (this.o.now ?? Date.now)();
       // a position save is a SQLite transaction (with the bans decided before it): in a flood, one per
       // SAVE_BYTES read rather than one per read; always once the reading stops
@@ -205,6 +248,7 @@ export class FileSource implements LogSource {
 
   private save(): void {
     this.savedAt = this.readPos;
-    this.o.savePosition?.({ key: this.key, inode: this.inode, offset: this.readPos - (this.splitter?.held ?? 0) });
+    const offset = this.readPos - (this.splitter?.held ?? 0);
+    this.o.savePosition?.({ key: this.key, inode: this.inode, offset, ...(this.head === undefined ? {} : { head: this.head }) });
   }
 }

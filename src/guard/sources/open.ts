@@ -36,6 +36,7 @@ export async function openSource(spec: JailSpec, d: OpenSourceDeps): Promise<Log
       path: await d.fs.real(path),
       position: d.state.position(key),
       savePosition: (p) => checkpoint(() => d.state.savePosition({ ...p, key })),
+      log: d.log,
       now,
     });
   }
