@@ -4,7 +4,7 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import { SSHD_PROGRAMS } from "../jail-specs.js";
-import { sentBy } from "./journald.js";
+import { cursorTime, sentBy } from "./journald.js";
 
 const entry = (fields: Record<string, string>) =>
   JSON.stringify({ MESSAGE: "Failed password for root from 203.0.113.7 port 22 ssh2", SYSLOG_IDENTIFIER: "sshd", ...fields });
@@ -28,4 +28,11 @@ test("sentBy: refuses other senders whatever the entry claims", () => {
   assert.equal(by({ _EXE: "/usr/sbin/ss\\hd", _UID: "0" }), false, "escapes in the path");
   // the fields inside the message are escaped JSON text, never fields
   assert.equal(by({ MESSAGE: '"_EXE":"/usr/sbin/sshd","_UID":"0"', _EXE: "/usr/bin/logger", _UID: "1000" }), false);
+});
+
+test("cursorTime: journald's stamp in a cursor, in whole seconds; nothing from a cursor without one", () => {
+  assert.equal(cursorTime("s=6a1b;i=4f2;b=9c3d;m=1e2f;t=62f1c8a9b3c10;x=77"), Math.floor(0x62f1c8a9b3c10 / 1e6));
+  assert.equal(cursorTime("t=62f1c8a9b3c10"), Math.floor(0x62f1c8a9b3c10 / 1e6));
+  for (const bad of ["garbage", "", "s=1;t=;x=2", "s=1;t=zz;x=2", "s=1;xt=62f1c8a9b3c10", "t=0", "t=62f1c8a9b3c10ffff"])
+    assert.equal(cursorTime(bad), undefined, bad);
 });

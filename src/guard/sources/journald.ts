@@ -2,13 +2,16 @@
 // now on first run. Entries go through the one LineSplitter as JSON lines (the filters read journald JSON
 // directly: MESSAGE, SYSLOG_IDENTIFIER, _PID, __REALTIME_TIMESTAMP); an entry longer than the line cap is
 // dropped whole. A journalctl that exits is restarted with backoff after the last cursor; the status says
-// so — never silently deaf.
+// so — never silently deaf. A saved cursor journalctl refuses (a damaged state row) would make every restart
+// fail the same way: it is dropped, once, for the time it names (`t=`, journald's own stamp in it) or else for
+// now, and the log says so.
 //
 // Trust: SYSLOG_IDENTIFIER is whatever the sender says (`logger -t sshd …` from any local user), so a jail
 // that names trusted programs accepts an entry only when journald's own fields say which executable sent
 // it: `_EXE` (set by journald from /proc, not by the sender) must be a file of that name under /usr, where
 // only root can put one. `_COMM` alone is not enough — a copy of logger named "sshd" in /tmp has it.
 import type { ChildProcessWithoutNullStreams } from "node:child_process";
+import type { Logger } from "../../core/logger.js";
 import { startProcess } from "../../system/exec.js";
 import { LineSplitter } from "../lines.js";
 import type { SourcePosition } from "../state.js";
@@ -27,12 +30,16 @@ export interface JournalSourceOptions {
   extraArgs?: string[];
   maxLineBytes?: number;
   now?: () => number;
+  /** says when the saved cursor is refused and where reading starts instead */
+  log?: Pick<Logger, "warn">;
 }
 
 export class JournalSource implements LogSource {
   readonly key: string;
   private child: ChildProcessWithoutNullStreams | undefined;
   private cursor: string | undefined;
+  /** where to start when there is no cursor (seconds since the epoch; a refused cursor's time), else now */
+  private since: number | undefined;
   private stopped = false;
   private restarts = 0;
   private st: SourceStatus;
@@ -86,7 +93,8 @@ export class JournalSource implements LogSource {
     // --all: without it journalctl writes `null` for any field over 4 KiB, so a long entry would be seen as
     // one without a message (never matched); with it the entry comes whole and the line cap decides
     const args = ["-f", "-o", "json", "--all", "--no-pager", ...(this.o.extraArgs ?? [])];
-    args.push(...(this.cursor ? [`--after-cursor=${this.cursor}`] : ["-n", "0"]));
+    if (this.cursor) args.push(`--after-cursor=${this.cursor}`);
+    else args.push(...(this.since === undefined ? ["-n", "0"] : [`--since=@${this.since}`]));
     args.push(...this.o.matches);
     const child = startProcess([this.o.journalctl ?? "journalctl", ...args]);
     this.child = child;
@@ -116,7 +124,19 @@ export class JournalSource implements LogSource {
       this.save();
       if (this.stopped) return;
       this.st.state = "error";
-      this.st.error = `journalctl exited (${code})${stderr ? `: ${stderr.trim().split("\n").pop()}` : ""}; restarting`;
+      const why = stderr.trim().split("\n").pop();
+      this.st.error = `journalctl exited (${code})${why ? `: ${why}` : ""}; restarting`;
+      if (this.cursor && /Failed to seek to cursor/.test(stderr)) {
+        this.since = cursorTime(this.cursor);
+        const from = this.since === undefined ? "new entries only" : `entries since ${new Date(this.since * 1000).toISOString()}`;
+        this.o.log?.warn(`journal ${this.st.target}: journalctl refused the saved cursor (${why}): reading ${from}`, {
+          hint: "the cursor in the guard's state.db was damaged; it is replaced with the next entry read",
+        });
+        this.st.error = `the saved cursor was refused (${why}): reading ${from}`;
+        this.cursor = undefined;
+        this.spawnJournal(splitter, afterChunk);
+        return;
+      }
       const delay = Math.min(30_000, 500 * 2 ** this.restarts++);
       setTimeout(() => {
         if (!this.stopped) this.spawnJournal(splitter, afterChunk);
@@ -143,6 +163,17 @@ export class JournalSource implements LogSource {
     this.lastSave = Date.now();
     if (this.cursor) this.o.savePosition?.({ key: this.key, cursor: this.cursor });
   }
+}
+
+/**
+ * The realtime stamp a journal cursor carries (`…;t=<hex µs>;…`), in whole seconds (rounded down: an entry of
+ * that second may be read again, none is skipped), or undefined.
+ */
+export function cursorTime(cursor: string): number | undefined {
+  const t = /(?:^|;)t=([0-9a-f]{1,14})(?:;|$)/.exec(cursor)?.[1];
+  if (t === undefined) return undefined;
+  const sec = Math.floor(Number.parseInt(t, 16) / 1e6);
+  return sec > 0 ? sec : undefined;
 }
 
 /**

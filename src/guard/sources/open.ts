@@ -45,6 +45,7 @@ export async function openSource(spec: JailSpec, d: OpenSourceDeps): Promise<Log
     trustedPrograms: spec.trustedPrograms,
     ...(d.journalArgs ? { extraArgs: d.journalArgs } : {}),
     now,
+    log: d.log,
   };
   const key = new JournalSource(options).key;
   return new JournalSource({ ...options, position: d.state.position(key), savePosition: (p) => checkpoint(() => d.state.savePosition(p)) });
