@@ -95,9 +95,15 @@ export async function startGuard(o: RunGuardOptions): Promise<{ daemon: GuardDae
     socketPath: o.socketPath ?? CONTROL_SOCKET,
     ownAddresses: own,
     sessionSources: sessions,
-    // resolvers, gateways, NTP servers, the fleet database: a ban on one of them cuts the host off
+    // resolvers, gateways, NTP servers, the fleet database: a ban on one of them cuts the host off. The database
+    // is the one really connected to (a URL in the credentials file replaces the policy's).
     keepAlive: (
-      await keepAliveAddresses({ fs: o.fs, run: o.run, fleetDatabase: o.policy.guard.share?.postgres, warn: (m) => o.log.warn(m) })
+      await keepAliveAddresses({
+        fs: o.fs,
+        run: o.run,
+        fleetDatabase: share?.database,
+        warn: (m) => o.log.warn(m),
+      })
     ).map((k) => ({ address: k.address, why: k.reason })),
     specs,
     share: share?.sink,

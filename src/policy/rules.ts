@@ -1,9 +1,10 @@
 // Semantic rules over a schema-valid policy: what the schema cannot say on its own. Each returns an error
 // (the policy must not be used) or a warning (allowed, but the user should know), with the key path it
 // concerns so load.ts can point at file:line:column.
-import { cidrContains, tryParseCidr, tryParseIp } from "../core/ip.js";
+import { cidrContains, parseCidr, tryParseCidr, tryParseIp } from "../core/ip.js";
 import { MAX_TIMEOUT_SEC } from "../firewall/gate.js";
 import { setBackendOf } from "../firewall/sets.js";
+import { databaseHost } from "../system/keepalive.js";
 import type { Policy } from "./schema.js";
 import { formatDuration } from "./units.js";
 
@@ -268,19 +269,32 @@ function checkReport(p: Policy, out: RuleResult[]): void {
 /** The fleet database: a remote one only over verified TLS, unless the policy says insecure. */
 function checkShare(p: Policy, out: RuleResult[]): void {
   const share = p.guard.share;
-  if (!share || share.insecure || !URL.canParse(share.postgres)) return;
-  const url = new URL(share.postgres);
-  const host = decodeURIComponent(url.hostname || url.searchParams.get("host") || "");
-  const local = host === "" || host.startsWith("/") || host === "localhost" || /^127\./.test(host) || host === "[::1]" || host === "::1";
-  const sslmode = url.searchParams.get("sslmode");
-  if (!local && sslmode !== "verify-full" && sslmode !== "verify-ca") {
-    out.push({
-      severity: "error",
-      path: ["guard", "share", "postgres"],
-      message: `the fleet database ${host} is reached ${sslmode ? `with sslmode=${sslmode}` : "without sslmode"}: bans and credentials would cross the network unverified`,
-      hint: "Add ?sslmode=verify-full (with sslrootcert=FILE for your CA), or set guard.share.insecure: true to accept the risk.",
-    });
-  }
+  const refusal = share ? shareTlsRefusal(share.postgres, share.insecure) : undefined;
+  if (refusal) out.push({ severity: "error", path: ["guard", "share", "postgres"], message: refusal.message, hint: refusal.hint });
+}
+
+const LOOPBACK = ["127.0.0.0/8", "::1/128"].map((c) => parseCidr(c));
+
+/**
+ * A remote fleet database reached without verified TLS is refused unless the policy accepts the risk
+ * (guard.share.insecure). One rule for the URL node-postgres really uses: `policy check` applies it to
+ * guard.share.postgres, the guard's start (share/start.ts) to the URL resolved with the credentials file, whose
+ * whole URL replaces the policy's. Host and sslmode are read as node-postgres reads them (the last `host=` and
+ * `sslmode=` parameters win); a socket, localhost and loopback addresses need no TLS. The message names the
+ * host and sslmode only, never the URL (it may hold the password).
+ */
+export function shareTlsRefusal(connection: string, insecure: boolean, urlIn = "the URL"): { message: string; hint: string } | undefined {
+  if (insecure) return undefined;
+  const host = databaseHost(connection);
+  if (host === undefined || host === "localhost") return undefined;
+  const ip = tryParseIp(host);
+  if (ip.ok && LOOPBACK.some((c) => cidrContains(c, ip.value))) return undefined;
+  const sslmode = new URLSearchParams(/\?([^#]*)/.exec(connection)?.[1] ?? "").getAll("sslmode").at(-1);
+  if (sslmode === "verify-full" || sslmode === "verify-ca") return undefined;
+  return {
+    message: `the fleet database ${host} is reached ${sslmode ? `with sslmode=${sslmode}` : "without sslmode"}: bans and credentials would cross the network unverified`,
+    hint: `Add ?sslmode=verify-full (with sslrootcert=FILE for your CA) to ${urlIn}, or set guard.share.insecure: true in the policy to accept the risk.`,
+  };
 }
 
 /**

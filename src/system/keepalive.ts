@@ -151,20 +151,31 @@ export async function defaultGateways(run: Runner): Promise<string[]> {
   return out;
 }
 
-/** The host of a postgres:// URL (libpq's `host=` parameter wins when it names a TCP host). */
+/**
+ * The network host node-postgres connects to for a postgres:// URL, read its way (pg-connection-string): the
+ * last `host=` parameter wins over the URL's host; a socket directory (a parameter or an encoded host starting
+ * with /) is no network host; `postgres://u@/db?host=H` (no authority host) is read too.
+ */
 export function databaseHost(url: string): string | undefined {
-  // libpq also takes postgres://user@/db?host=H (no authority host), which URL refuses to parse
-  const param = /[?&]host=([^&#]+)/.exec(url)?.[1];
-  if (param) {
-    const host = decodeURIComponent(param);
-    if (!host.startsWith("/")) return host; // a socket directory is not a network host
-  }
+  let u: URL;
   try {
-    const u = new URL(url);
-    return u.hostname ? u.hostname.replace(/^\[(.*)\]$/, "$1") : undefined;
+    u = new URL(url);
   } catch {
-    return undefined;
+    try {
+      u = new URL(url.replace("@/", "@no-host.invalid/")); // what pg-connection-string does for an empty host
+    } catch {
+      return undefined;
+    }
   }
+  const param = u.searchParams.getAll("host").at(-1);
+  let authority = u.hostname === "no-host.invalid" ? "" : u.hostname.replace(/^\[(.*)\]$/, "$1");
+  try {
+    authority = decodeURIComponent(authority);
+  } catch {
+    // not percent-encoding: pg takes it as it is
+  }
+  const host = param || authority;
+  return host && !host.startsWith("/") ? host : undefined;
 }
 
 /** Everything this host must keep reaching, with the reason for each (lookups in parallel, each bounded). */

@@ -29,6 +29,8 @@ export interface PgServer {
   start(): Promise<void>;
   /** fast shutdown (clients are disconnected), resolves when the postmaster exited */
   stop(): Promise<void>;
+  /** wait for a line of the server's log (e.g. with `log_connections=on`); rejects after `ms` */
+  waitForLog(re: RegExp, ms?: number): Promise<string>;
 }
 
 const asPostgres = ["setpriv", "--reuid", "postgres", "--regid", "postgres", "--init-groups", "--"];
@@ -80,6 +82,10 @@ export async function makePostgres(place: PgPlace, dir: string, address: string,
         ...settings.flatMap((x) => ["-c", x]),
       ]);
       await proc.waitFor(/database system is ready to accept connections/, 30_000);
+    },
+    waitForLog(re, ms) {
+      if (!proc) return Promise.reject(new Error("the server is not running"));
+      return proc.waitFor(re, ms);
     },
     async stop() {
       if (!proc) return;

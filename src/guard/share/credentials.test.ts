@@ -50,7 +50,12 @@ test("a missing or empty file is a clear error; a URL in the file replaces the p
   const f = file("url", "postgres://fleet:topsecret@10.0.0.5/fleet?sslmode=require\n", 0o400);
   const c = resolveConnection({ postgres: "postgres://db/x", credentialsFile: f, uid });
   assert.equal(new URL(c.connectionString).host, "10.0.0.5");
+  assert.equal(c.source, f, "the file is named as where the URL came from (the guard's TLS check points there)");
   assert.doesNotMatch(c.display, /topsecret/);
+  assert.equal(
+    resolveConnection({ postgres: "postgres://db/x", credentialsFile: file("pw", "pw\n", 0o600), uid }).source,
+    "guard.share.postgres",
+  );
 });
 
 test("redactUrl never returns the password, even for junk", () => {

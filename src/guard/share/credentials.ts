@@ -1,7 +1,8 @@
 // The database address and secret for the fleet share. The policy holds the URL (no secret); the password
 // lives in `credentialsFile`, readable by root only (mode 0600/0400, owned by root when rampart runs as root):
 // a group- or world-readable file is refused with the chmod that fixes it. The file holds either the bare
-// password or a whole postgres:// URL (which then replaces the policy's). TLS comes from the URL
+// password or a whole postgres:// URL (which then replaces the policy's: its host and sslmode are checked at
+// the guard's start by the policy's own rule, share/start.ts). TLS comes from the URL
 // (`?sslmode=require|verify-ca|verify-full&sslrootcert=…`), which node-postgres reads itself.
 // The password never reaches a log line: everything printed goes through redactUrl.
 import { readFileSync, statSync } from "node:fs";
@@ -12,6 +13,8 @@ export interface ShareConnection {
   connectionString: string;
   /** the same, safe to print */
   display: string;
+  /** where the URL came from: guard.share.postgres, or the credentials file that held a whole URL */
+  source: string;
 }
 
 export interface CredentialOptions {
@@ -23,13 +26,16 @@ export interface CredentialOptions {
 
 export function resolveConnection(o: CredentialOptions): ShareConnection {
   let url = parseUrl(o.postgres, "guard.share.postgres");
+  let source = "guard.share.postgres";
   if (o.credentialsFile) {
     const secret = readCredentials(o.credentialsFile, o.uid ?? process.getuid?.() ?? 0);
-    if (/^postgres(ql)?:\/\//.test(secret)) url = parseUrl(secret, o.credentialsFile);
-    else url.password = encodeURIComponent(secret);
+    if (/^postgres(ql)?:\/\//.test(secret)) {
+      url = parseUrl(secret, o.credentialsFile);
+      source = o.credentialsFile;
+    } else url.password = encodeURIComponent(secret);
   }
   const connectionString = url.toString();
-  return { connectionString, display: redactUrl(connectionString) };
+  return { connectionString, display: redactUrl(connectionString), source };
 }
 
 /** Read the secret (the first line), refusing a file others can read. `what` names it in the hints. */
