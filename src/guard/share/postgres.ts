@@ -304,40 +304,52 @@ export class PostgresShare implements DecisionSink {
   }
 
   /**
-   * A guard new to the fleet takes the bans still running, not the whole history, in pages of pageSize rows
-   * by id (keyset: each page starts after the last id delivered), with its progress saved after each page:
-   * memory stays bounded however many rows there are, and a restart resumes where it stopped. No snapshot
-   * transaction (one held open across pages would interleave with this client's inserts): the newest id is
-   * read first, and the insert lock every guard takes makes each id at or below it committed already — a
-   * later commit gets a higher id, which the reads by id after the catch-up take.
+   * A guard new to the fleet takes the bans still running, not the whole history: in windows of pageSize ids
+   * (so a page holds at most pageSize rows, and costs the database one short index range whatever its
+   * statistics say — a filtered `ORDER BY id LIMIT` on a table not analyzed yet scanned every row for every
+   * page), with its progress saved after each window: memory stays bounded however many rows there are, and
+   * a restart resumes where it stopped. A window with no running ban skips on to the next id there is (the
+   * owner prunes old rows). No snapshot transaction (one held open across pages would interleave with this
+   * client's inserts): the newest id is read first, and the insert lock every guard takes makes each id at
+   * or below it committed already — a later commit gets a higher id, which the reads by id after the
+   * catch-up take.
    */
   private async firstCatchUp(client: pg.Client): Promise<boolean> {
-    const page = this.o.pageSize ?? 5000;
-    let [after, max] = (this.o.outbox.meta(CATCH_UP) ?? "").split(" ");
-    if (!after || !max || !/^\d+$/.test(after) || !/^\d+$/.test(max)) {
+    const page = BigInt(this.o.pageSize ?? 5000);
+    const saved = /^(\d+) (\d+)$/.exec(this.o.outbox.meta(CATCH_UP) ?? "");
+    let after = BigInt(saved?.[1] ?? 0);
+    let max = BigInt(saved?.[2] ?? 0);
+    if (!saved) {
       const m = await this.serial(() => client.query<{ max: string }>("SELECT coalesce(max(id), 0)::text AS max FROM rampart_decisions"));
-      after = "0";
-      max = m.rows[0]?.max ?? "0";
+      max = BigInt(m.rows[0]?.max ?? 0);
       this.o.outbox.setMeta(CATCH_UP, `${after} ${max}`);
     }
-    for (;;) {
+    while (after < max) {
       if (this.client !== client) return false;
+      const end = after + page < max ? after + page : max;
       const r = await this.serial(() =>
         client.query<DecisionRow>(
-          `${SELECT_DECISIONS} WHERE action = 'ban' AND expires > now() AND rampart_decisions.id > $1::bigint AND rampart_decisions.id <= $2::bigint ` +
-            "ORDER BY rampart_decisions.id LIMIT $3",
-          [after, max, page],
+          `${SELECT_DECISIONS} WHERE rampart_decisions.id > $1::bigint AND rampart_decisions.id <= $2::bigint ` +
+            "AND action = 'ban' AND expires > now() ORDER BY rampart_decisions.id",
+          [String(after), String(end)],
         ),
       );
-      const lastRow = r.rows[r.rows.length - 1];
-      if (lastRow) {
-        await this.deliver(r.rows.map(fromRow));
-        after = lastRow.id;
+      if (r.rows.length > 0) await this.deliver(r.rows.map(fromRow));
+      else if (end < max) {
+        const n = await this.serial(() =>
+          client.query<{ next: string | null }>("SELECT (min(id) - 1)::text AS next FROM rampart_decisions WHERE id > $1::bigint", [
+            String(end),
+          ]),
+        );
+        const next = n.rows[0]?.next;
+        after = next == null ? max : BigInt(next) > end ? BigInt(next) : end;
         this.o.outbox.setMeta(CATCH_UP, `${after} ${max}`);
+        continue;
       }
-      if (r.rows.length < page) break;
+      after = end;
+      this.o.outbox.setMeta(CATCH_UP, `${after} ${max}`);
     }
-    this.setLastId(max);
+    this.setLastId(String(max));
     this.o.outbox.deleteMeta(CATCH_UP);
     return true;
   }
