@@ -9,7 +9,7 @@
 //  - peer text (jail, reason, origin) is made printable and short before it reaches a log line, a mail or
 //    `guard bans`.
 // A refused row is counted and skipped; it never stops the rows after it. Refusals are told once per page
-// received (Refusals: counts by rule, the first of each), not once per row: a peer writing 300,000 bad rows
+// received (Refusals: counts by rule, the first reason per origin), not once per row: 300,000 bad rows
 // must not write 300,000 log lines on every guard. Beyond one row: OriginCap bounds how many bans in force
 // one origin holds here (`maxBans`) — minPrefix bounds one row, and 65,536 /24s from one origin cover a /8.
 import { type Family, formatCidr, tryParseCidr } from "../../core/ip.js";
