@@ -42,6 +42,8 @@ export interface CommitOptions {
   publish?: boolean;
   /** no log line, mail or latency sample (a known ban put back) */
   reassert?: boolean;
+  /** no log line for a refusal at the gate: the caller tells it (the fleet receiver, one line per page) */
+  quiet?: boolean;
 }
 
 /** What became of one ban handed to the BanBook. */
@@ -154,7 +156,7 @@ export class BanBook {
   /** The gate, then the state's and the kernel's queues: the refusal, or the record as committed. */
   private enqueue(record: BanRecord, o: CommitOptions, done: Pending["done"]): string | BanRecord {
     const v = this.check(record, this.d.rules(), this.d.clock.now());
-    if (!v.ok) return this.refuse(record.target, v.reason);
+    if (!v.ok) return this.refuse(record.target, v.reason, o.quiet === true);
     const rec = v.target === record.target ? record : { ...record, target: v.target };
     this.unwritten.push(rec);
     if (o.publish) this.unpublished.push(rec);
@@ -469,11 +471,11 @@ export class BanBook {
     this.retryMs = Math.min(RETRY_MAX_MS, this.retryMs * 2);
   }
 
-  private refuse(target: string, reason: string): string {
+  private refuse(target: string, reason: string, quiet = false): string {
     this.refused++;
     this.refusals.push({ target, reason, at: new Date(this.d.clock.now()).toISOString() });
     if (this.refusals.length > 20) this.refusals.shift();
-    this.d.log.warn(`not banning ${target}: ${reason}`);
+    if (!quiet) this.d.log.warn(`not banning ${target}: ${reason}`);
     return reason;
   }
 

@@ -21,7 +21,7 @@ import { DEFAULT_SSH_LOG, type JailSpec, jailSpecs } from "./jail-specs.js";
 import { renderMetrics } from "./metrics.js";
 import type { GuardStatus } from "./status.js";
 import type { Notifier } from "./notify.js";
-import { type AcceptRules, acceptDecision } from "./share/accept.js";
+import { type AcceptRules, acceptDecision, OriginCap, Refusals } from "./share/accept.js";
 import { SWEEP_SCHEDULE, SweepSchedule, type SweepScheduleOptions } from "./sweep-schedule.js";
 import type { Decision, DecisionSink } from "./share/types.js";
 import { openSource } from "./sources/open.js";
@@ -93,6 +93,12 @@ export class GuardDaemon {
   private readonly admins: Set<string>;
   private readonly accept: AcceptRules;
   private shareRefused = 0;
+  /**
+   * The per-origin cap's counts of bans in force, read from the state at most once a second (a GROUP BY over
+   * every ban: ~20 ms of CPU at 100,000, too much for every small page a busy fleet sends) and kept up to date
+   * by the pages in between; a ban that ended or was lifted meanwhile still counts until the next read.
+   */
+  private originCap: { at: number; cap: OriginCap } | undefined;
   readonly book: BanBook;
 
   constructor(private readonly d: GuardDeps) {
@@ -104,6 +110,7 @@ export class GuardDaemon {
       minPrefix: { 4: share?.accept.minPrefix.ipv4 ?? 24, 6: share?.accept.minPrefix.ipv6 ?? 48 },
       maxDurationSec: share?.accept.maxDuration ?? 7 * 86400,
       origins: share?.accept.origins ?? [],
+      maxBans: share?.accept.maxBans ?? 10_000,
     };
     this.book = new BanBook({
       state: d.state,
@@ -409,22 +416,22 @@ export class GuardDaemon {
   }
 
   /**
-   * Decisions from other guards (fleet share). Each row is checked on its own — fields, the share's limits
-   * (shortest prefix, longest ban, allowed origins), then the same gate as local bans — so a malformed or
-   * hostile row is skipped and counted, never the reason an honest row is not applied. Received bans are not
-   * re-published; unbans (from an origin `accept.origins` allows) lift the exact target whatever its origin.
-   * Returns how many were refused.
+   * Decisions from other guards (fleet share), a page at a time. Each row is checked on its own — fields, the
+   * share's limits (shortest prefix, longest ban, allowed origins), the cap on bans in force per origin, then
+   * the same gate as local bans — so a malformed or hostile row is skipped and counted, never the reason an
+   * honest row is not applied; the page's refusals are logged as one summary line. A refused row is not
+   * retried (the share reads on past it). Received bans are not re-published; unbans (from an origin
+   * `accept.origins` allows) lift the exact target whatever its origin. Returns how many were refused.
    */
   async receive(decisions: readonly Decision[]): Promise<number> {
-    let refused = 0;
+    const refusals = new Refusals();
     const lift: string[] = [];
     const landing: Promise<Outcome>[] = [];
     const now = this.d.clock.now();
     for (const raw of decisions) {
       const a = acceptDecision(raw, this.accept, now);
       if (!a.ok) {
-        refused++;
-        this.d.log.warn(`share: not applying a decision from ${a.origin}: ${a.reason}`);
+        refusals.add(a.rule, a.origin, a.reason);
         continue;
       }
       const d = a.decision;
@@ -434,16 +441,32 @@ export class GuardDaemon {
       }
       const had = this.d.state.activeBan(d.target, now);
       if (had && had.expiresAt >= d.expiresAt) continue;
-      const r = this.book.commit({
-        target: d.target,
-        jail: d.jail,
-        reason: d.reason,
-        origin: d.origin,
-        startedAt: d.startedAt,
-        expiresAt: d.expiresAt,
-        offense: d.offense,
-      });
-      if ("refused" in r) refused++;
+      if (!this.originCapAt(now).take(d.origin, had?.origin)) {
+        refusals.add(
+          "maxBans",
+          d.origin,
+          `${d.target}: ${d.origin} holds ${this.accept.maxBans} bans in force here already (guard.share.accept.maxBans)`,
+        );
+        continue;
+      }
+      const r = this.book.commit(
+        {
+          target: d.target,
+          // A peer's ban never raises this host's repeat-offender count: the state keeps one row per target
+          // and merges offences as the larger, and at start each jail takes its rows' offences back (a 1000
+          // from a peer would make the next local ban of that address the longest). So a received ban is
+          // stored with offence 0 (not an offence seen here), and one that extends a local ban keeps that
+          // ban's jail and offence — the peer can neither raise a jail's count nor move it to another jail.
+          jail: had?.jail ?? d.jail,
+          reason: d.reason,
+          origin: d.origin,
+          startedAt: d.startedAt,
+          expiresAt: d.expiresAt,
+          offense: had?.offense ?? 0,
+        },
+        { quiet: true },
+      );
+      if ("refused" in r) refusals.add("gate", d.origin, `${d.target}: ${r.refused}`);
       else landing.push(r.landing);
     }
     if (lift.length) {
@@ -452,9 +475,17 @@ export class GuardDaemon {
       for (const t of lift) this.d.log.info(`unbanned ${t} (fleet)`);
     }
     await this.book.flush();
-    for (const o of await Promise.all(landing)) if (!o.landed) refused++;
-    this.shareRefused += refused;
-    return refused;
+    for (const o of await Promise.all(landing)) if (!o.landed) refusals.add("kernel", o.record.origin, `${o.record.target}: ${o.refused}`);
+    const line = refusals.summary(decisions.length);
+    if (line) this.d.log.warn(line);
+    this.shareRefused += refusals.count;
+    return refusals.count;
+  }
+
+  private originCapAt(now: number): OriginCap {
+    if (this.originCap === undefined || Math.abs(now - this.originCap.at) >= 1000)
+      this.originCap = { at: now, cap: new OriginCap(this.accept.maxBans, this.d.state.activeByOrigin(now)) };
+    return this.originCap.cap;
   }
 
   bans(): BanRecord[] {

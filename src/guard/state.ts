@@ -278,6 +278,16 @@ export class GuardState {
       | undefined;
   }
 
+  /** How many bans in force (not quarantined) each origin holds (fleet: the cap on bans per origin). */
+  activeByOrigin(now: number): Map<string, number> {
+    this.fold();
+    const rows = this.q("SELECT origin, count(*) AS n FROM bans WHERE expires > ? AND problem IS NULL GROUP BY origin").all(now) as {
+      origin: unknown;
+      n: number;
+    }[];
+    return new Map(rows.map((r) => [String(r.origin), r.n]));
+  }
+
   /**
    * Run fn in one transaction (a position save and the bans decided before it); nested calls join the
    * outer one. If it fails, SQLite rolls back and the in-memory index is read again from the rows.

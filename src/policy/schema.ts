@@ -308,6 +308,11 @@ const guard = z.strictObject({
           maxDuration: duration.default(604800),
           /** host names (their `origin`) allowed to ban here; empty = every peer */
           origins: z.array(z.string()).default([]),
+          /**
+           * the most bans in force one peer holds here (all unverified origins together count as one peer):
+           * minPrefix bounds one row, this bounds their sum; a ban over it is refused, logged and not retried
+           */
+          maxBans: z.number().int().min(1).default(10000),
         })
         .prefault({}),
     })

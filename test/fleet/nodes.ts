@@ -10,6 +10,7 @@ import { MemoryEnforcer } from "../../src/guard/enforce.js";
 import { resolveConnection } from "../../src/guard/share/credentials.js";
 import { Outbox } from "../../src/guard/share/outbox.js";
 import { PostgresShare } from "../../src/guard/share/postgres.js";
+import type { Decision } from "../../src/guard/share/types.js";
 import { GuardState } from "../../src/guard/state.js";
 import { HostFs } from "../../src/system/hostfs.js";
 
@@ -27,6 +28,12 @@ export interface NodeOptions {
   ignore?: string[];
   /** guard.share.accept.origins */
   origins?: string[];
+  /** more of guard.share.accept (maxBans, minPrefix, …) */
+  accept?: Record<string, unknown>;
+  /** the share's page size (rows per read) */
+  pageSize?: number;
+  /** sees each page of received decisions before the daemon applies it */
+  onApply?: (decisions: readonly Decision[]) => void;
   /** receives the share's log lines (default: silent) */
   log?: Logger;
 }
@@ -36,7 +43,7 @@ export async function startNode(dir: string, name: string, url: string, o: NodeO
     guard: {
       ignore: ["127.0.0.0/8", ...(o.ignore ?? [])],
       jails: {},
-      ...(o.origins ? { share: { postgres: url, accept: { origins: o.origins } } } : {}),
+      ...(o.origins || o.accept ? { share: { postgres: url, accept: { ...o.accept, ...(o.origins ? { origins: o.origins } : {}) } } } : {}),
     },
   });
   const state = GuardState.open(path.join(dir, `${name}.db`), silentLogger);
@@ -47,7 +54,11 @@ export async function startNode(dir: string, name: string, url: string, o: NodeO
     connection: resolveConnection({ postgres: url }),
     outbox,
     log: o.log ?? silentLogger,
-    apply: (ds) => daemon?.receive(ds) ?? Promise.resolve(0),
+    apply: (ds) => {
+      o.onApply?.(ds);
+      return daemon?.receive(ds) ?? Promise.resolve(0);
+    },
+    ...(o.pageSize ? { pageSize: o.pageSize } : {}),
     minBackoffMs: 100,
     maxBackoffMs: 500,
   });

@@ -190,6 +190,6 @@ test("fleet share over PostgreSQL (loopback)", { skip: skip ?? false, timeout: 6
 
   await t.test("the schema is versioned and migrated once", async () => {
     const rows = await query<{ version: number }>("SELECT version FROM rampart_migrations");
-    assert.deepEqual(rows, [{ version: 1 }, { version: 2 }]);
+    assert.deepEqual(rows, [{ version: 1 }, { version: 2 }, { version: 3 }]);
   });
 });

@@ -3,13 +3,20 @@
 // session advisory lock, so one migrates and the others wait. Append new migrations; never edit an old one.
 // Only the schema's owner can migrate: a guard connected as a host role (least privilege, see migration 2)
 // reads the recorded versions and, when nothing is pending, runs no CREATE/ALTER at all; when something is
-// pending it stops with the command the owner runs.
+// pending it stops with the command the owner runs — unless all that is pending is optional (hardening the
+// guards work without): then it goes on and says the same in its log.
 import { RampartError } from "../../core/errors.js";
 
 export interface Migration {
   version: number;
   name: string;
   sql: string;
+  /**
+   * Why guards work without it (a constraint that only hardens the schema): a guard logged in as a host role
+   * that cannot apply it goes on and says who should, instead of stopping the fleet share until the owner
+   * migrates. Only when every migration still pending is optional.
+   */
+  optional?: string;
 }
 
 /** The channel every guard LISTENs on; the payload is the newest decision id (a hint: readers query by id). */
@@ -120,6 +127,22 @@ export const MIGRATIONS: readonly Migration[] = [
       END $$;
     `,
   },
+  {
+    // Text columns have a bound (the numbers are limits.ts's TEXT.*.stored), so one row cannot be megabytes.
+    // NOT VALID: the constraint holds for every new row, and rows already there are not checked — a database
+    // holding an oversize row (written before this migration) still migrates, and the ALTER skips the table
+    // scan (a brief lock only); readers never fetch more than TEXT.*.read of any row anyway (postgres.ts).
+    // Optional: a guard whose host role cannot add it goes on sharing (and says the owner should migrate).
+    version: 3,
+    name: "text bounds",
+    optional: "receivers bound what they read themselves; until the owner migrates, the database still takes oversize rows",
+    sql: `
+      ALTER TABLE rampart_decisions ADD CONSTRAINT rampart_decisions_text_bounds CHECK (
+        char_length(uid) <= 200 AND char_length(target) <= 100 AND char_length(jail) <= 100
+        AND char_length(reason) <= 1000 AND char_length(origin) <= 255 AND char_length(node) <= 100
+      ) NOT VALID;
+    `,
+  },
 ];
 
 /** The subset of a pg client the migrator needs (tests can fake it). */
@@ -131,8 +154,15 @@ export interface Queryable {
 export const MIGRATE_HINT =
   "the schema owner migrates it once: rampart guard share-migrate --database postgres://<owner>@<host>/<db> --credentials <file>";
 
-/** Apply every migration not yet recorded; returns the versions applied now. Up to date = reads only. */
-export async function migrate(db: Queryable, migrations: readonly Migration[] = MIGRATIONS): Promise<number[]> {
+/**
+ * Apply every migration not yet recorded; returns the versions applied now. Up to date = reads only. With
+ * `skipped` (a guard), optional migrations this login may not apply are left for the owner and reported there.
+ */
+export async function migrate(
+  db: Queryable,
+  migrations: readonly Migration[] = MIGRATIONS,
+  skipped?: (m: Migration, error: Error) => void,
+): Promise<number[]> {
   const ordered = [...migrations].sort((a, b) => a.version - b.version);
   if (pendingOf(ordered, await recorded(db)).length === 0) return [];
   await db.query("SELECT pg_advisory_lock($1)", [MIGRATE_LOCK]);
@@ -143,7 +173,8 @@ export async function migrate(db: Queryable, migrations: readonly Migration[] = 
       done = new Set();
     }
     const applied: number[] = [];
-    for (const m of pendingOf(ordered, done)) {
+    const pending = pendingOf(ordered, done);
+    for (const [i, m] of pending.entries()) {
       await db.query("BEGIN");
       try {
         await db.query(m.sql);
@@ -151,7 +182,13 @@ export async function migrate(db: Queryable, migrations: readonly Migration[] = 
         await db.query("COMMIT");
       } catch (e) {
         await db.query("ROLLBACK").catch(() => undefined);
-        throw migrationError(`migration ${m.version} (${m.name}) failed: ${(e as Error).message}`, e);
+        const error = migrationError(`migration ${m.version} (${m.name}) failed: ${(e as Error).message}`, e);
+        const rest = pending.slice(i);
+        if (skipped && error instanceof RampartError && error.code === "PERMISSION" && rest.every((x) => x.optional)) {
+          for (const x of rest) skipped(x, error);
+          break;
+        }
+        throw error;
       }
       applied.push(m.version);
     }

@@ -1,8 +1,9 @@
 // The fleet share's local, durable side in the guard's SQLite state file (its own connection, same file,
 // WAL): the outbox of decisions not yet accepted by PostgreSQL, and small key/values (this guard's node id,
-// the last decision id received). A decision enters the outbox in the same event-loop turn the daemon
-// commits its ban, and leaves it only after the database committed it: none is lost while the database is
-// down, and a resend after a lost acknowledgement is deduplicated by its uid on the server.
+// the last decision id received, a first catch-up's progress). A decision enters the outbox in the same
+// event-loop turn the daemon commits its ban, and leaves it only after the database committed it: none is
+// lost while the database is down, and a resend after a lost acknowledgement is deduplicated by its uid on
+// the server.
 import { randomUUID } from "node:crypto";
 import Database from "better-sqlite3";
 import type { Decision, LocalDecision } from "./types.js";
@@ -89,6 +90,10 @@ export class Outbox {
 
   setMeta(key: string, value: string): void {
     this.db.prepare("INSERT OR REPLACE INTO share_meta (key, value) VALUES (?, ?)").run(key, value);
+  }
+
+  deleteMeta(key: string): void {
+    this.db.prepare("DELETE FROM share_meta WHERE key = ?").run(key);
   }
 
   close(): void {

@@ -11,11 +11,14 @@
 // guard asks the database which host it is (rampart_host()) and sends its decisions under that name; a
 // received row's origin is its writer, and a row without one (the shared owner role, or older than host
 // roles) is marked unverified.
+// A peer may write anything a row holds, so what this guard reads is bounded: each text column is cut in the
+// database (limits.ts), and every read — the first catch-up included — is a page of at most pageSize rows.
 import pg from "pg";
 import { RampartError } from "../../core/errors.js";
 import type { Logger } from "../../core/logger.js";
 import type { ShareConnection } from "./credentials.js";
-import { CHANNEL, INSERT_LOCK, migrate } from "./migrations.js";
+import { clipStored, readBounded } from "./limits.js";
+import { CHANNEL, INSERT_LOCK, MIGRATE_HINT, MIGRATIONS, migrate } from "./migrations.js";
 import type { Outbox } from "./outbox.js";
 import type { Decision, DecisionSink, LocalDecision, ShareStatus } from "./types.js";
 
@@ -38,6 +41,8 @@ export interface PostgresShareOptions {
 }
 
 const LAST_ID = "last_id";
+/** a first catch-up under way: "<last id delivered> <the newest id when it began>" (resumed after a restart) */
+const CATCH_UP = "catch_up";
 
 export class PostgresShare implements DecisionSink {
   private client: pg.Client | undefined;
@@ -62,6 +67,7 @@ export class PostgresShare implements DecisionSink {
   /** the host name the database knows this login as; undefined = the owner role (decisions unverified) */
   private host: string | undefined;
   private renameLogged = false;
+  private skipLogged = false;
 
   constructor(private readonly o: PostgresShareOptions) {
     this.backoffMs = o.minBackoffMs ?? 250;
@@ -137,7 +143,7 @@ export class PostgresShare implements DecisionSink {
     });
     try {
       await client.connect();
-      const applied = await this.serial(() => migrate(client));
+      const applied = await this.serial(() => migrate(client, MIGRATIONS, (m, e) => this.migrationSkipped(m.version, m.optional, e)));
       if (applied.length) this.o.log.info(`share: database schema migrated to version ${applied[applied.length - 1]}`);
       this.host = await this.serial(() => whoAmI(client));
       await this.serial(() => client.query(`LISTEN ${CHANNEL}`));
@@ -162,6 +168,18 @@ export class PostgresShare implements DecisionSink {
     this.pingTimer.unref?.();
     this.kickPull();
     this.kickSend();
+  }
+
+  /** An optional migration this host role may not apply: said once, the share goes on without it. */
+  private migrationSkipped(version: number, why: string | undefined, e: Error): void {
+    if (this.skipLogged) return;
+    this.skipLogged = true;
+    this.o.log.warn(
+      `share: the database schema lacks migration ${version}, which this login may not apply (${e.message}); sharing goes on`,
+      {
+        hint: `${why ?? ""}; ${MIGRATE_HINT}`,
+      },
+    );
   }
 
   private lost(client: pg.Client, e: Error): void {
@@ -264,7 +282,7 @@ export class PostgresShare implements DecisionSink {
     const client = this.client;
     if (!client) return;
     try {
-      if (this.lastId === undefined) await this.firstCatchUp(client);
+      if (this.lastId === undefined && !(await this.firstCatchUp(client))) return;
       const page = this.o.pageSize ?? 5000;
       for (;;) {
         if (this.client !== client) return;
@@ -285,22 +303,55 @@ export class PostgresShare implements DecisionSink {
     }
   }
 
-  /** A guard new to the fleet takes the bans still running, not the whole history. */
-  private async firstCatchUp(client: pg.Client): Promise<void> {
-    const { max, rows } = await this.serial(async () => {
-      await client.query("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY");
-      try {
-        const m = await client.query<{ max: string }>("SELECT coalesce(max(id), 0)::text AS max FROM rampart_decisions");
-        const a = await client.query<DecisionRow>(
-          `${SELECT_DECISIONS} WHERE action = 'ban' AND expires > now() ORDER BY rampart_decisions.id`,
+  /**
+   * A guard new to the fleet takes the bans still running, not the whole history: in windows of pageSize ids
+   * (so a page holds at most pageSize rows, and costs the database one short index range whatever its
+   * statistics say — a filtered `ORDER BY id LIMIT` on a table not analyzed yet scanned every row for every
+   * page), with its progress saved after each window: memory stays bounded however many rows there are, and
+   * a restart resumes where it stopped. A window with no running ban skips on to the next id there is (the
+   * owner prunes old rows). No snapshot transaction (one held open across pages would interleave with this
+   * client's inserts): the newest id is read first, and the insert lock every guard takes makes each id at
+   * or below it committed already — a later commit gets a higher id, which the reads by id after the
+   * catch-up take.
+   */
+  private async firstCatchUp(client: pg.Client): Promise<boolean> {
+    const page = BigInt(this.o.pageSize ?? 5000);
+    const saved = /^(\d+) (\d+)$/.exec(this.o.outbox.meta(CATCH_UP) ?? "");
+    let after = BigInt(saved?.[1] ?? 0);
+    let max = BigInt(saved?.[2] ?? 0);
+    if (!saved) {
+      const m = await this.serial(() => client.query<{ max: string }>("SELECT coalesce(max(id), 0)::text AS max FROM rampart_decisions"));
+      max = BigInt(m.rows[0]?.max ?? 0);
+      this.o.outbox.setMeta(CATCH_UP, `${after} ${max}`);
+    }
+    while (after < max) {
+      if (this.client !== client) return false;
+      const end = after + page < max ? after + page : max;
+      const r = await this.serial(() =>
+        client.query<DecisionRow>(
+          `${SELECT_DECISIONS} WHERE rampart_decisions.id > $1::bigint AND rampart_decisions.id <= $2::bigint ` +
+            "AND action = 'ban' AND expires > now() ORDER BY rampart_decisions.id",
+          [String(after), String(end)],
+        ),
+      );
+      if (r.rows.length > 0) await this.deliver(r.rows.map(fromRow));
+      else if (end < max) {
+        const n = await this.serial(() =>
+          client.query<{ next: string | null }>("SELECT (min(id) - 1)::text AS next FROM rampart_decisions WHERE id > $1::bigint", [
+            String(end),
+          ]),
         );
-        return { max: m.rows[0]?.max ?? "0", rows: a.rows };
-      } finally {
-        await client.query("COMMIT");
+        const next = n.rows[0]?.next;
+        after = next == null ? max : BigInt(next) > end ? BigInt(next) : end;
+        this.o.outbox.setMeta(CATCH_UP, `${after} ${max}`);
+        continue;
       }
-    });
-    await this.deliver(rows.map(fromRow));
-    this.setLastId(max);
+      after = end;
+      this.o.outbox.setMeta(CATCH_UP, `${after} ${max}`);
+    }
+    this.setLastId(String(max));
+    this.o.outbox.deleteMeta(CATCH_UP);
+    return true;
   }
 
   private async deliver(decisions: Decision[]): Promise<void> {
@@ -335,9 +386,11 @@ interface DecisionRow {
   offense: number;
 }
 
+/** Every text column cut in the database (limits.ts): a row costs this guard about 1 KB at most. */
 const SELECT_DECISIONS =
-  "SELECT id::text AS id, uid, action, target, jail, reason, origin, node, writer, (extract(epoch FROM started) * 1000)::float8 AS started, " +
-  "(extract(epoch FROM expires) * 1000)::float8 AS expires, offense FROM rampart_decisions";
+  `SELECT id::text AS id, ${readBounded("uid")}, action, ${readBounded("target")}, ${readBounded("jail")}, ${readBounded("reason")}, ` +
+  `${readBounded("origin")}, ${readBounded("node")}, ${readBounded("writer")}, ` +
+  "(extract(epoch FROM started) * 1000)::float8 AS started, (extract(epoch FROM expires) * 1000)::float8 AS expires, offense FROM rampart_decisions";
 
 function fromRow(r: DecisionRow): Decision {
   return {
@@ -368,13 +421,14 @@ async function insertBatch(client: pg.Client, rows: readonly Decision[]): Promis
          AS x(u, a, t, j, r, o, n, s, e, f)
        ON CONFLICT (uid) DO NOTHING RETURNING id::text AS id`,
       [
-        rows.map((d) => d.uid),
+        // clipped to what the database accepts (migration 3): one long reason must not hold the outbox back
+        rows.map((d) => clipStored("uid", d.uid)),
         rows.map((d) => d.action),
-        rows.map((d) => d.target),
-        rows.map((d) => d.jail),
-        rows.map((d) => d.reason),
-        rows.map((d) => d.origin),
-        rows.map((d) => d.node),
+        rows.map((d) => clipStored("target", d.target)),
+        rows.map((d) => clipStored("jail", d.jail)),
+        rows.map((d) => clipStored("reason", d.reason)),
+        rows.map((d) => clipStored("origin", d.origin)),
+        rows.map((d) => clipStored("node", d.node)),
         rows.map((d) => d.startedAt),
         rows.map((d) => d.expiresAt),
         rows.map((d) => d.offense),
