@@ -106,6 +106,12 @@ test("a prefix the kernel refuses does not leave the addresses it was to replace
     // the address went out in the transaction before the prefix's: put back at once, not at the next sweep
     await until(() => g.kernel.kernel.has("198.51.100.7"), 3000);
     assert.deepEqual([...g.kernel.kernel.keys()], ["198.51.100.7"]);
+    // the address and the prefix decided in the same turn (one batch): the address waited behind the prefix
+    g.kernel.refuse.set("203.0.113.0/24", "Kernel error received: Operation not supported");
+    const address = g.daemon.ban("203.0.113.9", "manual", 7200);
+    await assert.rejects(g.daemon.ban("203.0.113.0/24", "manual", 3600), /the kernel refused it/);
+    await address;
+    await until(() => g.kernel.kernel.has("203.0.113.9"), 3000);
   } finally {
     await g.stop();
   }

@@ -13,7 +13,7 @@
 // The state is the truth; the sweep makes the kernel match it (lost bans back, stale elements out, bans
 // longer than the backend's largest timeout refreshed before they lapse).
 import type { Clock } from "../core/clock.js";
-import { type Cidr, cidrOf, formatCidr, parseCidr } from "../core/ip.js";
+import { type Cidr, cidrOf, cidrsOverlap, formatCidr, parseCidr } from "../core/ip.js";
 import type { Logger } from "../core/logger.js";
 import { checkElement, type GateRules, kernelTimeout, type Verdict } from "../firewall/gate.js";
 import { type BanEnforcer, type KernelBan, setMissing } from "./enforce.js";
@@ -305,8 +305,8 @@ export class BanBook {
     batch.sort((a, b) => a.cidr.prefix - b.cidr.prefix);
     const adds = new Map<string, { ban: KernelBan; p: Pending[] }>();
     const removes = new Set<string>();
-    /** prefix → the loaded elements inside it that it takes out of the kernel */
-    const replaces = new Map<string, string[]>();
+    /** elements this batch leaves out of the kernel because a broader one holds them (loaded ones taken out too) */
+    const hidden: Cidr[] = [];
     const settled: Pending[] = [];
     // the kernel as it will be after this batch: what is loaded, less what the batch takes out, plus its adds
     const added = new ElementView();
@@ -345,6 +345,7 @@ export class BanBook {
       if (cover !== undefined) {
         // the kernel already drops it; it is loaded itself when the broader ban ends first
         if (p.record.expiresAt > cover) this.revealLater(cover);
+        hidden.push(p.cidr);
         settled.push(p);
         continue;
       }
@@ -353,7 +354,7 @@ export class BanBook {
         if (held) settled.push(...held.p);
         adds.delete(k);
         view.delete(k);
-        if (removes.has(k)) replaces.set(t, [...(replaces.get(t) ?? []), k]);
+        if (removes.has(k)) hidden.push(parseCidr(k));
         if (inner > p.record.expiresAt) this.revealLater(p.record.expiresAt);
       }
       adds.set(t, { ban: { target: t, timeoutSec, refresh: false }, p: [p] });
@@ -373,10 +374,12 @@ export class BanBook {
     }
     this.retryMs = RETRY_MIN_MS;
     for (const k of removes) this.loaded.delete(k);
-    // the kernel takes the narrower elements out in a transaction of their own, before the prefix (nft checks
-    // overlaps against the set as it was: enforce.ts): a prefix it then refused leaves them out. A sweep puts
-    // them back at once (after this batch: it waits for the kernel to itself), not at its next round.
-    if ([...replaces.keys()].some((t) => refusedBy.has(t)))
+    // a prefix the kernel refused leaves out what it was to hold: the narrower elements of this batch, and the
+    // loaded ones it took out in a transaction of their own before it (nft checks overlaps against the set as
+    // it was: enforce.ts). A sweep puts them back at once (after this batch: it waits for the kernel to
+    // itself), not at its next round. (Only then: a set that refuses everything must not sweep per batch.)
+    const refusedNets = [...refusedBy.keys()].filter((t) => t.includes("/")).map((t) => parseCidr(t));
+    if (refusedNets.some((n) => hidden.some((c) => cidrsOverlap(n, c))))
       this.reconcile("sweep").catch((e) => this.d.log.error(`sweep failed: ${(e as Error).message}`));
     const done = performance.now();
     // one write for the batch's log lines (a line per ban, the same text)

@@ -289,7 +289,8 @@ export function shareTlsRefusal(connection: string, insecure: boolean, urlIn = "
   if (host === undefined || host === "localhost") return undefined;
   const ip = tryParseIp(host);
   if (ip.ok && LOOPBACK.some((c) => cidrContains(c, ip.value))) return undefined;
-  const sslmode = new URLSearchParams(/\?([^#]*)/.exec(connection)?.[1] ?? "").getAll("sslmode").at(-1);
+  // the query ends at a fragment, and a `?` inside the fragment starts nothing (pg's URL parser ignores it)
+  const sslmode = new URLSearchParams(/^[^#?]*\?([^#]*)/.exec(connection)?.[1] ?? "").getAll("sslmode").at(-1);
   if (sslmode === "verify-full" || sslmode === "verify-ca") return undefined;
   return {
     message: `the fleet database ${host} is reached ${sslmode ? `with sslmode=${sslmode}` : "without sslmode"}: bans and credentials would cross the network unverified`,

@@ -39,6 +39,8 @@ test("a remote database without sslmode=verify-full|verify-ca is refused, howeve
   assert.match(refused("postgres://u:pw@203.0.113.5/r") ?? "", /203\.0\.113\.5 is reached without sslmode/);
   assert.match(refused("postgres://u@db.example/r?sslmode=require") ?? "", /with sslmode=require/);
   assert.match(refused("postgres://u@db.example/r?sslmode=verify-full&sslmode=disable") ?? "", /with sslmode=disable/);
+  assert.match(refused("postgres://u@203.0.113.5/r#?sslmode=verify-full") ?? "", /without sslmode/, "a ? in the fragment is no query");
+  assert.match(refused("postgres://u@203.0.113.5/r?sslmode=disable#&sslmode=verify-full") ?? "", /with sslmode=disable/);
   assert.match(refused("postgres://u@localhost/r?host=203.0.113.9") ?? "", /203\.0\.113\.9/);
   assert.match(refused("postgres://u@localhost/r?host=127.0.0.1&host=203.0.113.9") ?? "", /203\.0\.113\.9/);
   assert.match(refused("postgres://u@/r?host=203.0.113.9") ?? "", /203\.0\.113\.9/);

@@ -33,6 +33,15 @@ test("sentBy: refuses other senders whatever the entry claims", () => {
 test("cursorTime: journald's stamp in a cursor, in whole seconds; nothing from a cursor without one", () => {
   assert.equal(cursorTime("s=6a1b;i=4f2;b=9c3d;m=1e2f;t=62f1c8a9b3c10;x=77"), Math.floor(0x62f1c8a9b3c10 / 1e6));
   assert.equal(cursorTime("t=62f1c8a9b3c10"), Math.floor(0x62f1c8a9b3c10 / 1e6));
-  for (const bad of ["garbage", "", "s=1;t=;x=2", "s=1;t=zz;x=2", "s=1;xt=62f1c8a9b3c10", "t=0", "t=62f1c8a9b3c10ffff"])
+  for (const bad of [
+    "garbage",
+    "",
+    "s=1;t=;x=2",
+    "s=1;t=zz;x=2",
+    "s=1;xt=62f1c8a9b3c10",
+    "t=0",
+    "t=62f1c8a9b3c10ffff",
+    `t=${((Date.now() + 86_400_000) * 1000).toString(16)}`,
+  ])
     assert.equal(cursorTime(bad), undefined, bad);
 });

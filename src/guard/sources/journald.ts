@@ -173,7 +173,8 @@ export function cursorTime(cursor: string): number | undefined {
   const t = /(?:^|;)t=([0-9a-f]{1,14})(?:;|$)/.exec(cursor)?.[1];
   if (t === undefined) return undefined;
   const sec = Math.floor(Number.parseInt(t, 16) / 1e6);
-  return sec > 0 ? sec : undefined;
+  // a stamp in the future (a damaged cursor) would read nothing until then: not a time to start from
+  return sec > 0 && sec * 1000 <= Date.now() ? sec : undefined;
 }
 
 /**
