@@ -126,19 +126,24 @@ export function parseStat(text: string | undefined): { comm: string; ppid: numbe
 
 /**
  * When a process started, in ms since the epoch: its start in clock ticks after boot (/proc/PID/stat field 22)
- * over the tick rate, placed on the wall clock by the time since boot (/proc/uptime, the same boot clock) read
- * after `now`. Not btime (/proc/stat): that is in whole seconds, and a fresh login right after an apply (the
- * Ansible role reconnects at once) must not look older than the apply. Every rounding goes towards "earlier"
- * (uptime is printed rounded down: its upper bound is used), so an old login never looks younger than it is.
- * The wall clock stepped forward between the apply and the confirm makes it look younger by the step.
+ * over the tick rate, plus the boot time. The boot time is btime (/proc/stat), in whole seconds rounded down,
+ * made finer with `now` minus /proc/uptime (read after `now`, in 1/100 s rounded down: its upper bound is
+ * used) — a fresh login right after an apply (the Ansible role reconnects at once) must not look older than the
+ * apply — but only when the two agree: under lxcfs (LXC/Incus containers) /proc/uptime is the container's age
+ * while btime and the start ticks stay the host's, and the finer value would make every login look younger.
+ * Every rounding goes towards "earlier": an old login never looks younger than it is. btime moves with the wall
+ * clock: one stepped forward between the apply and the confirm makes an older login look younger by the step.
  * undefined when /proc does not tell.
  */
 export function startedAt(startTicks: string, proc: ProcReader, now: number): number | undefined {
   const ticks = Number(startTicks);
   const hz = clockTicksPerSecond(proc);
+  const btime = Number(/^btime (\d+)$/m.exec(proc.read("/proc/stat") ?? "")?.[1] ?? Number.NaN);
+  if (!Number.isInteger(ticks) || ticks < 0 || hz === undefined || !Number.isInteger(btime)) return undefined;
   const uptime = Number(/^(\d+(?:\.\d+)?) /.exec(proc.read("/proc/uptime") ?? "")?.[1] ?? Number.NaN);
-  if (!Number.isInteger(ticks) || ticks < 0 || hz === undefined || !Number.isFinite(uptime)) return undefined;
-  return Math.floor(now - (uptime * 1000 + 10) + (ticks * 1000) / hz);
+  const fine = now - (uptime * 1000 + 10); // NaN when unreadable: then btime alone
+  const boot = fine < btime * 1000 + 1000 ? Math.max(fine, btime * 1000) : btime * 1000;
+  return Math.floor(boot + (ticks * 1000) / hz);
 }
 
 /**

@@ -326,7 +326,8 @@ test("confirm from an ssh login opened before the apply went live is refused; a 
   const boot = Date.now() - 3_600_000; // the machine booted an hour ago; USER_HZ 1024 (alpha) to show it is read, not assumed
   const hz = 1024;
   const auxv = Buffer.from(new BigUint64Array([6n, 4096n, 17n, BigInt(hz), 0n, 0n]).buffer).toString("latin1");
-  const session = (conn: string, sshdPid: number, sshdComm: string, startedMs: number) =>
+  // uptimeS: what /proc/uptime says (under lxcfs, the container's age; btime and the start ticks stay the host's)
+  const session = (conn: string, sshdPid: number, sshdComm: string, startedMs: number, uptimeS = (Date.now() - boot) / 1000) =>
     currentSession(
       { SSH_CONNECTION: conn, SUDO_USER: "alice" },
       {
@@ -337,7 +338,8 @@ test("confirm from an ssh login opened before the apply went live is refused; a 
             "/proc/400/environ": "",
             [`/proc/${sshdPid}/stat`]: `${sshdPid} (${sshdComm}) S 1 0 0 0 -1 0 0 0 0 0 0 0 0 0 20 0 1 0 ${Math.round(((startedMs - boot) * hz) / 1000)} 0`,
             "/proc/self/auxv": auxv,
-            "/proc/uptime": `${((Date.now() - boot) / 1000).toFixed(2)} 100.00\n`,
+            "/proc/stat": `cpu  1 2 3 4 5 6 7 0 0 0\nbtime ${Math.floor(boot / 1000)}\nprocesses 9\n`,
+            "/proc/uptime": `${uptimeS.toFixed(2)} 100.00\n`,
             "/proc/self/sessionid": "4294967295",
           })[p],
       },
@@ -347,15 +349,20 @@ test("confirm from an ssh login opened before the apply went live is refused; a 
   const a = session("198.51.100.5 50000 192.0.2.1 22", 100, "sshd", liveAt - 600_000);
   const b = session("198.51.100.5 49000 192.0.2.1 22", 90, "sshd", liveAt - 1_200_000);
   const id = await pendingApply(ctx, { parts: ["firewall"], session: a, liveAt });
+  assert.ok(Math.abs((b.sshd?.startedAt ?? 0) - (liveAt - 1_200_000)) < 50, "the start, to the tick");
   await assert.rejects(confirmPending(ctx, b, false), (e: RampartError) => {
     assert.equal(e.code, "REFUSED");
     assert.match(e.message, /from an ssh login opened before its changes went live/);
     assert.match(e.hint ?? "", /NEW ssh session .* --allow-same-session/);
     return true;
   });
+  // in an LXC container under lxcfs, /proc/uptime is the container's age (here 10 min): B still looks as old as it is
+  const lxc = session("198.51.100.5 49000 192.0.2.1 22", 90, "sshd", liveAt - 1_200_000, 600);
+  assert.ok(Math.abs((lxc.sshd?.startedAt ?? 0) - (liveAt - 1_200_000)) <= 1000, `${lxc.sshd?.startedAt} vs ${liveAt - 1_200_000}`);
+  await assert.rejects(confirmPending(ctx, lxc, false), /opened before/);
   // opened during the apply (after armedAt, before the changes were live): refused too
   await assert.rejects(confirmPending(ctx, session("198.51.100.5 49500 192.0.2.1 22", 95, "sshd", liveAt - 500), false), /opened before/);
-  // no sshd above this command (a console, tmux started earlier): the start is unknown
+  // no sshd above this command (a console, a tmux or screen session, whose server is not under sshd): the start is unknown
   await assert.rejects(confirmPending(ctx, { sshConnection: "198.51.100.5 1 192.0.2.1 22" }, false), /cannot tell when this login started/);
   assert.equal((await readManifest(ctx.fs, id)).state, "pending");
   assert.ok(existsSync(path.join(root, "var/lib/rampart/pending.json")), "still pending after the refusals");
