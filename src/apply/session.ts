@@ -5,13 +5,20 @@
 // survives sudo, which drops SSH_CONNECTION), the kernel audit session (/proc/self/sessionid, kept across
 // sudo where pam_loginuid runs). The applying user (for the lock-out preflight) is SUDO_USER, else the SSH
 // session's user.
+// When the session's sshd started is kept too (in ms since the epoch): confirm takes only a login opened after
+// the apply went live, since a connection already open then (the admin's second session, kept as a safety
+// net) passed the new firewall as an established flow and never met the new sshd config.
 import { readFileSync } from "node:fs";
+import { endianness } from "node:os";
 
 export interface SessionInfo {
   /** "client_ip client_port server_ip server_port" */
   sshConnection?: string | undefined;
-  /** the per-connection sshd process this command runs under */
-  sshd?: { pid: number; start: string } | undefined;
+  /**
+   * the per-connection sshd process this command runs under: its pid, its start (clock ticks after boot, as
+   * /proc says) and, when /proc tells, that start in ms since the epoch (startedAt)
+   */
+  sshd?: { pid: number; start: string; startedAt?: number } | undefined;
   /** kernel audit session id (undefined when unset: 4294967295) */
   auditSession?: number | undefined;
   /** login name of the person applying (SUDO_USER, or the SSH session's user) */
@@ -41,20 +48,29 @@ const realProc: ProcReader = {
 };
 
 /** The current process's session, from its environment and /proc. */
-export function currentSession(env: NodeJS.ProcessEnv = process.env, proc: ProcReader = realProc, pid = process.pid): SessionInfo {
+export function currentSession(
+  env: NodeJS.ProcessEnv = process.env,
+  proc: ProcReader = realProc,
+  pid = process.pid,
+  now = Date.now(),
+): SessionInfo {
   const s: SessionInfo = {};
   let sshConnection = clean(env.SSH_CONNECTION);
   // SSH_USER_AUTH is taken from the process nearest the sshd ancestor (the session's first process, whose
   // environment sshd itself set; our own when sshd started us), so a variable set later in the session does
   // not speak for the login
   let userAuth = clean(env.SSH_USER_AUTH);
-  // walk up to the per-connection sshd (a child of the listener, itself named sshd)
+  // walk up to the per-connection sshd: a child of the listener, forked for this connection, named sshd (or
+  // sshd-session, the per-connection program since OpenSSH 9.8: the listener itself is the wrong one, it is as
+  // old as the boot)
   let p = pid;
   for (let hops = 0; hops < 64 && p > 1; hops++) {
     const stat = parseStat(proc.read(`/proc/${p}/stat`));
     if (!stat) break;
-    if (stat.comm === "sshd" && p !== pid) {
+    if ((stat.comm === "sshd" || stat.comm === "sshd-session") && p !== pid) {
       s.sshd = { pid: p, start: stat.start };
+      const at = startedAt(stat.start, proc, now);
+      if (at !== undefined) s.sshd.startedAt = at;
       break;
     }
     if (hops > 0) {
@@ -106,6 +122,50 @@ export function parseStat(text: string | undefined): { comm: string; ppid: numbe
   const start = rest[19];
   if (!Number.isInteger(ppid) || start === undefined) return undefined;
   return { comm: text.slice(open + 1, close), ppid, start };
+}
+
+/**
+ * When a process started, in ms since the epoch: its start in clock ticks after boot (/proc/PID/stat field 22)
+ * over the tick rate, plus the boot time. The boot time is btime (/proc/stat), in whole seconds rounded down,
+ * made finer with `now` minus /proc/uptime (read after `now`, in 1/100 s rounded down: its upper bound is
+ * used) — a fresh login right after an apply (the Ansible role reconnects at once) must not look older than the
+ * apply — but only when the two agree: under lxcfs (LXC/Incus containers) /proc/uptime is the container's age
+ * while btime and the start ticks stay the host's, and the finer value would make every login look younger.
+ * Every rounding goes towards "earlier": an old login never looks younger than it is. btime moves with the wall
+ * clock: one stepped forward between the apply and the confirm makes an older login look younger by the step.
+ * undefined when /proc does not tell.
+ */
+export function startedAt(startTicks: string, proc: ProcReader, now: number): number | undefined {
+  const ticks = Number(startTicks);
+  const hz = clockTicksPerSecond(proc);
+  const btime = Number(/^btime (\d+)$/m.exec(proc.read("/proc/stat") ?? "")?.[1] ?? Number.NaN);
+  if (!Number.isInteger(ticks) || ticks < 0 || hz === undefined || !Number.isInteger(btime)) return undefined;
+  const uptime = Number(/^(\d+(?:\.\d+)?) /.exec(proc.read("/proc/uptime") ?? "")?.[1] ?? Number.NaN);
+  const fine = now - (uptime * 1000 + 10); // NaN when unreadable: then btime alone
+  const boot = fine < btime * 1000 + 1000 ? Math.max(fine, btime * 1000) : btime * 1000;
+  return Math.floor(boot + (ticks * 1000) / hz);
+}
+
+/**
+ * The kernel's USER_HZ, the unit of /proc's clock ticks: 100 on most architectures but not on all (alpha:
+ * 1024). The kernel hands it to every program as AT_CLKTCK (17) in the auxiliary vector, which is where glibc's
+ * sysconf(_SC_CLK_TCK) (and so `getconf CLK_TCK`) reads it; /proc/self/auxv holds that vector, pairs of
+ * native words.
+ */
+function clockTicksPerSecond(proc: ProcReader): number | undefined {
+  const text = proc.read("/proc/self/auxv");
+  if (text === undefined) return undefined;
+  const b = Buffer.from(text, "latin1");
+  const word = /64$|^s390x$/.test(process.arch) ? 8 : 4;
+  const le = endianness() === "LE";
+  const at = (i: number) =>
+    word === 8 ? Number(le ? b.readBigUInt64LE(i) : b.readBigUInt64BE(i)) : le ? b.readUInt32LE(i) : b.readUInt32BE(i);
+  for (let i = 0; i + 2 * word <= b.length; i += 2 * word) {
+    const type = at(i);
+    if (type === 0) break; // AT_NULL ends the vector
+    if (type === 17) return at(i + word) || undefined;
+  }
+  return undefined;
 }
 
 export type SameSession = "same" | "different" | "unknown";

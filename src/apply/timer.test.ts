@@ -5,6 +5,7 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { test } from "node:test";
 import { FakeClock } from "../core/clock.js";
+import type { RampartError } from "../core/errors.js";
 import { compareSessions, currentSession, parseStat } from "./session.js";
 import { HostFs } from "../system/hostfs.js";
 import {
@@ -171,6 +172,26 @@ test("boot hook: installed while pending, removed without a trace; a foreign fil
     writeFileSync(path.join(root, BOOT_CRON), "@reboot root /usr/local/bin/mine\n");
     assert.deepEqual(await removeBootHook(fs), []);
     assert.ok(existsSync(path.join(root, BOOT_CRON)));
+  } finally {
+    rmSync(root, { recursive: true, force: true });
+  }
+});
+
+test("boot hook: a host with neither systemd nor /etc/cron.d gets a clear refusal, and nothing written", async () => {
+  const root = mkdtempSync(path.join(tmpdir(), "rampart-hook-"));
+  try {
+    mkdirSync(path.join(root, "etc/network/if-pre-up.d"), { recursive: true }); // ifupdown reloads the firewall at boot
+    const before = snapshot(root);
+    await assert.rejects(installBootHook(new HostFs(root), ["/usr/bin/rampart"], "/", false), (e: RampartError) => {
+      assert.equal(e.code, "REFUSED");
+      assert.match(e.message, /no place for the boot hook/);
+      assert.match(e.hint ?? "", /apt-get install cron/);
+      return true;
+    });
+    assert.deepEqual(snapshot(root), before);
+    // /etc/cron.d alone is enough
+    mkdirSync(path.join(root, "etc/cron.d"));
+    assert.equal(await installBootHook(new HostFs(root), ["/usr/bin/rampart"], "/", false), BOOT_CRON);
   } finally {
     rmSync(root, { recursive: true, force: true });
   }

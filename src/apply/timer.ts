@@ -10,6 +10,7 @@
 // The waiting logic takes a Clock and a sleep function so it is tested without real time.
 import { openSync, closeSync, readFileSync } from "node:fs";
 import type { Clock } from "../core/clock.js";
+import { RampartError } from "../core/errors.js";
 import { type Runner, startDetached } from "../system/exec.js";
 import type { HostFs } from "../system/hostfs.js";
 import { selfInvocation } from "../system/self.js";
@@ -192,9 +193,26 @@ export async function removeBootHook(fs: HostFs): Promise<string[]> {
   return removed;
 }
 
-/** Install (once; rewritten only when it differs) the boot hook fitting this host. Not part of any backup: it is rampart's own. */
+/**
+ * Install (once; rewritten only when it differs) the boot hook fitting this host; returns the file that runs it.
+ * Not part of any backup: it is rampart's own. Throws when the host has no place for one (no systemd, no
+ * /etc/cron.d): an unconfirmed apply would outlive a reboot there, its changes reloaded at boot (the firewall's
+ * boot loader, sshd's config) and never rolled back, so the apply must be refused.
+ */
 export async function installBootHook(fs: HostFs, self: string[], cwd: string, useSystemd: boolean): Promise<string> {
-  if (useSystemd || (await fs.stat("/etc/systemd/system"))?.isDirectory()) {
+  const systemdDir = useSystemd || (await fs.stat("/etc/systemd/system"))?.isDirectory() === true;
+  const cronDir = !useSystemd && (await fs.stat("/etc/cron.d"))?.isDirectory() === true;
+  if (!systemdDir && !cronDir) {
+    throw new RampartError(
+      "REFUSED",
+      "this host has no place for the boot hook that rolls back an unconfirmed apply after a reboot (no systemd, no /etc/cron.d)",
+      {
+        location: fs.display("/etc/cron.d"),
+        hint: "Install a cron daemon that reads /etc/cron.d (apt-get install cron), or apply on a systemd host; without it a reboot would keep an unconfirmed change.",
+      },
+    );
+  }
+  if (systemdDir) {
     const text = bootUnitText(self, cwd);
     if ((await fs.readTextIfExists(BOOT_UNIT)) !== text) await fs.writeAtomic(BOOT_UNIT, text, { mode: 0o644, uid: 0, gid: 0 });
     if (!(await fs.lstat(BOOT_UNIT_LINK))) {
@@ -204,7 +222,7 @@ export async function installBootHook(fs: HostFs, self: string[], cwd: string, u
       await fsp.symlink(HOOK_LINK_TARGET, link);
     }
   }
-  if (!useSystemd && (await fs.stat("/etc/cron.d"))?.isDirectory()) {
+  if (cronDir) {
     const text = bootCronText(self, cwd);
     if ((await fs.readTextIfExists(BOOT_CRON)) !== text) await fs.writeAtomic(BOOT_CRON, text, { mode: 0o644, uid: 0, gid: 0 });
     return BOOT_CRON;

@@ -11,15 +11,15 @@ import { silentLogger } from "../core/logger.js";
 import { policySchema, type PolicyInput } from "../policy/schema.js";
 import { run } from "../system/exec.js";
 import { HostFs } from "../system/hostfs.js";
-import { createBackup, newApplyId, readManifest } from "./backup.js";
-import { writePending } from "./pending.js";
+import { createBackup, newApplyId, readManifest, setState } from "./backup.js";
+import { claimPending, writePending } from "./pending.js";
 import { sshPart } from "./parts/ssh.js";
 import { hasTopInclude, redirectIncludes, withTopInclude } from "./parts/sshd-view.js";
 import { mergeKeys } from "./parts/users.js";
 import type { Part, PartContext } from "./plan.js";
 import { preparePlan } from "./prepare.js";
 import { currentSession, type SessionInfo } from "./session.js";
-import { applyPlan, confirmPending, rollbackById } from "./transaction.js";
+import { applyPlan, confirmPending, rollbackById, waitForConfirm } from "./transaction.js";
 
 const KEY = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIPojtccRPKlyAZkIye1AzMcX+18wCoyl2sx35bHsMCSe alice@laptop";
 const MAIN = "# Debian-like main file without an Include\nPort 22\nUsePAM yes\n";
@@ -282,31 +282,192 @@ test("ssh.mfa preflight: an unenrolled admin, and a password mode without a pass
   assert.match(pw.refusals.map((r) => r.reason).join("\n"), /alice has no usable password/);
 });
 
-test("confirm of an apply that requires a second factor: refused unless this login passed it", async () => {
-  const ctx = ctxFor({});
-  const id = newApplyId(Date.now());
-  await createBackup(ctx.fs, { id, parts: ["ssh"], files: [], dirs: [], kernel: [], now: Date.now() });
-  const then: SessionInfo = { sshConnection: "203.0.113.10 40000 192.0.2.10 22" };
+/** An apply of `parts` waiting for its confirm since `liveAt` (its changes made, the manifest "pending"). */
+async function pendingApply(ctx: PartContext, o: { parts: string[]; session: SessionInfo; liveAt: number; confirmRequires?: string[] }) {
+  const id = newApplyId(o.liveAt);
+  const m = await createBackup(ctx.fs, { id, parts: o.parts, files: [], dirs: [], kernel: [], now: o.liveAt - 2000 });
   await writePending(ctx.fs, {
     version: 1,
     id,
-    deadline: Date.now() + 60_000,
-    armedAt: Date.now(),
+    deadline: o.liveAt + 60_000,
+    armedAt: o.liveAt - 1000,
     timeoutSec: 60,
-    parts: ["ssh"],
-    session: then,
+    parts: o.parts,
+    session: o.session,
     timer: { kind: "none" },
-    confirmRequires: ["publickey", "keyboard-interactive"],
+    ...(o.confirmRequires ? { confirmRequires: o.confirmRequires } : {}),
   });
-  const other = "203.0.113.10 40001 192.0.2.10 22";
-  await assert.rejects(confirmPending(ctx, { sshConnection: other, authMethods: ["publickey"] }, false), (e: RampartError) => {
+  await setState(ctx.fs, m, "pending", o.liveAt);
+  return id;
+}
+
+test("confirm of an apply that requires a second factor: refused unless this login passed it", async () => {
+  const ctx = ctxFor({});
+  const liveAt = Date.now() - 10_000;
+  const then: SessionInfo = { sshConnection: "203.0.113.10 40000 192.0.2.10 22" };
+  const id = await pendingApply(ctx, { parts: ["ssh"], session: then, liveAt, confirmRequires: ["publickey", "keyboard-interactive"] });
+  // a login opened after the apply (its sshd younger than the changes)
+  const other = { sshConnection: "203.0.113.10 40001 192.0.2.10 22", sshd: { pid: 4242, start: "900", startedAt: liveAt + 5000 } };
+  await assert.rejects(confirmPending(ctx, { ...other, authMethods: ["publickey"] }, false), (e: RampartError) => {
     assert.equal(e.code, "REFUSED");
     assert.match(e.message, /logged in with publickey, without keyboard-interactive/);
     return true;
   });
-  await assert.rejects(confirmPending(ctx, { sshConnection: other }, false), /does not show which methods its login passed/);
-  assert.equal(await confirmPending(ctx, { sshConnection: other, authMethods: ["publickey", "keyboard-interactive"] }, false), id);
+  await assert.rejects(confirmPending(ctx, other, false), /does not show which methods its login passed/);
+  assert.equal(await confirmPending(ctx, { ...other, authMethods: ["publickey", "keyboard-interactive"] }, false), id);
   assert.equal((await readManifest(ctx.fs, id)).state, "confirmed");
+});
+
+// The review's case: the admin applies from session A and keeps session B, opened earlier, as a safety net.
+// B is another connection (other SSH_CONNECTION, other sshd), but it was let in before the new rules: its
+// confirm proves nothing about new logins. Sessions are read through currentSession from a fake /proc.
+test("confirm from an ssh login opened before the apply went live is refused; a login opened after it is taken", async () => {
+  const ctx = ctxFor({});
+  const boot = Date.now() - 3_600_000; // the machine booted an hour ago; USER_HZ 1024 (alpha) to show it is read, not assumed
+  const hz = 1024;
+  const auxv = Buffer.from(new BigUint64Array([6n, 4096n, 17n, BigInt(hz), 0n, 0n]).buffer).toString("latin1");
+  // uptimeS: what /proc/uptime says (under lxcfs, the container's age; btime and the start ticks stay the host's)
+  const session = (conn: string, sshdPid: number, sshdComm: string, startedMs: number, uptimeS = (Date.now() - boot) / 1000) =>
+    currentSession(
+      { SSH_CONNECTION: conn, SUDO_USER: "alice" },
+      {
+        read: (p) =>
+          ({
+            "/proc/500/stat": `500 (node) S 400 0 0 0 -1 0 0 0 0 0 0 0 0 0 20 0 1 0 ${hz * 3599} 0`,
+            "/proc/400/stat": `400 (sudo) S ${sshdPid} 0 0 0 -1 0 0 0 0 0 0 0 0 0 20 0 1 0 ${hz * 3599} 0`,
+            "/proc/400/environ": "",
+            [`/proc/${sshdPid}/stat`]: `${sshdPid} (${sshdComm}) S 1 0 0 0 -1 0 0 0 0 0 0 0 0 0 20 0 1 0 ${Math.round(((startedMs - boot) * hz) / 1000)} 0`,
+            "/proc/self/auxv": auxv,
+            "/proc/stat": `cpu  1 2 3 4 5 6 7 0 0 0\nbtime ${Math.floor(boot / 1000)}\nprocesses 9\n`,
+            "/proc/uptime": `${uptimeS.toFixed(2)} 100.00\n`,
+            "/proc/self/sessionid": "4294967295",
+          })[p],
+      },
+      500,
+    );
+  const liveAt = Date.now() - 60_000;
+  const a = session("198.51.100.5 50000 192.0.2.1 22", 100, "sshd", liveAt - 600_000);
+  const b = session("198.51.100.5 49000 192.0.2.1 22", 90, "sshd", liveAt - 1_200_000);
+  const id = await pendingApply(ctx, { parts: ["firewall"], session: a, liveAt });
+  assert.ok(Math.abs((b.sshd?.startedAt ?? 0) - (liveAt - 1_200_000)) < 50, "the start, to the tick");
+  await assert.rejects(confirmPending(ctx, b, false), (e: RampartError) => {
+    assert.equal(e.code, "REFUSED");
+    assert.match(e.message, /from an ssh login opened before its changes went live/);
+    assert.match(e.hint ?? "", /NEW ssh session .* --allow-same-session/);
+    return true;
+  });
+  // in an LXC container under lxcfs, /proc/uptime is the container's age (here 10 min): B still looks as old as it is
+  const lxc = session("198.51.100.5 49000 192.0.2.1 22", 90, "sshd", liveAt - 1_200_000, 600);
+  assert.ok(Math.abs((lxc.sshd?.startedAt ?? 0) - (liveAt - 1_200_000)) <= 1000, `${lxc.sshd?.startedAt} vs ${liveAt - 1_200_000}`);
+  await assert.rejects(confirmPending(ctx, lxc, false), /opened before/);
+  // opened during the apply (after armedAt, before the changes were live): refused too
+  await assert.rejects(confirmPending(ctx, session("198.51.100.5 49500 192.0.2.1 22", 95, "sshd", liveAt - 500), false), /opened before/);
+  // no sshd above this command (a console, a tmux or screen session, whose server is not under sshd): the start is unknown
+  await assert.rejects(confirmPending(ctx, { sshConnection: "198.51.100.5 1 192.0.2.1 22" }, false), /cannot tell when this login started/);
+  assert.equal((await readManifest(ctx.fs, id)).state, "pending");
+  assert.ok(existsSync(path.join(root, "var/lib/rampart/pending.json")), "still pending after the refusals");
+  // a login opened after the apply, under OpenSSH ≥ 9.8's sshd-session: taken
+  const c = session("198.51.100.5 51000 192.0.2.1 22", 110, "sshd-session", liveAt + 20_000);
+  assert.equal(c.sshd?.pid, 110);
+  assert.ok(Math.abs((c.sshd?.startedAt ?? 0) - (liveAt + 20_000)) < 50, `startedAt ${c.sshd?.startedAt} vs ${liveAt + 20_000}`);
+  assert.equal(await confirmPending(ctx, c, false), id);
+  assert.equal((await readManifest(ctx.fs, id)).state, "confirmed");
+});
+
+test("confirm: --allow-same-session takes an old login; an apply still making its changes is refused", async () => {
+  const ctx = ctxFor({});
+  const liveAt = Date.now() - 10_000;
+  const old = { sshConnection: "198.51.100.5 49000 192.0.2.1 22", sshd: { pid: 90, start: "5", startedAt: liveAt - 60_000 } };
+  const id = await pendingApply(ctx, { parts: ["firewall"], session: {}, liveAt });
+  await setState(ctx.fs, await readManifest(ctx.fs, id), "applying", liveAt - 500);
+  const fresh = { ...old, sshd: { pid: 91, start: "9", startedAt: liveAt + 1000 } };
+  await assert.rejects(confirmPending(ctx, fresh, false), /is applying, not yet waiting for its confirm/);
+  assert.equal(await confirmPending(ctx, old, true), id);
+});
+
+test("foreground wait: a timer rollback that died half-way is finished, not reported as done", async () => {
+  let state = "new ruleset";
+  const fw: Part = {
+    name: "firewall",
+    needsConfirm: true,
+    plan: async () => ({ changes: [], notes: [] }),
+    preflight: async () => [],
+    validate: async () => ({ refusals: [], notes: [] }),
+    reload: async () => {},
+    restore: async (_ctx, _key, snapshot) => {
+      state = snapshot;
+    },
+  };
+  const ctx = ctxFor({});
+  const clock = ctx.clock as FakeClock;
+  const id = newApplyId(clock.now());
+  const m = await createBackup(ctx.fs, {
+    id,
+    parts: ["firewall"],
+    files: [],
+    dirs: [],
+    kernel: [{ part: "firewall", key: "nft", snapshot: "old ruleset" }],
+    now: clock.now(),
+  });
+  await writePending(ctx.fs, {
+    version: 1,
+    id,
+    deadline: clock.now() + 3000,
+    armedAt: clock.now(),
+    timeoutSec: 3,
+    parts: ["firewall"],
+    session: {},
+    timer: { kind: "none" },
+  });
+  await setState(ctx.fs, m, "pending", clock.now());
+  // the timer claimed it (rollback.json) and was killed before restoring anything
+  assert.ok(await claimPending(ctx.fs, "rollback", id));
+  const outcome = await waitForConfirm(ctx, [fw], id, clock.now() + 3000, async (ms) => clock.advance(ms));
+  assert.equal(outcome, "rolled-back");
+  assert.equal(state, "old ruleset", "the ruleset is really restored");
+  assert.equal((await readManifest(ctx.fs, id)).state, "rolled-back");
+  assert.equal(existsSync(path.join(root, "var/lib/rampart/rollback.json")), false, "the claim is released");
+});
+
+test("boot hook: a host with no systemd and no /etc/cron.d refuses an apply that needs a confirm, before any change", async () => {
+  let state = "old ruleset";
+  const fw: Part = {
+    name: "firewall",
+    needsConfirm: true,
+    plan: async () => ({
+      changes: [
+        {
+          kind: "kernel",
+          part: "firewall",
+          key: "nft",
+          summary: "replace table inet rampart",
+          detail: "",
+          snapshot: async () => state,
+          apply: async () => {
+            state = "new ruleset";
+          },
+        },
+      ],
+      notes: [],
+    }),
+    preflight: async () => [],
+    validate: async () => ({ refusals: [], notes: [] }),
+    reload: async () => {},
+    restore: async (_ctx, _key, snapshot) => {
+      state = snapshot;
+    },
+  };
+  const ctx = { ...ctxFor({}), live: true }; // a live host (under a root: systemd is not running there)
+  const plan = await preparePlan(ctx, [fw]);
+  await assert.rejects(applyPlan(ctx, [fw], plan, opts), (e: RampartError) => {
+    assert.equal(e.code, "REFUSED");
+    assert.match(e.message, /no place for the boot hook .* \(no systemd, no \/etc\/cron\.d\)/);
+    assert.match(e.hint ?? "", /cron/);
+    return true;
+  });
+  assert.equal(state, "old ruleset", "nothing changed");
+  assert.equal(existsSync(path.join(root, "var/lib/rampart/pending.json")), false, "no pending apply left behind");
+  assert.equal(existsSync(path.join(root, "etc/cron.d")) || existsSync(path.join(root, "etc/systemd")), false);
 });
 
 test("the session's methods come from SSH_USER_AUTH of the session's first process (under sshd), not a later one", () => {

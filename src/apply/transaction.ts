@@ -142,8 +142,20 @@ export async function applyPlan(ctx: PartContext, parts: readonly Part[], plan: 
     };
     const requires = [...new Set(changedParts.flatMap((n) => byName.get(n)?.confirmRequires?.(ctx) ?? []))];
     if (requires.length) pending.confirmRequires = requires;
+    // the boot hook first (it does nothing while no pending.json exists): without one a reboot would keep the
+    // unconfirmed changes for good, so a host that cannot have it, or a failed write, refuses the apply here
+    try {
+      await installBootHook(ctx.fs, o.self, o.cwd, useSystemd);
+    } catch (e) {
+      await dropBootHook(ctx);
+      await setState(ctx.fs, manifest, "failed", ctx.clock.now(), `no boot hook: ${messageOf(e)}`);
+      if (e instanceof RampartError) throw e;
+      throw new RampartError("EXEC", `could not install the boot hook: ${messageOf(e)}`, {
+        hint: "Nothing was changed. Fix the cause and apply again.",
+        cause: e,
+      });
+    }
     await writePending(ctx.fs, pending);
-    await installBootHook(ctx.fs, o.self, o.cwd, useSystemd).catch((e) => ctx.log.warn(`boot hook not installed: ${messageOf(e)}`));
     pending.timer = await armTimer({ fs: ctx.fs, run: ctx.run, clock: ctx.clock, self: o.self, cwd: o.cwd, useSystemd }, pending);
     await writePending(ctx.fs, pending);
     ctx.log.info("rollback armed", { id, timer: pending.timer.kind, seconds: o.confirmTimeoutSec });
@@ -237,8 +249,12 @@ export async function waitForConfirm(
   const r = await waitForDeadline(ctx.clock, sleep, deadline + graceMs, settled, 500, (ms) => onTick?.(Math.max(0, ms - graceMs)));
   if (r === "deadline") {
     if (await unfinishedRollback(ctx.fs)) {
-      // the timer is restoring right now: give it time to finish
-      await waitForDeadline(ctx.clock, sleep, ctx.clock.now() + 60_000, settled);
+      // the timer is restoring right now: give it time to finish; still unsettled after that, it died half-way
+      // (killed, out of memory): finish its rollback here (restoring twice is harmless), never report a
+      // rollback that did not happen
+      const stuck = (await waitForDeadline(ctx.clock, sleep, ctx.clock.now() + 60_000, settled)) === "deadline";
+      if (stuck)
+        await rollbackPending(ctx, parts, "not confirmed in time (the timer's rollback died; finished by the applying process)", id, true);
     } else await rollbackPending(ctx, parts, "not confirmed in time (rolled back by the applying process)", id);
   }
   const m = await readManifest(ctx.fs, id);
@@ -292,6 +308,7 @@ export async function confirmPending(ctx: PartContext, now: SessionInfo, allowSa
       },
     );
   }
+  if (!allowSameSession) await assertNewLogin(ctx, p, now);
   const needs = p.confirmRequires ?? [];
   if (needs.length && !allowSameSession) {
     const passed = now.authMethods;
@@ -322,6 +339,40 @@ export async function confirmPending(ctx: PartContext, now: SessionInfo, allowSa
   await releaseClaim(ctx.fs, "confirm");
   await dropBootHook(ctx);
   return p.id;
+}
+
+/**
+ * The confirming login must be younger than the change it vouches for. A connection already open (the admin's
+ * second session kept as a safety net, a multiplexed ControlMaster) passed the new firewall as an established
+ * flow and sshd under its old config: however different a session it is, it proves nothing about new logins.
+ * Its sshd must have started after the changes went live: when the manifest turned "pending", after the reload
+ * (not armedAt, taken before the changes: a login opened while they were being made came in under the old
+ * rules too). Unknown start (no sshd above this command, /proc silent): refused as well.
+ */
+async function assertNewLogin(ctx: PartContext, p: Pending, now: SessionInfo): Promise<void> {
+  const again = "Log in again in a NEW ssh session and run `sudo rampart confirm` there (the change is rolled back otherwise).";
+  const m = await readManifest(ctx.fs, p.id);
+  if (m.state !== "pending") {
+    throw new RampartError("REFUSED", `apply ${p.id} is ${m.state}, not yet waiting for its confirm`, {
+      hint: `Wait until \`rampart apply\` says it waits for the confirm. ${again}`,
+    });
+  }
+  const liveAt = Date.parse(m.stateAt);
+  const started = now.sshd?.startedAt;
+  if (started === undefined) {
+    throw new RampartError(
+      "REFUSED",
+      `cannot tell when this login started (no sshd process above this command, or /proc does not say), so not that it came after apply ${p.id}`,
+      { hint: `${again} To confirm anyway, add --allow-same-session.` },
+    );
+  }
+  if (!(started > liveAt)) {
+    throw new RampartError(
+      "REFUSED",
+      `refusing to confirm apply ${p.id} from an ssh login opened before its changes went live (login ${new Date(started).toISOString()}, changes ${m.stateAt}): an open connection is let through as established and proves nothing about new logins`,
+      { hint: `${again} To confirm anyway, add --allow-same-session.` },
+    );
+  }
 }
 
 /** `rampart rollback [ID]`: the pending apply, or an earlier one (refused when its files changed since, unless forced). */

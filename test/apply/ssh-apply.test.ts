@@ -3,6 +3,8 @@
 // three ways (confirm timeout, the applying process killed by SIGHUP, a candidate sshd rejects); every
 // preflight lock-out case is refused with nothing changed; a second apply touches nothing.
 import assert from "node:assert/strict";
+import { writeFileSync } from "node:fs";
+import path from "node:path";
 import { CLI_ARGV, REPO } from "../helpers/cli.js";
 import { type Lab, type LabHost, labTest, makeKeyPair } from "../lab/index.js";
 import { tree } from "../lab/tree.js";
@@ -92,6 +94,15 @@ labTest("apply hardens sshd and accounts; confirm from a NEW ssh connection keep
   assert.equal(plan.code, 0, plan.stderr);
   assert.match(plan.stdout, /\$ useradd -m -s \/bin\/bash -G sudo alice/);
   assert.match(plan.stdout, /\+PasswordAuthentication no/);
+  // the admin's safety net: a root login opened BEFORE the apply, kept open, that runs `rampart confirm` later
+  const go = path.join(path.dirname(s.rootKey.privateKey), `go-${process.pid}`);
+  const early = s.adm.spawn([
+    "ssh",
+    ...["-F", "/dev/null", "-i", s.rootKey.privateKey, "-o", "StrictHostKeyChecking=no", "-o", "UserKnownHostsFile=/dev/null"],
+    ...["-o", "BatchMode=yes", "-o", "IdentitiesOnly=yes", "-o", "LogLevel=ERROR", "-l", "root", s.srv.v4],
+    `echo ready; while [ ! -e ${go} ]; do sleep 0.2; done; cd ${REPO} && ${CLI_ARGV.join(" ")} confirm`,
+  ]);
+  await early.waitFor("ready", 15_000);
 
   const r = await s.srv.rampart(["apply", "--only", "users,ssh", "--yes", "--confirm-timeout", "60", "--no-wait"]);
   assert.equal(r.code, 0, r.stderr);
@@ -112,6 +123,13 @@ labTest("apply hardens sshd and accounts; confirm from a NEW ssh connection keep
   const same = await s.srv.rampart(["confirm"]);
   assert.equal(same.code, 1);
   assert.match(same.stderr, /cannot tell whether this is a new connection|from the session that made it/);
+  // confirm from the root login opened before the apply (another connection, but let in under the old rules;
+  // new root logins are refused now): refused
+  writeFileSync(go, "");
+  const exit = await Promise.race([early.exited, new Promise((res) => setTimeout(res, 40_000, "timeout"))]);
+  assert.deepEqual(exit, { code: 1, signal: null }, early.stdout + early.stderr);
+  assert.match(early.stderr, /refusing to confirm apply .* from an ssh login opened before its changes went live/);
+  assert.ok(await s.srv.exists("/var/lib/rampart/pending.json"), "still pending");
   // confirm over a NEW ssh connection, as alice through sudo (NOPASSWD from the policy)
   const confirm = await s.adm.ssh({
     user: "alice",
@@ -155,6 +173,27 @@ labTest(
     assert.equal(await tree(s.srv, "/etc"), etc, "/etc exactly as before");
     assert.equal(await tree(s.srv, "/var/lib", "/var/lib/rampart"), varLib, "/var/lib exactly as before");
     assert.equal((await s.srv.exec(["nft", "list", "ruleset"])).stdout, ruleset, "the ruleset exactly as before");
+  },
+);
+
+labTest(
+  "no systemd and no /etc/cron.d: no boot hook could roll back after a reboot → the apply is refused, nothing changed",
+  async (lab) => {
+    const s = await setup(lab);
+    // inside the host only (its /etc is an overlay): a host whose init is neither systemd nor cron
+    await s.srv.exec(["rm", "-rf", "/etc/cron.d", "/etc/systemd/system"]);
+    const etc = await tree(s.srv, "/etc");
+    const varLib = await tree(s.srv, "/var/lib", "/var/lib/rampart");
+    const ruleset = (await s.srv.exec(["nft", "list", "ruleset"])).stdout;
+    const r = await s.srv.rampart(["apply", "--only", "users,ssh,firewall", "--yes", "--confirm-timeout", "30", "--no-wait"]);
+    assert.equal(r.code, 1, r.stdout + r.stderr);
+    assert.match(r.stderr, /no place for the boot hook that rolls back an unconfirmed apply after a reboot/);
+    assert.match(r.stderr, /apt-get install cron/);
+    assert.equal(await s.srv.exists("/var/lib/rampart/pending.json"), false);
+    assert.equal(await tree(s.srv, "/etc"), etc, "/etc exactly as before");
+    assert.equal(await tree(s.srv, "/var/lib", "/var/lib/rampart"), varLib, "/var/lib exactly as before");
+    assert.equal((await s.srv.exec(["nft", "list", "ruleset"])).stdout, ruleset, "the ruleset exactly as before");
+    assert.ok((await opsLogin(s.adm, s.srv)).ok, "the password login still works");
   },
 );
 
