@@ -168,7 +168,10 @@ export const registerApply: RegisterCommand = (program, context) => {
   program
     .command("confirm")
     .description("keep a pending apply (run it from a NEW ssh connection)")
-    .option("--allow-same-session", "confirm from the session that applied (proves nothing about new logins)")
+    .option(
+      "--allow-same-session",
+      "confirm from the session that applied, or one opened before the changes went live (proves nothing about new logins)",
+    )
     .action(async (o: { allowSameSession?: boolean }) => {
       const ctx = context();
       const { pctx } = await rollbackContext(ctx);
