@@ -111,7 +111,7 @@ test("sources split per family; v6 sources dropped with ipv6: false", () => {
 
 test("ipv6: false keeps the link's IPv6 plumbing (ND, MLD, packet-too-big) before the IPv6 drop, and nothing else", () => {
   const m = compile(policy("firewall:\n  ipv6: false\n  outbound: { allow: [dns] }\n"), { adminSource: "2001:db8::5", sshPort: 22 });
-  /** the IPv6 rules of a chain up to (and with) the IPv6 drop, as "verdict types [hop limit] [sources]" */
+  /** the IPv6 rules of a chain up to (and with) the IPv6 drop: verdict, ICMPv6 types, hop limit, addresses, protocol */
   const v6Head = (rules: Rule[]) => {
     const end = idx(rules, (r) => r.match.family === 6 && Object.keys(r.match).length === 1 && r.verdict === "drop");
     assert.ok(end > 0, "an IPv6 drop");
