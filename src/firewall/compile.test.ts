@@ -109,6 +109,41 @@ test("sources split per family; v6 sources dropped with ipv6: false", () => {
   );
 });
 
+test("ipv6: false keeps the link's IPv6 plumbing (ND, MLD, packet-too-big) before the IPv6 drop, and nothing else", () => {
+  const m = compile(policy("firewall:\n  ipv6: false\n  outbound: { allow: [dns] }\n"), { adminSource: "2001:db8::5", sshPort: 22 });
+  /** the IPv6 rules of a chain up to (and with) the IPv6 drop: verdict, ICMPv6 types, hop limit, addresses, protocol */
+  const v6Head = (rules: Rule[]) => {
+    const end = idx(rules, (r) => r.match.family === 6 && Object.keys(r.match).length === 1 && r.verdict === "drop");
+    assert.ok(end > 0, "an IPv6 drop");
+    return rules
+      .slice(0, end + 1)
+      .filter((r) => r.match.family === 6)
+      .map((r) =>
+        [r.verdict, r.match.icmp6?.join(","), r.match.hopLimit, r.match.saddr?.join(","), r.match.daddr?.join(","), r.match.proto]
+          .filter((x) => x !== undefined)
+          .join(" "),
+      );
+  };
+  assert.deepEqual(v6Head(m.chains.input.rules), [
+    "accept 2001:db8::5 tcp",
+    "accept packet-too-big",
+    "accept nd-router-advert,nd-neighbor-solicit,nd-neighbor-advert 255",
+    "accept mld-listener-query fe80::/10",
+    "drop",
+  ]);
+  assert.deepEqual(v6Head(m.chains.output.rules), [
+    "accept 2001:db8::5 tcp",
+    "accept nd-router-solicit,nd-neighbor-solicit,nd-neighbor-advert,mld-listener-report,mld2-listener-report",
+    "drop",
+  ]);
+  // and both backends spell them (ip6tables: one rule per type)
+  const v6 = renderIptables(m, 6);
+  for (const t of ["packet-too-big", "router-advertisement", "neighbour-solicitation", "neighbour-advertisement", "router-solicitation"]) {
+    assert.match(v6, new RegExp(`--icmpv6-type ${t} `));
+  }
+  assert.match(v6, /-p ipv6-icmp -m icmp6 --icmpv6-type neighbour-solicitation -m hl --hl-eq 255 .* -j ACCEPT\n/);
+});
+
 test("services: dns is tcp and udp; proto narrows; ssh follows ssh.port", () => {
   const m = compile(
     policy(

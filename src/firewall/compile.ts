@@ -1,6 +1,7 @@
 // Policy → neutral rule model. This is where the firewall's meaning lives; backends only spell it.
 // Input chain order (first match wins):
-//   loopback → loopback spoofing → anti-lockout (admin's SSH source) → [IPv6 off: drop v6] → ban/block sets →
+//   loopback → loopback spoofing → anti-lockout (admin's SSH source) → [IPv6 off: packet-too-big, neighbour
+//   discovery and MLD (the link still needs them), then drop v6] → ban/block sets →
 //   established/related → invalid → ICMP/ICMPv6 that IPv6 and path-MTU need → DHCPv6 client replies →
 //   the policy's inbound rules (per-source rate limit, then accept) → [reject mode: reject the rest] → policy drop.
 // Bans and blocklists come before established/related so that a ban also cuts an attacker's open
@@ -56,7 +57,10 @@ export function compile(policy: FirewallPolicy, facts: HostFacts = {}): RuleMode
       ),
     );
   }
-  if (!v6) input.push(drop({ family: 6 }, "firewall.ipv6: false (drop all IPv6 except loopback)"));
+  if (!v6) {
+    input.push(...ipv6OffLinkIn());
+    input.push(drop({ family: 6 }, "firewall.ipv6: false (drop all IPv6 except loopback)"));
+  }
   input.push(...setDrops(v6, "input"));
   input.push(accept({ ct: ["established", "related"] }, "baseline: established/related"));
   input.push(drop({ ct: ["invalid"] }, "baseline: invalid"));
@@ -65,8 +69,7 @@ export function compile(policy: FirewallPolicy, facts: HostFacts = {}): RuleMode
   if (!icmpOpen) input.push({ ...accept({ family: 4, icmp: ["echo-request"] }, "baseline: ping, rate-limited"), limit: ECHO_RATE });
   if (v6) {
     input.push(accept({ family: 6, icmp6: ICMP6_ERRORS }, "baseline: ICMPv6 errors (packet-too-big for path MTU)"));
-    input.push(accept({ family: 6, icmp6: ND_IN, hopLimit: 255 }, "baseline: IPv6 neighbour discovery, router adverts"));
-    input.push(accept({ family: 6, icmp6: ["mld-listener-query"], saddr: [LINK_LOCAL_V6] }, "baseline: IPv6 multicast listener query"));
+    input.push(...ipv6LinkIn());
     if (!icmpOpen) input.push({ ...accept({ family: 6, icmp6: ["echo-request"] }, "baseline: ping6, rate-limited"), limit: ECHO_RATE });
     input.push(
       accept(
@@ -102,6 +105,7 @@ export function compile(policy: FirewallPolicy, facts: HostFacts = {}): RuleMode
         ),
       );
     }
+    output.push(ipv6LinkOut());
     output.push(drop({ family: 6 }, "firewall.ipv6: false (drop all IPv6 except loopback)"));
   }
   if (outboundAllowlist && typeof fw.outbound === "object") {
@@ -110,7 +114,7 @@ export function compile(policy: FirewallPolicy, facts: HostFacts = {}): RuleMode
     output.push(accept({ family: 4, icmp: ICMP4_ESSENTIAL }, "baseline: ICMP errors"));
     if (v6) {
       output.push(accept({ family: 6, icmp6: ICMP6_ERRORS }, "baseline: ICMPv6 errors"));
-      output.push(accept({ family: 6, icmp6: [...ND_OUT, ...MLD_OUT] }, "baseline: IPv6 neighbour discovery, MLD reports"));
+      output.push(ipv6LinkOut());
     }
     fw.outbound.allow.forEach((name, i) => {
       const where = `firewall.outbound.allow[${i}]: ${name}`;
@@ -147,6 +151,32 @@ export function compile(policy: FirewallPolicy, facts: HostFacts = {}): RuleMode
 }
 
 // ---- pieces
+
+/**
+ * What IPv6 on a link needs whatever the policy says: neighbour discovery (hop limit 255 proves the packet
+ * was not routed), router adverts (the default route), multicast listener queries (and, out, the reports: a
+ * switch that snoops MLD stops sending a host the solicited-node multicast of groups it never hears reported).
+ */
+function ipv6LinkIn(): Rule[] {
+  return [
+    accept({ family: 6, icmp6: ND_IN, hopLimit: 255 }, "baseline: IPv6 neighbour discovery, router adverts"),
+    accept({ family: 6, icmp6: ["mld-listener-query"], saddr: [LINK_LOCAL_V6] }, "baseline: IPv6 multicast listener query"),
+  ];
+}
+
+function ipv6LinkOut(): Rule {
+  return accept({ family: 6, icmp6: [...ND_OUT, ...MLD_OUT] }, "baseline: IPv6 neighbour discovery, MLD reports");
+}
+
+/**
+ * With firewall.ipv6: false, what stays open before the IPv6 drop: the link's IPv6 plumbing, and
+ * packet-too-big for path MTU. IPv6 is still up on the wire (the admin's session over IPv6 is kept by the
+ * anti-lockout rule), and without neighbour discovery the router's entry for this host fails about a
+ * minute after the load: every new connection, the admin's included, then gets "no route to host".
+ */
+function ipv6OffLinkIn(): Rule[] {
+  return [accept({ family: 6, icmp6: ["packet-too-big"] }, "firewall.ipv6: false keeps path MTU (ICMPv6 packet-too-big)"), ...ipv6LinkIn()];
+}
 
 function inboundRules(rule: Policy["firewall"]["inbound"][number], i: number, sshPort: number, v6: boolean): Rule[] {
   const what = rule.service ?? `ports ${(rule.ports ?? []).join(",")}`;

@@ -3,7 +3,8 @@
 // service on several ports, an admin host and an attacker host; a Docker-shaped foreign table loaded
 // before anything. rampart runs INSIDE the server host with its real default paths. Proven, in order, on
 // the same hosts (each step starts from the state the previous one left, which is what it compares to):
-//   refusal   keepAdminSession: false and no rule admits the admin → refused, nothing changed
+//   refusal   keepAdminSession: false and no rule admits the admin → refused, nothing changed; so is
+//             firewall.ipv6: false while the admin's session comes over IPv6
 //   (a)       no confirm → the detached timer restores the ruleset (no table before: none after)
 //   (b)       the applying process killed with SIGHUP while it waits → restored
 //   confirm   apply with the admin's session, traffic v4+v6 as the policy says, foreign table identical,
@@ -251,6 +252,17 @@ export async function firewallApplySuite(lab: Lab, backend: Backend, log: (s: st
   assert.equal(await kernel(srv, backend), pristine, "refusal: kernel unchanged");
   assert.equal(await srv.exists("/var/lib/rampart/backups"), false, "refusal: no backup, nothing started");
   step("refusal");
+
+  // ---- refusal: firewall.ipv6: false while the admin's session comes over IPv6
+  await srv.writeFile("/etc/rampart/p0v6.yaml", `firewall:\n  backend: ${backend}\n  ipv6: false\n`);
+  const v6Session = { SSH_CONNECTION: `${adm.v6} 50000 ${srv.v6} 22` };
+  const refusedV6 = await apply("p0v6", 30, ["--no-wait"], v6Session);
+  assert.equal(refusedV6.code, 1, refusedV6.stdout + refusedV6.stderr);
+  assert.match(refusedV6.stderr, new RegExp(`connected over IPv6 \\(${adm.v6}\\) and the policy's firewall\\.ipv6: false`));
+  assert.match(refusedV6.stderr, /Connect over IPv4 and apply again, or keep firewall\.ipv6: true/);
+  assert.equal(await kernel(srv, backend), pristine, "IPv6 refusal: kernel unchanged");
+  assert.equal(await srv.exists("/var/lib/rampart/backups"), false, "IPv6 refusal: no backup, nothing started");
+  step("refusal (ipv6: false, admin over IPv6)");
 
   // ---- (a) no confirm: the detached timer rolls back
   const etcBefore = await tree(srv, "/etc");

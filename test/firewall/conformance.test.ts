@@ -3,7 +3,8 @@
 // server by the backend, and connections must succeed, be dropped (timeout) or be refused (reset /
 // unreachable) exactly as the policy says — over IPv4 AND IPv6. Also: the named ban set drops a client,
 // bans survive a reload, loading twice is idempotent, a Docker-shaped foreign table is byte-identical
-// after load and after restore, the admin's session survives a policy without SSH.
+// after load and after restore, the admin's session survives a policy without SSH, and IPv6 neighbour
+// discovery still works (with ipv6: false too) once the neighbour caches are flushed.
 import assert from "node:assert/strict";
 import { after, before, beforeEach, describe, test } from "node:test";
 import { type BackendName, type FirewallBackend, type FirewallSnapshot, compile, createBackend } from "../../src/firewall/index.js";
@@ -220,6 +221,20 @@ for (const backendName of ["nftables", "iptables"] as const) {
       await load("firewall:\n  ipv6: false\n  inbound:\n    - { ports: [80] }\n");
       const r = await matrix([good], [80, 9999]);
       assert.deepEqual(r, { "good v4 80": "open", "good v6 80": "timeout", "good v4 9999": "timeout", "good v6 9999": "timeout" });
+    });
+
+    test("neighbour discovery keeps working once the neighbour caches are empty: ipv6 off with an IPv6 admin, and ipv6 on with an egress allowlist", async () => {
+      // what a minute of idle does to a neighbour entry, done at once: both sides must ask again (NS/NA)
+      const forget = async () => {
+        for (const h of [srv, good]) await h.run(["ip", "-6", "neigh", "flush", "dev", "eth0"]);
+      };
+      await load("firewall:\n  ipv6: false\n  inbound:\n    - { ports: [80] }\n", { adminSource: good.v6 });
+      await forget();
+      assert.equal(await good.probe(srv.v6, 22, 5000), "open", "the admin's new connection over IPv6 after the entries expired");
+      assert.equal(await good.probe(srv.v6, 80), "timeout", "IPv6 stays dropped for everything else");
+      await load("firewall:\n  inbound:\n    - { ports: [80] }\n  outbound:\n    allow: [dns]\n");
+      await forget();
+      assert.equal(await good.probe(srv.v6, 80, 5000), "open", "ipv6 on, output policy drop: the server still answers and asks");
     });
 
     test("outbound allowlist (the first guide): only the listed services leave the host", async () => {

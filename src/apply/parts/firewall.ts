@@ -6,12 +6,14 @@
 // change. Anti-lockout: the port sshd really listens on stays open to the applying admin's address
 // (compile's anti-lockout rule) unless the policy says keepAdminSession: false, and then the apply is
 // refused when no inbound rule admits that address; listening services nobody could reach are noted.
+// firewall.ipv6: false is refused while an admin comes over IPv6 (this session, or an SSH rule's source).
 import { readFileSync } from "node:fs";
 import { RampartError, messageOf } from "../../core/errors.js";
-import { tryParseIp } from "../../core/ip.js";
+import { tryParseCidr, tryParseIp } from "../../core/ip.js";
 import { parseProcNet } from "../../facts/listening.js";
 import {
   type BackendName,
+  type FirewallPolicy,
   type FirewallSnapshot,
   NFT_FAMILY,
   NFT_TABLE,
@@ -21,6 +23,7 @@ import {
   createBackend,
   renderedText,
 } from "../../firewall/index.js";
+import { portRange } from "../../firewall/services.js";
 import { unifiedDiff } from "../diff.js";
 import type { Change, KernelChange, Note, Part, PartContext, PartPlan, Refusal, Validation } from "../plan.js";
 import { admits } from "./firewall-reach.js";
@@ -184,6 +187,8 @@ export const firewallPart: Part = {
   async preflight(ctx, changes): Promise<Refusal[]> {
     if (!changes.some((c) => c.part === PART && c.kind === "kernel")) return [];
     const p = await planned(ctx);
+    const v6off = ipv6OffRefusals(ctx.policy, p.adminSource, p.sshPort);
+    if (v6off.length) return v6off;
     const fw = ctx.policy.firewall;
     if (fw.keepAdminSession || !p.adminSource) return [];
     const ip = tryParseIp(p.adminSource);
@@ -249,6 +254,42 @@ export const firewallPart: Part = {
     await createBackend(snap.backend, ctx.run).restore(snap);
   },
 };
+
+/**
+ * firewall.ipv6: false drops IPv6, so an admin who comes over IPv6 — this session (the same address
+ * sysctl.disableIpv6's refusal reads) or a source the policy's SSH rules list — could not log in again:
+ * the anti-lockout rule keeps only this session's address, and compile leaves IPv6 sources out.
+ */
+export function ipv6OffRefusals(policy: FirewallPolicy, adminSource: string | undefined, sessionPort: number | undefined): Refusal[] {
+  const fw = policy.firewall;
+  if (fw.ipv6) return [];
+  const refusals: Refusal[] = [];
+  const admin = adminSource === undefined ? undefined : tryParseIp(adminSource);
+  if (admin?.ok && admin.value.family === 6) {
+    refusals.push({
+      part: PART,
+      reason: `you are connected over IPv6 (${adminSource}) and the policy's firewall.ipv6: false would drop IPv6: you could not log in again over IPv6 to confirm, nor later`,
+      fix: "Connect over IPv4 and apply again, or keep firewall.ipv6: true.",
+    });
+  }
+  const sshPorts = [policy.ssh.port ?? sessionPort ?? 22, sessionPort ?? policy.ssh.port ?? 22];
+  fw.inbound.forEach((rule, i) => {
+    const ssh =
+      rule.service === "ssh" ||
+      (rule.proto !== "udp" && (rule.ports ?? []).map(portRange).some((r) => sshPorts.some((n) => r.from <= n && n <= r.to)));
+    if (!ssh) return;
+    (rule.from ?? []).forEach((text, j) => {
+      const c = tryParseCidr(text);
+      if (!c.ok || c.value.family !== 6) return;
+      refusals.push({
+        part: PART,
+        reason: `firewall.inbound[${i}].from[${j}] admits SSH from ${text} (IPv6) while the policy says firewall.ipv6: false, which drops all IPv6: an admin there could not log in`,
+        fix: `Keep firewall.ipv6: true, or remove ${text} from firewall.inbound[${i}].from and connect over IPv4.`,
+      });
+    });
+  });
+  return refusals;
+}
 
 /** The interface a reply to `addr` leaves by (= where its packets arrive), from `ip route get`. */
 async function routeDev(ctx: PartContext, addr: string): Promise<string | undefined> {
