@@ -5,9 +5,9 @@
 // sanity rule (sanity.ts: an entry wider than the minimum prefix, more of the public address space than the
 // list's cap, or more entries than blocklists.limits.maxEntries — such a list is refused as a whole; a file or
 // download over 64 MiB is not read), parse, merge, subtract the never-block entries (which include what keeps
-// the host alive, each list's own server, and the sources the policy trusts), refuse the whole result when it covers more
-// than the merged cap, and load it into the kernel — unless it did not change (same hash as loaded on this
-// boot), or --dry-run. A refusal never touches the kernel: the last good set stays loaded.
+// the host alive, each list's own server, and the sources the policy trusts), refuse the whole result when it
+// covers more than the merged cap, and load it into the kernel — unless it did not change (same hash as loaded
+// on this boot), or --dry-run. A refusal never touches the kernel: the last good set stays loaded.
 import type { Clock } from "../core/clock.js";
 import { RampartError, messageOf } from "../core/errors.js";
 import type { Logger } from "../core/logger.js";
@@ -130,8 +130,14 @@ export async function updateBlocklists(input: UpdateInput, deps: UpdateDeps): Pr
     let fresh = false;
     try {
       if (src.file) {
-        const size = (await deps.fs.stat(src.file))?.size ?? 0;
-        if (size > MAX_LIST_BYTES) {
+        // a FIFO or a device (/dev/zero) has no size to check and may never end: regular files only
+        const st = await deps.fs.stat(src.file);
+        if (st && !st.isFile()) {
+          throw new RampartError("REFUSED", `${src.file} is not a regular file: not read`, {
+            hint: "Point the source's `file:` at a list file.",
+          });
+        }
+        if ((st?.size ?? 0) > MAX_LIST_BYTES) {
           throw new RampartError("REFUSED", `${src.file} is larger than the ${MAX_LIST_BYTES}-byte cap of a list: not read`, {
             hint: "Is this the right file? A blocklist is rarely that large.",
           });

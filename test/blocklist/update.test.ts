@@ -1,6 +1,7 @@
 // A refresh end to end, without the kernel: a real HTTP server on 127.0.0.1 (ETag, 304, 500, shrinking
 // lists), a temporary root for the cache and state, and a recording Runner in place of nft/ip/who.
 import assert from "node:assert/strict";
+import { execFileSync } from "node:child_process";
 import { createHash } from "node:crypto";
 import { mkdtemp, readFile, rm, truncate, writeFile, mkdir } from "node:fs/promises";
 import { createServer, type Server } from "node:http";
@@ -372,7 +373,7 @@ test("max-entries: a list over blocklists.limits.maxEntries is refused as a whol
   }
 });
 
-test("file: sources over the download's byte cap are not read (the last good copy stays)", async () => {
+test("file: sources over the download's byte cap, or not regular files, are not read (the last good copy stays)", async () => {
   const { root, deps } = await setup();
   try {
     const file = "/srv/lists/big.list";
@@ -387,6 +388,11 @@ test("file: sources over the download's byte cap are not read (the last good cop
       r.errors[0] ?? "",
       /^local: \/srv\/lists\/big\.list is larger than the 67108864-byte cap of a list: not read; kept the last good copy$/,
     );
+    // a FIFO has no size and might never end: not read either (this would hang)
+    await rm(path.join(root, file));
+    execFileSync("mkfifo", [path.join(root, file)]);
+    const fifo = await updateBlocklists(input(src), deps);
+    assert.match(fifo.errors[0] ?? "", /^local: \/srv\/lists\/big\.list is not a regular file: not read; kept the last good copy$/);
   } finally {
     await rm(root, { recursive: true, force: true });
   }
