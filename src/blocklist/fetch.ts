@@ -27,7 +27,8 @@ export type FetchResult =
   | { status: "not-modified"; attempts: number }
   | { status: "ok"; body: Buffer; etag?: string; lastModified?: string; attempts: number; finalUrl?: string };
 
-const DEFAULT_MAX = 64 * 1024 * 1024;
+/** The largest list taken, downloaded or read from a `file:` source (bytes). */
+export const MAX_LIST_BYTES = 64 * 1024 * 1024;
 
 export async function fetchList(url: string, options: FetchOptions = {}): Promise<FetchResult> {
   const retries = options.retries ?? 3;
@@ -86,7 +87,7 @@ async function once(url: string, options: FetchOptions): Promise<Once> {
     if (res.status !== 200) {
       throw new RampartError("NOT_FOUND", `download of ${url}: HTTP ${res.status}`, { hint: "Check the list's URL in the policy." });
     }
-    const max = options.maxBytes ?? DEFAULT_MAX;
+    const max = options.maxBytes ?? MAX_LIST_BYTES;
     const chunks: Uint8Array[] = [];
     let total = 0;
     const announced = Number(res.headers.get("content-length") ?? "") || undefined;

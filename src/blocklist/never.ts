@@ -1,11 +1,15 @@
 // Never-block: addresses no blocklist may ever put in the kernel, always subtracted from the merged result.
-// Loopback, link-local, the cloud metadata address, multicast/unspecified/broadcast, the host's own addresses
-// (`ip -j addr`), the policy's `blocklists.never`, and the admin's current SSH source (SSH_CONNECTION, `who`);
-// private ranges too unless `blocklists.allowPrivate`; and what keeps the host alive (src/system/keepalive.ts:
-// resolvers, default gateways, NTP servers, the fleet database, each list's own server). Real lists need this:
-// firehol_level1 holds 10/8 and 169.254/16. What was removed, and from which list, is reported.
+// Loopback, link-local, the cloud metadata address, multicast/unspecified/broadcast, the NAT64 prefixes, the
+// host's own addresses (`ip -j addr`), the policy's `blocklists.never`, and the admin's current SSH source
+// (SSH_CONNECTION, `who`); private ranges too unless `blocklists.allowPrivate`; what keeps the host alive
+// (src/system/keepalive.ts: resolvers, default gateways, NTP servers, the fleet database, each list's own
+// server); and the sources the policy itself trusts (policyExempt: `guard.ignore`, and the `from:` networks of
+// the inbound rules that open SSH). Real lists need this: firehol_level1 holds 10/8 and 169.254/16. What was
+// removed, and from which list, is reported.
 import { type Family, cidrRange, formatCidr, parseCidr, tryParseCidr } from "../core/ip.js";
 import { messageOf } from "../core/errors.js";
+import { portRange } from "../firewall/services.js";
+import type { Policy } from "../policy/schema.js";
 import type { Runner } from "../system/exec.js";
 import { type IpSet, eachCidr4, eachCidr6, intersect, isEmpty, normalize4, normalize6, subtract } from "./merge.js";
 import type { HostFs } from "../system/hostfs.js";
@@ -29,6 +33,11 @@ export const ALWAYS_NEVER: readonly NeverEntry[] = [
   { cidr: "0.0.0.0/32", reason: "unspecified (DHCP clients send from it)" },
   { cidr: "::/128", reason: "unspecified" },
   { cidr: "255.255.255.255/32", reason: "broadcast" },
+  // the IPv4 Internet as an IPv6-only host behind NAT64 sees it: blocking these drops the replies of every
+  // IPv4 service it reaches (apt, DNS over NAT64, the list servers). Outside 2000::/3, so the sanity rules
+  // (sanity.ts) neither cap nor refuse them — bogon lists rightly carry ::/8 — and only this list keeps them out.
+  { cidr: "64:ff9b::/96", reason: "NAT64 well-known prefix (RFC 6052): IPv4 services seen from an IPv6-only host" },
+  { cidr: "64:ff9b:1::/48", reason: "NAT64 local-use prefix (RFC 8215): IPv4 services seen from an IPv6-only host" },
 ];
 
 export const PRIVATE_NEVER: readonly NeverEntry[] = [
@@ -56,6 +65,35 @@ export interface NeverOptions {
   /** more hosts to keep reachable (each list's own server), names or addresses */
   hosts?: readonly { host: string; reason: string }[];
   resolve?: Resolver;
+  /** sources the policy trusts (policyExempt), each with its reason */
+  exempt?: readonly NeverEntry[];
+}
+
+/**
+ * The sources the policy itself trusts, which no downloaded list may override: `guard.ignore` (never banned,
+ * so never blocked either) and every `from:` network of an inbound rule that opens SSH (`service: ssh`, or tcp
+ * `ports` holding ssh.port, default 22). The block sets are matched before the inbound accepts (firewall/
+ * compile.ts), so a list holding the policy's only SSH network would cut every admin off but the one logged in.
+ *
+ * The `from:` of the other inbound rules is NOT exempt, on purpose: an exemption is for every port (the block
+ * sets match the source only), so exempting the network a rule trusts for, say, its database port would also
+ * open the host's public ports to a network a list names as hostile. Locking out the admin path cannot be undone
+ * from afar; a blocked database client can (blocklists.never, a fixed list), so only the admin path is kept.
+ */
+export function policyExempt(policy: Pick<Policy, "firewall" | "ssh" | "guard">): NeverEntry[] {
+  const out: NeverEntry[] = [];
+  for (const c of policy.guard.ignore) out.push({ cidr: c, reason: "policy guard.ignore" });
+  const sshPort = policy.ssh.port ?? 22;
+  policy.firewall.inbound.forEach((rule, i) => {
+    const opensSsh =
+      rule.service === "ssh" ||
+      ((rule.proto ?? "tcp") === "tcp" && (rule.ports ?? []).map(portRange).some((r) => r.from <= sshPort && sshPort <= r.to));
+    if (!opensSsh) return;
+    for (const c of rule.from ?? []) {
+      out.push({ cidr: c, reason: `policy firewall.inbound[${i}].from: the SSH rule's allowed network (the admin path)` });
+    }
+  });
+  return out;
 }
 
 /** Everything that must never be blocked on this host, with the reason for each. */
@@ -63,6 +101,7 @@ export async function neverEntries(options: NeverOptions = {}): Promise<NeverEnt
   const out: NeverEntry[] = [...ALWAYS_NEVER];
   if (!options.allowPrivate) out.push(...PRIVATE_NEVER);
   for (const c of options.never ?? []) out.push({ cidr: c, reason: "policy blocklists.never" });
+  out.push(...(options.exempt ?? []));
   if (options.run) {
     try {
       for (const a of await hostAddresses(options.run, "all")) out.push({ cidr: a, reason: "this host's own address" });

@@ -10,7 +10,12 @@
 // with iprange (bench/blocklist.mjs). Everything else (IPv6, netmasks, and every error, for its reason) goes
 // through the strict reference grammar `parseEntry`, built on src/core/ip.ts; a property test checks that the
 // fast path agrees with it.
+//
+// A list is text from outside: whatever of it is kept to be shown (an invalid line and its reason, an entry's
+// reference) goes through clip() (src/core/printable.ts), so no escape sequence in a list reaches a terminal
+// through `blocklist update`, `status`, `check` or `merge`, or the state file they print from.
 import { type Family, cidrRange, tryParseCidr, tryParseIp } from "../core/ip.js";
+import { clip } from "../core/printable.js";
 import type { Ranges4, Ranges6 } from "./merge.js";
 import { type PrefixLimits, maxSpan4, tooWide } from "./sanity.js";
 
@@ -55,6 +60,8 @@ export interface ParsedList {
   invalid: number;
   /** of the invalid lines, those refused as too wide (sanity.ts; only with `limits`) */
   wide: number;
+  /** the list holds more than `maxEntries` entries: parsing stopped there (the caller refuses the list) */
+  overMax: boolean;
   /** the first invalid lines (at most `maxSamples`) */
   samples: InvalidLine[];
   header: ListHeader;
@@ -68,6 +75,11 @@ export interface ParseOptions {
   /** keep every entry's text and line number (for `blocklist check`) */
   keepRefs?: boolean;
   maxSamples?: number;
+  /**
+   * stop at the entry after this many and set `overMax` (memory: an IPv6 entry costs two bigints, and a
+   * 64 MiB list of them took 1.2 GB before the cap); default: no cap
+   */
+  maxEntries?: number;
   /** refuse entries wider than these minimum prefixes (counted in `invalid` and `wide`, sampled) */
   limits?: PrefixLimits;
 }
@@ -176,7 +188,8 @@ export function parseList(input: Uint8Array | string, options: ParseOptions = {}
   const dshield = format === "dshield";
 
   // a shortest IPv4 line is 8 bytes ("1.2.3.4\n"): sized for that, grown by doubling if a list is denser
-  const cap = Math.max(64, Math.ceil(bytes.length / 8));
+  const maxEntries = options.maxEntries ?? Number.POSITIVE_INFINITY;
+  const cap = Math.max(64, Math.min(Math.ceil(bytes.length / 8), maxEntries + 1));
   const v4: Ranges4 = { starts: new Uint32Array(cap), ends: new Uint32Array(cap), length: 0 };
   const grow = () => {
     const ns = new Uint32Array(v4.starts.length * 2);
@@ -187,7 +200,19 @@ export function parseList(input: Uint8Array | string, options: ParseOptions = {}
     v4.ends = ne;
   };
   const v6: Ranges6 = { starts: [], ends: [] };
-  const out: ParsedList = { name: options.name ?? "-", format, v4, v6, lines: 0, entries: 0, invalid: 0, wide: 0, samples: [], header: {} };
+  const out: ParsedList = {
+    name: options.name ?? "-",
+    format,
+    v4,
+    v6,
+    lines: 0,
+    entries: 0,
+    invalid: 0,
+    wide: 0,
+    overMax: false,
+    samples: [],
+    header: {},
+  };
   const limits = options.limits;
   // the fast path only asks sanity.ts about entries wider than this (one comparison per line)
   const span4 = limits ? maxSpan4(limits.minPrefixV4) : Number.POSITIVE_INFINITY;
@@ -199,8 +224,9 @@ export function parseList(input: Uint8Array | string, options: ParseOptions = {}
     if (wide) out.wide++;
     // a too-wide entry is always sampled: it is what refuses the whole list, and the admin must see it
     if (out.samples.length < maxSamples || (wide && out.samples.filter((x) => x.wide).length < maxSamples)) {
-      const text = decoder.decode(bytes.subarray(s, Math.min(e, s + 200)));
-      out.samples.push(wide ? { line: lineNo, text, reason, wide } : { line: lineNo, text, reason });
+      const text = clip(decoder.decode(bytes.subarray(s, Math.min(e, s + 200))), 200);
+      const why = clip(reason, 300);
+      out.samples.push(wide ? { line: lineNo, text, reason: why, wide } : { line: lineNo, text, reason: why });
     }
   };
   const accept = (
@@ -218,6 +244,10 @@ export function parseList(input: Uint8Array | string, options: ParseOptions = {}
       reject(lineNo, s, e, wide, true);
       return;
     }
+    if (out.entries >= maxEntries) {
+      out.overMax = true;
+      return;
+    }
     out.entries++;
     if (family === 4) {
       if (v4.length === v4.starts.length) grow();
@@ -228,14 +258,18 @@ export function parseList(input: Uint8Array | string, options: ParseOptions = {}
       v6.starts.push(start);
       v6.ends.push(end);
     }
-    if (refs) refs.push(ref === undefined ? { line: lineNo, family, start, end, text } : { line: lineNo, family, start, end, text, ref });
+    if (refs) {
+      refs.push(
+        ref === undefined ? { line: lineNo, family, start, end, text } : { line: lineNo, family, start, end, text, ref: clip(ref, 100) },
+      );
+    }
   };
 
   const n = bytes.length;
   let lineNo = 0;
   let pos = 0;
   let inHeader = true;
-  while (pos < n) {
+  while (pos < n && !out.overMax) {
     let eol = pos;
     while (eol < n && bytes[eol] !== NL) eol++;
     lineNo++;
@@ -259,6 +293,10 @@ export function parseList(input: Uint8Array | string, options: ParseOptions = {}
         const wide = fastEnd - fastStart > span4 ? tooWide(4, BigInt(fastStart), BigInt(fastEnd), limits as PrefixLimits) : undefined;
         if (wide) {
           reject(lineNo, s, e, wide, true);
+          continue;
+        }
+        if (out.entries >= maxEntries) {
+          out.overMax = true;
           continue;
         }
         if (v4.length === v4.starts.length) grow();
@@ -314,7 +352,7 @@ export function parseList(input: Uint8Array | string, options: ParseOptions = {}
     let ref: string | undefined;
     if (rest.startsWith(";")) ref = rest.slice(1).trim() || undefined;
     else if (rest && !rest.startsWith("#")) {
-      reject(lineNo, s, e, `unexpected text after the entry: "${clip(rest)}"`);
+      reject(lineNo, s, e, `unexpected text after the entry: "${clip(rest, 40)}"`);
       continue;
     }
     const r = parseEntry(token);
@@ -433,9 +471,5 @@ function readHeaderLine(line: string, header: ListHeader): void {
     return;
   }
   const en = HEADER_ENTRIES.exec(line);
-  if (en) header.entries = (en[1] ?? "").trim();
-}
-
-function clip(s: string): string {
-  return s.length > 40 ? `${s.slice(0, 37)}...` : s;
+  if (en) header.entries = clip((en[1] ?? "").trim(), 80);
 }

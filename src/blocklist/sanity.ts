@@ -8,6 +8,9 @@
 //   - IPv4-mapped IPv6 (`::ffff:0:0/96` and longer) is read as the IPv4 prefix it is, so the IPv4 minimum
 //     applies: `::ffff:0:0/96` is IPv4 0.0.0.0/0 and is refused, never loaded.
 //   - a cap on the share of the public address space (per family) one list and the merged result may cover.
+//   - a cap on the entries one list may hold (default 1,000,000; blocklists.limits.maxEntries): parsing stops
+//     past it and the list is refused as a whole, so one list cannot take the host's memory (an IPv6 entry
+//     costs two bigints: a 64 MiB list of 3.4M of them took 1.2 GB and 47 s of CPU before the cap).
 // Pure functions over the policy's limits, so the guard's ban gate can share the minimum-prefix rule.
 import type { Family } from "../core/ip.js";
 import { type IpSet, type Set4, type Set6, intersect4, intersect6, normalize4, normalize6 } from "./merge.js";
@@ -28,9 +31,24 @@ export interface ShareLimits {
   raise: Readonly<Record<string, { maxShare: number; reason: string }>>;
 }
 
-export type Limits = PrefixLimits & ShareLimits;
+export interface SizeLimits {
+  /** entries one list may hold; a list with more is refused as a whole (default DEFAULT_MAX_ENTRIES) */
+  maxEntries: number;
+}
 
-export const DEFAULT_LIMITS: Limits = { minPrefixV4: 8, minPrefixV6: 19, maxShare: 2, maxMergedShare: 5, raise: {} };
+export type Limits = PrefixLimits & ShareLimits & SizeLimits;
+
+/** The largest real lists hold a few hundred thousand entries (FireHOL's biggest, all of a country's ranges). */
+export const DEFAULT_MAX_ENTRIES = 1_000_000;
+
+export const DEFAULT_LIMITS: Limits = {
+  minPrefixV4: 8,
+  minPrefixV6: 19,
+  maxShare: 2,
+  maxMergedShare: 5,
+  raise: {},
+  maxEntries: DEFAULT_MAX_ENTRIES,
+};
 
 // Special-purpose IPv4 space (RFC 6890 and friends): not "public", so neither counted in the share nor held
 // to the minimum prefix.

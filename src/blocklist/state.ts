@@ -43,7 +43,7 @@ export interface ListState {
 
 /** Why a list (or the merged result, list "merged") was refused as a whole. */
 export interface Refusal {
-  rule: "min-prefix" | "max-share" | "max-merged-share" | "sha256" | "insecure-http";
+  rule: "min-prefix" | "max-share" | "max-merged-share" | "max-entries" | "sha256" | "insecure-http";
   detail: string;
   at: string;
   /** the refused lines (min-prefix), with line numbers */

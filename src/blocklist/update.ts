@@ -2,11 +2,12 @@
 // layers below; imported by cli/ only.
 // One refresh of the configured lists: fetch each (https, or http with a pinned sha256 or `insecure: true`; or
 // read its file), keep the last good copy when a download fails, is empty, shrank to under half, or breaks a
-// sanity rule (sanity.ts: an entry wider than the minimum prefix, or more of the public address space than the
-// list's cap — such a list is refused as a whole), parse, merge, subtract the never-block entries (which
-// include what keeps the host alive, and each list's own server), refuse the whole result when it covers more
-// than the merged cap, and load it into the kernel — unless it did not change (same hash as loaded on this
-// boot), or --dry-run. A refusal never touches the kernel: the last good set stays loaded.
+// sanity rule (sanity.ts: an entry wider than the minimum prefix, more of the public address space than the
+// list's cap, or more entries than blocklists.limits.maxEntries — such a list is refused as a whole; a file or
+// download over 64 MiB is not read), parse, merge, subtract the never-block entries (which include what keeps
+// the host alive, each list's own server, and the sources the policy trusts), refuse the whole result when it
+// covers more than the merged cap, and load it into the kernel — unless it did not change (same hash as loaded
+// on this boot), or --dry-run. A refusal never touches the kernel: the last good set stays loaded.
 import type { Clock } from "../core/clock.js";
 import { RampartError, messageOf } from "../core/errors.js";
 import type { Logger } from "../core/logger.js";
@@ -16,12 +17,13 @@ import { type SetBackend, setBackendOf } from "../firewall/sets.js";
 import type { Runner } from "../system/exec.js";
 import type { HostFs } from "../system/hostfs.js";
 import { type Resolver, resolveHost } from "../system/keepalive.js";
-import { fetchList } from "./fetch.js";
+import { cidrRange, parseCidr } from "../core/ip.js";
+import { MAX_LIST_BYTES, fetchList } from "./fetch.js";
 import { load, needsLoad } from "./load.js";
 import { type IpSet, type SetStats, fromParsed, setHash, stats, union } from "./merge.js";
-import { applyNever, neverEntries, type Removal } from "./never.js";
+import { applyNever, type NeverEntry, neverEntries, policyExempt, type Removal } from "./never.js";
 import { type InvalidLine, type ParsedList, parseList } from "./parse.js";
-import { DEFAULT_LIMITS, type Limits, listCap, mergedCap, publicShare, shareRefusal } from "./sanity.js";
+import { DEFAULT_LIMITS, type Limits, listCap, mergedCap, publicShare, shareRefusal, tooWide } from "./sanity.js";
 import { CACHE_DIR, type ListState, type Refusal, STATE_DIR, cachePath, readState, writeState } from "./state.js";
 import { createHash } from "node:crypto";
 
@@ -55,6 +57,8 @@ export interface UpdateInput {
   limits?: Limits;
   /** guard.share.postgres: the fleet database is kept out of the block sets */
   fleetDatabase?: string | undefined;
+  /** the sources the policy trusts (never.ts policyExempt), kept out of the block sets */
+  exempt?: readonly NeverEntry[];
 }
 
 export interface UpdateReport {
@@ -90,6 +94,7 @@ export function policyInput(policy: Policy, o: { backend?: SetBackend; dryRun?: 
     force: o.force === true,
     limits: bl.limits,
     fleetDatabase: policy.guard.share?.postgres,
+    exempt: policyExempt(policy),
   };
 }
 
@@ -125,6 +130,18 @@ export async function updateBlocklists(input: UpdateInput, deps: UpdateDeps): Pr
     let fresh = false;
     try {
       if (src.file) {
+        // a FIFO or a device (/dev/zero) has no size to check and may never end: regular files only
+        const st = await deps.fs.stat(src.file);
+        if (st && !st.isFile()) {
+          throw new RampartError("REFUSED", `${src.file} is not a regular file: not read`, {
+            hint: "Point the source's `file:` at a list file.",
+          });
+        }
+        if ((st?.size ?? 0) > MAX_LIST_BYTES) {
+          throw new RampartError("REFUSED", `${src.file} is larger than the ${MAX_LIST_BYTES}-byte cap of a list: not read`, {
+            hint: "Is this the right file? A blocklist is rarely that large.",
+          });
+        }
         body = Buffer.from(await deps.fs.readText(src.file), "utf8");
         fresh = true;
         next.fetched = { url: src.file, addresses: [], verified: "local-file" };
@@ -171,10 +188,16 @@ export async function updateBlocklists(input: UpdateInput, deps: UpdateDeps): Pr
       body = cached;
       fresh = false;
     }
-    const parseOpts = { name: src.name, format: src.format, limits };
+    const parseOpts = { name: src.name, format: src.format, limits, maxEntries: limits.maxEntries };
     let parsed = body ? parseList(body, parseOpts) : undefined;
     // a copy is good when it passes the sanity rules (and, downloaded, is not empty or sharply shrunk)
     const judge = (p: ParsedList, downloaded: boolean): { rule?: Refusal["rule"]; why: string; samples?: InvalidLine[] } | undefined => {
+      if (p.overMax) {
+        return {
+          rule: "max-entries",
+          why: `the list holds more than ${limits.maxEntries} entries (blocklists.limits.maxEntries; parsing stopped there)`,
+        };
+      }
       if (p.wide > 0) {
         const first = p.samples.find((x) => x.wide);
         return {
@@ -237,7 +260,17 @@ export async function updateBlocklists(input: UpdateInput, deps: UpdateDeps): Pr
     state.lists[src.name] = next;
   }
 
+  // a trusted source wider than the minimum prefix (an SSH rule `from: [0.0.0.0/0]`) trusts everyone: it would
+  // empty the block sets, so it is not exempted (said once per run)
+  const exempt = (input.exempt ?? []).filter((e) => {
+    const c = parseCidr(e.cidr);
+    const [start, end] = cidrRange(c);
+    if (!tooWide(c.family, start, end, limits)) return true;
+    deps.log.warn(`never-block: ${e.cidr} (${e.reason}) is wider than the minimum prefix: not exempted from the blocklists`);
+    return false;
+  });
   const entries = await neverEntries({
+    exempt,
     never: input.never,
     allowPrivate: input.allowPrivate,
     run: deps.run,

@@ -10,6 +10,7 @@
 // Pure functions: the guard's BanBook, `policy check` and the fleet receiver all call these.
 import { type Cidr, canonicalV4Value, cidrRange, cidrsOverlap, type Family, formatCidr, tryParseCidr } from "../core/ip.js";
 import type { SetBackend } from "./sets.js";
+import { clip } from "../core/printable.js";
 
 /** The largest per-element timeout each set backend accepts (seconds). */
 export const MAX_TIMEOUT_SEC: Record<SetBackend, number> = {
@@ -119,9 +120,4 @@ export function kernelTimeout(expiresAt: unknown, now: number, backend: SetBacke
 /** A duration for a ban: seconds, with "permanent" as -1 (fail2ban's bantime = -1). */
 export function expiresAfter(now: number, seconds: number): number {
   return seconds < 0 ? PERMANENT : Math.min(PERMANENT, now + seconds * 1000);
-}
-
-function clip(s: string): string {
-  const flat = s.replace(/[\x00-\x1f\x7f]/g, "?");
-  return flat.length > 60 ? `${flat.slice(0, 57)}...` : flat;
 }

@@ -354,6 +354,8 @@ const blocklistLimits = z.strictObject({
   maxShare: percent.default(2),
   /** percent the merged result may cover (raised lists add their own cap) */
   maxMergedShare: percent.default(5),
+  /** entries one list may hold: a list with more is refused as a whole (memory; the last good copy stays) */
+  maxEntries: z.number().int().min(1).default(1_000_000),
   /** a higher cap for a list, by name, with the reason (country lists are big) */
   raise: z
     .record(

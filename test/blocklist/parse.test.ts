@@ -134,3 +134,39 @@ test("no trailing newline, CRLF line ends, blank lines", () => {
   assert.equal(l.entries, 2);
   assert.equal(l.invalid, 0);
 });
+
+test("list text kept for display (invalid lines, reasons, references) carries no terminal escapes", () => {
+  const body = Buffer.from(
+    [
+      "; Last-Modified: Sat, 06 Jun 2026 06:00:00 GMT",
+      "192.0.2.0/25 ; SBL1\x1b]0;owned\x07",
+      "0.0.0.0/0 # \x1b]0;owned\x07\x1b[2K\x1b[1A\x1b[2K blocklist OK",
+      "198.51.100.9 \x1b[31mred",
+      "203.0.113.9\x00",
+      "2001:db8::\u009b2K/48",
+      "",
+    ].join("\n"),
+  );
+  const l = parseList(body, { keepRefs: true, limits: { minPrefixV4: 8, minPrefixV6: 19 } });
+  assert.equal(l.entries, 1);
+  assert.equal(l.invalid, 4);
+  const shown = JSON.stringify([l.samples, l.refs?.map((r) => [r.text, r.ref])]);
+  assert.doesNotMatch(shown, /[\u0000-\u001f\u007f-\u009f]|\\u00[01]|\\u009|\\u007f/, shown);
+  assert.equal(l.refs?.[0]?.ref, "SBL1?]0;owned?");
+  assert.equal(l.samples[0]?.text, "0.0.0.0/0 # ?]0;owned??[2K?[1A?[2K blocklist OK");
+  assert.match(l.samples[1]?.reason ?? "", /^unexpected text after the entry: "\?\[31mred"$/);
+});
+
+test("maxEntries: parsing stops past the cap and says so (fast IPv4 path and IPv6 alike)", () => {
+  const v4 = "192.0.2.1\n192.0.2.2\n192.0.2.3\n192.0.2.4\n";
+  const v6 = "2001:db8::1\n2001:db8::2\n2001:db8::3\n2001:db8::4\n";
+  for (const body of [v4, v6, `${v4}${v6}`]) {
+    const n = body.trim().split("\n").length;
+    const at = parseList(body, { maxEntries: n });
+    assert.deepEqual([at.entries, at.overMax], [n, false], "exactly the cap is fine");
+    const over = parseList(body, { maxEntries: 3 });
+    assert.deepEqual([over.entries, over.overMax], [3, true]);
+    assert.equal(over.v4.length + over.v6.starts.length, 3, "nothing past the cap is kept");
+  }
+  assert.equal(parseList(v4).overMax, false, "no cap by default");
+});

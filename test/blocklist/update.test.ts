@@ -1,14 +1,16 @@
 // A refresh end to end, without the kernel: a real HTTP server on 127.0.0.1 (ETag, 304, 500, shrinking
 // lists), a temporary root for the cache and state, and a recording Runner in place of nft/ip/who.
 import assert from "node:assert/strict";
+import { execFileSync } from "node:child_process";
 import { createHash } from "node:crypto";
-import { mkdtemp, readFile, rm, writeFile, mkdir } from "node:fs/promises";
+import { mkdtemp, readFile, rm, truncate, writeFile, mkdir } from "node:fs/promises";
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import os from "node:os";
 import path from "node:path";
 import { after, before, test } from "node:test";
-import { fetchList } from "../../src/blocklist/fetch.js";
+import { MAX_LIST_BYTES, fetchList } from "../../src/blocklist/fetch.js";
+import { DEFAULT_LIMITS } from "../../src/blocklist/sanity.js";
 import { updateBlocklists, type UpdateInput } from "../../src/blocklist/update.js";
 import { FakeClock } from "../../src/core/clock.js";
 import { createLogger } from "../../src/core/logger.js";
@@ -233,7 +235,7 @@ test("sanity: a list over its share of public space is refused unless the policy
   try {
     body = "16.0.0.0/8\n17.0.0.0/8\n18.0.0.0/8\n"; // ≈ 1.4% of public IPv4
     etag = '"s1"';
-    const tight = { minPrefixV4: 8, minPrefixV6: 19, maxShare: 1, maxMergedShare: 5, raise: {} };
+    const tight = { minPrefixV4: 8, minPrefixV6: 19, maxShare: 1, maxMergedShare: 5, raise: {}, maxEntries: 1_000_000 };
     const r1 = await updateBlocklists(input({ limits: tight }), deps);
     assert.equal(r1.action, "empty", "no good copy yet: nothing loaded");
     assert.deepEqual(
@@ -332,6 +334,121 @@ test("never-block keeps the host alive: resolvers, gateways, NTP servers, the fl
     }
     const script = rec.calls.find((c) => c.argv.join(" ") === "nft -f -")?.input ?? "";
     assert.ok(script.includes("198.51.100.0, 198.51.100.2-198.51.100.52, 198.51.100.55-198.51.100.76"), script);
+  } finally {
+    await rm(root, { recursive: true, force: true });
+  }
+});
+
+// ---- review items: trusted sources, terminal escapes, memory
+
+test("max-entries: a list over blocklists.limits.maxEntries is refused as a whole, the last good copy stays loaded", async () => {
+  const { root, rec, deps } = await setup();
+  try {
+    const limits = { ...DEFAULT_LIMITS, maxEntries: 5 };
+    body = "198.51.100.1\n198.51.100.3\n2001:db8:bad::1\n";
+    etag = '"m1"';
+    const good = await updateBlocklists(input({ limits }), deps);
+    assert.equal(good.action, "loaded");
+    body = `${Array.from({ length: 6 }, (_, i) => `2001:db8:bad::${(i * 2 + 1).toString(16)}`).join("\n")}\n`;
+    etag = '"m2"';
+    rec.calls.length = 0;
+    const r = await updateBlocklists(input({ limits }), deps);
+    assert.equal(r.action, "unchanged", "the kept copy is what is loaded: no kernel work");
+    assert.equal(r.hash, good.hash);
+    assert.deepEqual(
+      r.refused.map((x) => [x.list, x.rule]),
+      [["test-drop", "max-entries"]],
+    );
+    assert.match(
+      r.errors[0] ?? "",
+      /^test-drop: refused as a whole \(rule max-entries\): the list holds more than 5 entries \(blocklists\.limits\.maxEntries; .*kept the last good copy$/,
+    );
+    // the default cap lets the same list through
+    etag = '"m3"';
+    const d = await updateBlocklists(input(), deps);
+    assert.equal(d.action, "loaded");
+    assert.deepEqual(d.refused, []);
+  } finally {
+    await rm(root, { recursive: true, force: true });
+  }
+});
+
+test("file: sources over the download's byte cap, or not regular files, are not read (the last good copy stays)", async () => {
+  const { root, deps } = await setup();
+  try {
+    const file = "/srv/lists/big.list";
+    await mkdir(path.join(root, "srv/lists"), { recursive: true });
+    await writeFile(path.join(root, file), "198.51.100.1\n");
+    const src = { sources: [{ name: "local", file, format: "auto" as const }] };
+    assert.equal((await updateBlocklists(input(src), deps)).action, "loaded");
+    await truncate(path.join(root, file), MAX_LIST_BYTES + 1); // sparse: no disk, no memory
+    const r = await updateBlocklists(input(src), deps);
+    assert.equal(r.action, "unchanged");
+    assert.match(
+      r.errors[0] ?? "",
+      /^local: \/srv\/lists\/big\.list is larger than the 67108864-byte cap of a list: not read; kept the last good copy$/,
+    );
+    // a FIFO has no size and might never end: not read either (this would hang)
+    await rm(path.join(root, file));
+    execFileSync("mkfifo", [path.join(root, file)]);
+    const fifo = await updateBlocklists(input(src), deps);
+    assert.match(fifo.errors[0] ?? "", /^local: \/srv\/lists\/big\.list is not a regular file: not read; kept the last good copy$/);
+  } finally {
+    await rm(root, { recursive: true, force: true });
+  }
+});
+
+test("trusted sources: exempted and reported like every never-block removal, unless wider than the minimum prefix", async () => {
+  const { root, deps } = await setup();
+  try {
+    body = "203.0.113.0/24\n198.51.100.0/24\n";
+    etag = '"t1"';
+    const exempt = [
+      { cidr: "203.0.113.0/24", reason: "policy firewall.inbound[0].from: the SSH rule's allowed network (the admin path)" },
+      { cidr: "0.0.0.0/0", reason: "policy firewall.inbound[1].from: the SSH rule's allowed network (the admin path)" },
+    ];
+    const warned: string[] = [];
+    const log = createLogger({ write: (l) => warned.push(l), level: "warn" });
+    const r = await updateBlocklists(input({ exempt }), { ...deps, log });
+    assert.equal(r.action, "loaded");
+    assert.deepEqual(
+      r.removed.filter((m) => m.reason.startsWith("policy firewall")).map((m) => [m.never, m.removed.join(",")]),
+      [["203.0.113.0/24", "203.0.113.0/24"]],
+    );
+    // 198.51.100.0/24 stays blocked but for the host's own 198.51.100.77: 0.0.0.0/0 was not exempted
+    assert.equal(r.merged.v4.addresses, 255);
+    assert.ok(!r.removed.some((m) => m.never === "0.0.0.0/0"));
+    assert.match(
+      warned.join("\n"),
+      /0\.0\.0\.0\/0 \(policy firewall\.inbound\[1\]\.from: .*\) is wider than the minimum prefix: not exempted/,
+    );
+  } finally {
+    await rm(root, { recursive: true, force: true });
+  }
+});
+
+test("terminal escapes in a list never reach the output of update, status or merge", async () => {
+  const { root, deps } = await setup();
+  try {
+    body = "198.51.100.0/24 ; SBL1\n0.0.0.0/0 # \x1b]0;owned\x07\x1b[2K\x1b[1A\x1b[2K blocklist OK\n";
+    etag = '"e1"';
+    const r = await updateBlocklists(input(), deps);
+    assert.deepEqual(
+      r.refused.map((x) => x.rule),
+      ["min-prefix"],
+    );
+    const esc = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/;
+    assert.match(r.errors.join("\n"), /0\.0\.0\.0\/0 # \?\]0;owned\?\?\[2K/);
+    assert.doesNotMatch(JSON.stringify(r), /\\u001b|\\u0007/);
+    const status = await runCli(["blocklist", "status", "--state-dir", path.join(root, "var/lib/rampart")]);
+    assert.match(status.stdout, /ERROR: refused as a whole \(rule min-prefix\)/);
+    assert.doesNotMatch(status.stdout, esc);
+    const listFile = path.join(root, "esc.list");
+    await writeFile(listFile, "192.0.2.1 \x1b[2K\x1b[1Aforged\n192.0.2.2\n");
+    const merged = await runCli(["blocklist", "merge", listFile]);
+    assert.equal(merged.code, 0, merged.stderr);
+    assert.match(merged.stderr, /esc\.list:1: unexpected text after the entry/);
+    assert.doesNotMatch(merged.stderr.replace(/\n/g, ""), esc);
   } finally {
     await rm(root, { recursive: true, force: true });
   }
