@@ -24,7 +24,7 @@ import {
 import { unifiedDiff } from "../diff.js";
 import type { Change, KernelChange, Note, Part, PartContext, PartPlan, Refusal, Validation } from "../plan.js";
 import { admits } from "./firewall-reach.js";
-import { persistChanges } from "./firewall-persist.js";
+import { persistChanges, SAVED } from "./firewall-persist.js";
 import { loadedState, rehearse } from "./firewall-state.js";
 
 const PART = "firewall";
@@ -247,6 +247,40 @@ export const firewallPart: Part = {
       throw new RampartError("STATE", `the firewall snapshot ${key} names an unknown backend`, { hint: "Restore the ruleset by hand." });
     }
     await createBackend(snap.backend, ctx.run).restore(snap);
+  },
+
+  // a rollback that cannot put the firewall back must not leave the admin behind rules nobody confirmed, now
+  // or after a reboot: rampart's rules go, and so does the saved-for-boot ruleset when it is still the new one
+  async failOpen(ctx, failed): Promise<string[]> {
+    const did: string[] = [];
+    for (const key of failed.kernel) {
+      const backend: BackendName | undefined = key.startsWith("nft:") ? "nftables" : key.startsWith("iptables:") ? "iptables" : undefined;
+      if (!backend) continue;
+      await createBackend(backend, ctx.run)
+        .failOpen()
+        .then(
+          () => did.push(`its snapshot ${key} is lost: failed open (rampart's ${backend} rules are removed)`),
+          (e) => did.push(`its snapshot ${key} is lost, and failing open failed too: ${messageOf(e)}`),
+        );
+    }
+    const saved = Object.values(SAVED);
+    if (failed.files.some((f) => saved.includes(f))) {
+      const removed: string[] = [];
+      const left: string[] = [];
+      for (const f of saved) {
+        if (!(await ctx.fs.lstat(f))) continue;
+        await ctx.fs.remove(f).then(
+          () => removed.push(ctx.fs.display(f)),
+          (e) => left.push(`${ctx.fs.display(f)} (${messageOf(e)})`),
+        );
+      }
+      did.push(
+        left.length
+          ? `the ruleset saved for boot could not be put back, nor removed: ${left.join(", ")} — remove it by hand before the next boot`
+          : `the ruleset saved for boot could not be put back: removed ${removed.join(", ") || "nothing"} (the next boot loads no rampart firewall)`,
+      );
+    }
+    return did;
   },
 };
 
