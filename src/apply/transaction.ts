@@ -22,7 +22,7 @@ import {
   restoreFiles,
   setState,
 } from "./backup.js";
-import type { Change, Owner, Part, PartContext, Plan } from "./plan.js";
+import { ALL, type Change, type Owner, type Part, type PartContext, type Plan } from "./plan.js";
 import { claimPending, type Pending, readPending, releaseClaim, unfinishedRollback, writePending } from "./pending.js";
 import { compareSessions, type SessionInfo } from "./session.js";
 import { armTimer, bootDecision, cancelTimer, installBootHook, realSleep, removeBootHook, type Sleep, waitForDeadline } from "./timer.js";
@@ -247,6 +247,27 @@ async function restore(ctx: PartContext, parts: readonly Part[], m: Manifest): P
   }
 }
 
+/**
+ * The manifest of a pending apply cannot be read, so nothing can be restored: every part of it fails open (an
+ * unconfirmed firewall must not stay), then the manifest's error is thrown with what was done.
+ */
+async function failOpenLost(ctx: PartContext, parts: readonly Part[], names: readonly string[], e: unknown): Promise<never> {
+  const did: string[] = [];
+  for (const part of parts.filter((x) => names.includes(x.name))) {
+    try {
+      for (const d of (await part.failOpen?.(ctx, { kernel: [ALL], files: [ALL] })) ?? []) did.push(`${part.name}: ${d}`);
+    } catch (e2) {
+      did.push(`${part.name}: could not fail open: ${messageOf(e2)}`);
+    }
+  }
+  if (!did.length || !(e instanceof RampartError)) throw e;
+  throw new RampartError("STATE", `${e.message}\n${did.map((d) => `  - ${d}`).join("\n")}`, {
+    location: e.location,
+    hint: "Nothing was restored: put the files back by hand from the backup's files/ directory (cp -p); the parts listed failed open.",
+    cause: e,
+  });
+}
+
 export type Outcome = "confirmed" | "rolled-back";
 
 /**
@@ -292,7 +313,7 @@ export async function rollbackPending(
     ctx.log.warn(`finishing the interrupted rollback of ${p.id}`);
   }
   if (!p) return undefined;
-  const m = await readManifest(ctx.fs, p.id);
+  const m = await readManifest(ctx.fs, p.id).catch((e) => failOpenLost(ctx, parts, p.parts, e));
   await restore(ctx, parts, m);
   await setState(ctx.fs, m, "rolled-back", ctx.clock.now(), why);
   await cancelTimer(ctx.run, p.timer);

@@ -22,7 +22,17 @@ import {
   renderedText,
 } from "../../firewall/index.js";
 import { unifiedDiff } from "../diff.js";
-import type { Change, KernelChange, Note, Part, PartContext, PartPlan, Refusal, Validation } from "../plan.js";
+import {
+  ALL,
+  type Change,
+  type KernelChange,
+  type Note,
+  type Part,
+  type PartContext,
+  type PartPlan,
+  type Refusal,
+  type Validation,
+} from "../plan.js";
 import { admits } from "./firewall-reach.js";
 import { persistChanges, SAVED } from "./firewall-persist.js";
 import { loadedState, rehearse } from "./firewall-state.js";
@@ -253,18 +263,26 @@ export const firewallPart: Part = {
   // or after a reboot: rampart's rules go, and so does the saved-for-boot ruleset when it is still the new one
   async failOpen(ctx, failed): Promise<string[]> {
     const did: string[] = [];
+    const lost: BackendName[] = [];
     for (const key of failed.kernel) {
-      const backend: BackendName | undefined = key.startsWith("nft:") ? "nftables" : key.startsWith("iptables:") ? "iptables" : undefined;
-      if (!backend) continue;
+      if (key.startsWith("nft:")) lost.push("nftables");
+      if (key.startsWith("iptables:")) lost.push("iptables");
+    }
+    if (failed.kernel.includes(ALL)) {
+      // the backup's manifest is lost: whichever backend has rampart's rules loaded now
+      for (const b of ["nftables", "iptables"] as const)
+        if ((await loadedState(ctx.run, b).catch(() => undefined)) !== undefined) lost.push(b);
+    }
+    for (const backend of new Set(lost)) {
       await createBackend(backend, ctx.run)
         .failOpen()
         .then(
-          () => did.push(`its snapshot ${key} is lost: failed open (rampart's ${backend} rules are removed)`),
-          (e) => did.push(`its snapshot ${key} is lost, and failing open failed too: ${messageOf(e)}`),
+          () => did.push(`its ${backend} snapshot is lost: failed open (rampart's ${backend} rules are removed)`),
+          (e) => did.push(`its ${backend} snapshot is lost, and failing open failed too: ${messageOf(e)}`),
         );
     }
     const saved = Object.values(SAVED);
-    if (failed.files.some((f) => saved.includes(f))) {
+    if (failed.files.some((f) => f === ALL || saved.includes(f))) {
       const removed: string[] = [];
       const left: string[] = [];
       for (const f of saved) {
