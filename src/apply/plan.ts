@@ -180,15 +180,12 @@ export interface Part {
   restore?(ctx: PartContext, key: string, snapshot: string): Promise<void>;
   /**
    * a rollback could not put back some of it (`kernel`: keys whose snapshot is lost or altered; `files`: every
-   * file that could not be restored, of any part; ALL in both when the backup's manifest itself is lost): leave
-   * the part's own pieces of those in the state that locks nobody out. Returns what it did, for the report.
-   * Parts with nothing that could lock anyone out omit it.
+   * file that could not be restored, of any part; "all" when the backup's manifest itself is lost, so which
+   * pieces is not known): leave the part's own pieces of those in the state that locks nobody out. Returns what
+   * it did, for the report. Parts with nothing that could lock anyone out omit it.
    */
-  failOpen?(ctx: PartContext, failed: { kernel: readonly string[]; files: readonly string[] }): Promise<string[]>;
+  failOpen?(ctx: PartContext, failed: { kernel: readonly string[]; files: readonly string[] } | "all"): Promise<string[]>;
 }
-
-/** In Part.failOpen's lists: every piece (the backup's manifest is lost, so which ones is not known). */
-export const ALL = "*";
 
 export interface Plan {
   parts: string[];

@@ -22,7 +22,7 @@ import {
   restoreFiles,
   setState,
 } from "./backup.js";
-import { ALL, type Change, type Owner, type Part, type PartContext, type Plan } from "./plan.js";
+import type { Change, Owner, Part, PartContext, Plan } from "./plan.js";
 import { claimPending, type Pending, readPending, releaseClaim, unfinishedRollback, writePending } from "./pending.js";
 import { compareSessions, type SessionInfo } from "./session.js";
 import { armTimer, bootDecision, cancelTimer, installBootHook, realSleep, removeBootHook, type Sleep, waitForDeadline } from "./timer.js";
@@ -255,7 +255,7 @@ async function failOpenLost(ctx: PartContext, parts: readonly Part[], names: rea
   const did: string[] = [];
   for (const part of parts.filter((x) => names.includes(x.name))) {
     try {
-      for (const d of (await part.failOpen?.(ctx, { kernel: [ALL], files: [ALL] })) ?? []) did.push(`${part.name}: ${d}`);
+      for (const d of (await part.failOpen?.(ctx, "all")) ?? []) did.push(`${part.name}: ${d}`);
     } catch (e2) {
       did.push(`${part.name}: could not fail open: ${messageOf(e2)}`);
     }

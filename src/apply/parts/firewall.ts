@@ -22,17 +22,7 @@ import {
   renderedText,
 } from "../../firewall/index.js";
 import { unifiedDiff } from "../diff.js";
-import {
-  ALL,
-  type Change,
-  type KernelChange,
-  type Note,
-  type Part,
-  type PartContext,
-  type PartPlan,
-  type Refusal,
-  type Validation,
-} from "../plan.js";
+import type { Change, KernelChange, Note, Part, PartContext, PartPlan, Refusal, Validation } from "../plan.js";
 import { admits } from "./firewall-reach.js";
 import { persistChanges, SAVED } from "./firewall-persist.js";
 import { loadedState, rehearse } from "./firewall-state.js";
@@ -264,14 +254,15 @@ export const firewallPart: Part = {
   async failOpen(ctx, failed): Promise<string[]> {
     const did: string[] = [];
     const lost: BackendName[] = [];
-    for (const key of failed.kernel) {
-      if (key.startsWith("nft:")) lost.push("nftables");
-      if (key.startsWith("iptables:")) lost.push("iptables");
-    }
-    if (failed.kernel.includes(ALL)) {
+    if (failed === "all") {
       // the backup's manifest is lost: whichever backend has rampart's rules loaded now
       for (const b of ["nftables", "iptables"] as const)
         if ((await loadedState(ctx.run, b).catch(() => undefined)) !== undefined) lost.push(b);
+    } else {
+      for (const key of failed.kernel) {
+        if (key.startsWith("nft:")) lost.push("nftables");
+        if (key.startsWith("iptables:")) lost.push("iptables");
+      }
     }
     for (const backend of new Set(lost)) {
       await createBackend(backend, ctx.run)
@@ -282,7 +273,7 @@ export const firewallPart: Part = {
         );
     }
     const saved = Object.values(SAVED);
-    if (failed.files.some((f) => f === ALL || saved.includes(f))) {
+    if (failed === "all" || failed.files.some((f) => saved.includes(f))) {
       const removed: string[] = [];
       const left: string[] = [];
       for (const f of saved) {
