@@ -15,7 +15,7 @@ import type { PartContext } from "../../src/apply/plan.js";
 import { rollbackPending } from "../../src/apply/transaction.js";
 import { FakeClock } from "../../src/core/clock.js";
 import { silentLogger } from "../../src/core/logger.js";
-import { NftablesBackend } from "../../src/firewall/backends/nftables.js";
+import { createBackend } from "../../src/firewall/backends/index.js";
 import { compile } from "../../src/firewall/compile.js";
 import { defaultPolicy } from "../../src/policy/load.js";
 import type { InboundRule } from "../../src/policy/schema.js";
@@ -23,6 +23,7 @@ import { HostFs } from "../../src/system/hostfs.js";
 import { createNetns, type Netns, skipUnlessNetns } from "../firewall/netns.js";
 
 const skip = skipUnlessNetns(["ip", "nft"]);
+const skipIpt = skipUnlessNetns(["ip", "iptables-restore", "ip6tables-restore", "ipset"]);
 const KEY = "nft:table inet rampart";
 const SAVED = "/etc/rampart/firewall.nft";
 const OTHER = "/etc/rampart/other.conf";
@@ -40,7 +41,7 @@ interface Setup {
 }
 
 /** An applied, unconfirmed firewall (port 22 → port 80) with its backup and pending.json, as the apply leaves them. */
-async function pendingApply(ns: Netns): Promise<Setup> {
+async function pendingApply(ns: Netns, backend: "nftables" | "iptables"): Promise<Setup> {
   const root = mkdtempSync(path.join(tmpdir(), "rampart-rbd-"));
   mkdirSync(path.join(root, "etc/rampart"), { recursive: true });
   writeFileSync(path.join(root, SAVED), "# the confirmed ruleset\n");
@@ -50,22 +51,22 @@ async function pendingApply(ns: Netns): Promise<Setup> {
   const clock = new FakeClock(Date.now());
   const policy = defaultPolicy();
   const ctx: PartContext = { fs, run: ns.run, policy, log: silentLogger, clock, live: false, session: {} };
-  const nft = new NftablesBackend(ns.run);
+  const fw = createBackend(backend, ns.run);
   const rules = (port: string) => {
     const p = defaultPolicy();
     p.firewall.inbound = [{ ports: [port] } as InboundRule];
-    return nft.render(compile(p, {}));
+    return fw.render(compile(p, {}));
   };
-  await nft.load(rules("22"));
-  const before = (await ns.run(["nft", "list", "table", "inet", "rampart"])).stdout;
+  await fw.load(rules("22"));
+  const before = (await ns.run(["nft", "list", "table", "inet", "rampart"], { okCodes: "any" })).stdout;
   const id = newApplyId(clock.now());
-  const snapshot = JSON.stringify(await nft.snapshot());
+  const snapshot = JSON.stringify(await fw.snapshot());
   const m = await createBackup(fs, {
     id,
     parts: ["firewall"],
     files: [SAVED, OTHER, THIRD],
     dirs: [],
-    kernel: [{ part: "firewall", key: KEY, snapshot }],
+    kernel: [{ part: "firewall", key: backend === "nftables" ? KEY : "iptables:RAMPART", snapshot }],
     now: clock.now(),
   });
   const pending = {
@@ -78,7 +79,7 @@ async function pendingApply(ns: Netns): Promise<Setup> {
     session: {},
   };
   await writePending(fs, { ...pending, timer: { kind: "none" } });
-  await nft.load(rules("80"));
+  await fw.load(rules("80"));
   writeFileSync(path.join(root, SAVED), "# the UNCONFIRMED ruleset\n");
   writeFileSync(path.join(root, OTHER), "new\n");
   writeFileSync(path.join(root, THIRD), "new\n");
@@ -87,11 +88,11 @@ async function pendingApply(ns: Netns): Promise<Setup> {
   return { ns, root, ctx, id, before, blob, kernelBlob: path.join(dir, m.kernel[0]?.blob as string) };
 }
 
-async function withPendingApply(fn: (s: Setup) => Promise<void>): Promise<void> {
+async function withPendingApply(fn: (s: Setup) => Promise<void>, backend: "nftables" | "iptables" = "nftables"): Promise<void> {
   const ns = await createNetns();
   let root: string | undefined;
   try {
-    const s = await pendingApply(ns);
+    const s = await pendingApply(ns, backend);
     root = s.root;
     await fn(s);
   } finally {
@@ -150,6 +151,20 @@ test("a damaged manifest: nothing can be restored, so the firewall fails open, n
     assert.notEqual(listed.code, 0, "table inet rampart is deleted");
     assert.equal(existsSync(path.join(s.root, SAVED)), false);
   }),
+);
+
+test("iptables: a lost firewall snapshot fails open (rampart's jumps and chains removed in both families)", { skip: skipIpt }, () =>
+  withPendingApply(async (s) => {
+    rmSync(s.kernelBlob);
+    await assert.rejects(
+      rollbackPending(s.ctx, [firewallPart], "not confirmed", s.id),
+      /firewall: its iptables snapshot is lost: failed open/,
+    );
+    for (const save of ["iptables-save", "ip6tables-save"]) {
+      assert.doesNotMatch((await s.ns.run([save, "-t", "filter"])).stdout, /RAMPART/, `${save}: no rampart rule left`);
+    }
+    assert.equal(readFileSync(path.join(s.root, SAVED), "utf8"), "# the confirmed ruleset\n", "its copy was good: restored");
+  }, "iptables"),
 );
 
 test("with an intact backup the rollback is complete and reported as rolled back", { skip }, () =>
