@@ -1,5 +1,5 @@
 // The rollback of a pending firewall apply when part of its backup cannot be put back: the real firewall part
-// with the real nft in a throwaway namespace, the files in a temp root. The kernel comes back whatever happens
+// with the real nft (iptables in one case) in a throwaway namespace, the files in a temp root. The kernel comes back whatever happens
 // to the files (a lost copy, a write that fails), every other file too, and a firewall snapshot that is itself
 // lost fails open: table inet rampart deleted, and the saved-for-boot ruleset never stays the unconfirmed one.
 // A rollback with any failure is reported (one error listing every piece) and not marked rolled back.
