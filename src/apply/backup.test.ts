@@ -98,15 +98,23 @@ test("a half-written manifest is a clear STATE error and nothing is touched", as
   assert.equal(readFileSync(real(`${backupDir(id)}/files/0000`), "utf8"), "Port 22\n");
 });
 
-test("an altered copy is refused before any file is written", async () => {
-  writeFileSync(real("etc/a"), "A\n");
-  writeFileSync(real("etc/b"), "B\n");
+test("an altered or missing copy leaves that file as it is and is reported; every other file is restored", async () => {
+  for (const f of ["a", "b", "c"]) writeFileSync(real(`etc/${f}`), `${f}\n`);
   const id = newApplyId(Date.now());
-  const m = await createBackup(fs, { id, parts: ["x"], files: ["/etc/a", "/etc/b"], dirs: [], kernel: [], now: Date.now() });
-  writeFileSync(real("etc/a"), "A2\n");
-  writeFileSync(real(`${backupDir(id)}/files/0001`), "tampered\n");
-  await assert.rejects(restoreFiles(fs, m), /does not match its checksum/);
-  assert.equal(readFileSync(real("etc/a"), "utf8"), "A2\n");
+  const m = await createBackup(fs, { id, parts: ["x"], files: ["/etc/a", "/etc/b", "/etc/c"], dirs: [], kernel: [], now: Date.now() });
+  for (const f of ["a", "b", "c"]) writeFileSync(real(`etc/${f}`), `${f}2\n`);
+  writeFileSync(real(`${backupDir(id)}/files/0000`), "tampered\n");
+  rmSync(real(`${backupDir(id)}/files/0001`));
+  const failed = await restoreFiles(fs, m);
+  assert.deepEqual(
+    failed.map((f) => f.path),
+    ["/etc/a", "/etc/b"],
+  );
+  assert.match(failed[0]?.why ?? "", /the copy of \/etc\/a \(files\/0000\) does not match its checksum/);
+  assert.match(failed[1]?.why ?? "", /the copy of \/etc\/b \(files\/0001\) is missing/);
+  assert.equal(readFileSync(real("etc/a"), "utf8"), "a2\n", "never written from a bad copy");
+  assert.equal(readFileSync(real("etc/b"), "utf8"), "b2\n");
+  assert.equal(readFileSync(real("etc/c"), "utf8"), "c\n", "restored although copies before it are bad");
 });
 
 test("a missing backup is NOT_FOUND", async () => {

@@ -2,7 +2,9 @@
 // (files/0000 …), its mode, owner and whether it existed; directories the apply may create; kernel-state
 // snapshots. The manifest is written last and atomically, so a backup is either complete or visibly damaged
 // — a damaged manifest is reported with where the copies are, and nothing is restored from guesses.
-// Restore verifies every copy's SHA-256 before it touches a single file.
+// Restore verifies each copy's SHA-256 before it writes that file; a missing or altered copy (or a write that
+// fails) leaves that one file as it is and is reported, and every other file is still put back: one bad copy
+// must not keep the rest of a rollback from happening.
 import { createHash, randomBytes } from "node:crypto";
 import { promises as fsp } from "node:fs";
 import path from "node:path";
@@ -189,57 +191,81 @@ function damaged(fs: HostFs, dir: string, why: string): RampartError {
   });
 }
 
-/** Load every copy and check its hash; throws STATE before anything is written when one is missing or altered. */
-async function loadBlobs(fs: HostFs, m: Manifest): Promise<Map<string, Buffer>> {
+/** A copy of the backup, read and checked against its hash; a missing or altered one is a STATE error. */
+async function loadBlob(fs: HostFs, m: Manifest, what: string, blob: string | undefined, sha: string | undefined): Promise<Buffer> {
   const dir = backupDir(m.id);
-  const blobs = new Map<string, Buffer>();
-  const want = [
-    ...m.files.filter((f) => f.existed).map((f) => ({ blob: f.blob, sha: f.sha256, what: f.path })),
-    ...m.kernel.map((k) => ({ blob: k.blob, sha: k.sha256, what: `${k.part} ${k.key}` })),
-  ];
-  for (const w of want) {
-    if (!w.blob || !w.sha) throw damaged(fs, dir, `the record of ${w.what} has no copy`);
-    const bytes = await readBytes(fs, `${dir}/${w.blob}`);
-    if (bytes === undefined) throw damaged(fs, dir, `the copy of ${w.what} (${w.blob}) is missing`);
-    if (sha256(bytes) !== w.sha) throw damaged(fs, dir, `the copy of ${w.what} (${w.blob}) does not match its checksum`);
-    blobs.set(w.blob, bytes);
-  }
-  return blobs;
+  const bad = (why: string) =>
+    new RampartError("STATE", `backup ${m.id} is damaged: ${why}`, {
+      location: fs.display(`${dir}/manifest.json`),
+      hint: `That one piece was left as it is; everything else was restored. Put it back by hand from a copy you trust.`,
+    });
+  if (!blob || !sha) throw bad(`the record of ${what} has no copy`);
+  const bytes = await readBytes(fs, `${dir}/${blob}`);
+  if (bytes === undefined) throw bad(`the copy of ${what} (${blob}) is missing`);
+  if (sha256(bytes) !== sha) throw bad(`the copy of ${what} (${blob}) does not match its checksum`);
+  return bytes;
 }
 
-/** Kernel snapshots of a backup (verified), for the parts' restore(). */
-export async function kernelSnapshots(fs: HostFs, m: Manifest): Promise<{ part: string; key: string; snapshot: string }[]> {
-  const blobs = await loadBlobs(fs, m);
-  return m.kernel.map((k) => ({ part: k.part, key: k.key, snapshot: (blobs.get(k.blob) as Buffer).toString("utf8") }));
+/** A kernel snapshot of a backup: its text, or why its copy cannot be used (lost or altered). */
+export type KernelSnapshot = { part: string; key: string } & ({ snapshot: string } | { damaged: RampartError });
+
+/** Kernel snapshots of a backup, each verified on its own (a bad one does not hide the others). */
+export async function kernelSnapshots(fs: HostFs, m: Manifest): Promise<KernelSnapshot[]> {
+  const out: KernelSnapshot[] = [];
+  for (const k of m.kernel) {
+    try {
+      const bytes = await loadBlob(fs, m, `${k.part} ${k.key}`, k.blob, k.sha256);
+      out.push({ part: k.part, key: k.key, snapshot: bytes.toString("utf8") });
+    } catch (e) {
+      out.push({ part: k.part, key: k.key, damaged: e instanceof RampartError ? e : new RampartError("STATE", messageOf(e)) });
+    }
+  }
+  return out;
+}
+
+/** A file or directory restoreFiles could not put back, and why. */
+export interface RestoreFailure {
+  path: string;
+  why: string;
 }
 
 /**
  * Put every file and directory back as it was: content, mode, owner; files that did not exist are removed, and so
- * are the temp files of a write the killed apply left half done.
+ * are the temp files of a write the killed apply left half done. Every one is tried (a bad copy, ENOSPC or EROFS
+ * on one does not stop the others); returns those that could not be put back.
  */
-export async function restoreFiles(fs: HostFs, m: Manifest): Promise<void> {
-  const blobs = await loadBlobs(fs, m);
+export async function restoreFiles(fs: HostFs, m: Manifest): Promise<RestoreFailure[]> {
+  const failures: RestoreFailure[] = [];
   for (const f of m.files) {
-    if (f.existed) {
-      const opts = { mode: f.mode ?? 0o644, uid: f.uid ?? 0, gid: f.gid ?? 0 };
-      await fs.writeAtomic(f.path, blobs.get(f.blob as string) as Buffer, opts);
-    } else {
-      await fs.remove(f.path);
+    try {
+      if (f.existed) {
+        const bytes = await loadBlob(fs, m, f.path, f.blob, f.sha256);
+        await fs.writeAtomic(f.path, bytes, { mode: f.mode ?? 0o644, uid: f.uid ?? 0, gid: f.gid ?? 0 });
+      } else {
+        await fs.remove(f.path);
+      }
+    } catch (e) {
+      failures.push({ path: f.path, why: messageOf(e) });
     }
-    await fs.removeWriteLeftovers(f.path);
+    await fs.removeWriteLeftovers(f.path).catch(() => {});
   }
   // directories the apply created go (deepest first); ones that existed get their mode and owner back
   const dirs = [...m.dirs].sort((a, b) => b.path.length - a.path.length);
   for (const d of dirs) {
-    const real = await fs.real(d.path);
-    if (!d.existed) {
-      if (d.path.split("/").filter(Boolean).length < 2) continue; // never / or a top-level directory
-      await fsp.rm(real, { recursive: true, force: true });
-    } else if (d.mode !== undefined) {
-      await fsp.chmod(real, d.mode).catch(() => {});
-      if (d.uid !== undefined && d.gid !== undefined) await fsp.chown(real, d.uid, d.gid).catch(() => {});
+    try {
+      const real = await fs.real(d.path);
+      if (!d.existed) {
+        if (d.path.split("/").filter(Boolean).length < 2) continue; // never / or a top-level directory
+        await fsp.rm(real, { recursive: true, force: true });
+      } else if (d.mode !== undefined) {
+        await fsp.chmod(real, d.mode).catch(() => {});
+        if (d.uid !== undefined && d.gid !== undefined) await fsp.chown(real, d.uid, d.gid).catch(() => {});
+      }
+    } catch (e) {
+      failures.push({ path: d.path, why: messageOf(e) });
     }
   }
+  return failures;
 }
 
 /** Files an apply wrote that have changed since (someone edited them): restoring would lose those edits. */

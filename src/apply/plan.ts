@@ -178,6 +178,13 @@ export interface Part {
   confirmRequires?(ctx: PartContext): string[];
   /** put back kernel state from a KernelChange snapshot (rollback); parts without kernel changes omit it */
   restore?(ctx: PartContext, key: string, snapshot: string): Promise<void>;
+  /**
+   * a rollback could not put back some of it (`kernel`: keys whose snapshot is lost or altered; `files`: every
+   * file that could not be restored, of any part; "all" when the backup's manifest itself is lost, so which
+   * pieces is not known): leave the part's own pieces of those in the state that locks nobody out. Returns what
+   * it did, for the report. Parts with nothing that could lock anyone out omit it.
+   */
+  failOpen?(ctx: PartContext, failed: { kernel: readonly string[]; files: readonly string[] } | "all"): Promise<string[]>;
 }
 
 export interface Plan {

@@ -11,6 +11,7 @@ import type { HostFs } from "../system/hostfs.js";
 import { readAccounts, resolveOwner } from "../facts/accounts.js";
 import {
   type Manifest,
+  backupDir,
   changedSince,
   createBackup,
   kernelSnapshots,
@@ -205,16 +206,41 @@ async function dropBootHook(ctx: PartContext): Promise<void> {
   }
 }
 
-/** Restore a backup: files and directories, kernel state through its part, then reload the parts. */
+/**
+ * Restore a backup: kernel state first (each snapshot through its part), then files and directories, then reload
+ * the parts. Every piece is tried whatever failed before it: a damaged copy or a full disk must not keep the old
+ * firewall from coming back. Parts with a lost snapshot or a file that could not be put back are asked to fail
+ * open (Part.failOpen). Throws one STATE error listing every failure once all were tried.
+ */
 async function restore(ctx: PartContext, parts: readonly Part[], m: Manifest): Promise<void> {
   const byName = new Map(parts.map((p) => [p.name, p]));
-  const snapshots = await kernelSnapshots(ctx.fs, m);
-  await restoreFiles(ctx.fs, m);
-  for (const k of snapshots) {
+  const failures: string[] = [];
+  const lost: string[] = [];
+  for (const k of await kernelSnapshots(ctx.fs, m)) {
     const part = byName.get(k.part);
-    if (!part?.restore)
-      throw new RampartError("STATE", `backup ${m.id} has kernel state of part "${k.part}" that this rampart cannot restore`);
-    await part.restore(ctx, k.key, k.snapshot);
+    try {
+      if ("damaged" in k) {
+        lost.push(k.key);
+        throw k.damaged;
+      }
+      if (!part?.restore)
+        throw new RampartError("STATE", `backup ${m.id} has kernel state of part "${k.part}" that this rampart cannot restore`);
+      await part.restore(ctx, k.key, k.snapshot);
+    } catch (e) {
+      failures.push(`kernel state ${k.key}: ${messageOf(e)}`);
+    }
+  }
+  const files = await restoreFiles(ctx.fs, m);
+  for (const f of files) failures.push(`${ctx.fs.display(f.path)}: ${f.why}`);
+  if (lost.length || files.length) {
+    const failed = { kernel: lost, files: files.map((f) => f.path) };
+    for (const n of m.parts) {
+      try {
+        for (const did of (await byName.get(n)?.failOpen?.(ctx, failed)) ?? []) failures.push(`${n}: ${did}`);
+      } catch (e) {
+        failures.push(`${n}: could not fail open: ${messageOf(e)}`);
+      }
+    }
   }
   if (ctx.live) {
     for (const n of m.parts) {
@@ -225,6 +251,33 @@ async function restore(ctx: PartContext, parts: readonly Part[], m: Manifest): P
       }
     }
   }
+  if (failures.length) {
+    throw new RampartError("STATE", `backup ${m.id} was not fully restored:\n${failures.map((f) => `  - ${f}`).join("\n")}`, {
+      location: ctx.fs.display(`${backupDir(m.id)}/manifest.json`),
+      hint: "Everything else was restored. Put the pieces listed back by hand (the backup's files/ and kernel/ hold the copies that are intact).",
+    });
+  }
+}
+
+/**
+ * The manifest of a pending apply cannot be read, so nothing can be restored: every part of it fails open (an
+ * unconfirmed firewall must not stay), then the manifest's error is thrown with what was done.
+ */
+async function failOpenLost(ctx: PartContext, parts: readonly Part[], names: readonly string[], e: unknown): Promise<never> {
+  const did: string[] = [];
+  for (const part of parts.filter((x) => names.includes(x.name))) {
+    try {
+      for (const d of (await part.failOpen?.(ctx, "all")) ?? []) did.push(`${part.name}: ${d}`);
+    } catch (e2) {
+      did.push(`${part.name}: could not fail open: ${messageOf(e2)}`);
+    }
+  }
+  if (!did.length || !(e instanceof RampartError)) throw e;
+  throw new RampartError("STATE", `${e.message}\n${did.map((d) => `  - ${d}`).join("\n")}`, {
+    location: e.location,
+    hint: "Nothing was restored: put the files back by hand from the backup's files/ directory (cp -p); the parts listed failed open.",
+    cause: e,
+  });
 }
 
 export type Outcome = "confirmed" | "rolled-back";
@@ -276,7 +329,7 @@ export async function rollbackPending(
     ctx.log.warn(`finishing the interrupted rollback of ${p.id}`);
   }
   if (!p) return undefined;
-  const m = await readManifest(ctx.fs, p.id);
+  const m = await readManifest(ctx.fs, p.id).catch((e) => failOpenLost(ctx, parts, p.parts, e));
   await restore(ctx, parts, m);
   await setState(ctx.fs, m, "rolled-back", ctx.clock.now(), why);
   await cancelTimer(ctx.run, p.timer);

@@ -5,7 +5,7 @@
 //   const ruleset = backend.render(compile(policy, facts));
 //   await backend.check(ruleset);                  // the real tool validates (nft -c, iptables-restore --test)
 //   await backend.load(ruleset);                   // one transaction per table; v4 and v6 together
-//   …on rollback: await backend.restore(before);
+//   …on rollback: await backend.restore(before);   // or backend.failOpen() when `before` is lost
 // Backends own only what is rampart's: `table inet rampart`, or the RAMPART-* chains, their jumps and the
 // rampart_* ipsets. They never flush another table or chain.
 import { RampartError } from "../core/errors.js";
@@ -41,7 +41,10 @@ export interface FirewallBackend {
   /** replace rampart's rules atomically; named-set elements (bans, blocklists) are kept */
   load(ruleset: RenderedRuleset): Promise<void>;
   snapshot(): Promise<FirewallSnapshot>;
+  /** put the saved state back; when the rules cannot be, fail open (remove rampart's rules) and throw */
   restore(snapshot: FirewallSnapshot): Promise<void>;
+  /** remove rampart's rules (its sets may stay): the state that locks nobody out, for a lost snapshot */
+  failOpen(): Promise<void>;
 }
 
 /** All files of a rendering as one text, each under a header line (what `firewall render` prints). */

@@ -27,7 +27,7 @@ import { portRange } from "../../firewall/services.js";
 import { unifiedDiff } from "../diff.js";
 import type { Change, KernelChange, Note, Part, PartContext, PartPlan, Refusal, Validation } from "../plan.js";
 import { admits } from "./firewall-reach.js";
-import { persistChanges } from "./firewall-persist.js";
+import { persistChanges, SAVED } from "./firewall-persist.js";
 import { loadedState, rehearse } from "./firewall-state.js";
 
 const PART = "firewall";
@@ -252,6 +252,49 @@ export const firewallPart: Part = {
       throw new RampartError("STATE", `the firewall snapshot ${key} names an unknown backend`, { hint: "Restore the ruleset by hand." });
     }
     await createBackend(snap.backend, ctx.run).restore(snap);
+  },
+
+  // a rollback that cannot put the firewall back must not leave the admin behind rules nobody confirmed, now
+  // or after a reboot: rampart's rules go, and so does the saved-for-boot ruleset when it is still the new one
+  async failOpen(ctx, failed): Promise<string[]> {
+    const did: string[] = [];
+    const lost: BackendName[] = [];
+    if (failed === "all") {
+      // the backup's manifest is lost: whichever backend has rampart's rules loaded now
+      for (const b of ["nftables", "iptables"] as const)
+        if ((await loadedState(ctx.run, b).catch(() => undefined)) !== undefined) lost.push(b);
+    } else {
+      for (const key of failed.kernel) {
+        if (key.startsWith("nft:")) lost.push("nftables");
+        if (key.startsWith("iptables:")) lost.push("iptables");
+      }
+    }
+    for (const backend of new Set(lost)) {
+      await createBackend(backend, ctx.run)
+        .failOpen()
+        .then(
+          () => did.push(`its ${backend} snapshot is lost: failed open (rampart's ${backend} rules are removed)`),
+          (e) => did.push(`its ${backend} snapshot is lost, and failing open failed too: ${messageOf(e)}`),
+        );
+    }
+    const saved = Object.values(SAVED);
+    if (failed === "all" || failed.files.some((f) => saved.includes(f))) {
+      const removed: string[] = [];
+      const left: string[] = [];
+      for (const f of saved) {
+        if (!(await ctx.fs.lstat(f))) continue;
+        await ctx.fs.remove(f).then(
+          () => removed.push(ctx.fs.display(f)),
+          (e) => left.push(`${ctx.fs.display(f)} (${messageOf(e)})`),
+        );
+      }
+      did.push(
+        left.length
+          ? `the ruleset saved for boot could not be put back, nor removed: ${left.join(", ")} — remove it by hand before the next boot`
+          : `the ruleset saved for boot could not be put back: removed ${removed.join(", ") || "nothing"} (the next boot loads no rampart firewall)`,
+      );
+    }
+    return did;
   },
 };
 

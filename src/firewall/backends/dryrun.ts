@@ -13,7 +13,7 @@ export class DryRunBackend implements FirewallBackend {
   readonly name: BackendName;
   /** what is "loaded" now: the files by name, or undefined when nothing is */
   loaded: Record<string, string> | undefined;
-  readonly calls: { op: "check" | "load" | "snapshot" | "restore"; files?: string[] }[] = [];
+  readonly calls: { op: "check" | "load" | "snapshot" | "restore" | "failOpen"; files?: string[] }[] = [];
   private readonly dialect: FirewallBackend;
 
   constructor(dialect: BackendName = "nftables", options: { failCheck?: string; failLoad?: string } = {}) {
@@ -49,5 +49,10 @@ export class DryRunBackend implements FirewallBackend {
     this.calls.push({ op: "restore" });
     const saved = snapshot.parts.loaded;
     this.loaded = saved ? (JSON.parse(saved) as Record<string, string>) : undefined;
+  }
+
+  async failOpen(): Promise<void> {
+    this.calls.push({ op: "failOpen" });
+    this.loaded = undefined;
   }
 }

@@ -8,7 +8,7 @@
 // alone: a chain whose model policy is drop ends with an explicit DROP rule instead.
 // Each file holds the jumps as `-I <BUILTIN> 1`; load() prefixes `-D` lines for jumps already present,
 // so loading twice leaves exactly one jump per chain.
-import { RampartError } from "../../core/errors.js";
+import { RampartError, messageOf } from "../../core/errors.js";
 import type { Runner } from "../../system/exec.js";
 import type { FirewallBackend, FirewallSnapshot, RenderedFile, RenderedRuleset } from "../backend.js";
 import { fileOf } from "../backend.js";
@@ -149,35 +149,127 @@ export class IptablesBackend implements FirewallBackend {
   }
 
   /**
-   * Puts rampart's ipsets back with their saved contents, then the filter tables as saved (nat, mangle, raw
-   * are never touched); drops rampart ipsets created since.
+   * Puts the filter tables back as saved (nat, mangle, raw are never touched), then rampart's ipsets with their
+   * saved contents, and drops rampart ipsets created since. Every step is tried whatever failed before it, and
+   * the rules come first: a set that cannot be refilled must never leave the new rules (and their DROP)
+   * loaded. A family whose saved table is refused fails open (rampart's jumps and chains removed), so a
+   * rollback never leaves the admin behind rules nobody confirmed. Throws one REFUSED error listing every
+   * failure at the end.
    */
   async restore(snapshot: FirewallSnapshot): Promise<void> {
-    const setsText = snapshot.parts["ipsets.save"];
-    if (setsText) {
-      const now = await this.run(["ipset", "list", "-n"], { okCodes: "any", timeoutMs: 15_000 });
-      const existing = new Set(now.code === 0 ? now.stdout.split("\n") : []);
-      await this.exec(["ipset", "restore", "-exist"], ipsetRestoreText(setsText, existing), "ipset refused the saved sets");
+    const failures: string[] = [];
+    const attempt = async (what: string, step: () => Promise<void>): Promise<void> => {
+      try {
+        await step();
+      } catch (e) {
+        failures.push(`${what}: ${messageOf(e)}`);
+      }
+    };
+    const saved = savedSets(snapshot.parts["ipsets.save"] ?? "");
+    // the saved tables' `-m set` rules name the saved sets: any missing now is created (empty) before them
+    const existing = await this.setNames();
+    const missing = [...saved.values()].filter((s) => !existing.has(s.name)).map((s) => s.create);
+    if (missing.length) {
+      await attempt("creating the saved ipsets", () =>
+        this.exec(["ipset", "restore", "-exist"], `${missing.join("\n")}\n`, "ipset refused"),
+      );
     }
     for (const f of [4, 6] as const) {
-      const saved = snapshot.parts[`filter.v${f}`];
-      if (saved) await this.exec([this.prog[f].restore], saved, `${this.prog[f].restore} refused the saved IPv${f} filter table`);
+      const text = snapshot.parts[`filter.v${f}`];
+      if (!text) continue;
+      try {
+        await this.exec([this.prog[f].restore], text, `${this.prog[f].restore} refused the saved IPv${f} filter table`);
+      } catch (e) {
+        const open = await this.removeChains(f).then(
+          () => "failed open: rampart's jumps and chains are removed",
+          (e2) => `could not fail open either (${messageOf(e2)})`,
+        );
+        failures.push(`IPv${f} filter table: ${messageOf(e)}; ${open}`);
+      }
     }
     const tables = snapshot.parts["nft.tables"];
     if (typeof tables === "string") {
       for (const fam of ["ip", "ip6"] as const) {
         if (!tables.split("\n").includes(`table ${fam} filter`)) {
-          await this.run(["nft", "delete", "table", fam, "filter"], { okCodes: "any", timeoutMs: 15_000 });
+          await this.run(["nft", "delete", "table", fam, "filter"], { okCodes: "any", timeoutMs: 15_000 }).catch(() => {});
         }
       }
     }
+    for (const set of saved.values()) await attempt(`ipset ${set.name}`, () => this.swapIn(set));
     const had = new Set((snapshot.parts.ipsets ?? "").split("\n").filter(Boolean));
-    const now = await this.run(["ipset", "list", "-n"], { okCodes: "any", timeoutMs: 15_000 });
-    for (const name of now.code === 0 ? now.stdout.split("\n") : []) {
+    for (const name of await this.setNames()) {
       if (isNamedSet(name) && !had.has(name)) {
-        await this.run(["ipset", "destroy", name], { okCodes: "any", timeoutMs: 15_000 });
+        await this.run(["ipset", "destroy", name], { okCodes: "any", timeoutMs: 15_000 }).catch(() => {});
       }
     }
+    if (failures.length) {
+      throw new RampartError(
+        "REFUSED",
+        `the saved iptables firewall was not fully restored:\n${failures.map((f) => `  - ${f}`).join("\n")}`,
+        {
+          hint: "The saved tables and sets are in the backup's kernel/ file (JSON: filter.v4, filter.v6, ipsets.save); load what failed by hand with iptables-restore / ipset restore.",
+        },
+      );
+    }
+  }
+
+  /**
+   * Fail open: rampart's jumps and RAMPART-* chains removed from both families (the ipsets stay: without rules
+   * they filter nothing, and they keep the bans and blocklists). For a rollback whose snapshot is lost.
+   */
+  async failOpen(): Promise<void> {
+    const failures: string[] = [];
+    for (const f of [4, 6] as const) await this.removeChains(f).catch((e) => failures.push(`IPv${f}: ${messageOf(e)}`));
+    if (failures.length) {
+      throw new RampartError("EXEC", `could not remove rampart's iptables chains: ${failures.join("; ")}`, {
+        hint: `Remove them by hand: iptables -D INPUT -j ${IPT_CHAIN.input} (and FORWARD, OUTPUT), then iptables -F / -X each ${IPT_CHAIN_PREFIX}* chain; the same with ip6tables.`,
+      });
+    }
+  }
+
+  /** One --noflush commit that deletes rampart's jumps and then its chains, as the filter table has them now. */
+  private async removeChains(f: AddressFamily): Promise<void> {
+    const now = await this.saveFilter(f);
+    const lines = ["*filter"];
+    for (const line of now.split("\n")) {
+      const m = JUMP_LINE.exec(line);
+      if (m) lines.push(`-D ${m[1]} ${m[2]}`);
+    }
+    for (const chain of Object.values(IPT_CHAIN)) {
+      if (now.split("\n").some((l) => l.startsWith(`:${chain} `))) lines.push(`-F ${chain}`, `-X ${chain}`);
+    }
+    if (lines.length === 1) return;
+    lines.push("COMMIT");
+    await this.exec(
+      [this.prog[f].restore, "--noflush"],
+      `${lines.join("\n")}\n`,
+      `${this.prog[f].restore} could not remove rampart's chains`,
+    );
+  }
+
+  /**
+   * One saved set back with its saved contents AND its saved size: it is rebuilt in a temporary set from its
+   * saved `create` line and `ipset swap`ped with the live one (rules keep referencing the live name). Refilling
+   * the live set in place fails when a blocklist refresh resized it smaller meanwhile ("Hash is full").
+   */
+  private async swapIn(set: SavedSet): Promise<void> {
+    const tmp = `${set.name.slice(0, 27)}_rbk`;
+    await this.run(["ipset", "destroy", tmp], { okCodes: "any", timeoutMs: 15_000 }); // a crashed rollback's leftover
+    const text = [set.create, ...set.adds].map(
+      (l) => `${l.slice(0, l.indexOf(" "))} ${tmp}${l.slice(l.indexOf(" ") + 1 + set.name.length)}`,
+    );
+    text.push(`swap ${tmp} ${set.name}`, `destroy ${tmp}`);
+    try {
+      await this.exec(["ipset", "restore"], `${text.join("\n")}\n`, "ipset refused the saved set");
+    } catch (e) {
+      await this.run(["ipset", "destroy", tmp], { okCodes: "any", timeoutMs: 15_000 }).catch(() => {});
+      throw e;
+    }
+  }
+
+  private async setNames(): Promise<Set<string>> {
+    const r = await this.run(["ipset", "list", "-n"], { okCodes: "any", timeoutMs: 15_000 }).catch(() => undefined);
+    return new Set(r?.code === 0 ? r.stdout.split("\n").filter(Boolean) : []);
   }
 
   private async saveFilter(f: AddressFamily): Promise<string> {
@@ -201,21 +293,25 @@ export class IptablesBackend implements FirewallBackend {
   }
 }
 
-/**
- * One `ipset restore -exist` input that puts saved sets back: a set that exists now is flushed (re-creating
- * it would fail when a blocklist load resized it, and it may be referenced by rules), a missing one is
- * created as saved; then the saved elements are added, each with its saved (remaining) timeout.
- */
-export function ipsetRestoreText(saved: string, existing: ReadonlySet<string>): string {
-  const out: string[] = [];
+export interface SavedSet {
+  name: string;
+  /** its `create` line as `ipset save` wrote it (type, family, hashsize, maxelem, timeout …) */
+  create: string;
+  /** its `add` lines, each with its saved (remaining) timeout */
+  adds: string[];
+}
+
+/** The sets of `ipset save` text, by name (lines of sets without a `create` line are ignored). */
+export function savedSets(saved: string): Map<string, SavedSet> {
+  const sets = new Map<string, SavedSet>();
   for (const line of saved.split("\n")) {
     const m = /^(create|add) (\S+) /.exec(line);
     if (!m) continue;
     const name = m[2] as string;
-    if (m[1] === "create") out.push(existing.has(name) ? `flush ${name}` : line);
-    else out.push(line);
+    if (m[1] === "create") sets.set(name, { name, create: line, adds: [] });
+    else sets.get(name)?.adds.push(line);
   }
-  return out.length ? `${out.join("\n")}\n` : "";
+  return sets;
 }
 
 /** A jump to one of rampart's chains in iptables-save output: `-A INPUT … -j RAMPART-INPUT`. */

@@ -3,7 +3,7 @@
 // Never `flush ruleset`: Docker's, libvirt's and iptables-nft's tables stay exactly as they are.
 // Replacing the table would empty the named sets, so load() carries their current elements (bans with the
 // time they have left, blocklist prefixes) into the same transaction.
-import { RampartError } from "../../core/errors.js";
+import { RampartError, messageOf } from "../../core/errors.js";
 import { formatIp, prefixMask, tryParseCidr } from "../../core/ip.js";
 import type { Runner } from "../../system/exec.js";
 import type { FirewallBackend, FirewallSnapshot, RenderedRuleset } from "../backend.js";
@@ -52,10 +52,30 @@ export class NftablesBackend implements FirewallBackend {
     });
   }
 
+  /**
+   * The saved table back in one transaction. When nft refuses it, rampart's table is deleted (fail open): a
+   * rollback never leaves the admin behind a ruleset nobody confirmed.
+   */
   async restore(snapshot: FirewallSnapshot): Promise<void> {
     const saved = snapshot.parts.table ?? null;
     const text = `table ${TABLE} {}\ndelete table ${TABLE}\n${saved ?? ""}`;
-    await this.nft(["-f", "-"], text, "nft refused to restore the saved rampart table");
+    try {
+      await this.nft(["-f", "-"], text, "nft refused to restore the saved rampart table");
+    } catch (e) {
+      const open = await this.failOpen().then(
+        () => `failed open: table ${TABLE} is deleted`,
+        (e2) => `could not fail open either (${messageOf(e2)})`,
+      );
+      throw new RampartError("REFUSED", `${messageOf(e)}; ${open}`, {
+        hint: 'The saved table is in the backup\'s kernel/ file (JSON, part "table"); load it by hand with nft -f once the cause is fixed.',
+        cause: e,
+      });
+    }
+  }
+
+  /** Fail open: rampart's table deleted (nothing of rampart filters any more); no table is not an error. */
+  async failOpen(): Promise<void> {
+    await this.nft(["-f", "-"], `table ${TABLE} {}\ndelete table ${TABLE}\n`, `nft could not delete table ${TABLE}`);
   }
 
   /** `add element` lines for the named sets' current contents (empty when the table does not exist). */
