@@ -162,11 +162,13 @@ labTest(
     const etc = await tree(s.srv, "/etc");
     const varLib = await tree(s.srv, "/var/lib", "/var/lib/rampart");
     const ruleset = (await s.srv.exec(["nft", "list", "ruleset"])).stdout;
-    const r = await s.srv.rampart(["apply", "--only", "users,ssh,firewall", "--yes", "--confirm-timeout", "3", "--no-wait"]);
+    // 10 s: the two checks of "applied" below must run before the rollback, on a loaded machine too (with 3 s
+    // a CI run at load 12 saw the rollback first)
+    const r = await s.srv.rampart(["apply", "--only", "users,ssh,firewall", "--yes", "--confirm-timeout", "10", "--no-wait"]);
     assert.equal(r.code, 0, r.stderr);
     assert.equal((await opsLogin(s.adm, s.srv)).ok, false, "applied: password login is off");
     assert.match((await s.srv.exec(["nft", "list", "ruleset"])).stdout, /table inet rampart/, "applied: the firewall is loaded");
-    await waitNoPending(s.srv, 20_000);
+    await waitNoPending(s.srv, 30_000);
     const m = JSON.parse(await s.srv.readFile(`/var/lib/rampart/backups/${/applied (\S+?)\./.exec(r.stdout)?.[1]}/manifest.json`));
     assert.equal(m.state, "rolled-back");
     await assertRolledBack(s, before);
