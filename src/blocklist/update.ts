@@ -78,7 +78,10 @@ export interface UpdateReport {
  * What `blocklist update` loads, from the policy: its sources, never-block entries and limits, into the kernel
  * sets of the policy's firewall backend (setBackendOf) unless `backend` overrides it.
  */
-export function policyInput(policy: Policy, o: { backend?: SetBackend; dryRun?: boolean; force?: boolean } = {}): UpdateInput {
+export function policyInput(
+  policy: Policy,
+  o: { backend?: SetBackend; dryRun?: boolean; force?: boolean; fleetDatabase?: string | undefined } = {},
+): UpdateInput {
   const bl = policy.blocklists;
   if (bl.sources.length === 0) {
     throw new RampartError("POLICY", "the policy lists no blocklists (blocklists.sources is empty)", {
@@ -93,7 +96,9 @@ export function policyInput(policy: Policy, o: { backend?: SetBackend; dryRun?: 
     dryRun: o.dryRun === true,
     force: o.force === true,
     limits: bl.limits,
-    fleetDatabase: policy.guard.share?.postgres,
+    // the URL the guard really uses (a whole URL in its credentials file replaces the policy's): the caller
+    // resolves it (cli/: blocklist/ does not read the guard's files), else the policy's
+    fleetDatabase: o.fleetDatabase ?? policy.guard.share?.postgres,
     exempt: policyExempt(policy),
   };
 }

@@ -5,6 +5,7 @@ import { resolvePolicy } from "../../policy/load.js";
 import { checkAddress } from "../../blocklist/check.js";
 import { readState, statePath } from "../../blocklist/state.js";
 import { policyInput, type UpdateDeps, updateBlocklists } from "../../blocklist/update.js";
+import { databaseToKeep } from "../../guard/share/credentials.js";
 
 export interface UpdateOpts {
   policy?: string;
@@ -23,6 +24,7 @@ export async function updateCommand(ctx: Context, opts: UpdateOpts): Promise<voi
     ...(opts.backend ? { backend: opts.backend } : {}),
     dryRun: opts.dryRun === true,
     force: opts.force === true,
+    fleetDatabase: databaseToKeep(policy.guard.share),
   });
   const backend = input.backend;
   const deps = {

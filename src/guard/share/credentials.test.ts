@@ -7,7 +7,7 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { after, test } from "node:test";
 import { RampartError } from "../../core/errors.js";
-import { redactUrl, resolveConnection } from "./credentials.js";
+import { databaseToKeep, redactUrl, resolveConnection } from "./credentials.js";
 
 const dir = mkdtempSync(path.join(tmpdir(), "rampart-cred-"));
 after(() => rmSync(dir, { recursive: true, force: true }));
@@ -61,4 +61,16 @@ test("a missing or empty file is a clear error; a URL in the file replaces the p
 test("redactUrl never returns the password, even for junk", () => {
   assert.equal(redactUrl("postgres://u:pw@h/db"), "postgres://u:***@h/db");
   assert.doesNotMatch(redactUrl("postgres://u:pw@[bad"), /pw/);
+});
+
+test("databaseToKeep: the host the guard really connects to (a whole URL in the file), else the policy's", () => {
+  const postgres = "postgres://rampart@203.0.113.5/fleet?sslmode=verify-full";
+  const whole = file("whole-keep", "postgres://rampart:s3cret@198.51.100.44:5432/fleet?sslmode=verify-full\n", 0o600);
+  const kept = databaseToKeep({ postgres, credentialsFile: whole }) ?? "";
+  assert.equal(new URL(kept).hostname, "198.51.100.44");
+  assert.doesNotMatch(kept, /s3cret/);
+  assert.equal(databaseToKeep({ postgres, credentialsFile: file("pw-keep", "s3cret\n", 0o600) })?.includes("203.0.113.5"), true);
+  // a file others can read (the guard refuses it): the policy's URL, not an error
+  assert.equal(databaseToKeep({ postgres, credentialsFile: file("open-keep", "postgres://u:p@198.51.100.45/f\n", 0o644) }), postgres);
+  assert.equal(databaseToKeep(undefined), undefined);
 });

@@ -38,6 +38,20 @@ export function resolveConnection(o: CredentialOptions): ShareConnection {
   return { connectionString, display: redactUrl(connectionString), source };
 }
 
+/**
+ * The fleet database's URL as the guard really connects to it, password hidden: what other parts keep
+ * reachable (blocklist update's never-list). A credentials file that cannot be read falls back to the
+ * policy's URL (the guard refuses to start then, and says why; a blocklist refresh must not fail for it).
+ */
+export function databaseToKeep(share: { postgres: string; credentialsFile?: string | undefined } | undefined): string | undefined {
+  if (!share) return undefined;
+  try {
+    return resolveConnection(share).display;
+  } catch {
+    return share.postgres;
+  }
+}
+
 /** Read the secret (the first line), refusing a file others can read. `what` names it in the hints. */
 export function readCredentials(file: string, uid: number, what = "the database password"): string {
   let st: import("node:fs").Stats;
