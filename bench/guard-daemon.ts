@@ -224,7 +224,7 @@ if (!args.includes("--no-peers")) {
   if (parser) {
     const r = timed([parser], readFileSync(log));
     console.log(
-      `sshg-parser (sshguard ${parser.split("/")[0] === "" ? "" : ""}, stdin): ${fmt((LINES / r.ms) * 1000)} lines/s; daemon = ${(daemonRate / ((LINES / r.ms) * 1000)).toFixed(1)}× sshg-parser`,
+      `sshg-parser (sshguard, stdin): ${fmt((LINES / r.ms) * 1000)} lines/s; daemon = ${(daemonRate / ((LINES / r.ms) * 1000)).toFixed(1)}× sshg-parser`,
     );
   } else console.log("sshg-parser: not available (apt-get download sshguard failed)");
 }
