@@ -229,6 +229,12 @@ export async function updateBlocklists(input: UpdateInput, deps: UpdateDeps): Pr
       const bad = judge(parsed, src.url !== undefined);
       if (bad) {
         if (bad.rule) refuse(bad.rule, bad.why, bad.samples);
+        // the validators go with the copy kept: the refused copy's would make the next refresh a 304 (the
+        // server's list unchanged, still bad) and the refusal would vanish from the status
+        for (const k of ["etag", "lastModified"] as const) {
+          if (prev[k] === undefined) delete next[k];
+          else next[k] = prev[k];
+        }
         next.error = `${bad.rule ? `refused as a whole (rule ${bad.rule}): ` : ""}${bad.why}${cached ? "; kept the last good copy" : ""}`;
         parsed = cached ? parseList(cached, parseOpts) : undefined;
       } else {

@@ -117,6 +117,10 @@ test("refresh: load once, 304 and unchanged lists do no kernel work, bad downloa
     assert.equal(r3.action, "unchanged");
     assert.match(r3.errors[0] ?? "", /shrank from 5 to 1 entries.*kept the last good copy/);
     assert.match(await readFile(path.join(root, "var/cache/rampart/blocklists/test-drop.list"), "utf8"), /SBL5/);
+    // the server still serves it: refused again, not a 304 on the refused copy's ETag that hides the refusal
+    const r3b = await updateBlocklists(input(), deps);
+    assert.equal(hits.at(-1), '/drop.txt "v1"', "asked with the kept copy's ETag");
+    assert.match(r3b.errors[0] ?? "", /shrank from 5 to 1 entries/);
 
     // server errors on every attempt (4 = 1 + 3 retries): reported, last good copy used
     failNext = 4;
